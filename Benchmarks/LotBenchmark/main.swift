@@ -1,0 +1,3 @@
+import Bioprocess
+import FileFormats
+print("todo")

@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "VectorFab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vectorfab", targets: ["vectorfab"]),
+        .library(name: "Bioprocess", targets: ["Bioprocess"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Domain: quantities, process definitions, the lot simulator. Foundation at most.
+        .target(name: "Bioprocess", swiftSettings: upcoming),
+        // Edge: reads YAML and JSON files into the domain's neutral document tree.
+        .target(
+            name: "FileFormats",
+            dependencies: ["Bioprocess", .product(name: "Yams", package: "Yams")],
+            swiftSettings: upcoming),
+        // Presentation: text tables, CSV and JSON views of domain results.
+        .target(name: "Reporting", dependencies: ["Bioprocess"], swiftSettings: upcoming),
+        // The command-line tool's commands, as a library so tests can drive them.
+        .target(
+            name: "VectorFabCommands",
+            dependencies: [
+                "Bioprocess", "FileFormats", "Reporting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcoming),
+        .executableTarget(
+            name: "vectorfab",
+            dependencies: ["VectorFabCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: upcoming),
+        .executableTarget(
+            name: "LotBenchmark",
+            dependencies: ["Bioprocess", "FileFormats"],
+            path: "Benchmarks/LotBenchmark",
+            swiftSettings: upcoming),
+        .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
+        .testTarget(
+            name: "VectorFabCommandsTests",
+            dependencies: ["VectorFabCommands", "Bioprocess", "FileFormats", "Reporting"],
+            swiftSettings: upcoming),
+    ]
+)

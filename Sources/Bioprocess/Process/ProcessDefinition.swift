@@ -1,0 +1,624 @@
+/// A manufacturing process for one viral-vector product: what one lot is made of and how.
+///
+/// It is read from a process file (see `docs/process-format.md`) and simulated by
+/// ``LotSimulator``. Every value carries its unit; every step is a value.
+public struct ProcessDefinition: Sendable, Hashable {
+    /// The file format this definition was written in: `vectorfab/process` at version 1.
+    public static let format = "vectorfab/process"
+    public static let formatVersion = 1
+
+    public var name: String
+    public var summary: String?
+    public var product: Product
+    public var cellLine: CellLine
+    public var seedTrain: SeedTrain
+    public var production: Production
+    public var downstream: [DownstreamStep]
+    public var fill: Fill
+    public var qualityControl: QualityControl
+
+    public init(
+        name: String, summary: String? = nil, product: Product, cellLine: CellLine, seedTrain: SeedTrain,
+        production: Production, downstream: [DownstreamStep], fill: Fill, qualityControl: QualityControl
+    ) {
+        self.name = name
+        self.summary = summary
+        self.product = product
+        self.cellLine = cellLine
+        self.seedTrain = seedTrain
+        self.production = production
+        self.downstream = downstream
+        self.fill = fill
+        self.qualityControl = qualityControl
+    }
+}
+
+// MARK: - Product
+
+public struct Product: Sendable, Hashable {
+    public var name: String
+    public var vector: Vector
+    public var dose: DoseModel
+    public var indication: String?
+
+    public init(name: String, vector: Vector, dose: DoseModel, indication: String? = nil) {
+        self.name = name
+        self.vector = vector
+        self.dose = dose
+        self.indication = indication
+    }
+}
+
+public enum VectorType: Sendable, Hashable {
+    /// Adeno-associated virus, dosed in vector genomes.
+    case aav(serotype: String)
+    /// Lentivirus, dosed in transducing units.
+    case lentivirus
+
+    public var counting: VectorCounting {
+        switch self {
+        case .aav: .genomes
+        case .lentivirus: .transducingUnits
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .aav(let serotype): "AAV (\(serotype))"
+        case .lentivirus: "LV"
+        }
+    }
+}
+
+public struct Vector: Sendable, Hashable {
+    public var type: VectorType
+    public var genomeSize: Quantity<GenomeLength>
+
+    public init(type: VectorType, genomeSize: Quantity<GenomeLength>) {
+        self.type = type
+        self.genomeSize = genomeSize
+    }
+}
+
+/// How much vector one dose takes, and how many doses a patient gets.
+public enum DoseModel: Sendable, Hashable {
+    /// Systemic AAV: vector genomes per kg of body weight.
+    case perBodyWeight(dose: Quantity<VectorPerBodyMass>, patientWeight: Quantity<Mass>)
+    /// Local AAV (subretinal): vector genomes per eye; a patient may be treated in both eyes.
+    case perEye(dose: Quantity<VectorAmount>, eyesPerPatient: Int)
+    /// Ex vivo LV: the patient's cells (per kg) are transduced at a multiplicity of infection.
+    case exVivo(cellsPerKg: Quantity<CellsPerBodyMass>, moi: Quantity<VectorPerCell>, patientWeight: Quantity<Mass>)
+
+    /// The vector one dose needs.
+    @inlinable public var vectorPerDose: Quantity<VectorAmount> {
+        switch self {
+        case .perBodyWeight(let dose, let weight): dose * weight
+        case .perEye(let dose, _): dose
+        case .exVivo(let cells, let moi, let weight): (cells * weight) * moi
+        }
+    }
+
+    /// How many doses one patient receives.
+    @inlinable public var dosesPerPatient: Int {
+        switch self {
+        case .perEye(_, let eyes): eyes
+        default: 1
+        }
+    }
+}
+
+// MARK: - Cells
+
+public struct CellLine: Sendable, Hashable {
+    public var name: String
+    public var doublingTime: Quantity<Duration>
+    /// The cell bank's qualified limit of in-vitro cell age, in population doublings from the vial.
+    public var maxPopulationDoublings: Double?
+    public var bank: CellBank
+
+    public init(name: String, doublingTime: Quantity<Duration>, maxPopulationDoublings: Double?, bank: CellBank) {
+        self.name = name
+        self.doublingTime = doublingTime
+        self.maxPopulationDoublings = maxPopulationDoublings
+        self.bank = bank
+    }
+}
+
+public struct CellBank: Sendable, Hashable {
+    public var name: String?
+    public var cellsPerVial: Quantity<CellCount>
+    public var viability: Quantity<Fraction>
+    public var vialsPerLot: Int
+
+    public init(name: String?, cellsPerVial: Quantity<CellCount>, viability: Quantity<Fraction>, vialsPerLot: Int) {
+        self.name = name
+        self.cellsPerVial = cellsPerVial
+        self.viability = viability
+        self.vialsPerLot = vialsPerLot
+    }
+
+    /// Viable cells thawed for one lot.
+    @inlinable public var viableCells: Quantity<CellCount> {
+        cellsPerVial * (viability.value * Double(vialsPerLot))
+    }
+}
+
+/// A density of cells in suspension (per mL) or on a surface (per cm²).
+public enum CultureDensity: Sendable, Hashable {
+    case perVolume(Quantity<CellDensity>)
+    case perArea(Quantity<CellsPerArea>)
+
+    /// Cells in a vessel of this volume and surface.
+    @inlinable public func cells(volume: Quantity<Volume>, surface: Quantity<Area>?) -> Quantity<CellCount> {
+        switch self {
+        case .perVolume(let d): d * volume
+        case .perArea(let d): d * (surface ?? .zero)
+        }
+    }
+
+    public var isPerArea: Bool {
+        if case .perArea = self { return true }
+        return false
+    }
+}
+
+/// The vessels cells pass through from the thawed vial to the production vessel.
+public struct SeedTrain: Sendable, Hashable {
+    /// Handling time lost at each transfer (harvest, count, seed), added to growth time.
+    public var passageTime: Quantity<Duration>
+    public var stages: [SeedStage]
+
+    public init(passageTime: Quantity<Duration>, stages: [SeedStage]) {
+        self.passageTime = passageTime
+        self.stages = stages
+    }
+}
+
+/// One kind of vessel in the seed train. The number of vessels is computed from what the
+/// next stage needs, up to `maxVessels`.
+public struct SeedStage: Sendable, Hashable {
+    public var name: String
+    /// Medium volume in one vessel.
+    public var workingVolume: Quantity<Volume>
+    /// Growth surface of one vessel, for adherent stages.
+    public var surface: Quantity<Area>?
+    public var seedingDensity: CultureDensity
+    /// The density at which cells are passaged on (at most the vessel's useful maximum).
+    public var splitDensity: CultureDensity
+    public var maxVessels: Int?
+
+    public init(
+        name: String, workingVolume: Quantity<Volume>, surface: Quantity<Area>?, seedingDensity: CultureDensity,
+        splitDensity: CultureDensity, maxVessels: Int?
+    ) {
+        self.name = name
+        self.workingVolume = workingVolume
+        self.surface = surface
+        self.seedingDensity = seedingDensity
+        self.splitDensity = splitDensity
+        self.maxVessels = maxVessels
+    }
+
+    @inlinable public var seedingCellsPerVessel: Quantity<CellCount> {
+        seedingDensity.cells(volume: workingVolume, surface: surface)
+    }
+    @inlinable public var splitCellsPerVessel: Quantity<CellCount> {
+        splitDensity.cells(volume: workingVolume, surface: surface)
+    }
+}
+
+// MARK: - Production
+
+/// The vessel family a lot is produced in.
+public enum Platform: Sendable, Hashable {
+    /// Adherent cells in multilayer flasks (CellSTACK, HYPERFlask): scale-out only.
+    case flasks(model: String, surfacePerFlask: Quantity<Area>, mediumPerFlask: Quantity<Volume>)
+    /// Adherent cells on a fixed-bed bioreactor (iCELLis 500): bed area per bioreactor.
+    case fixedBed(model: String, bedArea: Quantity<Area>, workingVolume: Quantity<Volume>)
+    /// Cells in suspension in a stirred-tank bioreactor.
+    case suspension(model: String, workingVolume: Quantity<Volume>)
+
+    public var kind: PlatformKind {
+        switch self {
+        case .flasks: .flasks
+        case .fixedBed: .fixedBed
+        case .suspension: .suspension
+        }
+    }
+
+    public var model: String {
+        switch self {
+        case .flasks(let m, _, _), .fixedBed(let m, _, _), .suspension(let m, _): m
+        }
+    }
+
+    /// Growth surface of one unit (flask or bed); nil in suspension.
+    @inlinable public var surfacePerUnit: Quantity<Area>? {
+        switch self {
+        case .flasks(_, let a, _), .fixedBed(_, let a, _): a
+        case .suspension: nil
+        }
+    }
+
+    /// Medium volume in one unit at production.
+    @inlinable public var volumePerUnit: Quantity<Volume> {
+        switch self {
+        case .flasks(_, _, let v), .fixedBed(_, _, let v), .suspension(_, let v): v
+        }
+    }
+}
+
+public enum PlatformKind: String, Sendable, Hashable, CaseIterable, Codable {
+    case flasks
+    case fixedBed = "fixed-bed"
+    case suspension
+
+    /// What one unit of this platform is called.
+    public var unitName: String {
+        switch self {
+        case .flasks: "flasks"
+        case .fixedBed: "fixed beds"
+        case .suspension: "bioreactors"
+        }
+    }
+}
+
+/// How cells are given the genetic program to make vector.
+public enum Induction: Sendable, Hashable {
+    case transfection(Transfection)
+    case infection(Infection)
+}
+
+public struct Transfection: Sendable, Hashable {
+    /// Plasmid DNA per cell (`pg/cell`) or per litre of culture (`mg/L`).
+    public var plasmid: Either<Quantity<MassPerCell>, Quantity<MassConcentration>>
+    public var reagent: String
+    /// Reagent mass per DNA mass (PEI:DNA, g/g).
+    public var reagentRatio: Double
+    /// The plasmids, each with its share of the DNA mass.
+    public var plasmids: [PlasmidShare]
+
+    public init(
+        plasmid: Either<Quantity<MassPerCell>, Quantity<MassConcentration>>, reagent: String, reagentRatio: Double,
+        plasmids: [PlasmidShare]
+    ) {
+        self.plasmid = plasmid
+        self.reagent = reagent
+        self.reagentRatio = reagentRatio
+        self.plasmids = plasmids
+    }
+}
+
+public struct PlasmidShare: Sendable, Hashable {
+    public var name: String
+    public var share: Double
+
+    public init(name: String, share: Double) {
+        self.name = name
+        self.share = share
+    }
+}
+
+public struct Infection: Sendable, Hashable {
+    public var virus: String
+    public var moi: Quantity<InfectiousPerCell>
+
+    public init(virus: String, moi: Quantity<InfectiousPerCell>) {
+        self.virus = virus
+        self.moi = moi
+    }
+}
+
+/// The production step: cells grown in the platform's units, induced, and harvested.
+public struct Production: Sendable, Hashable {
+    public var platform: Platform
+    /// Flasks, fixed beds or bioreactors in one lot.
+    public var units: Int
+    public var seedingDensity: CultureDensity
+    /// Viable cell density at transfection or infection.
+    public var inductionDensity: CultureDensity
+    public var induction: Induction
+    /// Vector made, per cell at induction (`vg/cell`) or per litre of harvest (`vg/L`).
+    public var productivity: Either<Quantity<VectorPerCell>, Quantity<VectorConcentration>>
+    /// From transfection or infection to harvest.
+    public var duration: Quantity<Duration>
+    /// Harvests of the whole culture volume (LV is often harvested 2–3 times, or perfused).
+    public var harvests: Int
+    /// Full medium volumes added beyond those harvested (exchanges before induction), per unit.
+    public var mediumExchanges: Double
+    /// Open manual manipulations per unit and lot (seed, feed, transfect, harvest).
+    public var handlingsPerUnit: Double
+
+    public init(
+        platform: Platform, units: Int, seedingDensity: CultureDensity, inductionDensity: CultureDensity,
+        induction: Induction, productivity: Either<Quantity<VectorPerCell>, Quantity<VectorConcentration>>,
+        duration: Quantity<Duration>, harvests: Int = 1, mediumExchanges: Double, handlingsPerUnit: Double
+    ) {
+        self.harvests = harvests
+        self.platform = platform
+        self.units = units
+        self.seedingDensity = seedingDensity
+        self.inductionDensity = inductionDensity
+        self.induction = induction
+        self.productivity = productivity
+        self.duration = duration
+        self.mediumExchanges = mediumExchanges
+        self.handlingsPerUnit = handlingsPerUnit
+    }
+
+    /// Culture volume of the whole lot.
+    @inlinable public var cultureVolume: Quantity<Volume> { platform.volumePerUnit * Double(units) }
+    /// Volume harvested from the whole lot: the culture volume at each harvest.
+    @inlinable public var harvestVolume: Quantity<Volume> { cultureVolume * Double(harvests) }
+    /// Growth surface of the whole lot (nil in suspension).
+    @inlinable public var cultureSurface: Quantity<Area>? { platform.surfacePerUnit.map { $0 * Double(units) } }
+
+    @inlinable public var seedingCells: Quantity<CellCount> {
+        seedingDensity.cells(volume: cultureVolume, surface: cultureSurface)
+    }
+    @inlinable public var cellsAtInduction: Quantity<CellCount> {
+        inductionDensity.cells(volume: cultureVolume, surface: cultureSurface)
+    }
+}
+
+// MARK: - Downstream
+
+/// One unit operation of the purification chain, with its parameters.
+public struct DownstreamStep: Sendable, Hashable {
+    public var name: String
+    public var operation: UnitOperation
+
+    public init(name: String, operation: UnitOperation) {
+        self.name = name
+        self.operation = operation
+    }
+}
+
+public enum UnitOperation: Sendable, Hashable {
+    case harvest(Harvest)
+    case clarification(Filtration)
+    case tangentialFlow(TangentialFlow)
+    case chromatography(Chromatography)
+    case sterileFiltration(Filtration)
+    case hold(Hold)
+
+    /// The `step:` keyword this operation is written with.
+    public var keyword: String {
+        switch self {
+        case .harvest: "harvest"
+        case .clarification: "clarification"
+        case .tangentialFlow(let t): t.role.rawValue
+        case .chromatography(let c): c.role.rawValue
+        case .sterileFiltration: "sterile-filtration"
+        case .hold: "hold"
+        }
+    }
+}
+
+/// A change of volume by added liquid: a fraction of the volume or a fixed volume.
+public enum AddedVolume: Sendable, Hashable {
+    case fraction(Double)
+    case volume(Quantity<Volume>)
+
+    @inlinable public func added(to v: Quantity<Volume>) -> Quantity<Volume> {
+        switch self {
+        case .fraction(let f): v * f
+        case .volume(let a): a
+        }
+    }
+}
+
+/// Harvest and lysis: cells lysed (detergent) and the vector released into the medium.
+public struct Harvest: Sendable, Hashable {
+    public var yield: Quantity<Fraction>
+    public var addedVolume: AddedVolume?
+    public var duration: Quantity<Duration>
+
+    public init(yield: Quantity<Fraction>, addedVolume: AddedVolume?, duration: Quantity<Duration>) {
+        self.yield = yield
+        self.addedVolume = addedVolume
+        self.duration = duration
+    }
+}
+
+/// A normal-flow filtration (depth clarification or 0.2 µm sterile filtration), sized by capacity.
+public struct Filtration: Sendable, Hashable {
+    public var yield: Quantity<Fraction>
+    /// Volume one m² of filter passes before it clogs.
+    public var capacity: Quantity<VolumePerArea>
+    public var flux: Quantity<Flux>
+    /// Preparation, flushing and integrity testing.
+    public var setupTime: Quantity<Duration>
+
+    public init(
+        yield: Quantity<Fraction>, capacity: Quantity<VolumePerArea>, flux: Quantity<Flux>,
+        setupTime: Quantity<Duration>
+    ) {
+        self.yield = yield
+        self.capacity = capacity
+        self.flux = flux
+        self.setupTime = setupTime
+    }
+}
+
+public enum TangentialFlowRole: String, Sendable, Hashable, CaseIterable {
+    /// Concentration and diafiltration before capture.
+    case tff
+    /// Ultrafiltration/diafiltration into the formulation buffer.
+    case ufdf
+}
+
+/// What a concentration step aims for.
+public enum ConcentrationTarget: Sendable, Hashable {
+    case factor(Double)
+    case finalVolume(Quantity<Volume>)
+    case finalConcentration(Quantity<VectorConcentration>)
+}
+
+/// Tangential-flow filtration: concentration and diafiltration, sized by flux and time.
+public struct TangentialFlow: Sendable, Hashable {
+    public var role: TangentialFlowRole
+    public var yield: Quantity<Fraction>
+    public var target: ConcentrationTarget
+    /// Diafiltration volumes exchanged at the concentrated volume.
+    public var diafiltrationVolumes: Double
+    public var flux: Quantity<Flux>
+    /// Either the time allowed (the membrane is sized) or the membrane installed (time follows).
+    public var sizing: Either<Quantity<Duration>, Quantity<Area>>
+    public var setupTime: Quantity<Duration>
+
+    public init(
+        role: TangentialFlowRole, yield: Quantity<Fraction>, target: ConcentrationTarget, diafiltrationVolumes: Double,
+        flux: Quantity<Flux>, sizing: Either<Quantity<Duration>, Quantity<Area>>, setupTime: Quantity<Duration>
+    ) {
+        self.role = role
+        self.yield = yield
+        self.target = target
+        self.diafiltrationVolumes = diafiltrationVolumes
+        self.flux = flux
+        self.sizing = sizing
+        self.setupTime = setupTime
+    }
+}
+
+public enum ChromatographyRole: String, Sendable, Hashable, CaseIterable {
+    /// Affinity capture (AAVX, AVB): binds the capsid.
+    case affinity
+    /// Anion exchange: polishing (full/empty capsids) or LV capture.
+    case aex
+}
+
+public enum ChromatographyMode: String, Sendable, Hashable, CaseIterable {
+    case bindElute = "bind-elute"
+    case flowThrough = "flow-through"
+}
+
+/// A packed-bed chromatography step. In bind-elute mode the column is loaded to a fraction of
+/// its dynamic binding capacity, cycled as often as the load needs, and the eluate is
+/// `elutionVolumes` column volumes per cycle.
+public struct Chromatography: Sendable, Hashable {
+    public var role: ChromatographyRole
+    public var mode: ChromatographyMode
+    public var resin: String
+    public var yield: Quantity<Fraction>
+    /// Dynamic binding capacity per mL of resin (bind-elute).
+    public var bindingCapacity: Quantity<VectorConcentration>?
+    /// Fraction of the dynamic binding capacity used.
+    public var loading: Quantity<Fraction>
+    /// The installed column, or nil to size one to the load.
+    public var columnVolume: Quantity<Volume>?
+    /// The largest column that may be sized; beyond it, cycles.
+    public var maxColumnVolume: Quantity<Volume>?
+    public var elutionVolumes: Double
+    /// Equilibration, wash, strip and cleaning volumes per cycle.
+    public var otherVolumes: Double
+    public var residenceTime: Quantity<Duration>
+    public var setupTime: Quantity<Duration>
+
+    public init(
+        role: ChromatographyRole, mode: ChromatographyMode, resin: String, yield: Quantity<Fraction>,
+        bindingCapacity: Quantity<VectorConcentration>?, loading: Quantity<Fraction>, columnVolume: Quantity<Volume>?,
+        maxColumnVolume: Quantity<Volume>?, elutionVolumes: Double, otherVolumes: Double,
+        residenceTime: Quantity<Duration>, setupTime: Quantity<Duration>
+    ) {
+        self.role = role
+        self.mode = mode
+        self.resin = resin
+        self.yield = yield
+        self.bindingCapacity = bindingCapacity
+        self.loading = loading
+        self.columnVolume = columnVolume
+        self.maxColumnVolume = maxColumnVolume
+        self.elutionVolumes = elutionVolumes
+        self.otherVolumes = otherVolumes
+        self.residenceTime = residenceTime
+        self.setupTime = setupTime
+    }
+}
+
+/// A step that holds the stream for a time: nuclease digestion, viral inactivation, mixing.
+public struct Hold: Sendable, Hashable {
+    public var yield: Quantity<Fraction>
+    public var addedVolume: AddedVolume?
+    public var duration: Quantity<Duration>
+
+    public init(yield: Quantity<Fraction>, addedVolume: AddedVolume?, duration: Quantity<Duration>) {
+        self.yield = yield
+        self.addedVolume = addedVolume
+        self.duration = duration
+    }
+}
+
+// MARK: - Fill and QC
+
+/// Aseptic fill of the formulated bulk into vials.
+public struct Fill: Sendable, Hashable {
+    public var container: String
+    /// Extractable (labelled) volume per vial.
+    public var fillVolume: Quantity<Volume>
+    /// Extra volume per vial so the labelled volume can be withdrawn.
+    public var overfill: Quantity<Volume>
+    /// Bulk lost in the filling line (tubing, needles, reservoir).
+    public var lineLoss: Quantity<Volume>
+    public var yield: Quantity<Fraction>
+    public var setupTime: Quantity<Duration>
+    public var vialsPerHour: Double
+
+    public init(
+        container: String, fillVolume: Quantity<Volume>, overfill: Quantity<Volume>, lineLoss: Quantity<Volume>,
+        yield: Quantity<Fraction>, setupTime: Quantity<Duration>, vialsPerHour: Double
+    ) {
+        self.container = container
+        self.fillVolume = fillVolume
+        self.overfill = overfill
+        self.lineLoss = lineLoss
+        self.yield = yield
+        self.setupTime = setupTime
+        self.vialsPerHour = vialsPerHour
+    }
+}
+
+public struct QualityControl: Sendable, Hashable {
+    public var inProcess: [InProcessSample]
+    public var release: [ReleaseTest]
+    /// Vials kept as retained samples (reference and stability).
+    public var retainedVials: Int
+
+    public init(inProcess: [InProcessSample], release: [ReleaseTest], retainedVials: Int) {
+        self.inProcess = inProcess
+        self.release = release
+        self.retainedVials = retainedVials
+    }
+
+    /// Time from the end of fill to release: the slowest release test.
+    public var releaseTime: Quantity<Duration> {
+        release.map(\.turnaround).max() ?? .zero
+    }
+}
+
+/// A sample taken from the stream after a downstream step.
+public struct InProcessSample: Sendable, Hashable {
+    public var test: String
+    /// Index of the downstream step the sample is taken after.
+    public var afterStep: Int
+    public var volume: Quantity<Volume>
+
+    public init(test: String, afterStep: Int, volume: Quantity<Volume>) {
+        self.test = test
+        self.afterStep = afterStep
+        self.volume = volume
+    }
+}
+
+/// A release test on the final vials: the volume it consumes and its turnaround.
+public struct ReleaseTest: Sendable, Hashable {
+    public var test: String
+    public var volume: Quantity<Volume>
+    public var turnaround: Quantity<Duration>
+
+    public init(test: String, volume: Quantity<Volume>, turnaround: Quantity<Duration>) {
+        self.test = test
+        self.volume = volume
+        self.turnaround = turnaround
+    }
+}

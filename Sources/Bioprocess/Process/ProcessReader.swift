@@ -1,0 +1,445 @@
+/// Reads a process definition from a document tree, checking every field, and returns the
+/// definition or every mistake at once, each with its file, line, column and field path.
+public enum ProcessReader {
+    /// Reads and checks a definition; also runs one lot to catch a process whose numbers are
+    /// valid one by one but cannot make a lot together (a seed train that never reaches its target).
+    public static func read(_ document: DocumentNode) throws(DefinitionError) -> ProcessDefinition {
+        let issues = IssueCollector()
+        let definition = parse(document, issues: issues)
+        try issues.throwIfAny()
+        do {
+            _ = try LotSimulator.summary(definition)
+        } catch {
+            let path = fieldPath(of: error.site, in: definition)
+            let node = document.lookup(path) ?? document
+            throw DefinitionError([
+                DefinitionIssue(location: node.location, path: path, message: error.message, expected: error.expected)
+            ])
+        }
+        return definition
+    }
+
+    /// Where in the file a simulation site is written.
+    public static func fieldPath(of site: ProcessSite, in p: ProcessDefinition) -> FieldPath {
+        switch site {
+        case .cellBank: FieldPath([.key("cell-line"), .key("max-population-doublings")])
+        case .seedStage(let i): FieldPath([.key("seed-train"), .key("stages"), .index(i)])
+        case .production: FieldPath([.key("production")])
+        case .step(let i): FieldPath([.key("downstream"), .index(i)])
+        case .fill: FieldPath([.key("fill")])
+        }
+    }
+
+    static func parse(_ document: DocumentNode, issues: IssueCollector) -> ProcessDefinition {
+        let r = FieldReader(document, path: .root, issues: issues)
+        let format = r.string("vectorfab", expected: "\"\(ProcessDefinition.format)/\(ProcessDefinition.formatVersion)\"")
+        if !format.isEmpty && format != "\(ProcessDefinition.format)/\(ProcessDefinition.formatVersion)" {
+            r.problem(
+                "'\(format)' is not a process format this version reads", at: "vectorfab",
+                expected: "\"\(ProcessDefinition.format)/\(ProcessDefinition.formatVersion)\"")
+        }
+        let name = r.string("name", expected: "the process's name")
+        let summary = r.optionalString("description")
+        let product = readProduct(r.mapping("product"), issues: issues)
+        let cellLine = readCellLine(r.mapping("cell-line"))
+        let production = readProduction(r.mapping("production"))
+        let seedTrain = readSeedTrain(r.mapping("seed-train"))
+        let downstream = readDownstream(r, issues: issues)
+        let fill = readFill(r.mapping("fill"))
+        let qc = readQualityControl(r.mapping("qc"), steps: downstream)
+        r.finish()
+        return ProcessDefinition(
+            name: name, summary: summary, product: product, cellLine: cellLine, seedTrain: seedTrain,
+            production: production, downstream: downstream, fill: fill, qualityControl: qc)
+    }
+
+    // MARK: Product
+
+    enum VectorKeyword: String, CaseIterable { case aav = "AAV", lv = "LV" }
+    enum DoseKeyword: String, CaseIterable { case perKg = "per-kg", perEye = "per-eye", exVivo = "ex-vivo" }
+
+    static func readProduct(_ r: FieldReader?, issues: IssueCollector) -> Product {
+        guard let r else { return placeholderProduct }
+        let name = r.string("name", expected: "the product's name")
+        let indication = r.optionalString("indication")
+        var vector = placeholderProduct.vector
+        if let v = r.mapping("vector") {
+            let kind = v.choice("type", VectorKeyword.self)
+            let type: VectorType
+            switch kind {
+            case .aav?: type = .aav(serotype: v.string("serotype", expected: "a serotype such as AAV9"))
+            case .lv?: type = .lentivirus
+            case nil: type = .aav(serotype: "")
+            }
+            if kind != nil { issues.vectorCounting = type.counting }
+            vector = Vector(type: type, genomeSize: v.quantity("genome-size", GenomeLength.self))
+            v.finish()
+        }
+        var dose = placeholderProduct.dose
+        if let d = r.mapping("dose") {
+            switch d.choice("model", DoseKeyword.self) {
+            case .perKg?:
+                dose = .perBodyWeight(
+                    dose: d.quantity("amount", VectorPerBodyMass.self),
+                    patientWeight: d.quantity("patient-weight", Mass.self))
+            case .perEye?:
+                dose = .perEye(
+                    dose: d.quantity("amount", VectorAmount.self),
+                    eyesPerPatient: d.optionalInt("eyes-per-patient", range: 1...2, expected: "1 or 2") ?? 1)
+            case .exVivo?:
+                dose = .exVivo(
+                    cellsPerKg: d.quantity("cells-per-kg", CellsPerBodyMass.self),
+                    moi: d.quantity("moi", VectorPerCell.self),
+                    patientWeight: d.quantity("patient-weight", Mass.self))
+            case nil: break
+            }
+            d.finish()
+        }
+        r.finish()
+        return Product(name: name, vector: vector, dose: dose, indication: indication)
+    }
+
+    static let placeholderProduct = Product(
+        name: "", vector: Vector(type: .aav(serotype: ""), genomeSize: Quantity(canonical: .nan)),
+        dose: .perEye(dose: Quantity(canonical: .nan), eyesPerPatient: 1))
+
+    // MARK: Cells
+
+    static func readCellLine(_ r: FieldReader?) -> CellLine {
+        let nan = Quantity<Duration>(canonical: .nan)
+        guard let r else {
+            return CellLine(
+                name: "", doublingTime: nan, maxPopulationDoublings: nil,
+                bank: CellBank(name: nil, cellsPerVial: .zero, viability: .zero, vialsPerLot: 1))
+        }
+        let name = r.string("name", expected: "the cell line's name")
+        let td = r.quantity("doubling-time", Duration.self)
+        let limit = r.optionalInt("max-population-doublings", range: 1...1000, expected: "a whole number of doublings")
+        var bank = CellBank(name: nil, cellsPerVial: Quantity(canonical: .nan), viability: Quantity(1), vialsPerLot: 1)
+        if let b = r.mapping("bank") {
+            bank = CellBank(
+                name: b.optionalString("name"),
+                cellsPerVial: b.quantity("cells-per-vial", CellCount.self),
+                viability: b.quantity("viability", Fraction.self, bound: .yield),
+                vialsPerLot: b.optionalInt("vials-per-lot", range: 1...1000, expected: "a whole number of vials") ?? 1)
+            b.finish()
+        }
+        r.finish()
+        return CellLine(name: name, doublingTime: td, maxPopulationDoublings: limit.map(Double.init), bank: bank)
+    }
+
+    static func density(_ r: FieldReader, _ key: String) -> CultureDensity {
+        switch r.either(key, CellDensity.self, CellsPerArea.self) {
+        case .first(let d)?: .perVolume(d)
+        case .second(let d)?: .perArea(d)
+        case nil: .perVolume(Quantity(canonical: .nan))
+        }
+    }
+
+    static func readSeedTrain(_ r: FieldReader?) -> SeedTrain {
+        guard let r else { return SeedTrain(passageTime: .zero, stages: []) }
+        let passage = r.quantity("passage-time", Duration.self, bound: .nonNegative)
+        var stages: [SeedStage] = []
+        for (path, node) in r.list("stages", expected: "a list of seed-train vessels") {
+            let s = FieldReader(node, path: path, issues: r.issues)
+            let surface = s.optionalQuantity("surface", Area.self)
+            let stage = SeedStage(
+                name: s.string("name", expected: "the vessel's name"),
+                workingVolume: s.quantity("working-volume", Volume.self),
+                surface: surface,
+                seedingDensity: density(s, "seeding-density"),
+                splitDensity: density(s, "split-density"),
+                maxVessels: s.optionalInt("max-vessels", range: 1...100_000, expected: "a whole number of vessels"))
+            for key in ["seeding-density", "split-density"] {
+                let d = key == "seeding-density" ? stage.seedingDensity : stage.splitDensity
+                if d.isPerArea && surface == nil {
+                    s.problem("is per surface but the vessel has no 'surface'", at: key, expected: "a 'surface' field, or a density in cells/mL")
+                }
+            }
+            s.finish()
+            stages.append(stage)
+        }
+        r.finish()
+        return SeedTrain(passageTime: passage, stages: stages)
+    }
+
+    // MARK: Production
+
+    static func readProduction(_ r: FieldReader?) -> Production {
+        let nanDensity = CultureDensity.perVolume(Quantity(canonical: .nan))
+        guard let r else {
+            return Production(
+                platform: .suspension(model: "", workingVolume: .zero), units: 1, seedingDensity: nanDensity,
+                inductionDensity: nanDensity, induction: .infection(Infection(virus: "", moi: .zero)),
+                productivity: .second(.zero), duration: .zero, mediumExchanges: 0, handlingsPerUnit: 0)
+        }
+        let kind = r.choice("platform", PlatformKind.self)
+        let model = r.string("model", expected: "the vessel's model, such as \"CellSTACK-10\" or \"iCELLis 500\"")
+        var platform = Platform.suspension(model: model, workingVolume: Quantity(canonical: .nan))
+        var units = 1
+        switch kind {
+        case .flasks?:
+            let perFlask = r.quantity("flask-surface", Area.self)
+            let medium = r.quantity("medium-per-flask", Volume.self)
+            platform = .flasks(model: model, surfacePerFlask: perFlask, mediumPerFlask: medium)
+            let total = r.optionalQuantity("surface", Area.self)
+            let count = r.optionalInt("units", range: 1...1_000_000, expected: "a whole number of flasks")
+            switch (total, count) {
+            case (let t?, nil): units = max(1, Int(min(1e9, (t / perFlask).rounded(.up).nanToZero)))
+            case (nil, let c?): units = c
+            case (nil, nil): r.problem("gives neither 'surface' nor 'units'", expected: "the total growth surface or the number of flasks")
+            case (_?, _?): r.problem("gives both 'surface' and 'units'", at: "units", expected: "one of them")
+            }
+        case .fixedBed?:
+            platform = .fixedBed(
+                model: model, bedArea: r.quantity("bed-area", Area.self),
+                workingVolume: r.quantity("working-volume", Volume.self))
+            units = r.optionalInt("units", range: 1...10_000, expected: "a whole number of bioreactors") ?? 1
+        case .suspension?:
+            platform = .suspension(model: model, workingVolume: r.quantity("working-volume", Volume.self))
+            units = r.optionalInt("units", range: 1...10_000, expected: "a whole number of bioreactors") ?? 1
+        case nil: break
+        }
+        let seeding = density(r, "seeding-density")
+        let induction = density(r, "induction-density")
+        if let kind {
+            let wantsArea = kind != .suspension
+            for (key, d) in [("seeding-density", seeding), ("induction-density", induction)] where d.isPerArea != wantsArea {
+                if case .perVolume(let q) = d, q.canonical.isNaN { continue }
+                r.problem(
+                    "is per \(d.isPerArea ? "surface" : "volume") but the platform is \(kind.rawValue)", at: key,
+                    expected: wantsArea ? "cells per surface, such as \"2e4 cells/cm²\"" : "cells per volume, such as \"0.5e6 cells/mL\"")
+            }
+        }
+        let inductionMethod = readInduction(r)
+        let productivity: Either<Quantity<VectorPerCell>, Quantity<VectorConcentration>> =
+            r.either("productivity", VectorPerCell.self, VectorConcentration.self) ?? .second(Quantity(canonical: .nan))
+        let production = Production(
+            platform: platform, units: units, seedingDensity: seeding, inductionDensity: induction,
+            induction: inductionMethod, productivity: productivity,
+            duration: r.quantity("duration", Duration.self),
+            harvests: r.optionalInt("harvests", range: 1...100, expected: "a whole number of harvests") ?? 1,
+            mediumExchanges: r.optionalQuantity("medium-exchanges", Fraction.self, bound: .nonNegative)?.value ?? 0,
+            handlingsPerUnit: r.quantity("handlings-per-unit", Fraction.self, bound: .nonNegative).value)
+        r.finish()
+        return production
+    }
+
+    static func readInduction(_ r: FieldReader) -> Induction {
+        let hasT = r.has("transfection"), hasI = r.has("infection")
+        if hasT && hasI { r.problem("gives both 'transfection' and 'infection'", at: "infection", expected: "one of them") }
+        if let t = r.mapping("transfection", required: false) {
+            let plasmid = t.either("plasmid", MassPerCell.self, MassConcentration.self) ?? .first(Quantity(canonical: .nan))
+            var shares: [PlasmidShare] = []
+            for (path, node) in t.list("plasmids", required: false, expected: "a list of plasmids with their share") {
+                let p = FieldReader(node, path: path, issues: r.issues)
+                shares.append(
+                    PlasmidShare(
+                        name: p.string("name", expected: "the plasmid's name"),
+                        share: p.quantity("share", Fraction.self, bound: .yield).value))
+                p.finish()
+            }
+            let total = shares.reduce(0) { $0 + $1.share }
+            if !shares.isEmpty, total.isFinite, abs(total - 1) > 0.001 {
+                t.problem("plasmid shares add up to \(sci(total * 100)) %", at: "plasmids", expected: "shares adding up to 100 %")
+            }
+            let result = Transfection(
+                plasmid: plasmid, reagent: t.string("reagent", expected: "the transfection reagent, such as PEI"),
+                reagentRatio: t.quantity("reagent-ratio", Fraction.self, bound: .nonNegative).value, plasmids: shares)
+            t.finish()
+            return .transfection(result)
+        }
+        if let i = r.mapping("infection", required: false) {
+            let result = Infection(
+                virus: i.string("virus", expected: "the helper or baculovirus used"),
+                moi: i.quantity("moi", InfectiousPerCell.self))
+            i.finish()
+            return .infection(result)
+        }
+        r.problem("gives neither 'transfection' nor 'infection'", expected: "how cells are induced to make vector")
+        return .infection(Infection(virus: "", moi: .zero))
+    }
+
+    // MARK: Downstream
+
+    enum StepKeyword: String, CaseIterable {
+        case harvest, clarification, tff, affinity, aex, ufdf, hold
+        case sterileFiltration = "sterile-filtration"
+    }
+
+    static func readDownstream(_ r: FieldReader, issues: IssueCollector) -> [DownstreamStep] {
+        var steps: [DownstreamStep] = []
+        for (path, node) in r.list("downstream", expected: "a list of unit operations") {
+            let s = FieldReader(node, path: path, issues: issues)
+            guard let keyword = s.choice("step", StepKeyword.self) else {
+                continue
+            }
+            let name = s.optionalString("name") ?? keyword.rawValue
+            let yield = s.quantity("yield", Fraction.self, bound: .yield)
+            let operation: UnitOperation
+            switch keyword {
+            case .harvest:
+                operation = .harvest(
+                    Harvest(yield: yield, addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
+            case .hold:
+                operation = .hold(
+                    Hold(yield: yield, addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
+            case .clarification, .sterileFiltration:
+                let f = Filtration(
+                    yield: yield, capacity: s.quantity("capacity", VolumePerArea.self),
+                    flux: s.quantity("flux", Flux.self),
+                    setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
+                operation = keyword == .clarification ? .clarification(f) : .sterileFiltration(f)
+            case .tff, .ufdf:
+                operation = .tangentialFlow(tangentialFlow(s, role: keyword == .tff ? .tff : .ufdf, yield: yield))
+            case .affinity, .aex:
+                operation = .chromatography(chromatography(s, role: keyword == .affinity ? .affinity : .aex, yield: yield))
+            }
+            s.finish()
+            steps.append(DownstreamStep(name: name, operation: operation))
+        }
+        if steps.isEmpty, case .some = r.node("downstream", required: false, expected: "") {
+            r.problem("has no steps", at: "downstream", expected: "at least one unit operation")
+        }
+        return steps
+    }
+
+    static func addedVolume(_ s: FieldReader) -> AddedVolume? {
+        switch s.optionalEither("added-volume", Fraction.self, Volume.self, bound: .nonNegative) {
+        case .first(let f)?: .fraction(f.value)
+        case .second(let v)?: .volume(v)
+        case nil: nil
+        }
+    }
+
+    static func tangentialFlow(_ s: FieldReader, role: TangentialFlowRole, yield: Quantity<Fraction>) -> TangentialFlow {
+        let factor = s.optionalQuantity("concentration-factor", Fraction.self, bound: .atLeastOne)
+        let volume = s.optionalQuantity("final-volume", Volume.self)
+        let concentration = s.optionalQuantity("final-concentration", VectorConcentration.self)
+        let given = [factor != nil, volume != nil, concentration != nil].filter { $0 }.count
+        var target = ConcentrationTarget.factor(1)
+        if given != 1 {
+            s.problem(
+                given == 0 ? "gives no concentration target" : "gives more than one concentration target",
+                expected: "exactly one of 'concentration-factor', 'final-volume', 'final-concentration'")
+        } else if let factor {
+            target = .factor(factor.value)
+        } else if let volume {
+            target = .finalVolume(volume)
+        } else if let concentration {
+            target = .finalConcentration(concentration)
+        }
+        let time = s.optionalQuantity("process-time", Duration.self)
+        let area = s.optionalQuantity("membrane-area", Area.self)
+        var sizing = Either<Quantity<Duration>, Quantity<Area>>.first(Quantity(canonical: .nan))
+        switch (time, area) {
+        case (let t?, nil): sizing = .first(t)
+        case (nil, let a?): sizing = .second(a)
+        default:
+            s.problem(
+                time == nil ? "gives neither 'process-time' nor 'membrane-area'" : "gives both 'process-time' and 'membrane-area'",
+                expected: "the time allowed (the membrane is sized) or the membrane area installed (the time follows)")
+        }
+        return TangentialFlow(
+            role: role, yield: yield, target: target,
+            diafiltrationVolumes: s.optionalQuantity("diafiltration-volumes", Fraction.self, bound: .nonNegative)?.value ?? 0,
+            flux: s.quantity("flux", Flux.self), sizing: sizing,
+            setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
+    }
+
+    static func chromatography(_ s: FieldReader, role: ChromatographyRole, yield: Quantity<Fraction>) -> Chromatography {
+        let mode = s.optionalChoice("mode", ChromatographyMode.self) ?? .bindElute
+        let capacity = mode == .bindElute ? s.quantity("binding-capacity", VectorConcentration.self) : nil
+        let column = s.optionalQuantity("column-volume", Volume.self)
+        if mode == .flowThrough && column == nil {
+            s.problem("is flow-through but gives no 'column-volume'", expected: "the installed column volume")
+        }
+        let loading = mode == .bindElute ? s.quantity("loading", Fraction.self, bound: .yield) : Quantity(1)
+        let elution = mode == .bindElute
+            ? s.quantity("elution-volumes", Fraction.self).value : 0
+        return Chromatography(
+            role: role, mode: mode, resin: s.string("resin", expected: "the resin's name"), yield: yield,
+            bindingCapacity: capacity, loading: loading, columnVolume: column,
+            maxColumnVolume: s.optionalQuantity("max-column-volume", Volume.self),
+            elutionVolumes: elution,
+            otherVolumes: s.quantity("other-volumes", Fraction.self, bound: .nonNegative).value,
+            residenceTime: s.quantity("residence-time", Duration.self),
+            setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
+    }
+
+    // MARK: Fill and QC
+
+    static func readFill(_ r: FieldReader?) -> Fill {
+        let nan = Quantity<Volume>(canonical: .nan)
+        guard let r else {
+            return Fill(
+                container: "", fillVolume: nan, overfill: .zero, lineLoss: .zero, yield: Quantity(1), setupTime: .zero,
+                vialsPerHour: 1)
+        }
+        let fill = Fill(
+            container: r.string("container", expected: "the container, such as \"2R glass vial\""),
+            fillVolume: r.quantity("fill-volume", Volume.self),
+            overfill: r.optionalQuantity("overfill", Volume.self, bound: .nonNegative) ?? .zero,
+            lineLoss: r.quantity("line-loss", Volume.self, bound: .nonNegative),
+            yield: r.optionalQuantity("yield", Fraction.self, bound: .yield) ?? Quantity(1),
+            setupTime: r.quantity("setup-time", Duration.self, bound: .nonNegative),
+            vialsPerHour: r.quantity("vials-per-hour", Fraction.self).value)
+        r.finish()
+        return fill
+    }
+
+    static func readQualityControl(_ r: FieldReader?, steps: [DownstreamStep]) -> QualityControl {
+        guard let r else { return QualityControl(inProcess: [], release: [], retainedVials: 0) }
+        var samples: [InProcessSample] = []
+        for (path, node) in r.list("in-process", required: false, expected: "a list of in-process samples") {
+            let s = FieldReader(node, path: path, issues: r.issues)
+            let test = s.string("test", expected: "the test's name")
+            let after = s.string("after", expected: "the name of the downstream step the sample is taken after")
+            let volume = s.quantity("volume", Volume.self)
+            let index = steps.firstIndex { $0.name == after }
+            if index == nil && !after.isEmpty {
+                s.problem(
+                    "'\(after)' is not a downstream step", at: "after",
+                    expected: "one of: " + steps.map(\.name).joined(separator: ", "))
+            }
+            samples.append(InProcessSample(test: test, afterStep: index ?? -1, volume: volume))
+            s.finish()
+        }
+        var tests: [ReleaseTest] = []
+        for (path, node) in r.list("release", expected: "a list of release tests") {
+            let s = FieldReader(node, path: path, issues: r.issues)
+            tests.append(
+                ReleaseTest(
+                    test: s.string("test", expected: "the test's name"),
+                    volume: s.quantity("volume", Volume.self, bound: .nonNegative),
+                    turnaround: s.quantity("turnaround", Duration.self)))
+            s.finish()
+        }
+        let retained = r.optionalInt("retained-vials", range: 0...100_000, expected: "a whole number of vials") ?? 0
+        r.finish()
+        return QualityControl(inProcess: samples, release: tests, retainedVials: retained)
+    }
+}
+
+extension Double {
+    var nanToZero: Double { isNaN ? 0 : self }
+}
+
+extension DocumentNode {
+    /// The node at a field path, if the document has it.
+    public func lookup(_ path: FieldPath) -> DocumentNode? {
+        var node = self
+        for component in path.components {
+            switch (component, node.value) {
+            case (.key(let k), .mapping(let entries)):
+                guard let e = entries.first(where: { $0.key == k }) else { return nil }
+                node = e.value
+            case (.index(let i), .sequence(let items)):
+                guard items.indices.contains(i) else { return nil }
+                node = items[i]
+            default: return nil
+            }
+        }
+        return node
+    }
+}

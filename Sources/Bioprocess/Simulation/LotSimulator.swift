@@ -1,0 +1,274 @@
+import Foundation
+
+/// Simulates one lot of a process from first principles: exponential growth through the seed
+/// train, vector made at induction, a mass balance through each downstream step with its
+/// equipment sized, then fill, doses and patients.
+///
+/// The computation allocates nothing and formats no text; it is called millions of times by
+/// the Monte Carlo and capacity models. Use ``LotReport`` for the step-by-step tables.
+public enum LotSimulator {
+    /// Simulates a lot, telling `observer` about each seed stage and downstream step.
+    @inlinable
+    public static func run<O: LotObserver>(_ p: ProcessDefinition, observer: inout O) throws(SimulationError)
+        -> LotSummary
+    {
+        var s = LotSummary()
+        try seedTrain(p, into: &s, observer: &observer)
+        try production(p, into: &s)
+        try downstream(p, into: &s, observer: &observer)
+        try fill(p, into: &s)
+        return s
+    }
+
+    /// Simulates a lot and returns only its summary.
+    @inlinable
+    public static func summary(_ p: ProcessDefinition) throws(SimulationError) -> LotSummary {
+        var none = SummaryOnly()
+        return try run(p, observer: &none)
+    }
+
+    // MARK: Seed train
+
+    /// Sizes each stage backwards from the production seeding target (vessels needed to hold
+    /// the next stage's seed at split density), then grows the cells exponentially.
+    @usableFromInline
+    static func seedTrain<O: LotObserver>(_ p: ProcessDefinition, into s: inout LotSummary, observer: inout O)
+        throws(SimulationError)
+    {
+        let stages = p.seedTrain.stages
+        let td = p.cellLine.doublingTime
+        let thawed = p.cellLine.bank.viableCells
+        s.viableCellsThawed = thawed
+        var need = p.production.seedingCells
+        var doublings = 0.0
+        var time = Quantity<Duration>.zero
+        var i = stages.count - 1
+        while i >= 0 {
+            let stage = stages[i]
+            let split = stage.splitCellsPerVessel
+            let seed = stage.seedingCellsPerVessel
+            guard split > seed else { throw .seedStageWithoutGrowth(stage: i) }
+            let vesselsNeeded = (need / split).rounded(.up)
+            guard vesselsNeeded.isFinite, vesselsNeeded < 1e9 else { throw .nonFinite(.seedStage(i)) }
+            let vessels = max(1, Int(vesselsNeeded))
+            if let allowed = stage.maxVessels, vessels > allowed {
+                throw .tooManySeedVessels(stage: i, needed: vessels, allowed: allowed)
+            }
+            let seeded = seed * Double(vessels)
+            let cellsIn: Quantity<CellCount>
+            if i == 0 {
+                guard thawed >= seeded * (1 - 1e-9) else { throw .vialTooSmall(needed: seeded, available: thawed) }
+                cellsIn = thawed
+            } else {
+                cellsIn = seeded
+            }
+            let stageDoublings = max(0, log2(need / cellsIn))
+            let duration = td * stageDoublings + p.seedTrain.passageTime
+            doublings += stageDoublings
+            time += duration
+            let medium = stage.workingVolume * Double(vessels)
+            s.seedMedium += medium
+            s.seedVessels += vessels
+            observer.seedStage(
+                SeedStageOutcome(
+                    index: i, vessels: vessels, cellsIn: cellsIn, cellsOut: need, doublings: stageDoublings,
+                    duration: duration, medium: medium))
+            need = cellsIn
+            i -= 1
+        }
+        if stages.isEmpty {
+            // Thawed straight into the production vessel.
+            guard thawed >= need * (1 - 1e-9) else { throw .vialTooSmall(needed: need, available: thawed) }
+        }
+        s.passages = stages.count
+        s.expansionTime = time
+        s.populationDoublings = doublings
+    }
+
+    // MARK: Production
+
+    @usableFromInline
+    static func production(_ p: ProcessDefinition, into s: inout LotSummary) throws(SimulationError) {
+        let prod = p.production
+        s.productionUnits = prod.units
+        s.cultureVolume = prod.cultureVolume
+        s.cellsAtSeeding = prod.seedingCells
+        s.cellsAtInduction = prod.cellsAtInduction
+        guard s.cellsAtInduction >= s.cellsAtSeeding else { throw .productionWithoutGrowth }
+        let growth = log2(s.cellsAtInduction / s.cellsAtSeeding)
+        s.growthTime = p.cellLine.doublingTime * growth
+        s.inductionTime = prod.duration
+        s.populationDoublings += growth
+        if let limit = p.cellLine.maxPopulationDoublings, s.populationDoublings > limit {
+            throw .cellAgeExceeded(doublings: s.populationDoublings, limit: limit)
+        }
+        switch prod.productivity {
+        case .first(let perCell): s.vectorHarvested = s.cellsAtInduction * perCell
+        case .second(let perVolume): s.vectorHarvested = perVolume * prod.harvestVolume
+        }
+        switch prod.induction {
+        case .transfection(let t):
+            switch t.plasmid {
+            case .first(let perCell): s.plasmid = perCell * s.cellsAtInduction
+            case .second(let perVolume): s.plasmid = perVolume * s.cultureVolume
+            }
+            s.reagent = s.plasmid * t.reagentRatio
+        case .infection(let inf):
+            s.virus = inf.moi * s.cellsAtInduction
+        }
+        s.productionMedium = s.cultureVolume * (Double(prod.harvests) + prod.mediumExchanges)
+        s.harvestVolume = prod.harvestVolume
+        s.handlings = Double(s.seedVessels) + Double(prod.units) * prod.handlingsPerUnit
+        guard s.vectorHarvested.isFinite, s.growthTime.isFinite else { throw .nonFinite(.production) }
+    }
+
+    // MARK: Downstream
+
+    @usableFromInline
+    static func downstream<O: LotObserver>(_ p: ProcessDefinition, into s: inout LotSummary, observer: inout O)
+        throws(SimulationError)
+    {
+        var volume = s.harvestVolume
+        var vector = s.vectorHarvested
+        let samples = p.qualityControl.inProcess
+        for (index, step) in p.downstream.enumerated() {
+            var o = try Self.step(step.operation, index: index, volume: volume, vector: vector)
+            for sample in samples where sample.afterStep == index {
+                let drawn = min(sample.volume, o.volumeOut)
+                let fraction = drawn / o.volumeOut
+                o.sampledVolume += drawn
+                o.sampledVector += o.vectorOut.canonical * fraction
+                o.vectorOut = o.vectorOut * (1 - fraction)
+                o.volumeOut -= drawn
+            }
+            guard o.volumeOut.isFinite, o.vectorOut.isFinite, o.duration.isFinite else {
+                throw .nonFinite(.step(index))
+            }
+            s.downstreamTime += o.duration
+            s.chromatographyCycles += o.cycles
+            s.bufferVolume += o.bufferVolume
+            volume = o.volumeOut
+            vector = o.vectorOut
+            observer.step(o)
+        }
+        s.bulkVolume = volume
+        s.bulkVector = vector
+    }
+
+    /// The balance and sizing of one unit operation for a feed.
+    @usableFromInline
+    static func step(_ op: UnitOperation, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>)
+        throws(SimulationError) -> StepOutcome
+    {
+        switch op {
+        case .harvest(let h):
+            let added = h.addedVolume?.added(to: volume) ?? .zero
+            return StepOutcome(
+                index: index, volumeIn: volume, volumeOut: volume + added, vectorIn: vector,
+                vectorOut: vector * h.yield.value, duration: h.duration, bufferVolume: added)
+        case .hold(let h):
+            let added = h.addedVolume?.added(to: volume) ?? .zero
+            return StepOutcome(
+                index: index, volumeIn: volume, volumeOut: volume + added, vectorIn: vector,
+                vectorOut: vector * h.yield.value, duration: h.duration, bufferVolume: added)
+        case .clarification(let f), .sterileFiltration(let f):
+            let area = volume / f.capacity
+            let time = f.setupTime + filtrationTime(passing: volume, at: f.flux, through: area)
+            return StepOutcome(
+                index: index, volumeIn: volume, volumeOut: volume, vectorIn: vector,
+                vectorOut: vector * f.yield.value, duration: time, filterArea: area)
+        case .tangentialFlow(let t):
+            let out = vector * t.yield.value
+            let final: Quantity<Volume>
+            switch t.target {
+            case .factor(let f): final = volume / f
+            case .finalVolume(let v): final = v
+            case .finalConcentration(let c): final = out / c
+            }
+            let concentrated = volume > final ? volume - final : .zero
+            let diafiltration = final * t.diafiltrationVolumes
+            let permeate = concentrated + diafiltration
+            let dilution = final > volume ? final - volume : .zero
+            var o = StepOutcome(
+                index: index, volumeIn: volume, volumeOut: final, vectorIn: vector, vectorOut: out,
+                duration: t.setupTime, permeateVolume: permeate, bufferVolume: diafiltration + dilution)
+            switch t.sizing {
+            case .first(let time):
+                o.membraneArea = membraneArea(passing: permeate, at: t.flux, within: time)
+                o.duration += time
+            case .second(let area):
+                o.membraneArea = area
+                o.duration += filtrationTime(passing: permeate, at: t.flux, through: area)
+            }
+            return o
+        case .chromatography(let c):
+            return try chromatography(c, index: index, volume: volume, vector: vector)
+        }
+    }
+
+    @usableFromInline
+    static func chromatography(
+        _ c: Chromatography, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>
+    ) throws(SimulationError) -> StepOutcome {
+        var column: Quantity<Volume>
+        var cycles = 1
+        var out = volume
+        switch c.mode {
+        case .bindElute:
+            // Vector one mL of packed resin takes at the chosen loading.
+            let capacity = (c.bindingCapacity ?? .zero) * c.loading.value
+            let resinNeeded = vector / capacity
+            if let installed = c.columnVolume {
+                column = installed
+            } else if let largest = c.maxColumnVolume, resinNeeded > largest {
+                column = largest
+            } else {
+                column = resinNeeded
+            }
+            let n = (resinNeeded / column).rounded(.up)
+            guard n.isFinite, n < 1e6 else { throw .nonFinite(.step(index)) }
+            cycles = max(1, Int(n))
+            out = column * (c.elutionVolumes * Double(cycles))
+        case .flowThrough:
+            column = c.columnVolume ?? .zero
+        }
+        let flow = column.canonical / c.residenceTime.canonical  // m³/s
+        let buffers = column * ((c.elutionVolumes + c.otherVolumes) * Double(cycles))
+        let pumped = volume + buffers
+        let time = c.setupTime + Quantity<Duration>(canonical: pumped.canonical / flow)
+        return StepOutcome(
+            index: index, volumeIn: volume, volumeOut: out, vectorIn: vector, vectorOut: vector * c.yield.value,
+            duration: time, columnVolume: column, cycles: cycles, bufferVolume: buffers)
+    }
+
+    // MARK: Fill
+
+    @usableFromInline
+    static func fill(_ p: ProcessDefinition, into s: inout LotSummary) throws(SimulationError) {
+        let f = p.fill
+        let fillable = s.bulkVolume - f.lineLoss
+        let perVial = f.fillVolume + f.overfill
+        let vials = max(0, (fillable / perVial).rounded(.down))
+        guard vials.isFinite, vials < 1e12 else { throw .nonFinite(.fill) }
+        s.vialsFilled = Int(vials)
+        s.vectorPerVial = s.bulkConcentration * f.fillVolume * f.yield.value
+        s.fillTime = f.setupTime + Quantity(canonical: vials / f.vialsPerHour * 3600)
+
+        var releaseVolume = Quantity<Volume>.zero
+        for test in p.qualityControl.release { releaseVolume += test.volume }
+        s.qcVials = Int((releaseVolume / f.fillVolume).rounded(.up)) + p.qualityControl.retainedVials
+        s.releaseTime = p.qualityControl.releaseTime
+        s.vialsForPatients = max(0, s.vialsFilled - s.qcVials)
+
+        let perDose = p.product.dose.vectorPerDose
+        let vialsPerDose = (perDose / s.vectorPerVial).rounded(.up)
+        guard vialsPerDose.isFinite, vialsPerDose >= 1 else {
+            // An empty bulk: nothing in the vials.
+            s.vialsPerDose = 0
+            return
+        }
+        s.vialsPerDose = vialsPerDose < 1e12 ? Int(vialsPerDose) : Int.max
+        s.doses = s.vialsForPatients / s.vialsPerDose
+        s.patients = s.doses / p.product.dose.dosesPerPatient
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+
+/// What one seed-train stage did in a lot.
+public struct SeedStageOutcome: Sendable, Hashable {
+    public var index: Int
+    public var vessels: Int
+    public var cellsIn: Quantity<CellCount>
+    public var cellsOut: Quantity<CellCount>
+    public var doublings: Double
+    /// Growth time plus the passage.
+    public var duration: Quantity<Duration>
+    public var medium: Quantity<Volume>
+}
+
+/// What one downstream step did: its balance, its sizing and its time.
+///
+/// Fields that do not apply to a step's kind are zero (a harvest has no filter area).
+public struct StepOutcome: Sendable, Hashable {
+    public var index: Int
+    public var volumeIn: Quantity<Volume>
+    public var volumeOut: Quantity<Volume>
+    public var vectorIn: Quantity<VectorAmount>
+    public var vectorOut: Quantity<VectorAmount>
+    /// Volume drawn after the step for in-process tests (already removed from `volumeOut`).
+    public var sampledVolume: Quantity<Volume> = .zero
+    /// Setup plus processing.
+    public var duration: Quantity<Duration>
+    public var filterArea: Quantity<Area> = .zero
+    public var membraneArea: Quantity<Area> = .zero
+    public var permeateVolume: Quantity<Volume> = .zero
+    public var columnVolume: Quantity<Volume> = .zero
+    public var cycles: Int = 0
+    /// Buffers used: chromatography buffers, diafiltration buffer, lysis or dilution buffer.
+    public var bufferVolume: Quantity<Volume> = .zero
+
+    /// The fraction of the vector entering the step that leaves it (before sampling).
+    public var stepYield: Double { (vectorOut.canonical + sampledVector) / vectorIn.canonical }
+    var sampledVector: Double = 0
+}
+
+/// Everything a lot yields and consumes, as scalars: computed without allocating, for the
+/// Monte Carlo, cost and capacity models that call the simulator millions of times.
+public struct LotSummary: Sendable, Hashable {
+    // Seed train
+    public var viableCellsThawed: Quantity<CellCount> = .zero
+    public var seedVessels: Int = 0
+    public var passages: Int = 0
+    public var expansionTime: Quantity<Duration> = .zero
+    public var seedMedium: Quantity<Volume> = .zero
+    /// Population doublings from the vial to induction.
+    public var populationDoublings: Double = 0
+
+    // Production
+    public var productionUnits: Int = 0
+    public var cultureVolume: Quantity<Volume> = .zero
+    public var cellsAtSeeding: Quantity<CellCount> = .zero
+    public var cellsAtInduction: Quantity<CellCount> = .zero
+    public var growthTime: Quantity<Duration> = .zero
+    public var inductionTime: Quantity<Duration> = .zero
+    public var productionMedium: Quantity<Volume> = .zero
+    public var plasmid: Quantity<Mass> = .zero
+    public var reagent: Quantity<Mass> = .zero
+    public var virus: Quantity<InfectiousAmount> = .zero
+    public var vectorHarvested: Quantity<VectorAmount> = .zero
+    public var harvestVolume: Quantity<Volume> = .zero
+
+    // Downstream
+    public var downstreamTime: Quantity<Duration> = .zero
+    public var bulkVolume: Quantity<Volume> = .zero
+    public var bulkVector: Quantity<VectorAmount> = .zero
+    public var chromatographyCycles: Int = 0
+    public var bufferVolume: Quantity<Volume> = .zero
+
+    // Fill and release
+    public var vialsFilled: Int = 0
+    public var vectorPerVial: Quantity<VectorAmount> = .zero
+    public var fillTime: Quantity<Duration> = .zero
+    /// Vials consumed by release testing plus retained samples.
+    public var qcVials: Int = 0
+    public var vialsForPatients: Int = 0
+    public var vialsPerDose: Int = 0
+    public var doses: Int = 0
+    public var patients: Int = 0
+    public var releaseTime: Quantity<Duration> = .zero
+
+    /// Open manual manipulations in the seed train and production.
+    public var handlings: Double = 0
+
+    public init() {}
+
+    /// Thaw to harvest.
+    public var upstreamTime: Quantity<Duration> { expansionTime + growthTime + inductionTime }
+    /// Thaw to the end of fill.
+    public var manufacturingTime: Quantity<Duration> { upstreamTime + downstreamTime + fillTime }
+    /// Thaw to QA release.
+    public var lotTime: Quantity<Duration> { manufacturingTime + releaseTime }
+    /// Vector in the bulk over vector harvested.
+    public var downstreamYield: Double { bulkVector / vectorHarvested }
+    public var bulkConcentration: Quantity<VectorConcentration> { bulkVector / bulkVolume }
+}
+
+/// Receives each stage's outcome as the simulator computes it.
+///
+/// The simulator is generic over its observer, so a report collects every row while the
+/// Monte Carlo passes ``SummaryOnly`` and pays nothing.
+public protocol LotObserver {
+    mutating func seedStage(_ outcome: SeedStageOutcome)
+    mutating func step(_ outcome: StepOutcome)
+}
+
+extension LotObserver {
+    @inlinable public mutating func seedStage(_ outcome: SeedStageOutcome) {}
+    @inlinable public mutating func step(_ outcome: StepOutcome) {}
+}
+
+/// An observer that keeps nothing.
+public struct SummaryOnly: LotObserver {
+    @inlinable public init() {}
+}
+
+/// Where in a process a simulation went wrong.
+public enum ProcessSite: Sendable, Hashable {
+    case cellBank
+    case seedStage(Int)
+    case production
+    case step(Int)
+    case fill
+}
+
+/// A process whose numbers are valid one by one but cannot make a lot together.
+public enum SimulationError: Error, Sendable, Hashable {
+    /// A seed stage's split density is not above its seeding density.
+    case seedStageWithoutGrowth(stage: Int)
+    /// A stage would need more vessels than its `max-vessels`.
+    case tooManySeedVessels(stage: Int, needed: Int, allowed: Int)
+    /// The thawed vials cannot seed the first stage at its seeding density.
+    case vialTooSmall(needed: Quantity<CellCount>, available: Quantity<CellCount>)
+    /// Reaching the production target takes more population doublings than the bank allows.
+    case cellAgeExceeded(doublings: Double, limit: Double)
+    /// The production density at induction is below its seeding density.
+    case productionWithoutGrowth
+    /// A number became infinite or undefined (a zero where a divisor was needed).
+    case nonFinite(ProcessSite)
+
+    public var site: ProcessSite {
+        switch self {
+        case .seedStageWithoutGrowth(let s), .tooManySeedVessels(let s, _, _): .seedStage(s)
+        case .vialTooSmall: .seedStage(0)
+        case .cellAgeExceeded: .cellBank
+        case .productionWithoutGrowth: .production
+        case .nonFinite(let site): site
+        }
+    }
+
+    /// A sentence a process engineer understands.
+    public var message: String {
+        switch self {
+        case .seedStageWithoutGrowth:
+            "the seed train can never reach its target: this stage's split density is not above its seeding density"
+        case .tooManySeedVessels(_, let needed, let allowed):
+            "the seed train can never reach its target: this stage would need \(needed) vessels but allows at most \(allowed)"
+        case .vialTooSmall(let needed, let available):
+            "the seed train can never reach its target: the thawed vials give \(sci(available.canonical)) viable cells "
+                + "but the first stage needs \(sci(needed.canonical)) to be seeded at its seeding density"
+        case .cellAgeExceeded(let doublings, let limit):
+            "the seed train can never reach its target: it needs \(String(format: "%.1f", doublings)) population "
+                + "doublings from the vial but the cell bank is qualified for \(String(format: "%.0f", limit))"
+        case .productionWithoutGrowth:
+            "the density at induction is below the seeding density"
+        case .nonFinite:
+            "a computed value is infinite or undefined (a zero or an extreme value upstream)"
+        }
+    }
+
+    /// What the user should change.
+    public var expected: String {
+        switch self {
+        case .seedStageWithoutGrowth: "a split density above the seeding density"
+        case .tooManySeedVessels: "a larger vessel, a higher split density, a larger max-vessels or another stage"
+        case .vialTooSmall: "a smaller first vessel, more vials per lot or a lower seeding density"
+        case .cellAgeExceeded: "fewer doublings (a larger bank vial, a smaller scale) or a bank qualified for more"
+        case .productionWithoutGrowth: "a density at induction at least equal to the seeding density"
+        case .nonFinite: "finite, non-zero inputs"
+        }
+    }
+}
+
+func sci(_ x: Double) -> String { String(format: "%.3g", x) }

@@ -1,0 +1,48 @@
+/// A number with its unit, as written in a file: `"2000 L"`, `"1.1e14 vg/kg"`, `"85 %"`.
+public struct Measurement: Sendable, Hashable {
+    public var value: Double
+    public var unit: Unit
+
+    /// The value in the canonical unit of its dimension.
+    public var canonical: Double { value * unit.factor }
+}
+
+/// Reads measurements written by people, refusing anything ambiguous.
+public enum QuantityParser {
+    /// Splits `"1.1e14 vg/kg"` into a number and a unit. A bare number has the unit `Unit.one`.
+    /// Non-finite numbers, thousands separators and unknown units are errors.
+    public static func parse(_ text: String) throws(UnitParseError) -> Measurement {
+        let s = text.trimmingSpaces
+        let scalars = Array(s.unicodeScalars)
+        var i = 0
+        func peek(_ set: String) -> Bool { i < scalars.count && set.unicodeScalars.contains(scalars[i]) }
+        if peek("+-") { i += 1 }
+        var digits = 0
+        while peek("0123456789") { i += 1; digits += 1 }
+        if peek(".") {
+            i += 1
+            while peek("0123456789") { i += 1; digits += 1 }
+        }
+        guard digits > 0 else {
+            throw UnitParseError(message: "'\(s)' does not start with a number")
+        }
+        if peek("eE") {
+            let mark = i
+            i += 1
+            if peek("+-") { i += 1 }
+            var expDigits = 0
+            while peek("0123456789") { i += 1; expDigits += 1 }
+            if expDigits == 0 { i = mark }
+        }
+        let numberText = String(String.UnicodeScalarView(scalars[0..<i]))
+        guard let value = Double(numberText), value.isFinite else {
+            throw UnitParseError(message: "'\(s)' is not a finite number")
+        }
+        if i < scalars.count, scalars[i] == "," {
+            throw UnitParseError(message: "'\(s)': write numbers without thousands separators (2000, not 2,000)")
+        }
+        let unitText = String(String.UnicodeScalarView(scalars[i...]))
+        if unitText.trimmingSpaces.isEmpty { return Measurement(value: value, unit: .one) }
+        return Measurement(value: value, unit: try Unit.parse(unitText))
+    }
+}

@@ -1,0 +1,109 @@
+import Bioprocess
+import Foundation
+import Yams
+
+/// Reads YAML and JSON files into the domain's ``DocumentNode`` tree, keeping the line and
+/// column of every value. JSON is read by the same YAML 1.2 parser, so both formats get the
+/// same precise error locations.
+public enum DocumentLoader {
+    /// Reads a file. A file that cannot be read or parsed is a ``DefinitionError`` naming it.
+    public static func load(path: String) throws(DefinitionError) -> DocumentNode {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DefinitionError([
+                DefinitionIssue(
+                    location: nil, path: .root, message: "cannot read the file '\(path)'",
+                    expected: "a readable YAML or JSON file")
+            ])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DefinitionError([
+                DefinitionIssue(
+                    location: SourceLocation(file: path, line: 1, column: 1), path: .root,
+                    message: "the file is not UTF-8 text", expected: "a UTF-8 YAML or JSON file")
+            ])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses YAML or JSON text; `file` names it in locations.
+    public static func parse(_ text: String, file: String) throws(DefinitionError) -> DocumentNode {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw DefinitionError([issue(for: error, file: file)])
+        } catch {
+            throw DefinitionError([
+                DefinitionIssue(
+                    location: SourceLocation(file: file, line: 1, column: 1), path: .root,
+                    message: "the file is not valid YAML or JSON: \(error)")
+            ])
+        }
+        guard let root else {
+            throw DefinitionError([
+                DefinitionIssue(
+                    location: SourceLocation(file: file, line: 1, column: 1), path: .root, message: "the file is empty",
+                    expected: "a mapping of fields")
+            ])
+        }
+        return convert(root, file: file)
+    }
+
+    static func location(_ mark: Mark?, _ file: String) -> SourceLocation {
+        SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    static func convert(_ node: Node, file: String) -> DocumentNode {
+        let at = location(node.mark, file)
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+                return DocumentNode(.null, at: at)
+            }
+            return DocumentNode(.scalar(scalar.string, quoted: scalar.style != .plain), at: at)
+        case .mapping(let mapping):
+            let entries = mapping.map { key, value in
+                DocumentEntry(
+                    key: key.string ?? "\(key)", keyLocation: location(key.mark, file),
+                    value: convert(value, file: file))
+            }
+            return DocumentNode(.mapping(entries), at: at)
+        case .sequence(let sequence):
+            return DocumentNode(.sequence(sequence.map { convert($0, file: file) }), at: at)
+        case .alias:
+            return DocumentNode(.null, at: at)
+        }
+    }
+
+    static func issue(for error: YamlError, file: String) -> DefinitionIssue {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            var message = "the file is not valid YAML or JSON: \(problem)"
+            if let context { message += " (\(context.text))" }
+            return DefinitionIssue(location: location(mark, file), path: .root, message: message)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return DefinitionIssue(
+                location: location(context.mark, file), path: .root,
+                message: "a mapping has a field written twice: \(duplicates.joined(separator: ", "))",
+                expected: "each field once")
+        default:
+            return DefinitionIssue(
+                location: SourceLocation(file: file, line: 1, column: 1), path: .root,
+                message: "the file is not valid YAML or JSON: \(error)")
+        }
+    }
+}
+
+/// Reads process files.
+public enum ProcessFile {
+    /// Loads and checks a process file: every mistake is reported with its place.
+    public static func load(path: String) throws(DefinitionError) -> ProcessDefinition {
+        try ProcessReader.read(DocumentLoader.load(path: path))
+    }
+
+    public static func parse(_ text: String, file: String) throws(DefinitionError) -> ProcessDefinition {
+        try ProcessReader.read(DocumentLoader.parse(text, file: file))
+    }
+}

@@ -1,0 +1,119 @@
+import Bioprocess
+
+/// The readable report of a simulated lot: key figures, then a table per stage.
+public enum LotReportText {
+    public static func render(_ r: LotReport) -> String {
+        let p = r.process
+        let s = r.summary
+        let vc = p.product.vector.type.counting
+        var out = "VectorFab lot simulation — \(p.name)\n"
+        out += "Product: \(p.product.name), \(p.product.vector.type.label)"
+        if let indication = p.product.indication { out += ", \(indication)" }
+        out += "\nDose: \(doseText(p.product.dose, vc))\n\n"
+
+        out += "Key figures\n"
+        var key = TextTable(["figure", "value"])
+        key.add(["Harvest", "\(Fmt.volume(s.harvestVolume)), \(Fmt.vector(s.vectorHarvested, vc))"])
+        key.add(["Bulk drug substance", "\(Fmt.volume(s.bulkVolume)) at \(Fmt.concentration(s.bulkConcentration, vc))"])
+        key.add(["Downstream yield", Fmt.percent(s.downstreamYield)])
+        key.add(["Vials filled", "\(Fmt.count(s.vialsFilled)) × \(Fmt.volume(p.fill.fillVolume)) (\(p.fill.container))"])
+        key.add(["Vials for QC and retains", Fmt.count(s.qcVials)])
+        key.add(["Vials for patients", Fmt.count(s.vialsForPatients)])
+        key.add(["Vials per dose", Fmt.count(s.vialsPerDose)])
+        key.add(["Doses per lot", Fmt.count(s.doses)])
+        key.add(["Patients per lot", Fmt.count(s.patients)])
+        for phase in r.phases {
+            key.add([phase.name, "\(Fmt.days(phase.duration)) (day \(Fmt.number(phase.start.value(in: "d"))) to \(Fmt.number(phase.end.value(in: "d"))))"])
+        }
+        key.add(["Thaw to release", Fmt.days(s.lotTime)])
+        key.add(["Operator handlings", Fmt.number(s.handlings)])
+        out += key.render() + "\n"
+
+        out += "Seed train (\(p.cellLine.name), doubling time \(Fmt.hours(p.cellLine.doublingTime)), "
+        out += "\(Fmt.cells(s.viableCellsThawed)) viable from \(p.cellLine.bank.vialsPerLot) vial(s))\n"
+        var seed = TextTable(
+            ["stage", "vessels", "cells in", "cells out", "doublings", "days", "medium"], rightAligned: [1, 2, 3, 4, 5, 6])
+        for o in r.seedStages {
+            seed.add([
+                p.seedTrain.stages[o.index].name, Fmt.count(o.vessels), Fmt.number(o.cellsIn.canonical),
+                Fmt.number(o.cellsOut.canonical), Fmt.number(o.doublings), Fmt.number(o.duration.value(in: "d")),
+                Fmt.volume(o.medium),
+            ])
+        }
+        out += seed.render() + "\n"
+
+        out += "Production\n"
+        var prod = TextTable(["item", "value"])
+        let pr = p.production
+        prod.add(["Platform", "\(pr.platform.kind.rawValue): \(Fmt.count(pr.units)) × \(pr.platform.model)"])
+        if let surface = pr.cultureSurface { prod.add(["Growth surface", Fmt.area(surface)]) }
+        prod.add(["Culture volume", Fmt.volume(s.cultureVolume)])
+        prod.add(["Cells at seeding", Fmt.cells(s.cellsAtSeeding)])
+        prod.add(["Cells at induction", Fmt.cells(s.cellsAtInduction)])
+        prod.add(["Growth to induction", Fmt.days(s.growthTime)])
+        prod.add(["Induction to harvest", Fmt.days(s.inductionTime)])
+        prod.add(["Vector harvested", Fmt.vector(s.vectorHarvested, vc)])
+        prod.add(["Harvest titer", "\(Fmt.number((s.vectorHarvested / s.harvestVolume).value(in: "vg/L"))) \(vc.symbol)/L"])
+        prod.add(["Vector per cell", "\(Fmt.number(s.vectorHarvested.canonical / s.cellsAtInduction.canonical)) \(vc.symbol)/cell"])
+        switch pr.induction {
+        case .transfection(let t):
+            prod.add(["Plasmid DNA", Fmt.mass(s.plasmid)])
+            for share in t.plasmids { prod.add(["  \(share.name)", Fmt.mass(s.plasmid * share.share)]) }
+            prod.add(["\(t.reagent)", Fmt.mass(s.reagent)])
+        case .infection(let i):
+            prod.add(["\(i.virus)", "\(Fmt.number(s.virus.canonical)) pfu"])
+        }
+        prod.add(["Medium (seed train + production)", Fmt.volume(s.seedMedium + s.productionMedium)])
+        out += prod.render() + "\n"
+
+        out += "Downstream\n"
+        var ds = TextTable(
+            ["step", "kind", "volume in", "volume out", "vector out", "concentration", "step yield", "cumulative",
+             "time", "equipment"], rightAligned: [2, 3, 4, 5, 6, 7, 8])
+        for o in r.steps {
+            let step = p.downstream[o.index]
+            ds.add([
+                step.name, step.operation.keyword, Fmt.volume(o.volumeIn), Fmt.volume(o.volumeOut),
+                Fmt.vector(o.vectorOut, vc), Fmt.concentration(o.vectorOut / o.volumeOut, vc), Fmt.percent(o.stepYield),
+                Fmt.percent(o.vectorOut / s.vectorHarvested), Fmt.hours(o.duration), equipment(step.operation, o),
+            ])
+        }
+        out += ds.render() + "\n"
+
+        out += "Timeline (days from thaw)\n"
+        var tl = TextTable(["stage", "phase", "start", "end", "duration"], rightAligned: [2, 3, 4])
+        for e in r.timeline {
+            tl.add([
+                e.name, e.phase.rawValue, Fmt.number(e.start.value(in: "d")), Fmt.number(e.end.value(in: "d")),
+                Fmt.hours(e.duration),
+            ])
+        }
+        out += tl.render()
+        return out
+    }
+
+    static func doseText(_ dose: DoseModel, _ vc: VectorCounting) -> String {
+        let perDose = Fmt.vector(dose.vectorPerDose, vc)
+        switch dose {
+        case .perBodyWeight(let d, let w):
+            return "\(Fmt.number(d.value(in: "vg/kg"))) \(vc.symbol)/kg × \(Fmt.number(w.value(in: "kg"))) kg = \(perDose) per dose"
+        case .perEye(_, let eyes):
+            return "\(perDose) per eye, \(eyes) eye(s) per patient"
+        case .exVivo(let cells, let moi, let w):
+            return "\(Fmt.number(cells.value(in: "cells/kg"))) cells/kg × \(Fmt.number(w.value(in: "kg"))) kg "
+                + "× MOI \(Fmt.number(moi.canonical)) \(vc.symbol)/cell = \(perDose) per patient"
+        }
+    }
+
+    /// A short description of what a step needs: filter or membrane area, column and cycles.
+    public static func equipment(_ op: UnitOperation, _ o: StepOutcome) -> String {
+        switch op {
+        case .clarification, .sterileFiltration: return "filter \(Fmt.area(o.filterArea))"
+        case .tangentialFlow: return "membrane \(Fmt.area(o.membraneArea)), permeate \(Fmt.volume(o.permeateVolume))"
+        case .chromatography(let c):
+            if c.mode == .flowThrough { return "column \(Fmt.volume(o.columnVolume)) flow-through" }
+            return "column \(Fmt.volume(o.columnVolume)) × \(o.cycles) cycle\(o.cycles == 1 ? "" : "s")"
+        case .harvest, .hold: return o.bufferVolume > .zero ? "buffer \(Fmt.volume(o.bufferVolume))" : ""
+        }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `vectorfab` command: process simulation, comparison and diff.
+public struct VectorFabCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "vectorfab",
+        abstract: "Design, simulate and cost gene-therapy vector manufacturing.",
+        subcommands: [Simulate.self])
+
+    public init() {}
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import VectorFabCommands
+
+VectorFabCommand.main()
