@@ -48,7 +48,8 @@ public enum LotSimulator {
             let split = stage.splitCellsPerVessel
             let seed = stage.seedingCellsPerVessel
             guard split > seed else { throw .seedStageWithoutGrowth(stage: i) }
-            let vesselsNeeded = (need / split).rounded(.up)
+            // A hair of tolerance so that a stage sized exactly for the next is not doubled by rounding.
+            let vesselsNeeded = (need / split * (1 - 1e-9)).rounded(.up)
             guard vesselsNeeded.isFinite, vesselsNeeded < 1e9 else { throw .nonFinite(.seedStage(i)) }
             let vessels = max(1, Int(vesselsNeeded))
             if let allowed = stage.maxVessels, vessels > allowed {

@@ -185,4 +185,9 @@ public enum SimulationError: Error, Sendable, Hashable {
     }
 }
 
-func sci(_ x: Double) -> String { String(format: "%.3g", x) }
+/// A short number for messages: `1.8e7`, `250`, `0.35`.
+func sci(_ x: Double) -> String {
+    let s = String(format: "%.3g", x)
+    guard let e = s.firstIndex(of: "e"), let exponent = Int(s[s.index(after: e)...]) else { return s }
+    return "\(s[..<e])e\(exponent)"
+}
