@@ -592,7 +592,9 @@ public struct QualityControl: Sendable, Hashable {
 
     /// Time from the end of fill to release: the slowest release test.
     public var releaseTime: Quantity<Duration> {
-        release.map(\.turnaround).max() ?? .zero
+        var longest = Quantity<Duration>.zero
+        for test in release where test.turnaround > longest { longest = test.turnaround }
+        return longest
     }
 }
 
