@@ -46,6 +46,9 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(
+            name: "ProcessFileTests", dependencies: ["Bioprocess", "FileFormats", "Reporting"],
+            swiftSettings: upcoming),
+        .testTarget(
             name: "VectorFabCommandsTests",
             dependencies: ["VectorFabCommands", "Bioprocess", "FileFormats", "Reporting"],
             swiftSettings: upcoming),

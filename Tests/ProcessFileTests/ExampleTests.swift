@@ -1,0 +1,128 @@
+import Bioprocess
+import FileFormats
+import Foundation
+import Testing
+
+/// Every example file is a test: it must load, simulate, and reproduce the figures it claims.
+/// Tolerances are stated with each check and why.
+struct ExampleTests {
+    static let examples: [String] = {
+        let dir = Repository.path("Examples")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".json") }.sorted()
+    }()
+
+    /// The figures each example must reproduce. An example missing here fails the test.
+    static let checks: [String: @Sendable (LotReport) throws -> Void] = [
+        "seed000-aav-200L.yaml": checkSeed000,
+        "aav-dmd-suspension-2000L.yaml": checkDMDSuspension,
+        "aav-dmd-fixed-bed.yaml": checkDMDFixedBed,
+        "aav-dmd-flasks.yaml": checkDMDFlasks,
+        "aav-retina-50L.yaml": checkRetina,
+        "aav-retina-50L.json": checkRetina,
+        "lv-sickle-cell-current.yaml": checkLVCurrent,
+        "lv-sickle-cell-industrial.yaml": checkLVIndustrial,
+    ]
+
+    @Test func theExamplesDirectoryIsNotEmpty() {
+        #expect(Self.examples.count >= 8)
+    }
+
+    @Test(arguments: examples)
+    func exampleLoadsSimulatesAndReproducesItsFigures(name: String) throws {
+        let process = try ProcessFile.load(path: Repository.path("Examples/\(name)"))
+        let report = try LotReport.simulate(process)
+        let check = try #require(Self.checks[name], "\(name) has no figures to check: add them to ExampleTests.checks")
+        try check(report)
+    }
+
+    static func days(_ r: LotReport, _ phase: LotPhase) -> Double {
+        r.phases.first { $0.phase == phase }!.duration.value(in: "d")
+    }
+
+    static func step(_ r: LotReport, kind: String) -> StepOutcome {
+        r.steps.first { r.process.downstream[$0.index].operation.keyword == kind }!
+    }
+
+    /// Seed 000: "from 200 L of production, 4 L of eluate; concentrated to 200 mL; divided into
+    /// 2 mL vials; about 3 days in all"; ≈ 2 weeks of expansion; 3–6 days of production.
+    static func checkSeed000(_ r: LotReport) throws {
+        let s = r.summary
+        #expect(s.harvestVolume == Quantity<Volume>(200, "L"))  // an input, exactly
+        // The seed's figures are round ("about"): ±15 % on volumes.
+        let eluate = step(r, kind: "affinity").volumeOut.value(in: "L")
+        #expect((3.4...4.6).contains(eluate), "eluate \(eluate) L, seed: 4 L")
+        let bulk = s.bulkVolume.value(in: "mL")
+        #expect((170...230).contains(bulk), "bulk \(bulk) mL, seed: 200 mL")
+        #expect(r.process.fill.fillVolume == Quantity<Volume>(2, "mL"))
+        // 200 mL in 2 mL vials is at most 100; fill losses and overfill take a few.
+        #expect((80...100).contains(s.vialsFilled), "\(s.vialsFilled) vials")
+        // "About 2 weeks": 12–16 days. "3 to 6 days". "About 3 days" of purification and fill: 2–4 days.
+        #expect((12...16).contains(days(r, .expansion)), "expansion \(days(r, .expansion)) d")
+        #expect((3...6).contains(days(r, .production)), "production \(days(r, .production)) d")
+        let dsp = days(r, .purification) + days(r, .fill)
+        #expect((2...4).contains(dsp), "purification and fill \(dsp) d")
+        // Sterility alone takes 14 days (seed 000): release can be no faster.
+        #expect(s.releaseTime.value(in: "d") >= 14)
+    }
+
+    /// A Duchenne dose (1.33e14 vg/kg × 20 kg) needs thousands of times a retinal dose.
+    static func checkDMDSuspension(_ r: LotReport) throws {
+        let s = r.summary
+        #expect(abs(r.process.product.dose.vectorPerDose.canonical - 2.66e15) < 1e6)
+        let retinal = 1.5e11
+        #expect(r.process.product.dose.vectorPerDose.canonical / retinal > 10_000)
+        // 2,000 L at 1e14 vg/L (the peer model's 2e6 cells/mL × 5e4 vg/cell), about 30 % overall
+        // recovery: 10–40 doses a lot is what industrial DMD lots are reported to give.
+        #expect(abs(s.vectorHarvested.canonical - 2e17) < 1e9)
+        #expect((0.2...0.4).contains(s.downstreamYield))
+        #expect((10...40).contains(s.doses), "\(s.doses) doses")
+        // The peer model's affinity column: 2 L, one cycle at 80 % of 1e14 vg/mL.
+        let capture = step(r, kind: "affinity")
+        #expect(capture.cycles == 1)
+    }
+
+    /// Seed 003: fixed beds need "several tens of bioreactors" for a high-dose product.
+    static func checkDMDFixedBed(_ r: LotReport) throws {
+        #expect(r.summary.doses <= 3, "\(r.summary.doses) doses from one 333 m² fixed bed")
+        #expect(r.summary.doses >= 1)
+    }
+
+    /// Seed 003: adherent flasks scale badly — 100 CellSTACK-10 make no Duchenne dose at all.
+    static func checkDMDFlasks(_ r: LotReport) throws {
+        #expect(r.process.production.units == 100)
+        #expect(r.summary.doses == 0)
+        #expect(r.summary.handlings > 500)
+    }
+
+    /// A retinal dose is tiny: one 50 L lot treats a hundred patients or more (both eyes).
+    static func checkRetina(_ r: LotReport) throws {
+        #expect(r.summary.vialsPerDose == 1)
+        #expect(r.summary.patients >= 100, "\(r.summary.patients) patients")
+        #expect(r.summary.patients == r.summary.doses / 2)
+    }
+
+    /// Seed 000: the current LV process treats 100 patients in more than 25 lots — fewer than
+    /// four patients a lot (3 or 4: whole vials make it a small integer).
+    static func checkLVCurrent(_ r: LotReport) throws {
+        let p = r.summary.patients
+        #expect((3...4).contains(p), "\(p) patients a lot")
+        let lotsFor100 = (100 + p - 1) / p
+        #expect(lotsFor100 > 25, "\(lotsFor100) lots for 100 patients")
+    }
+
+    /// Seed 000: the industrial (IGT) process — one lot treats "nearly 400 patients"
+    /// (300–450: the seed's figure is a round projection), in a suite held under 2 weeks.
+    static func checkLVIndustrial(_ r: LotReport) throws {
+        let p = r.summary.patients
+        #expect((300...450).contains(p), "\(p) patients a lot")
+        let suite = days(r, .production) + days(r, .purification) + days(r, .fill)
+        #expect(suite < 14, "the lot holds its suite \(suite) days")
+    }
+
+    @Test func theJSONExampleIsTheYAMLExampleInJSON() throws {
+        let yaml = try ProcessFile.load(path: Repository.path("Examples/aav-retina-50L.yaml"))
+        let json = try ProcessFile.load(path: Repository.path("Examples/aav-retina-50L.json"))
+        #expect(yaml == json)
+    }
+}
