@@ -1,1 +1,182 @@
+import Bioprocess
+import Foundation
+import Reporting
 import Testing
+import VectorFabCommands
+
+enum Repository {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+}
+
+/// Runs the built `vectorfab` binary, as a user would.
+func vectorfab(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("vectorfab")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        Issue.record("the vectorfab binary is not built next to the tests at \(binary.path)")
+        return (-1, "", "")
+    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = Repository.root
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+struct SimulateCommandTests {
+    let seed000 = Repository.path("Examples/seed000-aav-200L.yaml")
+
+    @Test func textReportHasItsTablesWithUnits() throws {
+        let text = try Commands.simulate(path: seed000, format: .text)
+        for heading in ["Key figures", "Seed train", "Production", "Downstream", "Timeline (days from thaw)"] {
+            #expect(text.contains(heading), "missing \(heading)")
+        }
+        #expect(text.contains("Affinity capture"))
+        #expect(text.contains(" vg/mL"))
+        #expect(text.contains("column 1 L × 1 cycle"))
+    }
+
+    @Test func jsonReportIsReadableByAnotherProgram() throws {
+        let json = try Commands.simulate(path: seed000, format: .json)
+        let data = try JSONDecoder().decode(LotReportData.self, from: Data(json.utf8))
+        #expect(data.format == "vectorfab/lot-report/1")
+        #expect(data.summary.harvestVolume == Measure(200, "L"))
+        #expect(data.downstream.count == 6)
+        #expect(data.downstream[2].columnVolume == Measure(1, "L"))
+        #expect(data.timeline.last?.phase == "release")
+        // Generic JSON too: every quantity is {value, unit}.
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let summary = object?["summary"] as? [String: Any]
+        let bulk = summary?["bulkVolume"] as? [String: Any]
+        #expect(bulk?["unit"] as? String == "L")
+    }
+
+    @Test func csvReportIsOneTidyTable() throws {
+        let csv = try Commands.simulate(path: seed000, format: .csv)
+        let lines = csv.split(separator: "\n")
+        #expect(lines.first == "section,item,field,value,unit")
+        for line in lines.dropFirst() {
+            // Fields with commas are quoted, so a naive split only undercounts inside quotes.
+            #expect(line.split(separator: ",", omittingEmptySubsequences: false).count >= 5)
+        }
+        #expect(csv.contains("summary,"))
+        #expect(csv.contains("\"AAV8 liver programme, 200 L suspension (seed 000)\",vials filled,"))
+    }
+
+    @Test func theBinaryPrintsTheReportAndSucceeds() throws {
+        let r = try vectorfab(["simulate", "Examples/seed000-aav-200L.yaml"])
+        #expect(r.status == 0)
+        #expect(r.out.contains("Doses per lot"))
+    }
+
+    @Test func badInputExitsNonZeroWithTheLocation() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vectorfab-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yaml")
+        let text = try String(contentsOfFile: seed000, encoding: .utf8)
+            .replacingOccurrences(of: "yield: \"70 %\"", with: "yield: \"170 %\"")
+        try text.write(to: bad, atomically: true, encoding: .utf8)
+        let r = try vectorfab(["simulate", bad.path])
+        #expect(r.status != 0)
+        #expect(r.out.isEmpty)
+        #expect(r.err.contains("bad.yaml:"))
+        #expect(r.err.contains("downstream[2].yield: yield '170 %' is above 100 %"))
+        let missing = try vectorfab(["simulate", "no-such-file.yaml"])
+        #expect(missing.status != 0)
+        #expect(missing.err.contains("cannot read the file 'no-such-file.yaml'"))
+        let format = try vectorfab(["simulate", "--format", "xml", "Examples/seed000-aav-200L.yaml"])
+        #expect(format.status != 0)
+    }
+}
+
+struct CompareCommandTests {
+    let files = ["aav-dmd-flasks.yaml", "aav-dmd-fixed-bed.yaml", "aav-dmd-suspension-2000L.yaml"].map {
+        Repository.path("Examples/\($0)")
+    }
+
+    @Test func flasksScaleBadlyInNumbers() throws {
+        let json = try Commands.compare(paths: files, doses: 100, format: .json)
+        let data = try JSONDecoder().decode(ComparisonReport.Data.self, from: Data(json.utf8))
+        let rows = Dictionary(uniqueKeysWithValues: data.rows.map { ($0.platform, $0) })
+        let flasks = try #require(rows["flasks"]), bed = try #require(rows["fixed-bed"])
+        let tank = try #require(rows["suspension"])
+        // Every platform makes the 100 doses.
+        for r in data.rows { #expect(r.lots * r.dosesPerLot >= 100) }
+        // 100 CellSTACKs make no DMD dose: the lot is scaled up until it makes one.
+        #expect(flasks.writtenUnitsPerLot == 100)
+        #expect(flasks.unitsPerLot > 100)
+        #expect(flasks.totalUnits > 10_000)
+        // Orders of magnitude between the platforms.
+        #expect(flasks.totalHandlings > 100 * tank.totalHandlings)
+        #expect(bed.lots > 5 * tank.lots)
+        #expect(tank.totalSuiteTime.value < bed.totalSuiteTime.value)
+        let text = try Commands.compare(paths: files, doses: 100, format: .text)
+        #expect(text.contains("scaled to the smallest lot that makes one"))
+        let csv = try Commands.compare(paths: files, doses: 100, format: .csv)
+        #expect(csv.split(separator: "\n").count == 4)
+    }
+
+    @Test func differentProductsCannotBeCompared() throws {
+        #expect(throws: PlatformComparison.Problem.self) {
+            try Commands.compare(
+                paths: [files[2], Repository.path("Examples/aav-retina-50L.yaml")], doses: 10, format: .text)
+        }
+        let r = try vectorfab(["compare", "--doses", "0", "Examples/aav-dmd-flasks.yaml"])
+        #expect(r.status != 0)
+        #expect(r.err.contains("--doses must be a whole number of at least 1"))
+    }
+}
+
+struct DiffCommandTests {
+    let current = Repository.path("Examples/lv-sickle-cell-current.yaml")
+    let industrial = Repository.path("Examples/lv-sickle-cell-industrial.yaml")
+
+    @Test func aFileComparedWithItselfHasNoChanges() throws {
+        let text = try Commands.diff(before: current, after: current, format: .text)
+        #expect(text.contains("The two files describe the same process."))
+        let data = try JSONDecoder().decode(
+            DiffReport.Data.self, from: Data(try Commands.diff(before: current, after: current, format: .json).utf8))
+        #expect(data.inputs.isEmpty)
+        #expect(data.outputs.allSatisfy { $0.before == $0.after })
+    }
+
+    @Test func changesAreListedWithRatiosAndTheirEffectOnTheLot() throws {
+        let data = try JSONDecoder().decode(
+            DiffReport.Data.self, from: Data(try Commands.diff(before: current, after: industrial, format: .json).utf8))
+        let moi = try #require(data.inputs.first { $0.path == "product.dose.moi" })
+        #expect(moi.ratio == 0.5)
+        #expect(data.inputs.contains { $0.path == "seed-train.stages[T175 flask]" && $0.kind == "removed" })
+        #expect(data.inputs.contains { $0.path == "production.platform" && $0.after == "suspension" })
+        let patients = try #require(data.outputs.first { $0.figure == "Patients per lot" })
+        #expect(patients.before < 5 && patients.after > 300)
+        #expect(Set(data.changedAreas).isSuperset(of: ["product", "upstream", "downstream", "fill"]))
+        let text = try Commands.diff(before: current, after: industrial, format: .text)
+        #expect(text.contains("Comparability: the change touches"))
+    }
+
+    @Test func equalQuantitiesWrittenDifferentlyAreNotChanges() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vectorfab-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let b = dir.appendingPathComponent("b.yaml")
+        let text = try String(contentsOfFile: current, encoding: .utf8)
+            .replacingOccurrences(of: "medium-per-flask: \"1.3 L\"", with: "medium-per-flask: \"1300 mL\"")
+            .replacingOccurrences(of: "yield: \"50 %\"", with: "yield: \"45 %\"")
+        try text.write(to: b, atomically: true, encoding: .utf8)
+        let data = try JSONDecoder().decode(
+            DiffReport.Data.self, from: Data(try Commands.diff(before: current, after: b.path, format: .json).utf8))
+        #expect(data.inputs.count == 1)
+        #expect(data.inputs.first?.path == "downstream[AEX capture (membrane)].yield")
+        #expect(abs((data.inputs.first?.ratio ?? 0) - 0.9) < 1e-12)
+    }
+}
