@@ -13,7 +13,8 @@ while let a = args.popFirst() {
     if a == "--iterations", let n = args.popFirst().flatMap(Int.init) { iterations = n } else { files.append(a) }
 }
 if files.isEmpty {
-    files = (try? FileManager.default.contentsOfDirectory(atPath: "Examples"))?
+    files =
+        (try? FileManager.default.contentsOfDirectory(atPath: "Examples"))?
         .filter { $0.hasSuffix(".yaml") }.sorted().map { "Examples/\($0)" } ?? []
 }
 
@@ -44,7 +45,14 @@ for file in files {
     totalTime += elapsed
     let name = (file as NSString).lastPathComponent
     let padded = name.padding(toLength: 36, withPad: " ", startingAt: 0)
-    print(padded + String(format: "%12.0f lots/s  %8.1f ns/lot", Double(iterations) / elapsed, elapsed / Double(iterations) * 1e9))
+    print(
+        padded
+            + String(
+                format: "%12.0f lots/s  %8.1f ns/lot", Double(iterations) / elapsed, elapsed / Double(iterations) * 1e9)
+    )
 }
-print(String(format: "all examples: %.0f lots/s (%.1f ns/lot)", Double(totalLots) / totalTime, totalTime / Double(totalLots) * 1e9))
+print(
+    String(
+        format: "all examples: %.0f lots/s (%.1f ns/lot)", Double(totalLots) / totalTime,
+        totalTime / Double(totalLots) * 1e9))
 print("checksum: \(checksum)")

@@ -46,8 +46,10 @@ public enum ComparisonReport {
         var out = "Platform comparison for \(Fmt.count(c.targetDoses)) doses "
         out += "(\(Fmt.vector(c.vectorPerDose, vectorUnit)) per dose)\n\n"
         var t = TextTable(
-            ["platform", "model", "units/lot", "vector/unit", "doses/lot", "lots", "units in all", "lot (d)",
-             "suite-days", "handlings"], rightAligned: [2, 3, 4, 5, 6, 7, 8, 9])
+            [
+                "platform", "model", "units/lot", "vector/unit", "doses/lot", "lots", "units in all", "lot (d)",
+                "suite-days", "handlings",
+            ], rightAligned: [2, 3, 4, 5, 6, 7, 8, 9])
         for r in c.rows {
             t.add([
                 r.platform.rawValue, r.model, Fmt.count(r.unitsPerLot) + (r.wasScaled ? "*" : ""),
@@ -59,9 +61,11 @@ public enum ComparisonReport {
         out += t.render()
         for r in c.rows where r.wasScaled {
             out += "* \(r.model): the lot as written (\(Fmt.count(r.writtenUnitsPerLot)) \(r.platform.unitName)) "
-            out += "makes no dose once QC vials and whole vials are counted; scaled to the smallest lot that makes one.\n"
+            out +=
+                "makes no dose once QC vials and whole vials are counted; scaled to the smallest lot that makes one.\n"
         }
-        out += "\nunits: \(c.rows.map { "\($0.platform.rawValue) = \($0.platform.unitName)" }.joined(separator: ", "))\n"
+        out +=
+            "\nunits: \(c.rows.map { "\($0.platform.rawValue) = \($0.platform.unitName)" }.joined(separator: ", "))\n"
         out += "suite-days: production, purification and fill of every lot, back to back in one suite.\n"
         out += "handlings: open manual manipulations in the seed train and production.\n"
         if let best = c.rows.min(by: { $0.totalHandlings < $1.totalHandlings }),
@@ -74,11 +78,14 @@ public enum ComparisonReport {
     }
 
     public static func csv(_ c: PlatformComparison) -> String {
-        var rows = [[
-            "process", "platform", "model", "units_per_lot", "written_units_per_lot", "vector_per_unit", "doses_per_lot",
-            "lots", "total_units", "lot_duration_d", "suite_days_per_lot", "total_suite_days", "handlings_per_lot",
-            "total_handlings", "harvest_volume_per_lot_L",
-        ]]
+        var rows = [
+            [
+                "process", "platform", "model", "units_per_lot", "written_units_per_lot", "vector_per_unit",
+                "doses_per_lot",
+                "lots", "total_units", "lot_duration_d", "suite_days_per_lot", "total_suite_days", "handlings_per_lot",
+                "total_handlings", "harvest_volume_per_lot_L",
+            ]
+        ]
         for r in c.rows {
             rows.append([
                 r.process, r.platform.rawValue, r.model, "\(r.unitsPerLot)", "\(r.writtenUnitsPerLot)",
@@ -133,10 +140,14 @@ public enum DiffReport {
         Data(
             before: d.before.process.name, after: d.after.process.name, changedAreas: d.changedAreas,
             inputs: d.inputs.map {
-                Input(kind: $0.kind.rawValue, path: $0.path, area: $0.area, before: $0.before, after: $0.after, ratio: $0.ratio)
+                Input(
+                    kind: $0.kind.rawValue, path: $0.path, area: $0.area, before: $0.before, after: $0.after,
+                    ratio: $0.ratio)
             },
             outputs: d.outputs.map {
-                Output(figure: $0.figure, unit: $0.unit, before: $0.before, after: $0.after, relativeChange: $0.relativeChange)
+                Output(
+                    figure: $0.figure, unit: $0.unit, before: $0.before, after: $0.after,
+                    relativeChange: $0.relativeChange)
             },
             steps: d.steps.map {
                 Step(
@@ -166,7 +177,8 @@ public enum DiffReport {
         out += "Effect on one lot\n"
         var o = TextTable(["figure", "before", "after", "change", "unit"], rightAligned: [1, 2, 3])
         for c in d.outputs {
-            let change = c.relativeChange.map { ($0 >= 0 ? "+" : "") + Fmt.percent($0) } ?? (c.after == c.before ? "0 %" : "new")
+            let change =
+                c.relativeChange.map { ($0 >= 0 ? "+" : "") + Fmt.percent($0) } ?? (c.after == c.before ? "0 %" : "new")
             o.add([c.figure, Fmt.number(c.before), Fmt.number(c.after), change, c.unit])
         }
         out += o.render() + "\n"
@@ -176,7 +188,9 @@ public enum DiffReport {
             guard let y, let c else { return "—" }
             return "\(Fmt.percent(y)), \(Fmt.percent(c))"
         }
-        for c in d.steps { s.add([c.name, pair(c.beforeYield, c.beforeCumulative), pair(c.afterYield, c.afterCumulative)]) }
+        for c in d.steps {
+            s.add([c.name, pair(c.beforeYield, c.beforeCumulative), pair(c.afterYield, c.afterCumulative)])
+        }
         out += s.render()
         if !d.changedAreas.isEmpty {
             out += "\nComparability: the change touches \(d.changedAreas.joined(separator: ", ")). "
@@ -188,9 +202,16 @@ public enum DiffReport {
 
     public static func csv(_ d: ProcessDiff) -> String {
         var rows = [["section", "item", "before", "after", "change"]]
-        for c in d.inputs { rows.append(["input:\(c.kind.rawValue)", c.path, c.before ?? "", c.after ?? "", c.ratio.map { "\($0)" } ?? ""]) }
+        for c in d.inputs {
+            rows.append([
+                "input:\(c.kind.rawValue)", c.path, c.before ?? "", c.after ?? "", c.ratio.map { "\($0)" } ?? "",
+            ])
+        }
         for c in d.outputs {
-            rows.append(["output", "\(c.figure) (\(c.unit))", "\(c.before)", "\(c.after)", c.relativeChange.map { "\($0)" } ?? ""])
+            rows.append([
+                "output", "\(c.figure) (\(c.unit))", "\(c.before)", "\(c.after)",
+                c.relativeChange.map { "\($0)" } ?? "",
+            ])
         }
         return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }

@@ -135,7 +135,8 @@ public struct LotReportData: Codable, Sendable {
             harvestVolume: Measure(s.harvestVolume, "L"), vectorHarvested: v(s.vectorHarvested),
             bulkVolume: Measure(s.bulkVolume, "L"), bulkVector: v(s.bulkVector),
             bulkConcentration: Measure(s.bulkConcentration.value(in: "vg/mL"), "\(vc)/mL"),
-            downstreamYield: s.downstreamYield, vialsFilled: s.vialsFilled, fillVolume: Measure(p.fill.fillVolume, "mL"),
+            downstreamYield: s.downstreamYield, vialsFilled: s.vialsFilled,
+            fillVolume: Measure(p.fill.fillVolume, "mL"),
             vectorPerVial: v(s.vectorPerVial), qcVials: s.qcVials, vialsForPatients: s.vialsForPatients,
             vialsPerDose: s.vialsPerDose, doses: s.doses, patients: s.patients,
             expansionTime: d(phases[.expansion] ?? .zero), productionTime: d(phases[.production] ?? .zero),
@@ -143,7 +144,8 @@ public struct LotReportData: Codable, Sendable {
             lotTime: d(s.lotTime), populationDoublings: s.populationDoublings, handlings: s.handlings)
         seedTrain = r.seedStages.map { o in
             SeedStage(
-                name: p.seedTrain.stages[o.index].name, vessels: o.vessels, cellsIn: Measure(o.cellsIn.canonical, "cells"),
+                name: p.seedTrain.stages[o.index].name, vessels: o.vessels,
+                cellsIn: Measure(o.cellsIn.canonical, "cells"),
                 cellsOut: Measure(o.cellsOut.canonical, "cells"), doublings: o.doublings, duration: d(o.duration),
                 medium: Measure(o.medium, "L"))
         }
@@ -169,7 +171,8 @@ public struct LotReportData: Codable, Sendable {
                 name: p.downstream[o.index].name, kind: op.keyword, volumeIn: Measure(o.volumeIn, "L"),
                 volumeOut: Measure(o.volumeOut, "L"), vectorIn: v(o.vectorIn), vectorOut: v(o.vectorOut),
                 concentrationOut: Measure((o.vectorOut / o.volumeOut).value(in: "vg/mL"), "\(vc)/mL"),
-                stepYield: o.stepYield, cumulativeYield: o.vectorOut / s.vectorHarvested, duration: Measure(o.duration, "h"),
+                stepYield: o.stepYield, cumulativeYield: o.vectorOut / s.vectorHarvested,
+                duration: Measure(o.duration, "h"),
                 sampledVolume: Measure(o.sampledVolume, "mL"),
                 filterArea: filter ? Measure(o.filterArea, "m2") : nil,
                 membraneArea: membrane ? Measure(o.membraneArea, "m2") : nil,
@@ -178,7 +181,9 @@ public struct LotReportData: Codable, Sendable {
                 bufferVolume: Measure(o.bufferVolume, "L"))
         }
         timeline = r.timeline.map {
-            Stage(name: $0.name, phase: $0.phase.rawValue, startDay: $0.start.value(in: "d"), endDay: $0.end.value(in: "d"))
+            Stage(
+                name: $0.name, phase: $0.phase.rawValue, startDay: $0.start.value(in: "d"),
+                endDay: $0.end.value(in: "d"))
         }
     }
 }

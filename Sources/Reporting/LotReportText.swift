@@ -16,14 +16,19 @@ public enum LotReportText {
         key.add(["Harvest", "\(Fmt.volume(s.harvestVolume)), \(Fmt.vector(s.vectorHarvested, vc))"])
         key.add(["Bulk drug substance", "\(Fmt.volume(s.bulkVolume)) at \(Fmt.concentration(s.bulkConcentration, vc))"])
         key.add(["Downstream yield", Fmt.percent(s.downstreamYield)])
-        key.add(["Vials filled", "\(Fmt.count(s.vialsFilled)) × \(Fmt.volume(p.fill.fillVolume)) (\(p.fill.container))"])
+        key.add([
+            "Vials filled", "\(Fmt.count(s.vialsFilled)) × \(Fmt.volume(p.fill.fillVolume)) (\(p.fill.container))",
+        ])
         key.add(["Vials for QC and retains", Fmt.count(s.qcVials)])
         key.add(["Vials for patients", Fmt.count(s.vialsForPatients)])
         key.add(["Vials per dose", Fmt.count(s.vialsPerDose)])
         key.add(["Doses per lot", Fmt.count(s.doses)])
         key.add(["Patients per lot", Fmt.count(s.patients)])
         for phase in r.phases {
-            key.add([phase.name, "\(Fmt.days(phase.duration)) (day \(Fmt.number(phase.start.value(in: "d"))) to \(Fmt.number(phase.end.value(in: "d"))))"])
+            key.add([
+                phase.name,
+                "\(Fmt.days(phase.duration)) (day \(Fmt.number(phase.start.value(in: "d"))) to \(Fmt.number(phase.end.value(in: "d"))))",
+            ])
         }
         key.add(["Thaw to release", Fmt.days(s.lotTime)])
         key.add(["Operator handlings", Fmt.number(s.handlings)])
@@ -32,7 +37,8 @@ public enum LotReportText {
         out += "Seed train (\(p.cellLine.name), doubling time \(Fmt.hours(p.cellLine.doublingTime)), "
         out += "\(Fmt.cells(s.viableCellsThawed)) viable from \(p.cellLine.bank.vialsPerLot) vial(s))\n"
         var seed = TextTable(
-            ["stage", "vessels", "cells in", "cells out", "doublings", "days", "medium"], rightAligned: [1, 2, 3, 4, 5, 6])
+            ["stage", "vessels", "cells in", "cells out", "doublings", "days", "medium"],
+            rightAligned: [1, 2, 3, 4, 5, 6])
         for o in r.seedStages {
             seed.add([
                 p.seedTrain.stages[o.index].name, Fmt.count(o.vessels), Fmt.number(o.cellsIn.canonical),
@@ -53,8 +59,13 @@ public enum LotReportText {
         prod.add(["Growth to induction", Fmt.days(s.growthTime)])
         prod.add(["Induction to harvest", Fmt.days(s.inductionTime)])
         prod.add(["Vector harvested", Fmt.vector(s.vectorHarvested, vc)])
-        prod.add(["Harvest titer", "\(Fmt.number((s.vectorHarvested / s.harvestVolume).value(in: "vg/L"))) \(vc.symbol)/L"])
-        prod.add(["Vector per cell", "\(Fmt.number(s.vectorHarvested.canonical / s.cellsAtInduction.canonical)) \(vc.symbol)/cell"])
+        prod.add([
+            "Harvest titer", "\(Fmt.number((s.vectorHarvested / s.harvestVolume).value(in: "vg/L"))) \(vc.symbol)/L",
+        ])
+        prod.add([
+            "Vector per cell",
+            "\(Fmt.number(s.vectorHarvested.canonical / s.cellsAtInduction.canonical)) \(vc.symbol)/cell",
+        ])
         switch pr.induction {
         case .transfection(let t):
             prod.add(["Plasmid DNA", Fmt.mass(s.plasmid)])
@@ -68,8 +79,10 @@ public enum LotReportText {
 
         out += "Downstream\n"
         var ds = TextTable(
-            ["step", "kind", "volume in", "volume out", "vector out", "concentration", "step yield", "cumulative",
-             "time", "equipment"], rightAligned: [2, 3, 4, 5, 6, 7, 8])
+            [
+                "step", "kind", "volume in", "volume out", "vector out", "concentration", "step yield", "cumulative",
+                "time", "equipment",
+            ], rightAligned: [2, 3, 4, 5, 6, 7, 8])
         for o in r.steps {
             let step = p.downstream[o.index]
             ds.add([
@@ -96,7 +109,8 @@ public enum LotReportText {
         let perDose = Fmt.vector(dose.vectorPerDose, vc)
         switch dose {
         case .perBodyWeight(let d, let w):
-            return "\(Fmt.number(d.value(in: "vg/kg"))) \(vc.symbol)/kg × \(Fmt.number(w.value(in: "kg"))) kg = \(perDose) per dose"
+            return
+                "\(Fmt.number(d.value(in: "vg/kg"))) \(vc.symbol)/kg × \(Fmt.number(w.value(in: "kg"))) kg = \(perDose) per dose"
         case .perEye(_, let eyes):
             return "\(perDose) per eye, \(eyes) eye(s) per patient"
         case .exVivo(let cells, let moi, let w):

@@ -23,8 +23,12 @@ struct Compare: ParsableCommand {
     var format: OutputFormat = .text
 
     func validate() throws {
-        guard !files.isEmpty else { throw ValidationError("Give at least one process file, e.g. Examples/aav-dmd-suspension-2000L.yaml.") }
-        guard doses >= 1 else { throw ValidationError("--doses must be a whole number of at least 1, e.g. --doses 100.") }
+        guard !files.isEmpty else {
+            throw ValidationError("Give at least one process file, e.g. Examples/aav-dmd-suspension-2000L.yaml.")
+        }
+        guard doses >= 1 else {
+            throw ValidationError("--doses must be a whole number of at least 1, e.g. --doses 100.")
+        }
     }
 
     func run() throws {
@@ -35,7 +39,8 @@ struct Compare: ParsableCommand {
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what changed between two versions of a process and what it does to a lot.",
-        discussion: "Example: vectorfab diff Examples/lv-sickle-cell-current.yaml Examples/lv-sickle-cell-industrial.yaml")
+        discussion:
+            "Example: vectorfab diff Examples/lv-sickle-cell-current.yaml Examples/lv-sickle-cell-industrial.yaml")
 
     @Argument(help: "The process before the change.")
     var before: String

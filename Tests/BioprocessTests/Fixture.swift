@@ -36,7 +36,8 @@ enum Fixture {
             downstream: [
                 DownstreamStep(
                     name: "Lysis",
-                    operation: .harvest(Harvest(yield: Quantity(0.9), addedVolume: .fraction(0.1), duration: q(2, "h"))))
+                    operation: .harvest(Harvest(yield: Quantity(0.9), addedVolume: .fraction(0.1), duration: q(2, "h")))
+                )
             ],
             fill: Fill(
                 container: "vial", fillVolume: q(1, "mL"), overfill: q(0.1, "mL"), lineLoss: q(5, "mL"),

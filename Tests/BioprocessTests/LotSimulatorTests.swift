@@ -91,7 +91,8 @@ struct SeedTrainAndProductionTests {
 
     @Test func adherentPlatformsCountCellsBySurface() throws {
         var p = Fixture.process
-        p.production.platform = .flasks(model: "CS10", surfacePerFlask: Quantity(6360, "cm²"), mediumPerFlask: Quantity(1.3, "L"))
+        p.production.platform = .flasks(
+            model: "CS10", surfacePerFlask: Quantity(6360, "cm²"), mediumPerFlask: Quantity(1.3, "L"))
         p.production.units = 10
         p.production.seedingDensity = .perArea(Quantity(1e4, "cells/cm²"))
         p.production.inductionDensity = .perArea(Quantity(1e5, "cells/cm²"))
@@ -122,17 +123,21 @@ struct UnitOperationTests {
     }
 
     @Test func harvestAddsLysisBufferAndLosesItsYield() throws {
-        let o = try run(.harvest(Harvest(yield: Quantity(0.95), addedVolume: .fraction(0.1), duration: Quantity(4, "h"))))
+        let o = try run(
+            .harvest(Harvest(yield: Quantity(0.95), addedVolume: .fraction(0.1), duration: Quantity(4, "h"))))
         #expect(close(o.volumeOut.value(in: "L"), 220))
         #expect(close(o.vectorOut.canonical, 0.95e16))
         #expect(close(o.bufferVolume.value(in: "L"), 20))
         #expect(close(o.duration.value(in: "h"), 4))
-        let fixed = try run(.hold(Hold(yield: Quantity(1.0), addedVolume: .volume(Quantity(5, "L")), duration: Quantity(1, "h"))))
+        let fixed = try run(
+            .hold(Hold(yield: Quantity(1.0), addedVolume: .volume(Quantity(5, "L")), duration: Quantity(1, "h"))))
         #expect(close(fixed.volumeOut.value(in: "L"), 205))
     }
 
     @Test func filtrationIsSizedByCapacityAndTimedByFlux() throws {
-        let f = Filtration(yield: Quantity(0.9), capacity: Quantity(100, "L/m²"), flux: Quantity(50, "L/m²/h"), setupTime: Quantity(3, "h"))
+        let f = Filtration(
+            yield: Quantity(0.9), capacity: Quantity(100, "L/m²"), flux: Quantity(50, "L/m²/h"),
+            setupTime: Quantity(3, "h"))
         let o = try run(.clarification(f))
         #expect(close(o.filterArea.value(in: "m²"), 2))
         #expect(close(o.duration.value(in: "h"), 3 + 2))  // 200 L through 2 m² at 50 L/m²/h
@@ -143,7 +148,8 @@ struct UnitOperationTests {
 
     @Test func tffConcentratesByFactorAndSizesItsMembrane() throws {
         let t = TangentialFlow(
-            role: .tff, yield: Quantity(0.9), target: .factor(10), diafiltrationVolumes: 5, flux: Quantity(50, "L/m²/h"),
+            role: .tff, yield: Quantity(0.9), target: .factor(10), diafiltrationVolumes: 5,
+            flux: Quantity(50, "L/m²/h"),
             sizing: .first(Quantity(4, "h")), setupTime: Quantity(2, "h"))
         let o = try run(.tangentialFlow(t))
         // 200 → 20 L; permeate 180 L + 5 × 20 L diafiltration = 280 L in 4 h at 50 L/m²/h.
@@ -166,7 +172,8 @@ struct UnitOperationTests {
     @Test func tffToAConcentrationDilutesWhenTheFeedIsAlreadyRicher() throws {
         // 1e16 vg × 0.5 = 5e15 vg at a target of 1e14 vg/mL: 50 mL from 200 L.
         let t = TangentialFlow(
-            role: .ufdf, yield: Quantity(0.5), target: .finalConcentration(Quantity(1e14, "vg/mL")), diafiltrationVolumes: 0,
+            role: .ufdf, yield: Quantity(0.5), target: .finalConcentration(Quantity(1e14, "vg/mL")),
+            diafiltrationVolumes: 0,
             flux: Quantity(30, "L/m²/h"), sizing: .first(Quantity(1, "h")), setupTime: .zero)
         let o = try run(.tangentialFlow(t))
         #expect(close(o.volumeOut.value(in: "mL"), 50))
@@ -178,7 +185,8 @@ struct UnitOperationTests {
 
     func affinity(column: Quantity<Volume>?, max: Quantity<Volume>? = nil) -> Chromatography {
         Chromatography(
-            role: .affinity, mode: .bindElute, resin: "AAVX", yield: Quantity(0.7), bindingCapacity: Quantity(1e14, "vg/mL"),
+            role: .affinity, mode: .bindElute, resin: "AAVX", yield: Quantity(0.7),
+            bindingCapacity: Quantity(1e14, "vg/mL"),
             loading: Quantity(0.8), columnVolume: column, maxColumnVolume: max, elutionVolumes: 3, otherVolumes: 20,
             residenceTime: Quantity(2, "min"), setupTime: Quantity(8, "h"))
     }

@@ -61,7 +61,8 @@ struct UnitTests {
 
     @Test(arguments: [
         ("200 Litres", "not a known unit"), ("L", "does not start with a number"), ("1,000 L", "thousands separators"),
-        ("inf L", "does not start with a number"), ("nan", "does not start with a number"), ("1e999 L", "not a finite number"),
+        ("inf L", "does not start with a number"), ("nan", "does not start with a number"),
+        ("1e999 L", "not a finite number"),
         ("5 L/", "ends with an operator"), ("5 //L", "starts with '/'"), ("5 m^0", "non-zero integer"),
     ])
     func badTextIsRefusedWithAReason(text: String, reason: String) {

@@ -8,7 +8,9 @@ enum Repository {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
-    static func text(_ relative: String) throws -> String { try String(contentsOfFile: path(relative), encoding: .utf8) }
+    static func text(_ relative: String) throws -> String {
+        try String(contentsOfFile: path(relative), encoding: .utf8)
+    }
 }
 
 /// A broken copy of an example: the first occurrence of `old` replaced by `new`.
@@ -62,11 +64,16 @@ struct BadInputTests {
         #expect(unknown.location?.column == 3)
         #expect(unknown.expected?.contains("working-volume") == true)
         // The field it replaced is now missing too.
-        #expect(found.contains { $0.message == "missing field 'working-volume'" && $0.path.description == "production.working-volume" })
+        #expect(
+            found.contains {
+                $0.message == "missing field 'working-volume'" && $0.path.description == "production.working-volume"
+            })
     }
 
     @Test func missingFieldPointsAtItsMapping() throws {
-        let text = try mutated(example, replacing: "  duration: \"3 d\"                         # harvest 72 h after transfection\n", with: "")
+        let text = try mutated(
+            example, replacing: "  duration: \"3 d\"                         # harvest 72 h after transfection\n",
+            with: "")
         let issue = try #require(issues(text).first)
         #expect(issue.message == "missing field 'duration'")
         #expect(issue.path.description == "production.duration")
@@ -108,7 +115,10 @@ struct BadInputTests {
         ("doubling-time: \"24 h\"", "doubling-time: \"-24 h\"", "cell-line.doubling-time", "is not positive"),
         ("doubling-time: \"24 h\"", "doubling-time: .inf", "cell-line.doubling-time", "does not start with a number"),
         ("doubling-time: \"24 h\"", "doubling-time: \"1e999 h\"", "cell-line.doubling-time", "not a finite number"),
-        ("doubling-time: \"24 h\"", "doubling-time: \"nan h\"", "cell-line.doubling-time", "does not start with a number"),
+        (
+            "doubling-time: \"24 h\"", "doubling-time: \"nan h\"", "cell-line.doubling-time",
+            "does not start with a number"
+        ),
         ("    yield: \"70 %\"", "    yield: \"120 %\"", "downstream[2].yield", "is above 100 %"),
         ("    yield: \"70 %\"", "    yield: 1.2", "downstream[2].yield", "is above 100 %"),
         ("    yield: \"70 %\"", "    yield: \"0 %\"", "downstream[2].yield", "is not above 0"),
@@ -128,7 +138,8 @@ struct BadInputTests {
 
     @Test func aSeedTrainThatCanNeverReachItsTargetNamesTheStage() throws {
         // A 10 L seed bioreactor (max one) cannot hold the 8e10 cells the 200 L production needs.
-        let text = try mutated(example, replacing: "      working-volume: \"40 L\"", with: "      working-volume: \"10 L\"")
+        let text = try mutated(
+            example, replacing: "      working-volume: \"40 L\"", with: "      working-volume: \"10 L\"")
         let issue = try #require(issues(text).first)
         #expect(issue.path.description == "seed-train.stages[4]")
         #expect(issue.message.contains("can never reach its target"))
@@ -137,14 +148,17 @@ struct BadInputTests {
     }
 
     @Test func aSplitDensityBelowSeedingCanNeverGrow() throws {
-        let text = try mutated(example, replacing: "split-density: \"3e6 cells/mL\"       # passaged", with: "split-density: \"0.2e6 cells/mL\"       # passaged")
+        let text = try mutated(
+            example, replacing: "split-density: \"3e6 cells/mL\"       # passaged",
+            with: "split-density: \"0.2e6 cells/mL\"       # passaged")
         let issue = try #require(issues(text).first)
         #expect(issue.path.description == "seed-train.stages[0]")
         #expect(issue.message.contains("split density is not above its seeding density"))
     }
 
     @Test func densityPerSurfaceInASuspensionIsRefused() throws {
-        let text = try mutated(example, replacing: "seeding-density: \"0.4e6 cells/mL\"", with: "seeding-density: \"2e4 cells/cm²\"")
+        let text = try mutated(
+            example, replacing: "seeding-density: \"0.4e6 cells/mL\"", with: "seeding-density: \"2e4 cells/cm²\"")
         let issue = try #require(issues(text).first)
         #expect(issue.path.description == "production.seeding-density")
         #expect(issue.message.contains("is per surface but the platform is suspension"))

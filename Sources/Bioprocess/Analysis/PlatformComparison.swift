@@ -53,7 +53,8 @@ public struct PlatformComparison: Sendable {
         }
     }
 
-    public static func compare(_ processes: [ProcessDefinition], targetDoses: Int) throws(Problem) -> PlatformComparison {
+    public static func compare(_ processes: [ProcessDefinition], targetDoses: Int) throws(Problem) -> PlatformComparison
+    {
         guard let first = processes.first else { throw .noProcesses }
         let perDose = first.product.dose.vectorPerDose
         var rows: [Row] = []

@@ -45,7 +45,9 @@ public struct ProcessDiff: Sendable {
     ) throws(SimulationError) -> ProcessDiff {
         let ra = try LotReport.simulate(pa)
         let rb = try LotReport.simulate(pb)
-        return ProcessDiff(before: ra, after: rb, inputs: inputChanges(a, b), outputs: outputChanges(ra, rb), steps: stepChanges(ra, rb))
+        return ProcessDiff(
+            before: ra, after: rb, inputs: inputChanges(a, b), outputs: outputChanges(ra, rb),
+            steps: stepChanges(ra, rb))
     }
 
     // MARK: Inputs
@@ -57,14 +59,18 @@ public struct ProcessDiff: Sendable {
         var changes: [InputChange] = []
         for (path, va) in fa {
             guard let vb = db[path] else {
-                changes.append(InputChange(kind: .removed, path: path, before: va, after: nil, ratio: nil, area: area(of: path)))
+                changes.append(
+                    InputChange(kind: .removed, path: path, before: va, after: nil, ratio: nil, area: area(of: path)))
                 continue
             }
             if same(va, vb) { continue }
-            changes.append(InputChange(kind: .changed, path: path, before: va, after: vb, ratio: ratio(va, vb), area: area(of: path)))
+            changes.append(
+                InputChange(
+                    kind: .changed, path: path, before: va, after: vb, ratio: ratio(va, vb), area: area(of: path)))
         }
         for (path, vb) in fb where da[path] == nil {
-            changes.append(InputChange(kind: .added, path: path, before: nil, after: vb, ratio: nil, area: area(of: path)))
+            changes.append(
+                InputChange(kind: .added, path: path, before: nil, after: vb, ratio: nil, area: area(of: path)))
         }
         return collapseWholeItems(changes, before: fa.map(\.0), after: fb.map(\.0))
     }
@@ -181,16 +187,21 @@ public struct ProcessDiff: Sendable {
 
     static func stepChanges(_ a: LotReport, _ b: LotReport) -> [StepChange] {
         func table(_ r: LotReport) -> [(String, Double, Double)] {
-            r.steps.map { (r.process.downstream[$0.index].name, $0.stepYield, $0.vectorOut / r.summary.vectorHarvested) }
+            r.steps.map {
+                (r.process.downstream[$0.index].name, $0.stepYield, $0.vectorOut / r.summary.vectorHarvested)
+            }
         }
         let ta = table(a), tb = table(b)
         var result: [StepChange] = []
         for (name, y, c) in ta {
             let other = tb.first { $0.0 == name }
-            result.append(StepChange(name: name, beforeYield: y, afterYield: other?.1, beforeCumulative: c, afterCumulative: other?.2))
+            result.append(
+                StepChange(
+                    name: name, beforeYield: y, afterYield: other?.1, beforeCumulative: c, afterCumulative: other?.2))
         }
         for (name, y, c) in tb where !ta.contains(where: { $0.0 == name }) {
-            result.append(StepChange(name: name, beforeYield: nil, afterYield: y, beforeCumulative: nil, afterCumulative: c))
+            result.append(
+                StepChange(name: name, beforeYield: nil, afterYield: y, beforeCumulative: nil, afterCumulative: c))
         }
         return result
     }

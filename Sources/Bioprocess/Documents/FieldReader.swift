@@ -78,7 +78,9 @@ public final class FieldReader {
     public func node(_ key: String, required: Bool, expected: String) -> DocumentNode? {
         note(key)
         guard let entry = entries[key] else {
-            if required { issues.add("missing field '\(key)'", at: node, path: path.appending(key), expected: expected) }
+            if required {
+                issues.add("missing field '\(key)'", at: node, path: path.appending(key), expected: expected)
+            }
             return nil
         }
         if case .null = entry.value.value {
@@ -222,7 +224,9 @@ public final class FieldReader {
         }
     }
 
-    public func optionalQuantity<K: PhysicalKind>(_ key: String, _ kind: K.Type, bound: Bound = .positive) -> Quantity<K>? {
+    public func optionalQuantity<K: PhysicalKind>(_ key: String, _ kind: K.Type, bound: Bound = .positive) -> Quantity<
+        K
+    >? {
         optionalMeasurement(key, dimensions: [K.dimension], expected: K.expectation, bound: bound)
             .map { Quantity(canonical: $0.0.canonical) }
     }
@@ -241,7 +245,9 @@ public final class FieldReader {
         _ key: String, _ a: A.Type, _ b: B.Type, bound: Bound = .positive
     ) -> Either<Quantity<A>, Quantity<B>>? {
         let expected = "\(A.expectation), or \(B.expectation)"
-        guard let (m, _) = optionalMeasurement(key, dimensions: [A.dimension, B.dimension], expected: expected, bound: bound)
+        guard
+            let (m, _) = optionalMeasurement(
+                key, dimensions: [A.dimension, B.dimension], expected: expected, bound: bound)
         else { return nil }
         return m.unit.dimension == A.dimension
             ? .first(Quantity(canonical: m.canonical)) : .second(Quantity(canonical: m.canonical))
@@ -262,7 +268,8 @@ public final class FieldReader {
     // MARK: Structure
 
     /// A nested mapping, or nil (with an issue when `required`).
-    public func mapping(_ key: String, required: Bool = true, expected: String = "a mapping of fields") -> FieldReader? {
+    public func mapping(_ key: String, required: Bool = true, expected: String = "a mapping of fields") -> FieldReader?
+    {
         guard let n = node(key, required: required, expected: expected) else { return nil }
         return FieldReader(n, path: path.appending(key), issues: issues)
     }

@@ -32,7 +32,8 @@ public enum ProcessReader {
 
     static func parse(_ document: DocumentNode, issues: IssueCollector) -> ProcessDefinition {
         let r = FieldReader(document, path: .root, issues: issues)
-        let format = r.string("vectorfab", expected: "\"\(ProcessDefinition.format)/\(ProcessDefinition.formatVersion)\"")
+        let format = r.string(
+            "vectorfab", expected: "\"\(ProcessDefinition.format)/\(ProcessDefinition.formatVersion)\"")
         if !format.isEmpty && format != "\(ProcessDefinition.format)/\(ProcessDefinition.formatVersion)" {
             r.problem(
                 "'\(format)' is not a process format this version reads", at: "vectorfab",
@@ -153,7 +154,9 @@ public enum ProcessReader {
             for key in ["seeding-density", "split-density"] {
                 let d = key == "seeding-density" ? stage.seedingDensity : stage.splitDensity
                 if d.isPerArea && surface == nil {
-                    s.problem("is per surface but the vessel has no 'surface'", at: key, expected: "a 'surface' field, or a density in cells/mL")
+                    s.problem(
+                        "is per surface but the vessel has no 'surface'", at: key,
+                        expected: "a 'surface' field, or a density in cells/mL")
                 }
             }
             s.finish()
@@ -187,7 +190,9 @@ public enum ProcessReader {
             switch (total, count) {
             case (let t?, nil): units = max(1, Int(min(1e9, (t / perFlask).rounded(.up).nanToZero)))
             case (nil, let c?): units = c
-            case (nil, nil): r.problem("gives neither 'surface' nor 'units'", expected: "the total growth surface or the number of flasks")
+            case (nil, nil):
+                r.problem(
+                    "gives neither 'surface' nor 'units'", expected: "the total growth surface or the number of flasks")
             case (_?, _?): r.problem("gives both 'surface' and 'units'", at: "units", expected: "one of them")
             }
         case .fixedBed?:
@@ -204,11 +209,14 @@ public enum ProcessReader {
         let induction = density(r, "induction-density")
         if let kind {
             let wantsArea = kind != .suspension
-            for (key, d) in [("seeding-density", seeding), ("induction-density", induction)] where d.isPerArea != wantsArea {
+            for (key, d) in [("seeding-density", seeding), ("induction-density", induction)]
+            where d.isPerArea != wantsArea {
                 if case .perVolume(let q) = d, q.canonical.isNaN { continue }
                 r.problem(
                     "is per \(d.isPerArea ? "surface" : "volume") but the platform is \(kind.rawValue)", at: key,
-                    expected: wantsArea ? "cells per surface, such as \"2e4 cells/cm²\"" : "cells per volume, such as \"0.5e6 cells/mL\"")
+                    expected: wantsArea
+                        ? "cells per surface, such as \"2e4 cells/cm²\""
+                        : "cells per volume, such as \"0.5e6 cells/mL\"")
             }
         }
         let inductionMethod = readInduction(r)
@@ -227,9 +235,12 @@ public enum ProcessReader {
 
     static func readInduction(_ r: FieldReader) -> Induction {
         let hasT = r.has("transfection"), hasI = r.has("infection")
-        if hasT && hasI { r.problem("gives both 'transfection' and 'infection'", at: "infection", expected: "one of them") }
+        if hasT && hasI {
+            r.problem("gives both 'transfection' and 'infection'", at: "infection", expected: "one of them")
+        }
         if let t = r.mapping("transfection", required: false) {
-            let plasmid = t.either("plasmid", MassPerCell.self, MassConcentration.self) ?? .first(Quantity(canonical: .nan))
+            let plasmid =
+                t.either("plasmid", MassPerCell.self, MassConcentration.self) ?? .first(Quantity(canonical: .nan))
             var shares: [PlasmidShare] = []
             for (path, node) in t.list("plasmids", required: false, expected: "a list of plasmids with their share") {
                 let p = FieldReader(node, path: path, issues: r.issues)
@@ -241,7 +252,9 @@ public enum ProcessReader {
             }
             let total = shares.reduce(0) { $0 + $1.share }
             if !shares.isEmpty, total.isFinite, abs(total - 1) > 0.001 {
-                t.problem("plasmid shares add up to \(sci(total * 100)) %", at: "plasmids", expected: "shares adding up to 100 %")
+                t.problem(
+                    "plasmid shares add up to \(sci(total * 100)) %", at: "plasmids",
+                    expected: "shares adding up to 100 %")
             }
             let result = Transfection(
                 plasmid: plasmid, reagent: t.string("reagent", expected: "the transfection reagent, such as PEI"),
@@ -293,7 +306,8 @@ public enum ProcessReader {
             case .tff, .ufdf:
                 operation = .tangentialFlow(tangentialFlow(s, role: keyword == .tff ? .tff : .ufdf, yield: yield))
             case .affinity, .aex:
-                operation = .chromatography(chromatography(s, role: keyword == .affinity ? .affinity : .aex, yield: yield))
+                operation = .chromatography(
+                    chromatography(s, role: keyword == .affinity ? .affinity : .aex, yield: yield))
             }
             s.finish()
             steps.append(DownstreamStep(name: name, operation: operation))
@@ -312,7 +326,8 @@ public enum ProcessReader {
         }
     }
 
-    static func tangentialFlow(_ s: FieldReader, role: TangentialFlowRole, yield: Quantity<Fraction>) -> TangentialFlow {
+    static func tangentialFlow(_ s: FieldReader, role: TangentialFlowRole, yield: Quantity<Fraction>) -> TangentialFlow
+    {
         let factor = s.optionalQuantity("concentration-factor", Fraction.self, bound: .atLeastOne)
         let volume = s.optionalQuantity("final-volume", Volume.self)
         let concentration = s.optionalQuantity("final-concentration", VectorConcentration.self)
@@ -337,17 +352,21 @@ public enum ProcessReader {
         case (nil, let a?): sizing = .second(a)
         default:
             s.problem(
-                time == nil ? "gives neither 'process-time' nor 'membrane-area'" : "gives both 'process-time' and 'membrane-area'",
+                time == nil
+                    ? "gives neither 'process-time' nor 'membrane-area'"
+                    : "gives both 'process-time' and 'membrane-area'",
                 expected: "the time allowed (the membrane is sized) or the membrane area installed (the time follows)")
         }
         return TangentialFlow(
             role: role, yield: yield, target: target,
-            diafiltrationVolumes: s.optionalQuantity("diafiltration-volumes", Fraction.self, bound: .nonNegative)?.value ?? 0,
+            diafiltrationVolumes: s.optionalQuantity("diafiltration-volumes", Fraction.self, bound: .nonNegative)?.value
+                ?? 0,
             flux: s.quantity("flux", Flux.self), sizing: sizing,
             setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
     }
 
-    static func chromatography(_ s: FieldReader, role: ChromatographyRole, yield: Quantity<Fraction>) -> Chromatography {
+    static func chromatography(_ s: FieldReader, role: ChromatographyRole, yield: Quantity<Fraction>) -> Chromatography
+    {
         let mode = s.optionalChoice("mode", ChromatographyMode.self) ?? .bindElute
         let capacity = mode == .bindElute ? s.quantity("binding-capacity", VectorConcentration.self) : nil
         let column = s.optionalQuantity("column-volume", Volume.self)
@@ -355,7 +374,8 @@ public enum ProcessReader {
             s.problem("is flow-through but gives no 'column-volume'", expected: "the installed column volume")
         }
         let loading = mode == .bindElute ? s.quantity("loading", Fraction.self, bound: .yield) : Quantity(1)
-        let elution = mode == .bindElute
+        let elution =
+            mode == .bindElute
             ? s.quantity("elution-volumes", Fraction.self).value : 0
         return Chromatography(
             role: role, mode: mode, resin: s.string("resin", expected: "the resin's name"), yield: yield,
