@@ -7,8 +7,11 @@ import Yams
 /// same precise error locations.
 public enum DocumentLoader {
     /// Reads a file. A file that cannot be read or parsed is a ``DefinitionError`` naming it.
+    /// `-` reads standard input.
     public static func load(path: String) throws(DefinitionError) -> DocumentNode {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let contents =
+            path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
+        guard let data = contents else {
             throw DefinitionError([
                 DefinitionIssue(
                     location: nil, path: .root, message: "cannot read the file '\(path)'",
@@ -22,7 +25,7 @@ public enum DocumentLoader {
                     message: "the file is not UTF-8 text", expected: "a UTF-8 YAML or JSON file")
             ])
         }
-        return try parse(text, file: path)
+        return try parse(text, file: path == "-" ? "<stdin>" : path)
     }
 
     /// Parses YAML or JSON text; `file` names it in locations.
@@ -71,6 +74,7 @@ public enum DocumentLoader {
         case .sequence(let sequence):
             return DocumentNode(.sequence(sequence.map { convert($0, file: file) }), at: at)
         case .alias:
+            // Yams's composer replaces aliases by the anchored node; an unresolved one reads as no value.
             return DocumentNode(.null, at: at)
         }
     }

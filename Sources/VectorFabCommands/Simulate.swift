@@ -12,7 +12,7 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate one lot of a process: seed train, production, purification, fill, doses, timeline.")
 
-    @Argument(help: "A process file (YAML or JSON).")
+    @Argument(help: "A process file (YAML or JSON), or - to read standard input.")
     var file: String
 
     @Option(name: .shortAndLong, help: "Output format: text, json or csv.")

@@ -211,3 +211,39 @@ struct BadInputTests {
         #expect(found.contains { $0.message == "missing field 'product'" })
     }
 }
+
+/// Mistakes found by reviewing the reader against the schema.
+struct ReaderConsistencyTests {
+    let example = "seed000-aav-200L.yaml"
+
+    @Test(arguments: [
+        ("  vials-per-hour: 60", "  vials-per-hour: \"6000 %\"", "fill.vials-per-hour", "written with a unit"),
+        ("    elution-volumes: 4", "    elution-volumes: \"4 L\"", "downstream[2].elution-volumes", "not the unit"),
+        (
+            "    column-volume: \"1 L\"", "    column-volume: \"1 L\"\n    max-column-volume: \"2 L\"",
+            "downstream[2].max-column-volume", "installed 'column-volume'"
+        ),
+        (
+            "    name: Hold at 2–8 °C pending in-process titer", "    name: Affinity capture", "downstream[3]",
+            "two steps are called 'Affinity capture'"
+        ),
+        (
+            "split-density: \"3e6 cells/mL\"       # passaged", "split-density: \"3e6 cells/cm²\"       # passaged",
+            "seed-train.stages[0].split-density", "mixes a density per surface and a density per volume"
+        ),
+    ])
+    func refused(old: String, new: String, path: String, message: String) throws {
+        let text = try mutated(example, replacing: old, with: new)
+        let found = issues(text)
+        let issue = try #require(found.first { $0.path.description == path }, "\(found)")
+        #expect(issue.message.contains(message), "\(issue)")
+    }
+
+    @Test func yamlAliasesCopyTheAnchoredValue() throws {
+        let text = try mutated(
+            example, replacing: "  units: 1", with: "  units: 1\n  harvests: &two 2\n  medium-exchanges: *two")
+        let p = try ProcessFile.parse(text, file: "alias.yaml")
+        #expect(p.production.harvests == 2)
+        #expect(p.production.mediumExchanges == 2)
+    }
+}

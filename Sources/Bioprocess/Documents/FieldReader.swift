@@ -240,6 +240,27 @@ public final class FieldReader {
         return optionalQuantity(key, kind, bound: bound) ?? Quantity(canonical: .nan)
     }
 
+    /// A plain number without unit (a count, a number of column volumes, a rate per hour).
+    public func optionalNumber(_ key: String, bound: Bound = .positive, expected: String) -> Double? {
+        guard let (m, n) = optionalMeasurement(key, dimensions: [.none], expected: expected, bound: bound) else {
+            return nil
+        }
+        guard m.unit.factor == 1 else {
+            issues.add("'\(m.value)' is written with a unit", at: n, path: path.appending(key), expected: expected)
+            return nil
+        }
+        return m.value
+    }
+
+    /// A required plain number; NaN (with an issue recorded) when missing or wrong.
+    public func number(_ key: String, bound: Bound = .positive, expected: String) -> Double {
+        if !has(key) {
+            issues.add("missing field '\(key)'", at: node, path: path.appending(key), expected: expected)
+            return .nan
+        }
+        return optionalNumber(key, bound: bound, expected: expected) ?? .nan
+    }
+
     /// A quantity that may be written in one of two kinds (`cells/mL` or `cells/cm²`).
     public func optionalEither<A: PhysicalKind, B: PhysicalKind>(
         _ key: String, _ a: A.Type, _ b: B.Type, bound: Bound = .positive

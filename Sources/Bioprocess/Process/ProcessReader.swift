@@ -41,6 +41,7 @@ public enum ProcessReader {
         }
         let name = r.string("name", expected: "the process's name")
         let summary = r.optionalString("description")
+        _ = r.optionalString("$schema", expected: "the path or URL of the JSON Schema, for editors")
         let product = readProduct(r.mapping("product"), issues: issues)
         let cellLine = readCellLine(r.mapping("cell-line"))
         let production = readProduction(r.mapping("production"))
@@ -151,6 +152,11 @@ public enum ProcessReader {
                 seedingDensity: density(s, "seeding-density"),
                 splitDensity: density(s, "split-density"),
                 maxVessels: s.optionalInt("max-vessels", range: 1...100_000, expected: "a whole number of vessels"))
+            if stage.seedingDensity.isPerArea != stage.splitDensity.isPerArea {
+                s.problem(
+                    "mixes a density per surface and a density per volume", at: "split-density",
+                    expected: "both densities per cm² (adherent) or both per mL (suspension)")
+            }
             for key in ["seeding-density", "split-density"] {
                 let d = key == "seeding-density" ? stage.seedingDensity : stage.splitDensity
                 if d.isPerArea && surface == nil {
@@ -227,8 +233,10 @@ public enum ProcessReader {
             induction: inductionMethod, productivity: productivity,
             duration: r.quantity("duration", Duration.self),
             harvests: r.optionalInt("harvests", range: 1...100, expected: "a whole number of harvests") ?? 1,
-            mediumExchanges: r.optionalQuantity("medium-exchanges", Fraction.self, bound: .nonNegative)?.value ?? 0,
-            handlingsPerUnit: r.quantity("handlings-per-unit", Fraction.self, bound: .nonNegative).value)
+            mediumExchanges: r.optionalNumber(
+                "medium-exchanges", bound: .nonNegative, expected: "a number of working volumes, such as 1") ?? 0,
+            handlingsPerUnit: r.number(
+                "handlings-per-unit", bound: .nonNegative, expected: "a number of manual manipulations, such as 4"))
         r.finish()
         return production
     }
@@ -312,6 +320,13 @@ public enum ProcessReader {
             s.finish()
             steps.append(DownstreamStep(name: name, operation: operation))
         }
+        var seen: Set<String> = []
+        for (i, step) in steps.enumerated() where !seen.insert(step.name).inserted {
+            issues.add(
+                "two steps are called '\(step.name)'", at: r.node.lookup(FieldPath([.key("downstream"), .index(i)])),
+                path: r.path.appending("downstream").appending(index: i),
+                expected: "a distinct 'name' for each step (QC samples and diffs refer to steps by name)")
+        }
         if steps.isEmpty, case .some = r.node("downstream", required: false, expected: "") {
             r.problem("has no steps", at: "downstream", expected: "at least one unit operation")
         }
@@ -328,7 +343,8 @@ public enum ProcessReader {
 
     static func tangentialFlow(_ s: FieldReader, role: TangentialFlowRole, yield: Quantity<Fraction>) -> TangentialFlow
     {
-        let factor = s.optionalQuantity("concentration-factor", Fraction.self, bound: .atLeastOne)
+        let factor = s.optionalNumber(
+            "concentration-factor", bound: .atLeastOne, expected: "a volume reduction factor of at least 1, such as 10")
         let volume = s.optionalQuantity("final-volume", Volume.self)
         let concentration = s.optionalQuantity("final-concentration", VectorConcentration.self)
         let given = [factor != nil, volume != nil, concentration != nil].filter { $0 }.count
@@ -338,7 +354,7 @@ public enum ProcessReader {
                 given == 0 ? "gives no concentration target" : "gives more than one concentration target",
                 expected: "exactly one of 'concentration-factor', 'final-volume', 'final-concentration'")
         } else if let factor {
-            target = .factor(factor.value)
+            target = .factor(factor)
         } else if let volume {
             target = .finalVolume(volume)
         } else if let concentration {
@@ -359,8 +375,8 @@ public enum ProcessReader {
         }
         return TangentialFlow(
             role: role, yield: yield, target: target,
-            diafiltrationVolumes: s.optionalQuantity("diafiltration-volumes", Fraction.self, bound: .nonNegative)?.value
-                ?? 0,
+            diafiltrationVolumes: s.optionalNumber(
+                "diafiltration-volumes", bound: .nonNegative, expected: "a number of diavolumes, such as 5") ?? 0,
             flux: s.quantity("flux", Flux.self), sizing: sizing,
             setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
     }
@@ -376,13 +392,22 @@ public enum ProcessReader {
         let loading = mode == .bindElute ? s.quantity("loading", Fraction.self, bound: .yield) : Quantity(1)
         let elution =
             mode == .bindElute
-            ? s.quantity("elution-volumes", Fraction.self).value : 0
+            ? s.number("elution-volumes", expected: "the eluate volume in column volumes, such as 4") : 0
+        // The largest column to size only makes sense when the column is sized (bind-elute, no column given).
+        let largest = mode == .bindElute && column == nil ? s.optionalQuantity("max-column-volume", Volume.self) : nil
+        if s.has("max-column-volume") && (mode == .flowThrough || column != nil) {
+            s.problem(
+                "gives 'max-column-volume' with \(mode == .flowThrough ? "a flow-through step" : "an installed 'column-volume'")",
+                at: "max-column-volume",
+                expected: "either the installed 'column-volume' or, in bind-elute, a 'max-column-volume' to size up to")
+        }
         return Chromatography(
             role: role, mode: mode, resin: s.string("resin", expected: "the resin's name"), yield: yield,
-            bindingCapacity: capacity, loading: loading, columnVolume: column,
-            maxColumnVolume: s.optionalQuantity("max-column-volume", Volume.self),
+            bindingCapacity: capacity, loading: loading, columnVolume: column, maxColumnVolume: largest,
             elutionVolumes: elution,
-            otherVolumes: s.quantity("other-volumes", Fraction.self, bound: .nonNegative).value,
+            otherVolumes: s.number(
+                "other-volumes", bound: .nonNegative,
+                expected: "column volumes of equilibration, wash, strip and cleaning per cycle, such as 20"),
             residenceTime: s.quantity("residence-time", Duration.self),
             setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
     }
@@ -403,7 +428,7 @@ public enum ProcessReader {
             lineLoss: r.quantity("line-loss", Volume.self, bound: .nonNegative),
             yield: r.optionalQuantity("yield", Fraction.self, bound: .yield) ?? Quantity(1),
             setupTime: r.quantity("setup-time", Duration.self, bound: .nonNegative),
-            vialsPerHour: r.quantity("vials-per-hour", Fraction.self).value)
+            vialsPerHour: r.number("vials-per-hour", expected: "a filling rate in vials per hour, such as 60"))
         r.finish()
         return fill
     }

@@ -1,0 +1,65 @@
+import Bioprocess
+import FileFormats
+import Foundation
+import Testing
+
+/// `schema/process.schema.json` lets editors complete and check process files: every example
+/// must validate against it, and the mistakes the reader refuses must fail it too.
+struct SchemaTests {
+    static let validator: SchemaValidator? = {
+        guard let schema = try? DocumentLoader.load(path: Repository.path("schema/process.schema.json")) else {
+            return nil
+        }
+        return SchemaValidator(root: JSONValue(document: schema))
+    }()
+
+    func errors(_ text: String, file: String = "x.yaml") throws -> [String] {
+        let validator = try #require(Self.validator, "schema/process.schema.json does not load")
+        return validator.errors(JSONValue(document: try DocumentLoader.parse(text, file: file)))
+    }
+
+    @Test func theSchemaDeclaresItsDialectAndFormat() throws {
+        let validator = try #require(Self.validator)
+        #expect(validator.root["$schema"] == .string("https://json-schema.org/draft/2020-12/schema"))
+        #expect(validator.root["properties"]?["vectorfab"]?["const"] == .string("vectorfab/process/1"))
+    }
+
+    @Test(arguments: ExampleTests.examples)
+    func everyExampleValidates(name: String) throws {
+        let found = try errors(Repository.text("Examples/\(name)"), file: name)
+        #expect(found.isEmpty, "\(found.joined(separator: "\n"))")
+    }
+
+    @Test(arguments: [
+        ("  working-volume: \"200 L\"", "  workin-volume: \"200 L\""),  // unknown and missing field
+        ("working-volume: \"200 L\"", "working-volume: \"200 kg\""),  // wrong unit
+        ("working-volume: \"200 L\"", "working-volume: 200"),  // missing unit
+        ("  - step: affinity", "  - step: polish"),  // unknown step
+        ("  platform: suspension", "  platform: roller-bottles"),
+        ("    column-volume: \"1 L\"", "    column-volume: \"1 L\"\n    max-column-volume: \"2 L\""),
+        ("vectorfab: vectorfab/process/1", "vectorfab: vectorfab/process/2"),
+        ("  vials-per-hour: 60", "  vials-per-hour: \"60 %\""),
+        ("amount: \"5e12 vg/kg\"", "amount: \"5e12 TU/kg\""),
+    ])
+    func mistakesTheReaderRefusesFailTheSchema(old: String, new: String) throws {
+        let text = try mutated("seed000-aav-200L.yaml", replacing: old, with: new)
+        #expect(!(try errors(text)).isEmpty, "the schema accepts \(new)")
+        #expect(throws: DefinitionError.self) { try ProcessFile.parse(text, file: "x.yaml") }
+    }
+}
+
+/// The reference page's complete example is a process file like the others.
+struct DocumentationTests {
+    @Test func theFormatReferencesCompleteFileLoadsAndValidates() throws {
+        let page = try Repository.text("docs/process-format.md")
+        let section = try #require(page.range(of: "## A complete file"))
+        let rest = page[section.upperBound...]
+        let start = try #require(rest.range(of: "```yaml\n"))
+        let end = try #require(rest[start.upperBound...].range(of: "```"))
+        let yaml = String(rest[start.upperBound..<end.lowerBound])
+        let process = try ProcessFile.parse(yaml, file: "docs/process-format.md")
+        #expect(try LotSimulator.summary(process).doses > 0)
+        let validator = try #require(SchemaTests.validator)
+        #expect(validator.errors(JSONValue(document: try DocumentLoader.parse(yaml, file: "doc"))).isEmpty)
+    }
+}
