@@ -47,7 +47,8 @@ public struct LotReportData: Codable, Sendable {
         public var bulkConcentration: Measure
         public var downstreamYield: Double
         public var vialsFilled: Int
-        public var fillVolume: Measure
+        /// Nil when the process has no fill (doses from the bulk).
+        public var fillVolume: Measure?
         public var vectorPerVial: Measure
         public var qcVials: Int
         public var vialsForPatients: Int
@@ -136,7 +137,7 @@ public struct LotReportData: Codable, Sendable {
             bulkVolume: Measure(s.bulkVolume, "L"), bulkVector: v(s.bulkVector),
             bulkConcentration: Measure(s.bulkConcentration.value(in: "vg/mL"), "\(vc)/mL"),
             downstreamYield: s.downstreamYield, vialsFilled: s.vialsFilled,
-            fillVolume: Measure(p.fill.fillVolume, "mL"),
+            fillVolume: p.fill.map { Measure($0.fillVolume, "mL") },
             vectorPerVial: v(s.vectorPerVial), qcVials: s.qcVials, vialsForPatients: s.vialsForPatients,
             vialsPerDose: s.vialsPerDose, doses: s.doses, patients: s.patients,
             expansionTime: d(phases[.expansion] ?? .zero), productionTime: d(phases[.production] ?? .zero),

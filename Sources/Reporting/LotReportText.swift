@@ -16,12 +16,14 @@ public enum LotReportText {
         key.add(["Harvest", "\(Fmt.volume(s.harvestVolume)), \(Fmt.vector(s.vectorHarvested, vc))"])
         key.add(["Bulk drug substance", "\(Fmt.volume(s.bulkVolume)) at \(Fmt.concentration(s.bulkConcentration, vc))"])
         key.add(["Downstream yield", Fmt.percent(s.downstreamYield)])
-        key.add([
-            "Vials filled", "\(Fmt.count(s.vialsFilled)) × \(Fmt.volume(p.fill.fillVolume)) (\(p.fill.container))",
-        ])
-        key.add(["Vials for QC and retains", Fmt.count(s.qcVials)])
-        key.add(["Vials for patients", Fmt.count(s.vialsForPatients)])
-        key.add(["Vials per dose", Fmt.count(s.vialsPerDose)])
+        if let fill = p.fill {
+            key.add(["Vials filled", "\(Fmt.count(s.vialsFilled)) × \(Fmt.volume(fill.fillVolume)) (\(fill.container))"])
+            key.add(["Vials for QC and retains", Fmt.count(s.qcVials)])
+            key.add(["Vials for patients", Fmt.count(s.vialsForPatients)])
+            key.add(["Vials per dose", Fmt.count(s.vialsPerDose)])
+        } else {
+            key.add(["Fill", "not modelled: doses counted from the bulk's vector"])
+        }
         key.add(["Doses per lot", Fmt.count(s.doses)])
         key.add(["Patients per lot", Fmt.count(s.patients)])
         for phase in r.phases {

@@ -269,7 +269,7 @@ struct FillAndDoseTests {
 
     @Test func aBulkSmallerThanTheLineLossFillsNothing() throws {
         var p = Fixture.process
-        p.fill.lineLoss = Quantity(20, "L")
+        p.fill?.lineLoss = Quantity(20, "L")
         let s = try LotSimulator.summary(p)
         #expect(s.vialsFilled == 0)
         #expect(s.doses == 0)
@@ -280,5 +280,29 @@ struct FillAndDoseTests {
         for (a, b) in zip(r.timeline, r.timeline.dropFirst()) { #expect(a.end == b.start) }
         #expect(close(r.timeline.last!.end.value(in: "d"), r.summary.lotTime.value(in: "d")))
         #expect(r.phases.map(\.phase) == LotPhase.allCases)
+    }
+}
+
+struct OptionalFillAndKnownDurationTests {
+    @Test func withoutAFillDosesComeFromTheBulk() throws {
+        var p = Fixture.process
+        p.fill = nil
+        let s = try LotSimulator.summary(p)
+        // 3.6e13 vg in the bulk at 1e13 vg a dose.
+        #expect(s.doses == 3)
+        #expect(s.vialsFilled == 0)
+        #expect(s.fillTime == .zero)
+        #expect(close(s.releaseTime.value(in: "d"), 14))
+        #expect(!(try LotReport.simulate(p)).timeline.contains { $0.phase == .fill })
+    }
+
+    @Test func aKnownChromatographyDurationReplacesTheComputedOne() throws {
+        let c = Chromatography(
+            role: .affinity, mode: .bindElute, resin: "AAVX", yield: Quantity(0.7), bindingCapacity: Quantity(1e14, "vg/mL"),
+            loading: Quantity(0.8), columnVolume: Quantity(2, "L"), maxColumnVolume: nil, elutionVolumes: 3,
+            otherVolumes: 20, residenceTime: .zero, setupTime: .zero, duration: Quantity(20, "h"))
+        let o = try LotSimulator.step(.chromatography(c), index: 0, volume: Quantity(200, "L"), vector: Quantity(canonical: 2e17))
+        #expect(close(o.duration.value(in: "h"), 20))
+        #expect(o.cycles == 2)
     }
 }

@@ -1,6 +1,8 @@
 /// Collects the issues found while a document is read, so that one pass reports them all.
 public final class IssueCollector {
     public private(set) var issues: [DefinitionIssue] = []
+    /// Inputs written as distributions, in the order they were read.
+    public private(set) var uncertain: [UncertainInput] = []
     /// How the product being read counts vector; vector quantities written in the other
     /// count (`TU` for an AAV product) are refused.
     public var vectorCounting: VectorCounting?
@@ -8,6 +10,8 @@ public final class IssueCollector {
     public init() {}
 
     public func add(_ issue: DefinitionIssue) { issues.append(issue) }
+
+    public func add(_ input: UncertainInput) { uncertain.append(input) }
 
     public func add(_ message: String, at node: DocumentNode?, path: FieldPath, expected: String? = nil) {
         add(DefinitionIssue(location: node?.location, path: path, message: message, expected: expected))
@@ -20,7 +24,7 @@ public final class IssueCollector {
 }
 
 /// Constraints a read number must meet.
-public enum Bound: Sendable {
+public enum Bound: Sendable, Hashable {
     case any
     case positive
     case nonNegative
@@ -174,12 +178,35 @@ public final class FieldReader {
 
     // MARK: Quantities
 
-    /// A measurement of any of the dimensions given, checked against `bound`.
-    public func optionalMeasurement(_ key: String, dimensions: [Dimension], expected: String, bound: Bound = .positive)
-        -> (Measurement, DocumentNode)?
-    {
-        guard let (text, n) = scalarText(key, required: false, expected: expected) else { return nil }
+    /// A measurement of any of the dimensions given, checked against `bound`. The field may
+    /// also be written as a distribution (`{triangular: ["22 h", "26 h", "32 h"]}`): it is
+    /// recorded as an ``UncertainInput`` and its nominal value returned.
+    public func optionalMeasurement(
+        _ key: String, dimensions: [Dimension], expected: String, bound: Bound = .positive, plain: Bool = false
+    ) -> (Measurement, DocumentNode)? {
+        guard let n = node(key, required: false, expected: expected) else { return nil }
         let fieldPath = path.appending(key)
+        if case .mapping = n.value {
+            return distribution(n, path: fieldPath, dimensions: dimensions, expected: expected, bound: bound, plain: plain)
+        }
+        guard case .scalar(let text, _) = n.value else {
+            issues.add("is \(n.kindDescription)", at: n, path: fieldPath, expected: expected)
+            return nil
+        }
+        guard let m = measurement(text, at: n, path: fieldPath, dimensions: dimensions, expected: expected, plain: plain)
+        else { return nil }
+        if let problem = Self.violation(of: bound, m.canonical, text: text) {
+            issues.add(problem.message, at: n, path: fieldPath, expected: problem.expected ?? expected)
+            return nil
+        }
+        return (m, n)
+    }
+
+    /// Parses and checks one written measurement: its unit's dimension and vector count.
+    func measurement(
+        _ text: String, at n: DocumentNode, path fieldPath: FieldPath, dimensions: [Dimension], expected: String,
+        plain: Bool
+    ) -> Measurement? {
         let m: Measurement
         do {
             m = try QuantityParser.parse(text)
@@ -192,9 +219,13 @@ public final class FieldReader {
                 issues.add("'\(text)' has no unit", at: n, path: fieldPath, expected: expected)
             } else {
                 issues.add(
-                    "'\(text)' is in \(m.unit.dimension), not the unit this field needs", at: n,
-                    path: fieldPath, expected: expected)
+                    "'\(text)' is in \(m.unit.dimension), not the unit this field needs", at: n, path: fieldPath,
+                    expected: expected)
             }
+            return nil
+        }
+        if plain && m.unit.factor != 1 {
+            issues.add("'\(text)' is written with a unit", at: n, path: fieldPath, expected: expected)
             return nil
         }
         if let used = m.unit.vectorCounting, let product = issues.vectorCounting, used != product {
@@ -203,11 +234,122 @@ public final class FieldReader {
                 at: n, path: fieldPath, expected: expected)
             return nil
         }
-        if let problem = Self.violation(of: bound, m.canonical, text: text) {
-            issues.add(problem.message, at: n, path: fieldPath, expected: problem.expected ?? expected)
+        return m
+    }
+
+    /// Reads `{uniform: [low, high]}` and the other distributions, checks them against the
+    /// field's physical range, records them, and returns their nominal value.
+    func distribution(
+        _ n: DocumentNode, path fieldPath: FieldPath, dimensions: [Dimension], expected: String, bound: Bound,
+        plain: Bool
+    ) -> (Measurement, DocumentNode)? {
+        let forms = "one of {fixed: x}, {uniform: [low, high]}, {triangular: [low, mode, high]}, "
+            + "{pert: [low, mode, high]}, {normal: {mean: x, sd: y}}, {lognormal: {median: x, sigma: s}}"
+        guard case .mapping(let entries) = n.value, entries.count == 1, let entry = entries.first else {
+            issues.add("is a mapping but not a distribution", at: n, path: fieldPath, expected: "\(expected), or \(forms)")
             return nil
         }
-        return (m, n)
+        let dPath = fieldPath.appending(entry.key)
+        let names: [String: [String]] = [
+            "fixed": ["value"], "uniform": ["low", "high"], "triangular": ["low", "mode", "high"],
+            "pert": ["low", "mode", "high"], "normal": ["mean", "sd"], "lognormal": ["median", "sigma"],
+        ]
+        guard let parameters = names[entry.key] else {
+            issues.add("'\(entry.key)' is not a known distribution", at: n, path: dPath, expected: forms)
+            return nil
+        }
+        // Parameters as a list in order, a mapping by name, or (fixed) a single value.
+        var nodes: [String: DocumentNode] = [:]
+        switch entry.value.value {
+        case .sequence(let items) where items.count == parameters.count:
+            for (name, item) in zip(parameters, items) { nodes[name] = item }
+        case .mapping(let pairs):
+            let reader = FieldReader(entry.value, path: dPath, issues: issues)
+            for name in parameters {
+                if let v = reader.node(name, required: true, expected: "the distribution's \(name)") { nodes[name] = v }
+            }
+            reader.finish()
+            if nodes.count != parameters.count || pairs.count != parameters.count { return nil }
+        case .scalar where parameters.count == 1:
+            nodes[parameters[0]] = entry.value
+        default:
+            issues.add(
+                "gives the wrong number of parameters", at: entry.value, path: dPath,
+                expected: "\(entry.key)'s \(parameters.joined(separator: ", "))")
+            return nil
+        }
+        var values: [String: Double] = [:]
+        var dimension: Dimension?
+        for name in parameters {
+            guard let node = nodes[name], case .scalar(let text, _) = node.value else {
+                issues.add("\(name) is not a value", at: nodes[name] ?? n, path: dPath, expected: expected)
+                return nil
+            }
+            if name == "sigma" {
+                guard let m = try? QuantityParser.parse(text), m.unit == .one, m.value > 0 else {
+                    issues.add(
+                        "sigma '\(text)' is not a positive number", at: node, path: dPath,
+                        expected: "the standard deviation of the logarithm, such as 0.4")
+                    return nil
+                }
+                values[name] = m.value
+                continue
+            }
+            guard let m = measurement(text, at: node, path: dPath, dimensions: dimensions, expected: expected, plain: plain)
+            else { return nil }
+            if let d = dimension, d != m.unit.dimension {
+                issues.add("mixes dimensions", at: node, path: dPath, expected: "every parameter in one kind of unit")
+                return nil
+            }
+            dimension = m.unit.dimension
+            values[name] = m.canonical
+        }
+        let v = { (name: String) in values[name]! }
+        let d: Distribution
+        var problem: String?
+        switch entry.key {
+        case "fixed": d = .fixed(v("value"))
+        case "uniform":
+            d = .uniform(low: v("low"), high: v("high"))
+            if !(v("low") < v("high")) { problem = "its low is not below its high" }
+        case "triangular", "pert":
+            let (a, m, b) = (v("low"), v("mode"), v("high"))
+            d = entry.key == "pert" ? .pert(low: a, mode: m, high: b) : .triangular(low: a, mode: m, high: b)
+            if !(a < b) { problem = "its low is not below its high" } else if !(a <= m && m <= b) {
+                problem = "its mode is not between its low and high"
+            }
+        case "normal":
+            d = .normal(mean: v("mean"), sd: v("sd"))
+            if !(v("sd") > 0) { problem = "its sd is not positive" }
+        default:
+            d = .lognormal(median: v("median"), sigma: v("sigma"))
+            if !(v("median") > 0) { problem = "its median is not positive" }
+        }
+        if let problem {
+            issues.add("\(entry.key) distribution: \(problem)", at: entry.value, path: dPath, expected: forms)
+            return nil
+        }
+        let (lower, upper) = Self.range(of: bound)
+        let bounded = BoundedDistribution(d, lower: lower, upper: upper)
+        if bounded.truncated {
+            if bounded.massWithinBounds < 0.5 {
+                issues.add(
+                    "\(entry.key) distribution puts \(sci(bounded.massWithinBounds * 100)) % of its draws outside the "
+                        + "field's physical range", at: entry.value, path: dPath,
+                    expected: "a distribution mostly within range, or a bounded one (uniform, triangular, pert)")
+                return nil
+            }
+        } else {
+            for name in ["value", "low", "high"] where values[name] != nil {
+                if let violation = Self.violation(of: bound, values[name]!, text: "\(entry.key) \(name)") {
+                    issues.add(violation.message, at: entry.value, path: dPath, expected: violation.expected ?? expected)
+                    return nil
+                }
+            }
+        }
+        let unit = Unit(factor: 1, dimension: dimension ?? .none, vectorCounting: issues.vectorCounting)
+        issues.add(UncertainInput(path: fieldPath, location: n.location, distribution: bounded, dimension: unit.dimension))
+        return (Measurement(value: d.nominal, unit: unit), n)
     }
 
     static func violation(of bound: Bound, _ v: Double, text: String) -> (message: String, expected: String?)? {
@@ -221,6 +363,18 @@ public final class FieldReader {
         case .fraction:
             return (0...1).contains(v) ? nil : ("'\(text)' is not between 0 and 100 %", "a fraction from 0 to 100 %")
         case .atLeastOne: return v >= 1 ? nil : ("'\(text)' is below 1", "a number of at least 1")
+        }
+    }
+
+    /// The range a bound allows, for keeping distributions physical.
+    static func range(of bound: Bound) -> (lower: Double, upper: Double) {
+        switch bound {
+        case .any: (-.infinity, .infinity)
+        case .positive: (.leastNonzeroMagnitude, .infinity)
+        case .nonNegative: (0, .infinity)
+        case .yield: (.leastNonzeroMagnitude, 1)
+        case .fraction: (0, 1)
+        case .atLeastOne: (1, .infinity)
         }
     }
 
@@ -242,14 +396,7 @@ public final class FieldReader {
 
     /// A plain number without unit (a count, a number of column volumes, a rate per hour).
     public func optionalNumber(_ key: String, bound: Bound = .positive, expected: String) -> Double? {
-        guard let (m, n) = optionalMeasurement(key, dimensions: [.none], expected: expected, bound: bound) else {
-            return nil
-        }
-        guard m.unit.factor == 1 else {
-            issues.add("'\(m.value)' is written with a unit", at: n, path: path.appending(key), expected: expected)
-            return nil
-        }
-        return m.value
+        optionalMeasurement(key, dimensions: [.none], expected: expected, bound: bound, plain: true)?.0.value
     }
 
     /// A required plain number; NaN (with an issue recorded) when missing or wrong.

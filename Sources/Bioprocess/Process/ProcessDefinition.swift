@@ -14,12 +14,14 @@ public struct ProcessDefinition: Sendable, Hashable {
     public var seedTrain: SeedTrain
     public var production: Production
     public var downstream: [DownstreamStep]
-    public var fill: Fill
+    /// The fill into vials; nil when the process ends at the bulk drug substance (doses are
+    /// then counted from the bulk's vector, not from whole vials).
+    public var fill: Fill?
     public var qualityControl: QualityControl
 
     public init(
         name: String, summary: String? = nil, product: Product, cellLine: CellLine, seedTrain: SeedTrain,
-        production: Production, downstream: [DownstreamStep], fill: Fill, qualityControl: QualityControl
+        production: Production, downstream: [DownstreamStep], fill: Fill?, qualityControl: QualityControl
     ) {
         self.name = name
         self.summary = summary
@@ -514,13 +516,16 @@ public struct Chromatography: Sendable, Hashable {
     public var otherVolumes: Double
     public var residenceTime: Quantity<Duration>
     public var setupTime: Quantity<Duration>
+    /// A step time known from batch records; replaces the time computed from flow and volumes.
+    public var duration: Quantity<Duration>?
 
     public init(
         role: ChromatographyRole, mode: ChromatographyMode, resin: String, yield: Quantity<Fraction>,
         bindingCapacity: Quantity<VectorConcentration>?, loading: Quantity<Fraction>, columnVolume: Quantity<Volume>?,
         maxColumnVolume: Quantity<Volume>?, elutionVolumes: Double, otherVolumes: Double,
-        residenceTime: Quantity<Duration>, setupTime: Quantity<Duration>
+        residenceTime: Quantity<Duration>, setupTime: Quantity<Duration>, duration: Quantity<Duration>? = nil
     ) {
+        self.duration = duration
         self.role = role
         self.mode = mode
         self.resin = resin

@@ -3,10 +3,35 @@
 public enum ProcessReader {
     /// Reads and checks a definition; also runs one lot to catch a process whose numbers are
     /// valid one by one but cannot make a lot together (a seed train that never reaches its target).
-    public static func read(_ document: DocumentNode) throws(DefinitionError) -> ProcessDefinition {
+    /// Inputs written as distributions take their nominal value.
+    public static func read(_ document: DocumentNode, extensions: Set<String> = []) throws(DefinitionError)
+        -> ProcessDefinition
+    {
         let issues = IssueCollector()
-        let definition = parse(document, issues: issues)
+        let definition = parse(document, issues: issues, extensions: extensions)
         try issues.throwIfAny()
+        try checkFeasible(definition, document: document)
+        return definition
+    }
+
+    /// Reads a definition, recording issues and uncertain inputs in `issues`. Top-level
+    /// fields named in `extensions` are left for other readers (`costs`, `price`).
+    public static func parse(_ document: DocumentNode, issues: IssueCollector, extensions: Set<String> = [])
+        -> ProcessDefinition
+    {
+        let definition = parseFields(document, issues: issues, extensions: extensions)
+        for input in issues.uncertain where ProcessParameters.setter(for: input.path) == nil {
+            if case .key(let top)? = input.path.components.first, extensions.contains(top) { continue }
+            issues.add(
+                DefinitionIssue(
+                    location: input.location, path: input.path, message: "this field cannot be a distribution",
+                    expected: "a single value"))
+        }
+        return definition
+    }
+
+    /// Simulates one lot of the nominal definition; a failure is reported at its place in the file.
+    public static func checkFeasible(_ definition: ProcessDefinition, document: DocumentNode) throws(DefinitionError) {
         do {
             _ = try LotSimulator.summary(definition)
         } catch {
@@ -16,7 +41,6 @@ public enum ProcessReader {
                 DefinitionIssue(location: node.location, path: path, message: error.message, expected: error.expected)
             ])
         }
-        return definition
     }
 
     /// Where in the file a simulation site is written.
@@ -30,8 +54,11 @@ public enum ProcessReader {
         }
     }
 
-    static func parse(_ document: DocumentNode, issues: IssueCollector) -> ProcessDefinition {
+    static func parseFields(_ document: DocumentNode, issues: IssueCollector, extensions: Set<String>)
+        -> ProcessDefinition
+    {
         let r = FieldReader(document, path: .root, issues: issues)
+        for key in extensions { _ = r.has(key) }
         let format = r.string(
             "vectorfab", expected: "\"\(ProcessDefinition.format)/\(ProcessDefinition.formatVersion)\"")
         if !format.isEmpty && format != "\(ProcessDefinition.format)/\(ProcessDefinition.formatVersion)" {
@@ -47,7 +74,7 @@ public enum ProcessReader {
         let production = readProduction(r.mapping("production"))
         let seedTrain = readSeedTrain(r.mapping("seed-train"))
         let downstream = readDownstream(r, issues: issues)
-        let fill = readFill(r.mapping("fill"))
+        let fill = readFill(r.mapping("fill", required: false))
         let qc = readQualityControl(r.mapping("qc"), steps: downstream)
         r.finish()
         return ProcessDefinition(
@@ -393,6 +420,13 @@ public enum ProcessReader {
         let elution =
             mode == .bindElute
             ? s.number("elution-volumes", expected: "the eluate volume in column volumes, such as 4") : 0
+        // A step time from batch records replaces the computed one (flow and setup).
+        let known = s.optionalQuantity("duration", Duration.self)
+        if known != nil {
+            for key in ["residence-time", "setup-time"] where s.has(key) {
+                s.problem("gives both 'duration' and '\(key)'", at: key, expected: "the step's duration, or its residence and setup times")
+            }
+        }
         // The largest column to size only makes sense when the column is sized (bind-elute, no column given).
         let largest = mode == .bindElute && column == nil ? s.optionalQuantity("max-column-volume", Volume.self) : nil
         if s.has("max-column-volume") && (mode == .flowThrough || column != nil) {
@@ -408,19 +442,15 @@ public enum ProcessReader {
             otherVolumes: s.number(
                 "other-volumes", bound: .nonNegative,
                 expected: "column volumes of equilibration, wash, strip and cleaning per cycle, such as 20"),
-            residenceTime: s.quantity("residence-time", Duration.self),
-            setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
+            residenceTime: known == nil ? s.quantity("residence-time", Duration.self) : .zero,
+            setupTime: known == nil ? s.quantity("setup-time", Duration.self, bound: .nonNegative) : .zero,
+            duration: known)
     }
 
     // MARK: Fill and QC
 
-    static func readFill(_ r: FieldReader?) -> Fill {
-        let nan = Quantity<Volume>(canonical: .nan)
-        guard let r else {
-            return Fill(
-                container: "", fillVolume: nan, overfill: .zero, lineLoss: .zero, yield: Quantity(1), setupTime: .zero,
-                vialsPerHour: 1)
-        }
+    static func readFill(_ r: FieldReader?) -> Fill? {
+        guard let r else { return nil }
         let fill = Fill(
             container: r.string("container", expected: "the container, such as \"2R glass vial\""),
             fillVolume: r.quantity("fill-volume", Volume.self),

@@ -44,7 +44,7 @@ public struct LotReport: Sendable, Hashable {
         }
         add(induction, .production, s.inductionTime)
         for o in steps { add(p.downstream[o.index].name, .purification, o.duration) }
-        add("Fill (\(p.fill.container))", .fill, s.fillTime)
+        if let fill = p.fill { add("Fill (\(fill.container))", .fill, s.fillTime) }
         add("QC release testing", .release, s.releaseTime)
         return entries
     }

@@ -233,10 +233,14 @@ public enum LotSimulator {
         case .flowThrough:
             column = c.columnVolume ?? .zero
         }
-        let flow = column.canonical / c.residenceTime.canonical  // m³/s
         let buffers = column * ((c.elutionVolumes + c.otherVolumes) * Double(cycles))
-        let pumped = volume + buffers
-        let time = c.setupTime + Quantity<Duration>(canonical: pumped.canonical / flow)
+        let time: Quantity<Duration>
+        if let known = c.duration {
+            time = known
+        } else {
+            let flow = column.canonical / c.residenceTime.canonical  // m³/s
+            time = c.setupTime + Quantity<Duration>(canonical: (volume + buffers).canonical / flow)
+        }
         return StepOutcome(
             index: index, volumeIn: volume, volumeOut: out, vectorIn: vector, vectorOut: vector * c.yield.value,
             duration: time, columnVolume: column, cycles: cycles, bufferVolume: buffers)
@@ -246,7 +250,16 @@ public enum LotSimulator {
 
     @usableFromInline
     static func fill(_ p: ProcessDefinition, into s: inout LotSummary) throws(SimulationError) {
-        let f = p.fill
+        s.releaseTime = p.qualityControl.releaseTime
+        let perDose = p.product.dose.vectorPerDose
+        guard let f = p.fill else {
+            // No fill modelled: doses from the bulk's vector.
+            let doses = (s.bulkVector / perDose).rounded(.down)
+            guard doses.isFinite, doses < 1e15 else { throw .nonFinite(.fill) }
+            s.doses = Int(doses)
+            s.patients = s.doses / p.product.dose.dosesPerPatient
+            return
+        }
         let fillable = s.bulkVolume - f.lineLoss
         let perVial = f.fillVolume + f.overfill
         let vials = max(0, (fillable / perVial).rounded(.down))
@@ -258,10 +271,8 @@ public enum LotSimulator {
         var releaseVolume = Quantity<Volume>.zero
         for test in p.qualityControl.release { releaseVolume += test.volume }
         s.qcVials = Int((releaseVolume / f.fillVolume).rounded(.up)) + p.qualityControl.retainedVials
-        s.releaseTime = p.qualityControl.releaseTime
         s.vialsForPatients = max(0, s.vialsFilled - s.qcVials)
 
-        let perDose = p.product.dose.vectorPerDose
         let vialsPerDose = (perDose / s.vectorPerVial).rounded(.up)
         guard vialsPerDose.isFinite, vialsPerDose >= 1 else {
             // An empty bulk: nothing in the vials.

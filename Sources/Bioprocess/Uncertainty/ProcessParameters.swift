@@ -1,0 +1,299 @@
+/// Sets one numeric input of a process, in its canonical unit. The Monte Carlo writes each
+/// sampled value through one of these into a working copy of the definition.
+public typealias ProcessSetter = @Sendable (inout ProcessDefinition, Double) -> Void
+
+/// Which numeric fields of a process file can be uncertain, and how to set each.
+///
+/// The paths mirror ``ProcessReader``'s fields; a test checks that every numeric field of
+/// every example has a setter that reproduces the value read.
+public enum ProcessParameters {
+    /// The setter for a field, or nil if the field cannot be a distribution (whole numbers, text).
+    public static func setter(for path: FieldPath) -> ProcessSetter? {
+        let c = path.components
+        func key(_ i: Int) -> String? {
+            guard i < c.count, case .key(let k) = c[i] else { return nil }
+            return k
+        }
+        func index(_ i: Int) -> Int? {
+            guard i < c.count, case .index(let n) = c[i] else { return nil }
+            return n
+        }
+        switch key(0) {
+        case "product": return product(key(1), key(2), c.count)
+        case "cell-line": return cellLine(key(1), key(2), c.count)
+        case "seed-train":
+            if key(1) == "passage-time", c.count == 2 { return { p, v in p.seedTrain.passageTime.canonical = v } }
+            guard key(1) == "stages", let i = index(2), c.count == 4 else { return nil }
+            return seedStage(i, key(3))
+        case "production": return production(path)
+        case "downstream":
+            guard let i = index(1), c.count == 3, let field = key(2) else { return nil }
+            return step(i, field)
+        case "fill":
+            guard c.count == 2 else { return nil }
+            return fill(key(1))
+        case "qc":
+            guard let i = index(2), c.count == 4 else { return nil }
+            switch (key(1), key(3)) {
+            case ("in-process", "volume"): return { p, v in p.qualityControl.inProcess[i].volume.canonical = v }
+            case ("release", "volume"): return { p, v in p.qualityControl.release[i].volume.canonical = v }
+            case ("release", "turnaround"): return { p, v in p.qualityControl.release[i].turnaround.canonical = v }
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    static func product(_ a: String?, _ b: String?, _ count: Int) -> ProcessSetter? {
+        guard count == 3 else { return nil }
+        switch (a, b) {
+        case ("vector", "genome-size"): return { p, v in p.product.vector.genomeSize.canonical = v }
+        case ("dose", "amount"):
+            return { p, v in
+                switch p.product.dose {
+                case .perBodyWeight(_, let w): p.product.dose = .perBodyWeight(dose: Quantity(canonical: v), patientWeight: w)
+                case .perEye(_, let eyes): p.product.dose = .perEye(dose: Quantity(canonical: v), eyesPerPatient: eyes)
+                case .exVivo: break
+                }
+            }
+        case ("dose", "patient-weight"):
+            return { p, v in
+                switch p.product.dose {
+                case .perBodyWeight(let d, _): p.product.dose = .perBodyWeight(dose: d, patientWeight: Quantity(canonical: v))
+                case .exVivo(let cells, let moi, _):
+                    p.product.dose = .exVivo(cellsPerKg: cells, moi: moi, patientWeight: Quantity(canonical: v))
+                case .perEye: break
+                }
+            }
+        case ("dose", "cells-per-kg"):
+            return { p, v in
+                if case .exVivo(_, let moi, let w) = p.product.dose {
+                    p.product.dose = .exVivo(cellsPerKg: Quantity(canonical: v), moi: moi, patientWeight: w)
+                }
+            }
+        case ("dose", "moi"):
+            return { p, v in
+                if case .exVivo(let cells, _, let w) = p.product.dose {
+                    p.product.dose = .exVivo(cellsPerKg: cells, moi: Quantity(canonical: v), patientWeight: w)
+                }
+            }
+        default: return nil
+        }
+    }
+
+    static func cellLine(_ a: String?, _ b: String?, _ count: Int) -> ProcessSetter? {
+        switch (a, b, count) {
+        case ("doubling-time", nil, 2): return { p, v in p.cellLine.doublingTime.canonical = v }
+        case ("bank", "cells-per-vial", 3): return { p, v in p.cellLine.bank.cellsPerVial.canonical = v }
+        case ("bank", "viability", 3): return { p, v in p.cellLine.bank.viability.canonical = v }
+        default: return nil
+        }
+    }
+
+    static func setDensity(_ d: inout CultureDensity, _ v: Double) {
+        switch d {
+        case .perVolume: d = .perVolume(Quantity(canonical: v))
+        case .perArea: d = .perArea(Quantity(canonical: v))
+        }
+    }
+
+    static func seedStage(_ i: Int, _ field: String?) -> ProcessSetter? {
+        switch field {
+        case "working-volume": return { p, v in p.seedTrain.stages[i].workingVolume.canonical = v }
+        case "surface": return { p, v in p.seedTrain.stages[i].surface = Quantity(canonical: v) }
+        case "seeding-density": return { p, v in setDensity(&p.seedTrain.stages[i].seedingDensity, v) }
+        case "split-density": return { p, v in setDensity(&p.seedTrain.stages[i].splitDensity, v) }
+        default: return nil
+        }
+    }
+
+    static func production(_ path: FieldPath) -> ProcessSetter? {
+        let c = path.components.dropFirst().map { component -> String in
+            switch component {
+            case .key(let k): k
+            case .index(let i): "[\(i)]"
+            }
+        }
+        switch c {
+        case ["working-volume"]:
+            return { p, v in
+                switch p.production.platform {
+                case .suspension(let m, _): p.production.platform = .suspension(model: m, workingVolume: Quantity(canonical: v))
+                case .fixedBed(let m, let a, _):
+                    p.production.platform = .fixedBed(model: m, bedArea: a, workingVolume: Quantity(canonical: v))
+                case .flasks: break
+                }
+            }
+        case ["bed-area"]:
+            return { p, v in
+                if case .fixedBed(let m, _, let w) = p.production.platform {
+                    p.production.platform = .fixedBed(model: m, bedArea: Quantity(canonical: v), workingVolume: w)
+                }
+            }
+        case ["flask-surface"]:
+            return { p, v in
+                if case .flasks(let m, _, let medium) = p.production.platform {
+                    p.production.platform = .flasks(model: m, surfacePerFlask: Quantity(canonical: v), mediumPerFlask: medium)
+                }
+            }
+        case ["medium-per-flask"]:
+            return { p, v in
+                if case .flasks(let m, let a, _) = p.production.platform {
+                    p.production.platform = .flasks(model: m, surfacePerFlask: a, mediumPerFlask: Quantity(canonical: v))
+                }
+            }
+        case ["surface"]:
+            // The total surface of a flask lot: the number of flasks follows.
+            return { p, v in
+                if let perFlask = p.production.platform.surfacePerUnit, perFlask.canonical > 0 {
+                    p.production.units = max(1, Int(min(1e9, (v / perFlask.canonical).rounded(.up))))
+                }
+            }
+        case ["seeding-density"]: return { p, v in setDensity(&p.production.seedingDensity, v) }
+        case ["induction-density"]: return { p, v in setDensity(&p.production.inductionDensity, v) }
+        case ["productivity"]:
+            return { p, v in
+                switch p.production.productivity {
+                case .first: p.production.productivity = .first(Quantity(canonical: v))
+                case .second: p.production.productivity = .second(Quantity(canonical: v))
+                }
+            }
+        case ["duration"]: return { p, v in p.production.duration.canonical = v }
+        case ["medium-exchanges"]: return { p, v in p.production.mediumExchanges = v }
+        case ["handlings-per-unit"]: return { p, v in p.production.handlingsPerUnit = v }
+        case ["transfection", "plasmid"]:
+            return { p, v in
+                if case .transfection(var t) = p.production.induction {
+                    switch t.plasmid {
+                    case .first: t.plasmid = .first(Quantity(canonical: v))
+                    case .second: t.plasmid = .second(Quantity(canonical: v))
+                    }
+                    p.production.induction = .transfection(t)
+                }
+            }
+        case ["transfection", "reagent-ratio"]:
+            return { p, v in
+                if case .transfection(var t) = p.production.induction {
+                    t.reagentRatio = v
+                    p.production.induction = .transfection(t)
+                }
+            }
+        case ["infection", "moi"]:
+            return { p, v in
+                if case .infection(var i) = p.production.induction {
+                    i.moi.canonical = v
+                    p.production.induction = .infection(i)
+                }
+            }
+        default: return nil
+        }
+    }
+
+    /// Applies `change` to step `i`'s operation.
+    static func onStep(_ i: Int, _ change: @escaping @Sendable (inout UnitOperation, Double) -> Void) -> ProcessSetter {
+        { p, v in change(&p.downstream[i].operation, v) }
+    }
+
+    static func step(_ i: Int, _ field: String) -> ProcessSetter? {
+        switch field {
+        case "yield":
+            return onStep(i) { op, v in
+                switch op {
+                case .harvest(var h): h.yield.canonical = v; op = .harvest(h)
+                case .hold(var h): h.yield.canonical = v; op = .hold(h)
+                case .clarification(var f): f.yield.canonical = v; op = .clarification(f)
+                case .sterileFiltration(var f): f.yield.canonical = v; op = .sterileFiltration(f)
+                case .tangentialFlow(var t): t.yield.canonical = v; op = .tangentialFlow(t)
+                case .chromatography(var c): c.yield.canonical = v; op = .chromatography(c)
+                }
+            }
+        case "added-volume":
+            return onStep(i) { op, v in
+                func set(_ a: AddedVolume?) -> AddedVolume? {
+                    switch a {
+                    case .fraction?: .fraction(v)
+                    case .volume?: .volume(Quantity(canonical: v))
+                    case nil: nil
+                    }
+                }
+                switch op {
+                case .harvest(var h): h.addedVolume = set(h.addedVolume); op = .harvest(h)
+                case .hold(var h): h.addedVolume = set(h.addedVolume); op = .hold(h)
+                default: break
+                }
+            }
+        case "duration":
+            return onStep(i) { op, v in
+                switch op {
+                case .harvest(var h): h.duration.canonical = v; op = .harvest(h)
+                case .hold(var h): h.duration.canonical = v; op = .hold(h)
+                case .chromatography(var c): c.duration = Quantity(canonical: v); op = .chromatography(c)
+                default: break
+                }
+            }
+        case "capacity", "flux", "setup-time":
+            return onStep(i) { op, v in
+                func set(_ f: inout Filtration) {
+                    switch field {
+                    case "capacity": f.capacity.canonical = v
+                    case "flux": f.flux.canonical = v
+                    default: f.setupTime.canonical = v
+                    }
+                }
+                switch op {
+                case .clarification(var f): set(&f); op = .clarification(f)
+                case .sterileFiltration(var f): set(&f); op = .sterileFiltration(f)
+                case .tangentialFlow(var t):
+                    if field == "flux" { t.flux.canonical = v } else if field == "setup-time" { t.setupTime.canonical = v }
+                    op = .tangentialFlow(t)
+                case .chromatography(var c):
+                    if field == "setup-time" { c.setupTime.canonical = v }
+                    op = .chromatography(c)
+                default: break
+                }
+            }
+        case "concentration-factor", "final-volume", "final-concentration", "diafiltration-volumes", "process-time",
+            "membrane-area":
+            return onStep(i) { op, v in
+                guard case .tangentialFlow(var t) = op else { return }
+                switch field {
+                case "concentration-factor": t.target = .factor(v)
+                case "final-volume": t.target = .finalVolume(Quantity(canonical: v))
+                case "final-concentration": t.target = .finalConcentration(Quantity(canonical: v))
+                case "diafiltration-volumes": t.diafiltrationVolumes = v
+                case "process-time": t.sizing = .first(Quantity(canonical: v))
+                default: t.sizing = .second(Quantity(canonical: v))
+                }
+                op = .tangentialFlow(t)
+            }
+        case "binding-capacity", "loading", "column-volume", "max-column-volume", "elution-volumes", "other-volumes",
+            "residence-time":
+            return onStep(i) { op, v in
+                guard case .chromatography(var c) = op else { return }
+                switch field {
+                case "binding-capacity": c.bindingCapacity = Quantity(canonical: v)
+                case "loading": c.loading.canonical = v
+                case "column-volume": c.columnVolume = Quantity(canonical: v)
+                case "max-column-volume": c.maxColumnVolume = Quantity(canonical: v)
+                case "elution-volumes": c.elutionVolumes = v
+                case "other-volumes": c.otherVolumes = v
+                default: c.residenceTime.canonical = v
+                }
+                op = .chromatography(c)
+            }
+        default: return nil
+        }
+    }
+
+    static func fill(_ field: String?) -> ProcessSetter? {
+        switch field {
+        case "fill-volume": return { p, v in p.fill?.fillVolume.canonical = v }
+        case "overfill": return { p, v in p.fill?.overfill.canonical = v }
+        case "line-loss": return { p, v in p.fill?.lineLoss.canonical = v }
+        case "yield": return { p, v in p.fill?.yield.canonical = v }
+        case "setup-time": return { p, v in p.fill?.setupTime.canonical = v }
+        case "vials-per-hour": return { p, v in p.fill?.vialsPerHour = v }
+        default: return nil
+        }
+    }
+}
