@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "vectorfab", targets: ["vectorfab"]),
         .library(name: "Bioprocess", targets: ["Bioprocess"]),
+        .library(name: "Economics", targets: ["Economics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,10 +21,12 @@ let package = Package(
     targets: [
         // Domain: quantities, process definitions, the lot simulator. Foundation at most.
         .target(name: "Bioprocess", swiftSettings: upcoming),
+        // Domain: cost of goods, fair price, Monte Carlo and sensitivity. Foundation at most.
+        .target(name: "Economics", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         // Edge: reads YAML and JSON files into the domain's neutral document tree.
         .target(
             name: "FileFormats",
-            dependencies: ["Bioprocess", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Bioprocess", "Economics", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming),
         // Presentation: text tables, CSV and JSON views of domain results.
         .target(name: "Reporting", dependencies: ["Bioprocess"], swiftSettings: upcoming),
@@ -43,6 +46,11 @@ let package = Package(
             name: "LotBenchmark",
             dependencies: ["Bioprocess", "FileFormats"],
             path: "Benchmarks/LotBenchmark",
+            swiftSettings: upcoming),
+        .executableTarget(
+            name: "MonteCarloBenchmark",
+            dependencies: ["Economics", "FileFormats"],
+            path: "Benchmarks/MonteCarloBenchmark",
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(

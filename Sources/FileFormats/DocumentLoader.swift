@@ -1,4 +1,5 @@
 import Bioprocess
+import Economics
 import Foundation
 import Yams
 
@@ -102,12 +103,48 @@ public enum DocumentLoader {
 
 /// Reads process files.
 public enum ProcessFile {
-    /// Loads and checks a process file: every mistake is reported with its place.
+    /// Sections a process file may carry for other readers: its costs and price.
+    public static let extensions: Set<String> = ["costs", "price"]
+
+    /// Loads and checks a process file: every mistake is reported with its place. Its
+    /// `costs` and `price` sections are left to ``EconomicFile``.
     public static func load(path: String) throws(DefinitionError) -> ProcessDefinition {
-        try ProcessReader.read(DocumentLoader.load(path: path))
+        try ProcessReader.read(DocumentLoader.load(path: path), extensions: extensions)
     }
 
     public static func parse(_ text: String, file: String) throws(DefinitionError) -> ProcessDefinition {
-        try ProcessReader.read(DocumentLoader.parse(text, file: file))
+        try ProcessReader.read(DocumentLoader.parse(text, file: file), extensions: extensions)
+    }
+}
+
+/// Reads a process file with its costs, resolving `costs: path/to/costs.yaml` against the
+/// process file's folder. Mistakes in the cost file are reported in that file.
+public enum EconomicFile {
+    public static func load(path: String) throws(DefinitionError) -> EconomicModel {
+        try EconomicReader.read(resolvingReferences(DocumentLoader.load(path: path), from: path))
+    }
+
+    /// The document with a `costs:` file reference replaced by that file's contents.
+    public static func resolvingReferences(_ document: DocumentNode, from path: String) throws(DefinitionError)
+        -> DocumentNode
+    {
+        guard case .mapping(var entries) = document.value,
+            let i = entries.firstIndex(where: { $0.key == "costs" }),
+            case .scalar(let reference, _) = entries[i].value.value
+        else { return document }
+        let base = path == "-" ? "" : (path as NSString).deletingLastPathComponent
+        let target = reference.hasPrefix("/") || base.isEmpty ? reference : (base as NSString).appendingPathComponent(reference)
+        do {
+            entries[i].value = try DocumentLoader.load(path: target)
+        } catch {
+            throw DefinitionError(
+                error.issues.map {
+                    var issue = $0
+                    if issue.location == nil { issue.location = entries[i].value.location }
+                    issue.path = FieldPath([.key("costs")])
+                    return issue
+                })
+        }
+        return DocumentNode(.mapping(entries), at: document.location)
     }
 }

@@ -70,7 +70,9 @@ extension Commands {
     public static func diff(before: String, after: String, format: OutputFormat) throws -> String {
         let da = try DocumentLoader.load(path: before)
         let db = try DocumentLoader.load(path: after)
-        let diff = try ProcessDiff.compare(da, try ProcessReader.read(da), db, try ProcessReader.read(db))
+        let diff = try ProcessDiff.compare(
+            da, try ProcessReader.read(da, extensions: ProcessFile.extensions), db,
+            try ProcessReader.read(db, extensions: ProcessFile.extensions))
         switch format {
         case .text: return DiffReport.text(diff)
         case .json: return try encodeJSON(DiffReport.data(diff))

@@ -35,9 +35,8 @@ enum Fixture {
                 productivity: .first(q(1e4, "vg/cell")), duration: q(3, "d"), mediumExchanges: 0, handlingsPerUnit: 4),
             downstream: [
                 DownstreamStep(
-                    name: "Lysis",
-                    operation: .harvest(Harvest(yield: Quantity(0.9), addedVolume: .fraction(0.1), duration: q(2, "h")))
-                )
+                    name: "Lysis", yield: Quantity(0.9),
+                    operation: .harvest(Harvest(addedVolume: .fraction(0.1), duration: q(2, "h"))))
             ],
             fill: Fill(
                 container: "vial", fillVolume: q(1, "mL"), overfill: q(0.1, "mL"), lineLoss: q(5, "mL"),

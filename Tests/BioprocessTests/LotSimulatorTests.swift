@@ -118,27 +118,25 @@ struct UnitOperationTests {
     let volume = Quantity<Volume>(200, "L")
     let vector = Quantity<VectorAmount>(canonical: 1e16)
 
-    func run(_ op: UnitOperation) throws -> StepOutcome {
-        try LotSimulator.step(op, index: 0, volume: volume, vector: vector)
+    func run(_ op: UnitOperation, yield: Double) throws -> StepOutcome {
+        try LotSimulator.step(op, yield: yield, index: 0, volume: volume, vector: vector)
     }
 
     @Test func harvestAddsLysisBufferAndLosesItsYield() throws {
-        let o = try run(
-            .harvest(Harvest(yield: Quantity(0.95), addedVolume: .fraction(0.1), duration: Quantity(4, "h"))))
+        let o = try run(.harvest(Harvest(addedVolume: .fraction(0.1), duration: Quantity(4, "h"))), yield: 0.95)
         #expect(close(o.volumeOut.value(in: "L"), 220))
         #expect(close(o.vectorOut.canonical, 0.95e16))
         #expect(close(o.bufferVolume.value(in: "L"), 20))
         #expect(close(o.duration.value(in: "h"), 4))
-        let fixed = try run(
-            .hold(Hold(yield: Quantity(1.0), addedVolume: .volume(Quantity(5, "L")), duration: Quantity(1, "h"))))
+        let fixed = try run(.hold(Hold(addedVolume: .volume(Quantity(5, "L")), duration: Quantity(1, "h"))), yield: 1)
         #expect(close(fixed.volumeOut.value(in: "L"), 205))
     }
 
     @Test func filtrationIsSizedByCapacityAndTimedByFlux() throws {
         let f = Filtration(
-            yield: Quantity(0.9), capacity: Quantity(100, "L/m²"), flux: Quantity(50, "L/m²/h"),
+            capacity: Quantity(100, "L/m²"), flux: Quantity(50, "L/m²/h"),
             setupTime: Quantity(3, "h"))
-        let o = try run(.clarification(f))
+        let o = try run(.clarification(f), yield: 0.9)
         #expect(close(o.filterArea.value(in: "m²"), 2))
         #expect(close(o.duration.value(in: "h"), 3 + 2))  // 200 L through 2 m² at 50 L/m²/h
         #expect(close(o.volumeOut.value(in: "L"), 200))
@@ -148,10 +146,10 @@ struct UnitOperationTests {
 
     @Test func tffConcentratesByFactorAndSizesItsMembrane() throws {
         let t = TangentialFlow(
-            role: .tff, yield: Quantity(0.9), target: .factor(10), diafiltrationVolumes: 5,
+            role: .tff, target: .factor(10), diafiltrationVolumes: 5,
             flux: Quantity(50, "L/m²/h"),
             sizing: .first(Quantity(4, "h")), setupTime: Quantity(2, "h"))
-        let o = try run(.tangentialFlow(t))
+        let o = try run(.tangentialFlow(t), yield: 0.9)
         // 200 → 20 L; permeate 180 L + 5 × 20 L diafiltration = 280 L in 4 h at 50 L/m²/h.
         #expect(close(o.volumeOut.value(in: "L"), 20))
         #expect(close(o.permeateVolume.value(in: "L"), 280))
@@ -162,9 +160,9 @@ struct UnitOperationTests {
 
     @Test func tffWithAnInstalledMembraneTakesTheTimeItNeeds() throws {
         let t = TangentialFlow(
-            role: .ufdf, yield: Quantity(1.0), target: .finalVolume(Quantity(50, "L")), diafiltrationVolumes: 0,
+            role: .ufdf, target: .finalVolume(Quantity(50, "L")), diafiltrationVolumes: 0,
             flux: Quantity(30, "L/m²/h"), sizing: .second(Quantity(5, "m²")), setupTime: .zero)
-        let o = try run(.tangentialFlow(t))
+        let o = try run(.tangentialFlow(t), yield: 1)
         #expect(close(o.duration.value(in: "h"), 1))  // 150 L at 30 L/m²/h through 5 m²
         #expect(close(o.membraneArea.value(in: "m²"), 5))
     }
@@ -172,12 +170,12 @@ struct UnitOperationTests {
     @Test func tffToAConcentrationDilutesWhenTheFeedIsAlreadyRicher() throws {
         // 1e16 vg × 0.5 = 5e15 vg at a target of 1e14 vg/mL: 50 mL from 200 L.
         let t = TangentialFlow(
-            role: .ufdf, yield: Quantity(0.5), target: .finalConcentration(Quantity(1e14, "vg/mL")),
+            role: .ufdf, target: .finalConcentration(Quantity(1e14, "vg/mL")),
             diafiltrationVolumes: 0,
             flux: Quantity(30, "L/m²/h"), sizing: .first(Quantity(1, "h")), setupTime: .zero)
-        let o = try run(.tangentialFlow(t))
+        let o = try run(.tangentialFlow(t), yield: 0.5)
         #expect(close(o.volumeOut.value(in: "mL"), 50))
-        let lean = try LotSimulator.step(.tangentialFlow(t), index: 0, volume: Quantity(10, "mL"), vector: vector)
+        let lean = try LotSimulator.step(.tangentialFlow(t), yield: 0.5, index: 0, volume: Quantity(10, "mL"), vector: vector)
         #expect(close(lean.volumeOut.value(in: "mL"), 50))
         #expect(close(lean.bufferVolume.value(in: "mL"), 40))
         #expect(lean.permeateVolume == .zero)
@@ -185,7 +183,7 @@ struct UnitOperationTests {
 
     func affinity(column: Quantity<Volume>?, max: Quantity<Volume>? = nil) -> Chromatography {
         Chromatography(
-            role: .affinity, mode: .bindElute, resin: "AAVX", yield: Quantity(0.7),
+            role: .affinity, mode: .bindElute, resin: "AAVX",
             bindingCapacity: Quantity(1e14, "vg/mL"),
             loading: Quantity(0.8), columnVolume: column, maxColumnVolume: max, elutionVolumes: 3, otherVolumes: 20,
             residenceTime: Quantity(2, "min"), setupTime: Quantity(8, "h"))
@@ -193,7 +191,7 @@ struct UnitOperationTests {
 
     @Test func aColumnTooSmallForTheLoadCycles() throws {
         // 1e16 vg at 0.8e14 vg/mL needs 125 mL of resin: a 50 mL column runs 3 cycles.
-        let o = try run(.chromatography(affinity(column: Quantity(50, "mL"))))
+        let o = try run(.chromatography(affinity(column: Quantity(50, "mL"))), yield: 0.7)
         #expect(o.cycles == 3)
         #expect(close(o.columnVolume.value(in: "mL"), 50))
         #expect(close(o.volumeOut.value(in: "mL"), 3 * 3 * 50))
@@ -204,10 +202,10 @@ struct UnitOperationTests {
     }
 
     @Test func anUninstalledColumnIsSizedToTheLoadUpToItsMaximum() throws {
-        let sized = try run(.chromatography(affinity(column: nil)))
+        let sized = try run(.chromatography(affinity(column: nil)), yield: 0.7)
         #expect(sized.cycles == 1)
         #expect(close(sized.columnVolume.value(in: "mL"), 125))
-        let capped = try run(.chromatography(affinity(column: nil, max: Quantity(60, "mL"))))
+        let capped = try run(.chromatography(affinity(column: nil, max: Quantity(60, "mL"))), yield: 0.7)
         #expect(capped.cycles == 3)
         #expect(close(capped.columnVolume.value(in: "mL"), 60))
     }
@@ -216,7 +214,7 @@ struct UnitOperationTests {
         var c = affinity(column: Quantity(1, "L"))
         c.mode = .flowThrough
         c.role = .aex
-        let o = try run(.chromatography(c))
+        let o = try run(.chromatography(c), yield: 1)
         #expect(close(o.volumeOut.value(in: "L"), 200))
         #expect(o.cycles == 1)
     }
@@ -298,10 +296,10 @@ struct OptionalFillAndKnownDurationTests {
 
     @Test func aKnownChromatographyDurationReplacesTheComputedOne() throws {
         let c = Chromatography(
-            role: .affinity, mode: .bindElute, resin: "AAVX", yield: Quantity(0.7), bindingCapacity: Quantity(1e14, "vg/mL"),
+            role: .affinity, mode: .bindElute, resin: "AAVX", bindingCapacity: Quantity(1e14, "vg/mL"),
             loading: Quantity(0.8), columnVolume: Quantity(2, "L"), maxColumnVolume: nil, elutionVolumes: 3,
             otherVolumes: 20, residenceTime: .zero, setupTime: .zero, duration: Quantity(20, "h"))
-        let o = try LotSimulator.step(.chromatography(c), index: 0, volume: Quantity(200, "L"), vector: Quantity(canonical: 2e17))
+        let o = try LotSimulator.step(.chromatography(c), yield: 0.7, index: 0, volume: Quantity(200, "L"), vector: Quantity(canonical: 2e17))
         #expect(close(o.duration.value(in: "h"), 20))
         #expect(o.cycles == 2)
     }

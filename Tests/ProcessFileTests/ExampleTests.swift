@@ -22,6 +22,7 @@ struct ExampleTests {
         "aav-retina-50L.json": checkRetina,
         "lv-sickle-cell-current.yaml": checkLVCurrent,
         "lv-sickle-cell-industrial.yaml": checkLVIndustrial,
+        "peer-aav-2000L-montecarlo.yaml": checkPeer,
     ]
 
     @Test func theExamplesDirectoryIsNotEmpty() {
@@ -118,6 +119,22 @@ struct ExampleTests {
         #expect((300...450).contains(p), "\(p) patients a lot")
         let suite = days(r, .production) + days(r, .purification) + days(r, .fill)
         #expect(suite < 14, "the lot holds its suite \(suite) days")
+    }
+
+    /// The peer model at its nominal inputs (26 h doubling, 5e4 vg/cell, middle yields):
+    /// expansion = log2(1e12 / 3e7) × 26 h + 5 × 0.5 d; 4e12 cells × 5e4 vg; 2,400 L of medium.
+    static func checkPeer(_ r: LotReport) throws {
+        let s = r.summary
+        let expansion = log2(1e12 / 3e7) * 26 / 24 + 2.5
+        #expect(abs(s.expansionTime.value(in: "d") - expansion) < 1e-9)
+        #expect(abs(s.growthTime.value(in: "d") - 2 * 26 / 24) < 1e-9)
+        #expect(abs(s.vectorHarvested.canonical - 2e17) < 1e3)
+        #expect(abs((s.seedMedium + s.productionMedium).value(in: "L") - 2400) < 1e-9)
+        #expect(abs(s.downstreamTime.value(in: "d") - 3) < 1e-12)
+        let yields = 0.875 * 0.875 * 0.675 * 0.625 * 0.9 * 0.93
+        #expect(abs(s.bulkVector.canonical - 2e17 * yields) < 1e3)
+        #expect(s.doses == Int((2e17 * yields / 2.66e15).rounded(.down)))
+        #expect(s.chromatographyCycles == Int((2e17 * 0.875 * 0.875 / 1.6e17).rounded(.up)))
     }
 
     @Test func theJSONExampleIsTheYAMLExampleInJSON() throws {

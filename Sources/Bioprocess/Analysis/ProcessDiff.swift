@@ -137,21 +137,13 @@ public struct ProcessDiff: Sendable {
         case .mapping(let entries):
             return entries.flatMap { flatten($0.value, prefix: prefix.isEmpty ? $0.key : "\(prefix).\($0.key)") }
         case .sequence(let items):
-            let labels = items.map(label)
+            let labels = items.map(\.itemLabel)
             let unique = Set(labels.compactMap { $0 }).count == labels.count
             return items.enumerated().flatMap { i, item in
                 let tag = unique ? labels[i]! : String(i)
                 return flatten(item, prefix: "\(prefix)[\(tag)]")
             }
         }
-    }
-
-    static func label(_ node: DocumentNode) -> String? {
-        guard case .mapping(let entries) = node.value else { return nil }
-        for key in ["name", "test"] {
-            if let e = entries.first(where: { $0.key == key }), case .scalar(let s, _) = e.value.value { return s }
-        }
-        return nil
     }
 
     // MARK: Outputs

@@ -85,3 +85,33 @@ public struct DocumentEntry: Sendable, Hashable {
         self.value = value
     }
 }
+
+extension DocumentNode {
+    /// The name a list item goes by: its `name` or `test` field.
+    public var itemLabel: String? {
+        guard case .mapping(let entries) = value else { return nil }
+        for key in ["name", "test"] {
+            if let e = entries.first(where: { $0.key == key }), case .scalar(let s, _) = e.value.value { return s }
+        }
+        return nil
+    }
+
+    /// A path as a person reads it, list items by name: `downstream[Affinity capture].yield`.
+    public func readablePath(_ path: FieldPath) -> String {
+        var node: DocumentNode? = self
+        var out = ""
+        for component in path.components {
+            switch component {
+            case .key(let k):
+                out += out.isEmpty ? k : ".\(k)"
+                if case .mapping(let entries)? = node?.value { node = entries.first { $0.key == k }?.value } else { node = nil }
+            case .index(let i):
+                var item: DocumentNode?
+                if case .sequence(let items)? = node?.value, items.indices.contains(i) { item = items[i] }
+                out += "[\(item?.itemLabel ?? String(i))]"
+                node = item
+            }
+        }
+        return out
+    }
+}

@@ -368,10 +368,13 @@ public struct Production: Sendable, Hashable {
 /// One unit operation of the purification chain, with its parameters.
 public struct DownstreamStep: Sendable, Hashable {
     public var name: String
+    /// The fraction of the vector entering the step that leaves it.
+    public var yield: Quantity<Fraction>
     public var operation: UnitOperation
 
-    public init(name: String, operation: UnitOperation) {
+    public init(name: String, yield: Quantity<Fraction>, operation: UnitOperation) {
         self.name = name
+        self.yield = yield
         self.operation = operation
     }
 }
@@ -412,12 +415,10 @@ public enum AddedVolume: Sendable, Hashable {
 
 /// Harvest and lysis: cells lysed (detergent) and the vector released into the medium.
 public struct Harvest: Sendable, Hashable {
-    public var yield: Quantity<Fraction>
     public var addedVolume: AddedVolume?
     public var duration: Quantity<Duration>
 
-    public init(yield: Quantity<Fraction>, addedVolume: AddedVolume?, duration: Quantity<Duration>) {
-        self.yield = yield
+    public init(addedVolume: AddedVolume?, duration: Quantity<Duration>) {
         self.addedVolume = addedVolume
         self.duration = duration
     }
@@ -425,7 +426,6 @@ public struct Harvest: Sendable, Hashable {
 
 /// A normal-flow filtration (depth clarification or 0.2 µm sterile filtration), sized by capacity.
 public struct Filtration: Sendable, Hashable {
-    public var yield: Quantity<Fraction>
     /// Volume one m² of filter passes before it clogs.
     public var capacity: Quantity<VolumePerArea>
     public var flux: Quantity<Flux>
@@ -433,10 +433,8 @@ public struct Filtration: Sendable, Hashable {
     public var setupTime: Quantity<Duration>
 
     public init(
-        yield: Quantity<Fraction>, capacity: Quantity<VolumePerArea>, flux: Quantity<Flux>,
-        setupTime: Quantity<Duration>
+        capacity: Quantity<VolumePerArea>, flux: Quantity<Flux>, setupTime: Quantity<Duration>
     ) {
-        self.yield = yield
         self.capacity = capacity
         self.flux = flux
         self.setupTime = setupTime
@@ -460,7 +458,6 @@ public enum ConcentrationTarget: Sendable, Hashable {
 /// Tangential-flow filtration: concentration and diafiltration, sized by flux and time.
 public struct TangentialFlow: Sendable, Hashable {
     public var role: TangentialFlowRole
-    public var yield: Quantity<Fraction>
     public var target: ConcentrationTarget
     /// Diafiltration volumes exchanged at the concentrated volume.
     public var diafiltrationVolumes: Double
@@ -470,11 +467,10 @@ public struct TangentialFlow: Sendable, Hashable {
     public var setupTime: Quantity<Duration>
 
     public init(
-        role: TangentialFlowRole, yield: Quantity<Fraction>, target: ConcentrationTarget, diafiltrationVolumes: Double,
+        role: TangentialFlowRole, target: ConcentrationTarget, diafiltrationVolumes: Double,
         flux: Quantity<Flux>, sizing: Either<Quantity<Duration>, Quantity<Area>>, setupTime: Quantity<Duration>
     ) {
         self.role = role
-        self.yield = yield
         self.target = target
         self.diafiltrationVolumes = diafiltrationVolumes
         self.flux = flux
@@ -502,7 +498,6 @@ public struct Chromatography: Sendable, Hashable {
     public var role: ChromatographyRole
     public var mode: ChromatographyMode
     public var resin: String
-    public var yield: Quantity<Fraction>
     /// Dynamic binding capacity per mL of resin (bind-elute).
     public var bindingCapacity: Quantity<VectorConcentration>?
     /// Fraction of the dynamic binding capacity used.
@@ -520,7 +515,7 @@ public struct Chromatography: Sendable, Hashable {
     public var duration: Quantity<Duration>?
 
     public init(
-        role: ChromatographyRole, mode: ChromatographyMode, resin: String, yield: Quantity<Fraction>,
+        role: ChromatographyRole, mode: ChromatographyMode, resin: String,
         bindingCapacity: Quantity<VectorConcentration>?, loading: Quantity<Fraction>, columnVolume: Quantity<Volume>?,
         maxColumnVolume: Quantity<Volume>?, elutionVolumes: Double, otherVolumes: Double,
         residenceTime: Quantity<Duration>, setupTime: Quantity<Duration>, duration: Quantity<Duration>? = nil
@@ -529,7 +524,6 @@ public struct Chromatography: Sendable, Hashable {
         self.role = role
         self.mode = mode
         self.resin = resin
-        self.yield = yield
         self.bindingCapacity = bindingCapacity
         self.loading = loading
         self.columnVolume = columnVolume
@@ -543,12 +537,10 @@ public struct Chromatography: Sendable, Hashable {
 
 /// A step that holds the stream for a time: nuclease digestion, viral inactivation, mixing.
 public struct Hold: Sendable, Hashable {
-    public var yield: Quantity<Fraction>
     public var addedVolume: AddedVolume?
     public var duration: Quantity<Duration>
 
-    public init(yield: Quantity<Fraction>, addedVolume: AddedVolume?, duration: Quantity<Duration>) {
-        self.yield = yield
+    public init(addedVolume: AddedVolume?, duration: Quantity<Duration>) {
         self.addedVolume = addedVolume
         self.duration = duration
     }

@@ -327,25 +327,22 @@ public enum ProcessReader {
             let operation: UnitOperation
             switch keyword {
             case .harvest:
-                operation = .harvest(
-                    Harvest(yield: yield, addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
+                operation = .harvest(Harvest(addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
             case .hold:
-                operation = .hold(
-                    Hold(yield: yield, addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
+                operation = .hold(Hold(addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
             case .clarification, .sterileFiltration:
                 let f = Filtration(
-                    yield: yield, capacity: s.quantity("capacity", VolumePerArea.self),
+                    capacity: s.quantity("capacity", VolumePerArea.self),
                     flux: s.quantity("flux", Flux.self),
                     setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
                 operation = keyword == .clarification ? .clarification(f) : .sterileFiltration(f)
             case .tff, .ufdf:
-                operation = .tangentialFlow(tangentialFlow(s, role: keyword == .tff ? .tff : .ufdf, yield: yield))
+                operation = .tangentialFlow(tangentialFlow(s, role: keyword == .tff ? .tff : .ufdf))
             case .affinity, .aex:
-                operation = .chromatography(
-                    chromatography(s, role: keyword == .affinity ? .affinity : .aex, yield: yield))
+                operation = .chromatography(chromatography(s, role: keyword == .affinity ? .affinity : .aex))
             }
             s.finish()
-            steps.append(DownstreamStep(name: name, operation: operation))
+            steps.append(DownstreamStep(name: name, yield: yield, operation: operation))
         }
         var seen: Set<String> = []
         for (i, step) in steps.enumerated() where !seen.insert(step.name).inserted {
@@ -368,7 +365,7 @@ public enum ProcessReader {
         }
     }
 
-    static func tangentialFlow(_ s: FieldReader, role: TangentialFlowRole, yield: Quantity<Fraction>) -> TangentialFlow
+    static func tangentialFlow(_ s: FieldReader, role: TangentialFlowRole) -> TangentialFlow
     {
         let factor = s.optionalNumber(
             "concentration-factor", bound: .atLeastOne, expected: "a volume reduction factor of at least 1, such as 10")
@@ -401,14 +398,14 @@ public enum ProcessReader {
                 expected: "the time allowed (the membrane is sized) or the membrane area installed (the time follows)")
         }
         return TangentialFlow(
-            role: role, yield: yield, target: target,
+            role: role, target: target,
             diafiltrationVolumes: s.optionalNumber(
                 "diafiltration-volumes", bound: .nonNegative, expected: "a number of diavolumes, such as 5") ?? 0,
             flux: s.quantity("flux", Flux.self), sizing: sizing,
             setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
     }
 
-    static func chromatography(_ s: FieldReader, role: ChromatographyRole, yield: Quantity<Fraction>) -> Chromatography
+    static func chromatography(_ s: FieldReader, role: ChromatographyRole) -> Chromatography
     {
         let mode = s.optionalChoice("mode", ChromatographyMode.self) ?? .bindElute
         let capacity = mode == .bindElute ? s.quantity("binding-capacity", VectorConcentration.self) : nil
@@ -436,7 +433,7 @@ public enum ProcessReader {
                 expected: "either the installed 'column-volume' or, in bind-elute, a 'max-column-volume' to size up to")
         }
         return Chromatography(
-            role: role, mode: mode, resin: s.string("resin", expected: "the resin's name"), yield: yield,
+            role: role, mode: mode, resin: s.string("resin", expected: "the resin's name"),
             bindingCapacity: capacity, loading: loading, columnVolume: column, maxColumnVolume: largest,
             elutionVolumes: elution,
             otherVolumes: s.number(

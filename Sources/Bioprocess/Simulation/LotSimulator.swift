@@ -31,7 +31,7 @@ public enum LotSimulator {
 
     /// Sizes each stage backwards from the production seeding target (vessels needed to hold
     /// the next stage's seed at split density), then grows the cells exponentially.
-    @usableFromInline
+    @inlinable
     static func seedTrain<O: LotObserver>(_ p: ProcessDefinition, into s: inout LotSummary, observer: inout O)
         throws(SimulationError)
     {
@@ -88,7 +88,7 @@ public enum LotSimulator {
 
     // MARK: Production
 
-    @usableFromInline
+    @inlinable
     static func production(_ p: ProcessDefinition, into s: inout LotSummary) throws(SimulationError) {
         let prod = p.production
         s.productionUnits = prod.units
@@ -125,15 +125,17 @@ public enum LotSimulator {
 
     // MARK: Downstream
 
-    @usableFromInline
+    @inlinable
     static func downstream<O: LotObserver>(_ p: ProcessDefinition, into s: inout LotSummary, observer: inout O)
         throws(SimulationError)
     {
         var volume = s.harvestVolume
         var vector = s.vectorHarvested
         let samples = p.qualityControl.inProcess
-        for (index, step) in p.downstream.enumerated() {
-            var o = try Self.step(step.operation, index: index, volume: volume, vector: vector)
+        for index in p.downstream.indices {
+            var o = try Self.step(
+                p.downstream[index].operation, yield: p.downstream[index].yield.value, index: index, volume: volume,
+                vector: vector)
             for sample in samples where sample.afterStep == index {
                 let drawn = min(sample.volume, o.volumeOut)
                 let fraction = drawn / o.volumeOut
@@ -157,29 +159,29 @@ public enum LotSimulator {
     }
 
     /// The balance and sizing of one unit operation for a feed.
-    @usableFromInline
-    static func step(_ op: UnitOperation, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>)
-        throws(SimulationError) -> StepOutcome
-    {
+    @inlinable
+    static func step(
+        _ op: UnitOperation, yield: Double, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>
+    ) throws(SimulationError) -> StepOutcome {
         switch op {
         case .harvest(let h):
             let added = h.addedVolume?.added(to: volume) ?? .zero
             return StepOutcome(
                 index: index, volumeIn: volume, volumeOut: volume + added, vectorIn: vector,
-                vectorOut: vector * h.yield.value, duration: h.duration, bufferVolume: added)
+                vectorOut: vector * yield, duration: h.duration, bufferVolume: added)
         case .hold(let h):
             let added = h.addedVolume?.added(to: volume) ?? .zero
             return StepOutcome(
                 index: index, volumeIn: volume, volumeOut: volume + added, vectorIn: vector,
-                vectorOut: vector * h.yield.value, duration: h.duration, bufferVolume: added)
+                vectorOut: vector * yield, duration: h.duration, bufferVolume: added)
         case .clarification(let f), .sterileFiltration(let f):
             let area = volume / f.capacity
             let time = f.setupTime + filtrationTime(passing: volume, at: f.flux, through: area)
             return StepOutcome(
                 index: index, volumeIn: volume, volumeOut: volume, vectorIn: vector,
-                vectorOut: vector * f.yield.value, duration: time, filterArea: area)
+                vectorOut: vector * yield, duration: time, filterArea: area)
         case .tangentialFlow(let t):
-            let out = vector * t.yield.value
+            let out = vector * yield
             let final: Quantity<Volume>
             switch t.target {
             case .factor(let f): final = volume / f
@@ -203,13 +205,13 @@ public enum LotSimulator {
             }
             return o
         case .chromatography(let c):
-            return try chromatography(c, index: index, volume: volume, vector: vector)
+            return try chromatography(c, yield: yield, index: index, volume: volume, vector: vector)
         }
     }
 
-    @usableFromInline
+    @inlinable
     static func chromatography(
-        _ c: Chromatography, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>
+        _ c: Chromatography, yield: Double, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>
     ) throws(SimulationError) -> StepOutcome {
         var column: Quantity<Volume>
         var cycles = 1
@@ -242,13 +244,13 @@ public enum LotSimulator {
             time = c.setupTime + Quantity<Duration>(canonical: (volume + buffers).canonical / flow)
         }
         return StepOutcome(
-            index: index, volumeIn: volume, volumeOut: out, vectorIn: vector, vectorOut: vector * c.yield.value,
+            index: index, volumeIn: volume, volumeOut: out, vectorIn: vector, vectorOut: vector * yield,
             duration: time, columnVolume: column, cycles: cycles, bufferVolume: buffers)
     }
 
     // MARK: Fill
 
-    @usableFromInline
+    @inlinable
     static func fill(_ p: ProcessDefinition, into s: inout LotSummary) throws(SimulationError) {
         s.releaseTime = p.qualityControl.releaseTime
         let perDose = p.product.dose.vectorPerDose

@@ -10,6 +10,20 @@ public struct SeedStageOutcome: Sendable, Hashable {
     /// Growth time plus the passage.
     public var duration: Quantity<Duration>
     public var medium: Quantity<Volume>
+
+    @inlinable
+    public init(
+        index: Int, vessels: Int, cellsIn: Quantity<CellCount>, cellsOut: Quantity<CellCount>, doublings: Double,
+        duration: Quantity<Duration>, medium: Quantity<Volume>
+    ) {
+        self.index = index
+        self.vessels = vessels
+        self.cellsIn = cellsIn
+        self.cellsOut = cellsOut
+        self.doublings = doublings
+        self.duration = duration
+        self.medium = medium
+    }
 }
 
 /// What one downstream step did: its balance, its sizing and its time.
@@ -35,7 +49,29 @@ public struct StepOutcome: Sendable, Hashable {
 
     /// The fraction of the vector entering the step that leaves it (before sampling).
     public var stepYield: Double { (vectorOut.canonical + sampledVector) / vectorIn.canonical }
-    var sampledVector: Double = 0
+    /// Vector drawn with the in-process samples.
+    public var sampledVector: Double = 0
+
+    @inlinable
+    public init(
+        index: Int, volumeIn: Quantity<Volume>, volumeOut: Quantity<Volume>, vectorIn: Quantity<VectorAmount>,
+        vectorOut: Quantity<VectorAmount>, duration: Quantity<Duration>, filterArea: Quantity<Area> = .zero,
+        membraneArea: Quantity<Area> = .zero, permeateVolume: Quantity<Volume> = .zero,
+        columnVolume: Quantity<Volume> = .zero, cycles: Int = 0, bufferVolume: Quantity<Volume> = .zero
+    ) {
+        self.index = index
+        self.volumeIn = volumeIn
+        self.volumeOut = volumeOut
+        self.vectorIn = vectorIn
+        self.vectorOut = vectorOut
+        self.duration = duration
+        self.filterArea = filterArea
+        self.membraneArea = membraneArea
+        self.permeateVolume = permeateVolume
+        self.columnVolume = columnVolume
+        self.cycles = cycles
+        self.bufferVolume = bufferVolume
+    }
 }
 
 /// Everything a lot yields and consumes, as scalars: computed without allocating, for the

@@ -194,19 +194,25 @@ public enum ProcessParameters {
         { p, v in change(&p.downstream[i].operation, v) }
     }
 
+    static func onTFF(_ i: Int, _ change: @escaping @Sendable (inout TangentialFlow, Double) -> Void) -> ProcessSetter {
+        onStep(i) { op, v in
+            guard case .tangentialFlow(var t) = op else { return }
+            change(&t, v)
+            op = .tangentialFlow(t)
+        }
+    }
+
+    static func onColumn(_ i: Int, _ change: @escaping @Sendable (inout Chromatography, Double) -> Void) -> ProcessSetter {
+        onStep(i) { op, v in
+            guard case .chromatography(var c) = op else { return }
+            change(&c, v)
+            op = .chromatography(c)
+        }
+    }
+
     static func step(_ i: Int, _ field: String) -> ProcessSetter? {
         switch field {
-        case "yield":
-            return onStep(i) { op, v in
-                switch op {
-                case .harvest(var h): h.yield.canonical = v; op = .harvest(h)
-                case .hold(var h): h.yield.canonical = v; op = .hold(h)
-                case .clarification(var f): f.yield.canonical = v; op = .clarification(f)
-                case .sterileFiltration(var f): f.yield.canonical = v; op = .sterileFiltration(f)
-                case .tangentialFlow(var t): t.yield.canonical = v; op = .tangentialFlow(t)
-                case .chromatography(var c): c.yield.canonical = v; op = .chromatography(c)
-                }
-            }
+        case "yield": return { p, v in p.downstream[i].yield.canonical = v }
         case "added-volume":
             return onStep(i) { op, v in
                 func set(_ a: AddedVolume?) -> AddedVolume? {
@@ -231,56 +237,46 @@ public enum ProcessParameters {
                 default: break
                 }
             }
-        case "capacity", "flux", "setup-time":
+        case "capacity":
             return onStep(i) { op, v in
-                func set(_ f: inout Filtration) {
-                    switch field {
-                    case "capacity": f.capacity.canonical = v
-                    case "flux": f.flux.canonical = v
-                    default: f.setupTime.canonical = v
-                    }
-                }
                 switch op {
-                case .clarification(var f): set(&f); op = .clarification(f)
-                case .sterileFiltration(var f): set(&f); op = .sterileFiltration(f)
-                case .tangentialFlow(var t):
-                    if field == "flux" { t.flux.canonical = v } else if field == "setup-time" { t.setupTime.canonical = v }
-                    op = .tangentialFlow(t)
-                case .chromatography(var c):
-                    if field == "setup-time" { c.setupTime.canonical = v }
-                    op = .chromatography(c)
+                case .clarification(var f): f.capacity.canonical = v; op = .clarification(f)
+                case .sterileFiltration(var f): f.capacity.canonical = v; op = .sterileFiltration(f)
                 default: break
                 }
             }
-        case "concentration-factor", "final-volume", "final-concentration", "diafiltration-volumes", "process-time",
-            "membrane-area":
+        case "flux":
             return onStep(i) { op, v in
-                guard case .tangentialFlow(var t) = op else { return }
-                switch field {
-                case "concentration-factor": t.target = .factor(v)
-                case "final-volume": t.target = .finalVolume(Quantity(canonical: v))
-                case "final-concentration": t.target = .finalConcentration(Quantity(canonical: v))
-                case "diafiltration-volumes": t.diafiltrationVolumes = v
-                case "process-time": t.sizing = .first(Quantity(canonical: v))
-                default: t.sizing = .second(Quantity(canonical: v))
+                switch op {
+                case .clarification(var f): f.flux.canonical = v; op = .clarification(f)
+                case .sterileFiltration(var f): f.flux.canonical = v; op = .sterileFiltration(f)
+                case .tangentialFlow(var t): t.flux.canonical = v; op = .tangentialFlow(t)
+                default: break
                 }
-                op = .tangentialFlow(t)
             }
-        case "binding-capacity", "loading", "column-volume", "max-column-volume", "elution-volumes", "other-volumes",
-            "residence-time":
+        case "setup-time":
             return onStep(i) { op, v in
-                guard case .chromatography(var c) = op else { return }
-                switch field {
-                case "binding-capacity": c.bindingCapacity = Quantity(canonical: v)
-                case "loading": c.loading.canonical = v
-                case "column-volume": c.columnVolume = Quantity(canonical: v)
-                case "max-column-volume": c.maxColumnVolume = Quantity(canonical: v)
-                case "elution-volumes": c.elutionVolumes = v
-                case "other-volumes": c.otherVolumes = v
-                default: c.residenceTime.canonical = v
+                switch op {
+                case .clarification(var f): f.setupTime.canonical = v; op = .clarification(f)
+                case .sterileFiltration(var f): f.setupTime.canonical = v; op = .sterileFiltration(f)
+                case .tangentialFlow(var t): t.setupTime.canonical = v; op = .tangentialFlow(t)
+                case .chromatography(var c): c.setupTime.canonical = v; op = .chromatography(c)
+                default: break
                 }
-                op = .chromatography(c)
             }
+        case "concentration-factor": return onTFF(i) { t, v in t.target = .factor(v) }
+        case "final-volume": return onTFF(i) { t, v in t.target = .finalVolume(Quantity(canonical: v)) }
+        case "final-concentration": return onTFF(i) { t, v in t.target = .finalConcentration(Quantity(canonical: v)) }
+        case "diafiltration-volumes": return onTFF(i) { t, v in t.diafiltrationVolumes = v }
+        case "process-time": return onTFF(i) { t, v in t.sizing = .first(Quantity(canonical: v)) }
+        case "membrane-area": return onTFF(i) { t, v in t.sizing = .second(Quantity(canonical: v)) }
+        case "binding-capacity": return onColumn(i) { c, v in c.bindingCapacity = Quantity(canonical: v) }
+        case "loading": return onColumn(i) { c, v in c.loading.canonical = v }
+        case "column-volume": return onColumn(i) { c, v in c.columnVolume = Quantity(canonical: v) }
+        case "max-column-volume": return onColumn(i) { c, v in c.maxColumnVolume = Quantity(canonical: v) }
+        case "elution-volumes": return onColumn(i) { c, v in c.elutionVolumes = v }
+        case "other-volumes": return onColumn(i) { c, v in c.otherVolumes = v }
+        case "residence-time": return onColumn(i) { c, v in c.residenceTime.canonical = v }
         default: return nil
         }
     }

@@ -1,0 +1,227 @@
+import Bioprocess
+import Foundation
+
+/// The figures a Monte Carlo run records for every sample.
+public enum MonteCarloOutput: String, CaseIterable, Sendable, Codable {
+    case costPerDose = "cost-per-dose"
+    case lotCost = "lot-cost"
+    case doses
+    case patients
+    case expansionDays = "expansion-days"
+    case lotDays = "lot-days"
+    case chromatographyCycles = "chromatography-cycles"
+    case bulkVector = "bulk-vector"
+}
+
+/// A Monte Carlo run over every uncertain input of an economic model.
+///
+/// Samples are drawn in fixed chunks, each from its own stream of the seed, so the same seed
+/// gives the same result whatever the number of threads.
+public enum MonteCarlo {
+    public static let chunkSize = 8192
+
+    public struct Options: Sendable {
+        public var samples: Int
+        public var seed: UInt64
+        public var threads: Int
+        /// The number of doses a lot should make, for the probability of meeting it.
+        public var targetDoses: Int?
+
+        public init(samples: Int, seed: UInt64, threads: Int = ProcessInfo.processInfo.activeProcessorCount, targetDoses: Int? = nil) {
+            self.samples = samples
+            self.seed = seed
+            self.threads = max(1, threads)
+            self.targetDoses = targetDoses
+        }
+    }
+
+    /// Every sample's outputs, column by column.
+    public struct Result: Sendable {
+        public var samples: Int
+        public var seed: UInt64
+        /// Samples whose lot could not be made (a sampled seed train that cannot reach its target).
+        public var infeasible: Int
+        public var columns: [MonteCarloOutput: [Double]]
+        public var targetDoses: Int?
+        /// Seconds spent sampling and evaluating (not computing statistics).
+        public var seconds: Double
+
+        /// The share of samples (feasible or not) whose lot makes at least the target doses.
+        public var probabilityOfTarget: Double? {
+            guard let t = targetDoses, let doses = columns[.doses] else { return nil }
+            return Double(doses.lazy.filter { $0 >= Double(t) }.count) / Double(samples)
+        }
+
+        public func statistics(_ output: MonteCarloOutput, bins: Int = 20) -> SampleStatistics {
+            SampleStatistics(columns[output] ?? [], bins: bins)
+        }
+    }
+
+    /// Runs `options.samples` evaluations on `options.threads` threads; `progress` is told how
+    /// many samples are done after each chunk.
+    public static func run(
+        _ model: EconomicModel, _ options: Options, progress: (@Sendable (Int) -> Void)? = nil
+    ) -> Result {
+        let n = options.samples
+        let outputs = MonteCarloOutput.allCases
+        let storage = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * outputs.count)
+        defer { storage.deallocate() }
+        let chunks = (n + chunkSize - 1) / chunkSize
+        let counters = Counters()
+        let start = Date()
+        let base = UnsafeSendable(storage)
+        let threads = min(options.threads, max(1, chunks))
+        // Chunks are handed out in order; each is computed from its own stream.
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            var model = model
+            while let chunk = counters.nextChunk(of: chunks) {
+                let lower = chunk * chunkSize
+                let upper = min(n, lower + chunkSize)
+                var rng = RandomSource.stream(seed: options.seed, index: UInt64(chunk))
+                let infeasible = evaluate(&model, samples: lower..<upper, total: n, rng: &rng, into: base.value)
+                let done = counters.finish(samples: upper - lower, infeasible: infeasible)
+                progress?(done)
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        var columns: [MonteCarloOutput: [Double]] = [:]
+        for (k, output) in outputs.enumerated() {
+            columns[output] = Array(storage[(k * n)..<((k + 1) * n)])
+        }
+        return Result(
+            samples: n, seed: options.seed, infeasible: counters.infeasibleCount, columns: columns,
+            targetDoses: options.targetDoses, seconds: seconds)
+    }
+
+    /// Evaluates a range of samples into column-major storage; returns the infeasible count.
+    @inlinable
+    static func evaluate(
+        _ model: inout EconomicModel, samples: Range<Int>, total n: Int, rng: inout RandomSource,
+        into out: UnsafeMutableBufferPointer<Double>
+    ) -> Int {
+        var infeasible = 0
+        let distributions = model.parameters.map(\.input.distribution)
+        let setters = model.parameters.map(\.set)
+        let k = distributions.count
+        for i in samples {
+            for j in 0..<k { setters[j](&model, distributions[j].sample(&rng)) }
+            do {
+                let (s, c) = try CostCalculator.cost(model.process, model.costs)
+                out[i] = c.perDose
+                out[n + i] = c.perLotReleased
+                out[2 * n + i] = Double(c.doses)
+                out[3 * n + i] = Double(s.patients)
+                out[4 * n + i] = s.expansionTime.canonical / 86_400
+                out[5 * n + i] = s.lotTime.canonical / 86_400
+                out[6 * n + i] = Double(s.chromatographyCycles)
+                out[7 * n + i] = s.bulkVector.canonical
+            } catch {
+                infeasible += 1
+                out[i] = .nan
+                out[n + i] = .nan
+                out[2 * n + i] = 0
+                out[3 * n + i] = 0
+                out[4 * n + i] = .nan
+                out[5 * n + i] = .nan
+                out[6 * n + i] = .nan
+                out[7 * n + i] = .nan
+            }
+        }
+        return infeasible
+    }
+}
+
+/// Wraps a pointer to storage that threads write in disjoint ranges.
+@usableFromInline
+struct UnsafeSendable<T>: @unchecked Sendable {
+    @usableFromInline let value: T
+    @usableFromInline init(_ value: T) { self.value = value }
+}
+
+/// Hands out chunks and counts finished samples under a lock.
+final class Counters: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private var done = 0
+    private var infeasible = 0
+
+    func nextChunk(of count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func finish(samples: Int, infeasible bad: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        done += samples
+        infeasible += bad
+        return done
+    }
+
+    var infeasibleCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return infeasible
+    }
+}
+
+/// Mean, spread, percentiles and a histogram of the finite values of a sample.
+public struct SampleStatistics: Sendable, Hashable, Codable {
+    public var count: Int
+    /// Values left out: infinite (no dose) or undefined (infeasible lot).
+    public var excluded: Int
+    public var mean: Double
+    public var sd: Double
+    public var min: Double
+    public var p5: Double
+    public var p50: Double
+    public var p95: Double
+    public var max: Double
+    public var histogram: Histogram
+
+    public struct Histogram: Sendable, Hashable, Codable {
+        /// Bin edges, one more than the counts.
+        public var edges: [Double]
+        public var counts: [Int]
+    }
+
+    public init(_ values: [Double], bins: Int = 20) {
+        var finite = values.filter(\.isFinite)
+        excluded = values.count - finite.count
+        count = finite.count
+        guard !finite.isEmpty else {
+            (mean, sd, min, p5, p50, p95, max) = (.nan, .nan, .nan, .nan, .nan, .nan, .nan)
+            histogram = Histogram(edges: [], counts: [])
+            return
+        }
+        finite.sort()
+        let n = Double(finite.count)
+        let m = finite.reduce(0, +) / n
+        mean = m
+        sd = finite.count > 1 ? (finite.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot() : 0
+        min = finite[0]
+        max = finite[finite.count - 1]
+        /// Linear interpolation between order statistics (NumPy's default).
+        func percentile(_ q: Double) -> Double {
+            let position = q * (n - 1)
+            let lower = Int(position.rounded(.down))
+            let upper = Swift.min(finite.count - 1, lower + 1)
+            return finite[lower] + (finite[upper] - finite[lower]) * (position - Double(lower))
+        }
+        p5 = percentile(0.05)
+        p50 = percentile(0.5)
+        p95 = percentile(0.95)
+        // Bins over the 0.5–99.5 % range so that a long tail does not squash the rest.
+        let lo = percentile(0.005), hi = percentile(0.995)
+        let width = hi > lo ? (hi - lo) / Double(bins) : 1
+        var counts = Array(repeating: 0, count: bins)
+        for x in finite {
+            let b = Swift.min(bins - 1, Swift.max(0, Int(((x - lo) / width).rounded(.down))))
+            counts[b] += 1
+        }
+        histogram = Histogram(edges: (0...bins).map { lo + Double($0) * width }, counts: counts)
+    }
+}
