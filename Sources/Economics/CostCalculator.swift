@@ -88,6 +88,8 @@ struct StepPricer<A: CostAccumulator>: LotObserver {
     @usableFromInline let buffer: Double
     @usableFromInline var accumulator: A
 
+    @usableFromInline static var wantsStageDetail: Bool { false }
+
     @usableFromInline init(costs: CostModel, accumulator: A) {
         self.steps = costs.steps
         self.buffer = costs.buffer

@@ -183,7 +183,7 @@ struct UnitOperationTests {
 
     func affinity(column: Quantity<Volume>?, max: Quantity<Volume>? = nil) -> Chromatography {
         Chromatography(
-            role: .affinity, mode: .bindElute, resin: "AAVX",
+            role: .affinity, mode: .bindElute,
             bindingCapacity: Quantity(1e14, "vg/mL"),
             loading: Quantity(0.8), columnVolume: column, maxColumnVolume: max, elutionVolumes: 3, otherVolumes: 20,
             residenceTime: Quantity(2, "min"), setupTime: Quantity(8, "h"))
@@ -296,7 +296,7 @@ struct OptionalFillAndKnownDurationTests {
 
     @Test func aKnownChromatographyDurationReplacesTheComputedOne() throws {
         let c = Chromatography(
-            role: .affinity, mode: .bindElute, resin: "AAVX", bindingCapacity: Quantity(1e14, "vg/mL"),
+            role: .affinity, mode: .bindElute, bindingCapacity: Quantity(1e14, "vg/mL"),
             loading: Quantity(0.8), columnVolume: Quantity(2, "L"), maxColumnVolume: nil, elutionVolumes: 3,
             otherVolumes: 20, residenceTime: .zero, setupTime: .zero, duration: Quantity(20, "h"))
         let o = try LotSimulator.step(.chromatography(c), yield: 0.7, index: 0, volume: Quantity(200, "L"), vector: Quantity(canonical: 2e17))

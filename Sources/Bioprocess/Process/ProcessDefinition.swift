@@ -370,11 +370,15 @@ public struct DownstreamStep: Sendable, Hashable {
     public var name: String
     /// The fraction of the vector entering the step that leaves it.
     public var yield: Quantity<Fraction>
+    /// The chromatography resin (or other named material) the step uses, for records.
+    /// Kept out of ``operation`` so that the operation is plain data, cheap to copy.
+    public var resin: String?
     public var operation: UnitOperation
 
-    public init(name: String, yield: Quantity<Fraction>, operation: UnitOperation) {
+    public init(name: String, yield: Quantity<Fraction>, resin: String? = nil, operation: UnitOperation) {
         self.name = name
         self.yield = yield
+        self.resin = resin
         self.operation = operation
     }
 }
@@ -497,7 +501,6 @@ public enum ChromatographyMode: String, Sendable, Hashable, CaseIterable {
 public struct Chromatography: Sendable, Hashable {
     public var role: ChromatographyRole
     public var mode: ChromatographyMode
-    public var resin: String
     /// Dynamic binding capacity per mL of resin (bind-elute).
     public var bindingCapacity: Quantity<VectorConcentration>?
     /// Fraction of the dynamic binding capacity used.
@@ -515,7 +518,7 @@ public struct Chromatography: Sendable, Hashable {
     public var duration: Quantity<Duration>?
 
     public init(
-        role: ChromatographyRole, mode: ChromatographyMode, resin: String,
+        role: ChromatographyRole, mode: ChromatographyMode,
         bindingCapacity: Quantity<VectorConcentration>?, loading: Quantity<Fraction>, columnVolume: Quantity<Volume>?,
         maxColumnVolume: Quantity<Volume>?, elutionVolumes: Double, otherVolumes: Double,
         residenceTime: Quantity<Duration>, setupTime: Quantity<Duration>, duration: Quantity<Duration>? = nil
@@ -523,7 +526,6 @@ public struct Chromatography: Sendable, Hashable {
         self.duration = duration
         self.role = role
         self.mode = mode
-        self.resin = resin
         self.bindingCapacity = bindingCapacity
         self.loading = loading
         self.columnVolume = columnVolume

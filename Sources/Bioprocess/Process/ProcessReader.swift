@@ -323,6 +323,7 @@ public enum ProcessReader {
                 continue
             }
             let name = s.optionalString("name") ?? keyword.rawValue
+            let resin = keyword == .affinity || keyword == .aex ? s.string("resin", expected: "the resin's name") : nil
             let yield = s.quantity("yield", Fraction.self, bound: .yield)
             let operation: UnitOperation
             switch keyword {
@@ -342,7 +343,7 @@ public enum ProcessReader {
                 operation = .chromatography(chromatography(s, role: keyword == .affinity ? .affinity : .aex))
             }
             s.finish()
-            steps.append(DownstreamStep(name: name, yield: yield, operation: operation))
+            steps.append(DownstreamStep(name: name, yield: yield, resin: resin, operation: operation))
         }
         var seen: Set<String> = []
         for (i, step) in steps.enumerated() where !seen.insert(step.name).inserted {
@@ -433,7 +434,7 @@ public enum ProcessReader {
                 expected: "either the installed 'column-volume' or, in bind-elute, a 'max-column-volume' to size up to")
         }
         return Chromatography(
-            role: role, mode: mode, resin: s.string("resin", expected: "the resin's name"),
+            role: role, mode: mode,
             bindingCapacity: capacity, loading: loading, columnVolume: column, maxColumnVolume: largest,
             elutionVolumes: elution,
             otherVolumes: s.number(

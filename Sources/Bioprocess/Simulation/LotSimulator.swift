@@ -35,24 +35,26 @@ public enum LotSimulator {
     static func seedTrain<O: LotObserver>(_ p: ProcessDefinition, into s: inout LotSummary, observer: inout O)
         throws(SimulationError)
     {
-        let stages = p.seedTrain.stages
         let td = p.cellLine.doublingTime
         let thawed = p.cellLine.bank.viableCells
+        let count = p.seedTrain.stages.count
         s.viableCellsThawed = thawed
         var need = p.production.seedingCells
+        // Growth over the train: the product of each stage's ratio out/in (at least 1); one
+        // logarithm for the lot unless the observer wants each stage's doublings.
+        var growth = 1.0
         var doublings = 0.0
         var time = Quantity<Duration>.zero
-        var i = stages.count - 1
+        var i = count - 1
         while i >= 0 {
-            let stage = stages[i]
-            let split = stage.splitCellsPerVessel
-            let seed = stage.seedingCellsPerVessel
+            let split = p.seedTrain.stages[i].splitCellsPerVessel
+            let seed = p.seedTrain.stages[i].seedingCellsPerVessel
             guard split > seed else { throw .seedStageWithoutGrowth(stage: i) }
             // A hair of tolerance so that a stage sized exactly for the next is not doubled by rounding.
             let vesselsNeeded = (need / split * (1 - 1e-9)).rounded(.up)
             guard vesselsNeeded.isFinite, vesselsNeeded < 1e9 else { throw .nonFinite(.seedStage(i)) }
             let vessels = max(1, Int(vesselsNeeded))
-            if let allowed = stage.maxVessels, vessels > allowed {
+            if let allowed = p.seedTrain.stages[i].maxVessels, vessels > allowed {
                 throw .tooManySeedVessels(stage: i, needed: vessels, allowed: allowed)
             }
             let seeded = seed * Double(vessels)
@@ -63,25 +65,33 @@ public enum LotSimulator {
             } else {
                 cellsIn = seeded
             }
-            let stageDoublings = max(0, log2(need / cellsIn))
-            let duration = td * stageDoublings + p.seedTrain.passageTime
-            doublings += stageDoublings
-            time += duration
-            let medium = stage.workingVolume * Double(vessels)
+            let ratio = max(1, need / cellsIn)
+            growth *= ratio
+            let medium = p.seedTrain.stages[i].workingVolume * Double(vessels)
             s.seedMedium += medium
             s.seedVessels += vessels
-            observer.seedStage(
-                SeedStageOutcome(
-                    index: i, vessels: vessels, cellsIn: cellsIn, cellsOut: need, doublings: stageDoublings,
-                    duration: duration, medium: medium))
+            if O.wantsStageDetail {
+                let stageDoublings = log2(ratio)
+                let duration = td * stageDoublings + p.seedTrain.passageTime
+                doublings += stageDoublings
+                time += duration
+                observer.seedStage(
+                    SeedStageOutcome(
+                        index: i, vessels: vessels, cellsIn: cellsIn, cellsOut: need, doublings: stageDoublings,
+                        duration: duration, medium: medium))
+            }
             need = cellsIn
             i -= 1
         }
-        if stages.isEmpty {
+        if count == 0 {
             // Thawed straight into the production vessel.
             guard thawed >= need * (1 - 1e-9) else { throw .vialTooSmall(needed: need, available: thawed) }
         }
-        s.passages = stages.count
+        if !O.wantsStageDetail {
+            doublings = log2(growth)
+            time = td * doublings + p.seedTrain.passageTime * Double(count)
+        }
+        s.passages = count
         s.expansionTime = time
         s.populationDoublings = doublings
     }

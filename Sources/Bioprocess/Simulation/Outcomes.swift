@@ -140,11 +140,15 @@ public struct LotSummary: Sendable, Hashable {
 /// The simulator is generic over its observer, so a report collects every row while the
 /// Monte Carlo passes ``SummaryOnly`` and pays nothing.
 public protocol LotObserver {
+    /// Whether the observer reads each seed stage; when not, the simulator computes the
+    /// train's growth with one logarithm instead of one a stage.
+    static var wantsStageDetail: Bool { get }
     mutating func seedStage(_ outcome: SeedStageOutcome)
     mutating func step(_ outcome: StepOutcome)
 }
 
 extension LotObserver {
+    @inlinable public static var wantsStageDetail: Bool { true }
     @inlinable public mutating func seedStage(_ outcome: SeedStageOutcome) {}
     @inlinable public mutating func step(_ outcome: StepOutcome) {}
 }
@@ -152,6 +156,7 @@ extension LotObserver {
 /// An observer that keeps nothing.
 public struct SummaryOnly: LotObserver {
     @inlinable public init() {}
+    @inlinable public static var wantsStageDetail: Bool { false }
 }
 
 /// Where in a process a simulation went wrong.
