@@ -29,12 +29,12 @@ let package = Package(
             dependencies: ["Bioprocess", "Economics", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming),
         // Presentation: text tables, CSV and JSON views of domain results.
-        .target(name: "Reporting", dependencies: ["Bioprocess"], swiftSettings: upcoming),
+        .target(name: "Reporting", dependencies: ["Bioprocess", "Economics"], swiftSettings: upcoming),
         // The command-line tool's commands, as a library so tests can drive them.
         .target(
             name: "VectorFabCommands",
             dependencies: [
-                "Bioprocess", "FileFormats", "Reporting",
+                "Bioprocess", "Economics", "FileFormats", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming),

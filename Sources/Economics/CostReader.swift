@@ -20,11 +20,11 @@ public enum CostReader {
             return nil
         }
         var c = CostModel(currency: currency)
-        let money = currency == .eur ? Dimension(euro: 1) : Dimension(dollar: 1)
+        let money = currency == .eur ? UnitDimension(euro: 1) : UnitDimension(dollar: 1)
         let cur = currency.rawValue
 
         /// A required amount of money per `per` (nil: per lot or per item).
-        func price(_ r: FieldReader, _ key: String, per: Dimension = .none, example: String, required: Bool = true) -> Double {
+        func price(_ r: FieldReader, _ key: String, per: UnitDimension = .none, example: String, required: Bool = true) -> Double {
             let expected = "an amount in \(cur) such as \"\(example)\""
             if !r.has(key) {
                 if required { r.problem("missing field '\(key)'", expected: expected) }
@@ -47,7 +47,18 @@ public enum CostReader {
             c.reagent = price(m, "reagent", per: Mass.dimension, example: "5000 \(cur)/g", required: usesPlasmid)
             c.virus = price(m, "virus", per: InfectiousAmount.dimension, example: "1e-9 \(cur)/pfu", required: usesVirus)
             c.seedVessel = price(m, "seed-vessel", example: "150 \(cur)")
-            c.productionUnit = price(m, "production-unit", example: "25000 \(cur)")
+            // One price, or one per platform so that a cost file serves several platforms.
+            let platforms = Set(PlatformKind.allCases.map(\.rawValue))
+            if case .mapping(let keys)? = m.node("production-unit", required: false, expected: "")?.value,
+                keys.allSatisfy({ platforms.contains($0.key) }), let byPlatform = m.mapping("production-unit")
+            {
+                let kind = p.production.platform.kind
+                for other in PlatformKind.allCases where other != kind { _ = byPlatform.has(other.rawValue) }
+                c.productionUnit = price(byPlatform, kind.rawValue, example: "25000 \(cur)")
+                byPlatform.finish()
+            } else {
+                c.productionUnit = price(m, "production-unit", example: "25000 \(cur)")
+            }
             c.vial = price(m, "vial", example: "12 \(cur)", required: p.fill != nil)
             c.fillSingleUse = price(m, "fill-single-use", example: "3000 \(cur)", required: p.fill != nil)
             m.finish()

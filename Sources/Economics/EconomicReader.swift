@@ -37,7 +37,7 @@ public enum EconomicReader {
     static func readPrice(_ node: DocumentNode?, currency: Currency?, issues: IssueCollector) -> PriceInputs? {
         guard let node, let currency else { return nil }
         let r = FieldReader(node, path: FieldPath([.key("price")]), issues: issues)
-        let money = currency == .eur ? Dimension(euro: 1) : Dimension(dollar: 1)
+        let money = currency == .eur ? UnitDimension(euro: 1) : UnitDimension(dollar: 1)
         let cur = currency.rawValue
         func amount(_ key: String, example: String) -> Double? {
             r.optionalMeasurement(key, dimensions: [money], expected: "an amount in \(cur) such as \"\(example)\"")?.0.canonical
@@ -101,6 +101,8 @@ public enum EconomicReader {
         case ["materials", "buffer"]: return { m, v in m.costs.buffer = v }
         case ["materials", "seed-vessel"]: return { m, v in m.costs.seedVessel = v }
         case ["materials", "production-unit"]: return { m, v in m.costs.productionUnit = v }
+        case ["materials", "production-unit", process.production.platform.kind.rawValue]:
+            return { m, v in m.costs.productionUnit = v }
         case ["materials", "vial"]: return { m, v in m.costs.vial = v }
         case ["materials", "fill-single-use"]: return { m, v in m.costs.fillSingleUse = v }
         case ["labour", "rate"]: return { m, v in m.costs.labourRate = v }

@@ -124,27 +124,56 @@ public enum EconomicFile {
         try EconomicReader.read(resolvingReferences(DocumentLoader.load(path: path), from: path))
     }
 
-    /// The document with a `costs:` file reference replaced by that file's contents.
+    /// The document with its `costs:` reference resolved: `costs: file.yaml` is replaced by the
+    /// file's contents; `costs: {base: file.yaml, …}` is the file's contents with the fields
+    /// given beside `base` replacing or extending it (mappings are merged, other values replaced).
     public static func resolvingReferences(_ document: DocumentNode, from path: String) throws(DefinitionError)
         -> DocumentNode
     {
-        guard case .mapping(var entries) = document.value,
-            let i = entries.firstIndex(where: { $0.key == "costs" }),
-            case .scalar(let reference, _) = entries[i].value.value
+        guard case .mapping(var entries) = document.value, let i = entries.firstIndex(where: { $0.key == "costs" })
         else { return document }
         let base = path == "-" ? "" : (path as NSString).deletingLastPathComponent
-        let target = reference.hasPrefix("/") || base.isEmpty ? reference : (base as NSString).appendingPathComponent(reference)
-        do {
-            entries[i].value = try DocumentLoader.load(path: target)
-        } catch {
-            throw DefinitionError(
-                error.issues.map {
-                    var issue = $0
-                    if issue.location == nil { issue.location = entries[i].value.location }
-                    issue.path = FieldPath([.key("costs")])
-                    return issue
-                })
+        func load(_ reference: String, at node: DocumentNode) throws(DefinitionError) -> DocumentNode {
+            let target =
+                reference.hasPrefix("/") || base.isEmpty ? reference : (base as NSString).appendingPathComponent(reference)
+            do {
+                return try DocumentLoader.load(path: target)
+            } catch {
+                throw DefinitionError(
+                    error.issues.map {
+                        var issue = $0
+                        if issue.location == nil { issue.location = node.location }
+                        if issue.path == .root { issue.path = FieldPath([.key("costs")]) }
+                        return issue
+                    })
+            }
+        }
+        let costs = entries[i].value
+        switch costs.value {
+        case .scalar(let reference, _):
+            entries[i].value = try load(reference, at: costs)
+        case .mapping(let fields):
+            guard let b = fields.firstIndex(where: { $0.key == "base" }), case .scalar(let reference, _) = fields[b].value.value
+            else { return document }
+            var overrides = fields
+            overrides.remove(at: b)
+            entries[i].value = merge(try load(reference, at: fields[b].value), DocumentNode(.mapping(overrides), at: costs.location))
+        default:
+            return document
         }
         return DocumentNode(.mapping(entries), at: document.location)
+    }
+
+    /// `over` laid on `base`: mappings merged key by key, anything else replaced.
+    static func merge(_ base: DocumentNode, _ over: DocumentNode) -> DocumentNode {
+        guard case .mapping(var entries) = base.value, case .mapping(let changes) = over.value else { return over }
+        for change in changes {
+            if let j = entries.firstIndex(where: { $0.key == change.key }) {
+                entries[j].value = merge(entries[j].value, change.value)
+            } else {
+                entries.append(change)
+            }
+        }
+        return DocumentNode(.mapping(entries), at: base.location)
     }
 }

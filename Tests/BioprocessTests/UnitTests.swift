@@ -23,7 +23,7 @@ struct UnitTests {
         #expect(abs(same.canonical / flux.canonical - 1) < 1e-9)
         // Products with a middle dot, a star or a space.
         #expect(try Unit.parse("g·L") == Unit.parse("g*L"))
-        #expect(try Unit.parse("g L").dimension == Dimension(length: 3, mass: 1))
+        #expect(try Unit.parse("g L").dimension == UnitDimension(length: 3, mass: 1))
     }
 
     @Test func densitiesAndRatesPerCell() throws {
@@ -101,7 +101,7 @@ struct UnitTests {
 
     @Test func dimensionsDescribeThemselvesInBaseUnits() throws {
         #expect(CellDensity.dimension.description == "m^-3·cells")
-        #expect(Dimension.none.description == "dimensionless")
+        #expect(UnitDimension.none.description == "dimensionless")
         #expect(try Unit.parse("L/m²/h").dimension.description == "m·s^-1")
     }
 }

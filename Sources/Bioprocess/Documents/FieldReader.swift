@@ -182,7 +182,7 @@ public final class FieldReader {
     /// also be written as a distribution (`{triangular: ["22 h", "26 h", "32 h"]}`): it is
     /// recorded as an ``UncertainInput`` and its nominal value returned.
     public func optionalMeasurement(
-        _ key: String, dimensions: [Dimension], expected: String, bound: Bound = .positive, plain: Bool = false
+        _ key: String, dimensions: [UnitDimension], expected: String, bound: Bound = .positive, plain: Bool = false
     ) -> (Measurement, DocumentNode)? {
         guard let n = node(key, required: false, expected: expected) else { return nil }
         let fieldPath = path.appending(key)
@@ -204,7 +204,7 @@ public final class FieldReader {
 
     /// Parses and checks one written measurement: its unit's dimension and vector count.
     func measurement(
-        _ text: String, at n: DocumentNode, path fieldPath: FieldPath, dimensions: [Dimension], expected: String,
+        _ text: String, at n: DocumentNode, path fieldPath: FieldPath, dimensions: [UnitDimension], expected: String,
         plain: Bool
     ) -> Measurement? {
         let m: Measurement
@@ -240,7 +240,7 @@ public final class FieldReader {
     /// Reads `{uniform: [low, high]}` and the other distributions, checks them against the
     /// field's physical range, records them, and returns their nominal value.
     func distribution(
-        _ n: DocumentNode, path fieldPath: FieldPath, dimensions: [Dimension], expected: String, bound: Bound,
+        _ n: DocumentNode, path fieldPath: FieldPath, dimensions: [UnitDimension], expected: String, bound: Bound,
         plain: Bool
     ) -> (Measurement, DocumentNode)? {
         let forms = "one of {fixed: x}, {uniform: [low, high]}, {triangular: [low, mode, high]}, "
@@ -279,7 +279,7 @@ public final class FieldReader {
             return nil
         }
         var values: [String: Double] = [:]
-        var dimension: Dimension?
+        var dimension: UnitDimension?
         for name in parameters {
             guard let node = nodes[name], case .scalar(let text, _) = node.value else {
                 issues.add("\(name) is not a value", at: nodes[name] ?? n, path: dPath, expected: expected)

@@ -5,9 +5,9 @@ public struct UncertainInput: Sendable, Hashable {
     public var location: SourceLocation
     public var distribution: BoundedDistribution
     /// The dimension of its values, for showing them in their unit.
-    public var dimension: Dimension
+    public var dimension: UnitDimension
 
-    public init(path: FieldPath, location: SourceLocation, distribution: BoundedDistribution, dimension: Dimension) {
+    public init(path: FieldPath, location: SourceLocation, distribution: BoundedDistribution, dimension: UnitDimension) {
         self.path = path
         self.location = location
         self.distribution = distribution

@@ -3,109 +3,109 @@
 
 /// A pure number: a yield, a ratio or a fraction, written `85 %` or `0.85`.
 public enum Fraction: PhysicalKind {
-    public static let dimension = Dimension.none
+    public static let dimension = UnitDimension.none
     public static let expectation = #"a number or a percentage such as "85 %""#
 }
 
 public enum Length: PhysicalKind {
-    public static let dimension = Dimension(length: 1)
+    public static let dimension = UnitDimension(length: 1)
     public static let expectation = #"a length such as "15 cm" (m, cm, mm, µm)"#
 }
 
 public enum Area: PhysicalKind {
-    public static let dimension = Dimension(length: 2)
+    public static let dimension = UnitDimension(length: 2)
     public static let expectation = #"an area such as "6360 cm²" (m², cm²)"#
 }
 
 public enum Volume: PhysicalKind {
-    public static let dimension = Dimension(length: 3)
+    public static let dimension = UnitDimension(length: 3)
     public static let expectation = #"a volume such as "200 L" (L, mL, µL)"#
 }
 
 public enum Mass: PhysicalKind {
-    public static let dimension = Dimension(mass: 1)
+    public static let dimension = UnitDimension(mass: 1)
     public static let expectation = #"a mass such as "20 kg" (kg, g, mg, µg, ng, pg)"#
 }
 
 public enum Duration: PhysicalKind {
-    public static let dimension = Dimension(time: 1)
+    public static let dimension = UnitDimension(time: 1)
     public static let expectation = #"a duration such as "26 h" (d, h, min, s, wk)"#
 }
 
 public enum CellCount: PhysicalKind {
-    public static let dimension = Dimension(cells: 1)
+    public static let dimension = UnitDimension(cells: 1)
     public static let expectation = #"a number of cells such as "3e7 cells""#
 }
 
 public enum CellDensity: PhysicalKind {
-    public static let dimension = Dimension(length: -3, cells: 1)
+    public static let dimension = UnitDimension(length: -3, cells: 1)
     public static let expectation = #"a cell density such as "0.5e6 cells/mL""#
 }
 
 public enum CellsPerArea: PhysicalKind {
-    public static let dimension = Dimension(length: -2, cells: 1)
+    public static let dimension = UnitDimension(length: -2, cells: 1)
     public static let expectation = #"cells per surface such as "2e4 cells/cm²""#
 }
 
 public enum CellsPerBodyMass: PhysicalKind {
-    public static let dimension = Dimension(mass: -1, cells: 1)
+    public static let dimension = UnitDimension(mass: -1, cells: 1)
     public static let expectation = #"cells per kg of body weight such as "8e6 cells/kg""#
 }
 
 public enum VectorAmount: PhysicalKind {
-    public static let dimension = Dimension(vector: 1)
+    public static let dimension = UnitDimension(vector: 1)
     public static let expectation = #"an amount of vector such as "1.5e11 vg" or "2e10 TU""#
 }
 
 public enum VectorConcentration: PhysicalKind {
-    public static let dimension = Dimension(length: -3, vector: 1)
+    public static let dimension = UnitDimension(length: -3, vector: 1)
     public static let expectation = #"a vector concentration such as "1e13 vg/mL" or "5e7 TU/mL""#
 }
 
 public enum VectorPerCell: PhysicalKind {
-    public static let dimension = Dimension(cells: -1, vector: 1)
+    public static let dimension = UnitDimension(cells: -1, vector: 1)
     public static let expectation = #"vector per cell such as "5e4 vg/cell" or "30 TU/cell""#
 }
 
 public enum VectorPerBodyMass: PhysicalKind {
-    public static let dimension = Dimension(mass: -1, vector: 1)
+    public static let dimension = UnitDimension(mass: -1, vector: 1)
     public static let expectation = #"a dose per body weight such as "1.1e14 vg/kg""#
 }
 
 public enum MassPerCell: PhysicalKind {
-    public static let dimension = Dimension(mass: 1, cells: -1)
+    public static let dimension = UnitDimension(mass: 1, cells: -1)
     public static let expectation = #"a mass per cell such as "1 pg/cell""#
 }
 
 public enum MassConcentration: PhysicalKind {
-    public static let dimension = Dimension(length: -3, mass: 1)
+    public static let dimension = UnitDimension(length: -3, mass: 1)
     public static let expectation = #"a mass per volume such as "1 mg/L""#
 }
 
 /// Volume filtered per membrane area before it clogs: a filter's capacity.
 public enum VolumePerArea: PhysicalKind {
-    public static let dimension = Dimension(length: 1)
+    public static let dimension = UnitDimension(length: 1)
     public static let expectation = #"a filter capacity such as "100 L/m²""#
 }
 
 /// Permeate volume per membrane area per time.
 public enum Flux: PhysicalKind {
-    public static let dimension = Dimension(length: 1, time: -1)
+    public static let dimension = UnitDimension(length: 1, time: -1)
     public static let expectation = #"a flux such as "40 L/m²/h""#
 }
 
 public enum InfectiousPerCell: PhysicalKind {
-    public static let dimension = Dimension(cells: -1, infectious: 1)
+    public static let dimension = UnitDimension(cells: -1, infectious: 1)
     public static let expectation = #"a multiplicity of infection such as "0.1 pfu/cell""#
 }
 
 public enum InfectiousAmount: PhysicalKind {
-    public static let dimension = Dimension(infectious: 1)
+    public static let dimension = UnitDimension(infectious: 1)
     public static let expectation = #"an amount of infectious virus such as "1e12 pfu""#
 }
 
 public enum GenomeLength: PhysicalKind {
-    public static let dimension = Dimension(bases: 1)
+    public static let dimension = UnitDimension(bases: 1)
     public static let expectation = #"a genome length such as "4.7 kb""#
 }
 

@@ -1,7 +1,7 @@
 /// A kind of physical quantity: a dimension with a name, for type safety and error messages.
 public protocol PhysicalKind: Sendable {
     /// The dimension every quantity of this kind has.
-    static var dimension: Dimension { get }
+    static var dimension: UnitDimension { get }
     /// What to write, for error messages: `a volume such as "200 L" (L, mL, µL)`.
     static var expectation: String { get }
 }

@@ -24,11 +24,11 @@ public enum Currency: String, Sendable, Hashable, Codable, CaseIterable {
 public struct Unit: Hashable, Sendable {
     /// Multiply a value in this unit by `factor` to get it in the canonical unit.
     public var factor: Double
-    public var dimension: Dimension
+    public var dimension: UnitDimension
     /// Which vector count the expression used (`vg` or `TU`), if it has a vector symbol.
     public var vectorCounting: VectorCounting?
 
-    public init(factor: Double, dimension: Dimension, vectorCounting: VectorCounting? = nil) {
+    public init(factor: Double, dimension: UnitDimension, vectorCounting: VectorCounting? = nil) {
         self.factor = factor
         self.dimension = dimension
         self.vectorCounting = vectorCounting
@@ -62,14 +62,14 @@ public struct Unit: Hashable, Sendable {
 /// The table is deliberately explicit (no free SI prefixes), so that `mL` cannot be read as
 /// `m·L` and a typo is an error rather than a guess.
 public enum UnitSymbols {
-    private static let m = Dimension(length: 1)
-    private static let kg = Dimension(mass: 1)
-    private static let s = Dimension(time: 1)
+    private static let m = UnitDimension(length: 1)
+    private static let kg = UnitDimension(mass: 1)
+    private static let s = UnitDimension(time: 1)
 
     /// Every accepted symbol with its unit. Synonyms (`µL`, `uL`, `μL`) map to the same unit.
     public static let table: [String: Unit] = {
         var t: [String: Unit] = [:]
-        func add(_ symbols: [String], _ factor: Double, _ d: Dimension, _ v: VectorCounting? = nil) {
+        func add(_ symbols: [String], _ factor: Double, _ d: UnitDimension, _ v: VectorCounting? = nil) {
             for symbol in symbols { t[symbol] = Unit(factor: factor, dimension: d, vectorCounting: v) }
         }
         // Length, area and volume.
@@ -95,19 +95,19 @@ public enum UnitSymbols {
         add(["wk", "week", "weeks"], 604_800, s)
         add(["yr", "year", "years"], 365 * 86_400, s)
         // Counts.
-        add(["cells", "cell"], 1, Dimension(cells: 1))
-        add(["vg"], 1, Dimension(vector: 1), .genomes)
-        add(["TU"], 1, Dimension(vector: 1), .transducingUnits)
-        add(["pfu"], 1, Dimension(infectious: 1))
-        add(["bp", "b", "nt"], 1, Dimension(bases: 1))
-        add(["kb", "kbp"], 1e3, Dimension(bases: 1))
+        add(["cells", "cell"], 1, UnitDimension(cells: 1))
+        add(["vg"], 1, UnitDimension(vector: 1), .genomes)
+        add(["TU"], 1, UnitDimension(vector: 1), .transducingUnits)
+        add(["pfu"], 1, UnitDimension(infectious: 1))
+        add(["bp", "b", "nt"], 1, UnitDimension(bases: 1))
+        add(["kb", "kbp"], 1e3, UnitDimension(bases: 1))
         // Money.
-        add(["EUR", "€"], 1, Dimension(euro: 1))
-        add(["kEUR", "k€"], 1e3, Dimension(euro: 1))
-        add(["MEUR", "M€"], 1e6, Dimension(euro: 1))
-        add(["USD", "$"], 1, Dimension(dollar: 1))
-        add(["kUSD", "k$"], 1e3, Dimension(dollar: 1))
-        add(["MUSD", "M$"], 1e6, Dimension(dollar: 1))
+        add(["EUR", "€"], 1, UnitDimension(euro: 1))
+        add(["kEUR", "k€"], 1e3, UnitDimension(euro: 1))
+        add(["MEUR", "M€"], 1e6, UnitDimension(euro: 1))
+        add(["USD", "$"], 1, UnitDimension(dollar: 1))
+        add(["kUSD", "k$"], 1e3, UnitDimension(dollar: 1))
+        add(["MUSD", "M$"], 1e6, UnitDimension(dollar: 1))
         // Pure numbers.
         add(["%"], 0.01, .none)
         return t

@@ -4,7 +4,7 @@
 /// another: cells, vector particles (vector genomes or transducing units, see ``VectorCounting``),
 /// infectious units of a helper virus, nucleotide bases, and money in each currency.
 /// `cells/mL` is `cells¹·length⁻³`; `L/m²/h` is `length¹·time⁻¹`.
-public struct Dimension: Hashable, Sendable {
+public struct UnitDimension: Hashable, Sendable {
     public var length: Int8 = 0
     public var mass: Int8 = 0
     public var time: Int8 = 0
@@ -34,7 +34,7 @@ public struct Dimension: Hashable, Sendable {
     }
 
     /// A pure number: ratios, fractions, counts.
-    public static let none = Dimension()
+    public static let none = UnitDimension()
 
     private var exponents: [Int8] { [length, mass, time, cells, vector, infectious, bases, euro, dollar] }
 
@@ -44,21 +44,21 @@ public struct Dimension: Hashable, Sendable {
             bases: e[6], euro: e[7], dollar: e[8])
     }
 
-    public static func * (a: Dimension, b: Dimension) -> Dimension {
-        Dimension(exponents: zip(a.exponents, b.exponents).map { $0 + $1 })
+    public static func * (a: UnitDimension, b: UnitDimension) -> UnitDimension {
+        UnitDimension(exponents: zip(a.exponents, b.exponents).map { $0 + $1 })
     }
 
-    public static func / (a: Dimension, b: Dimension) -> Dimension {
-        Dimension(exponents: zip(a.exponents, b.exponents).map { $0 - $1 })
+    public static func / (a: UnitDimension, b: UnitDimension) -> UnitDimension {
+        UnitDimension(exponents: zip(a.exponents, b.exponents).map { $0 - $1 })
     }
 
     /// This dimension raised to an integer power.
-    public func power(_ n: Int8) -> Dimension {
-        Dimension(exponents: exponents.map { $0 * n })
+    public func power(_ n: Int8) -> UnitDimension {
+        UnitDimension(exponents: exponents.map { $0 * n })
     }
 }
 
-extension Dimension: CustomStringConvertible {
+extension UnitDimension: CustomStringConvertible {
     /// A readable form in base units, for error messages: `cells·m⁻³`.
     public var description: String {
         let names = ["m", "kg", "s", "cells", "vector", "pfu", "bases", "EUR", "USD"]

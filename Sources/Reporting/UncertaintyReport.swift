@@ -1,0 +1,210 @@
+import Bioprocess
+import Economics
+import Foundation
+
+/// A Monte Carlo run with its tornado and Sobol indices.
+public struct UncertaintyReport: Sendable {
+    public var model: EconomicModel
+    public var result: MonteCarlo.Result
+    public var threads: Int
+    public var tornado: Sensitivity.Tornado
+    public var sobol: Sensitivity.Sobol?
+
+    public init(
+        model: EconomicModel, result: MonteCarlo.Result, threads: Int, tornado: Sensitivity.Tornado,
+        sobol: Sensitivity.Sobol?
+    ) {
+        self.model = model
+        self.result = result
+        self.threads = threads
+        self.tornado = tornado
+        self.sobol = sobol
+    }
+
+    static let shown: [(MonteCarloOutput, String)] = [
+        (.costPerDose, "cost per dose"), (.lotCost, "cost per released lot"), (.doses, "doses per lot"),
+        (.patients, "patients per lot"), (.expansionDays, "cell expansion (d)"), (.lotDays, "thaw to release (d)"),
+        (.chromatographyCycles, "chromatography cycles"), (.bulkVector, "vector in bulk"),
+    ]
+
+    func inputDescription(_ p: UncertainParameter) -> String {
+        let unit = DisplayUnit.unit(
+            for: p.input.dimension, vector: model.process.product.vector.type.counting, currency: model.costs.currency)
+        let truncation = p.input.distribution.truncated ? ", truncated to the field's range" : ""
+        return DisplayUnit.describe(p.input.distribution.distribution, unit: unit) + truncation
+    }
+
+    public func text() -> String {
+        let r = result
+        let c = model.costs.currency
+        var out = "VectorFab uncertainty — \(model.process.name)\n"
+        out += "Monte Carlo: \(Fmt.count(r.samples)) samples, seed \(r.seed), \(threads) thread\(threads == 1 ? "" : "s"), "
+        out += "\(Fmt.number(r.seconds)) s (\(Fmt.count(Int(Double(r.samples) / max(r.seconds, 1e-9)))) samples/s)\n"
+        if r.infeasible > 0 { out += "\(Fmt.count(r.infeasible)) samples could not make a lot (left out of the statistics).\n" }
+        out += "\nUncertain inputs (\(model.parameters.count))\n"
+        var inputs = TextTable(["input", "distribution"])
+        for p in model.parameters { inputs.add([p.label, inputDescription(p)]) }
+        out += inputs.render() + "\n"
+        out += "Outputs\n"
+        var t = TextTable(["output", "mean", "p5", "p50", "p95", "left out"], rightAligned: [1, 2, 3, 4, 5])
+        for (output, name) in Self.shown {
+            let s = r.statistics(output)
+            let money = output == .costPerDose || output == .lotCost
+            func v(_ x: Double) -> String { money ? Fmt.money(x, c) : Fmt.number(x) }
+            t.add([name, v(s.mean), v(s.p5), v(s.p50), v(s.p95), s.excluded > 0 ? Fmt.count(s.excluded) : ""])
+        }
+        out += t.render()
+        if let target = r.targetDoses, let p = r.probabilityOfTarget {
+            out += "\nProbability that a lot makes at least \(target) doses: \(Fmt.percent(p))\n"
+        }
+        let cost = r.statistics(.costPerDose)
+        if !cost.histogram.counts.isEmpty {
+            out += "\nCost per dose (\(c.rawValue)), histogram\n"
+            let peak = cost.histogram.counts.max() ?? 1
+            for (i, n) in cost.histogram.counts.enumerated() {
+                let bar = String(repeating: "█", count: Int((Double(n) / Double(peak) * 40).rounded()))
+                let lo = Fmt.money(cost.histogram.edges[i], c).padding(toLength: 14, withPad: " ", startingAt: 0)
+                out += "  \(lo) \(bar) \(n)\n"
+            }
+        }
+        out += "\nTornado: cost per dose with one input at its 5th and 95th percentile (nominal \(Fmt.money(tornado.nominalCostPerDose, c)))\n"
+        var tt = TextTable(["input", "at p5", "at p95", "swing"], rightAligned: [1, 2, 3])
+        for b in tornado.bars { tt.add([b.label, Fmt.money(b.costAtLow, c), Fmt.money(b.costAtHigh, c), Fmt.money(b.swing, c)]) }
+        out += tt.render()
+        if let sobol {
+            out += "\nSobol indices of the cost per dose (Saltelli design, \(Fmt.count(sobol.samples)) base samples, "
+            out += "\(Fmt.count(sobol.evaluations)) evaluations)\n"
+            var st = TextTable(["input", "first order", "total", "interactions"], rightAligned: [1, 2, 3])
+            for i in sobol.indices {
+                st.add([i.label, Fmt.number(i.firstOrder, digits: 2), Fmt.number(i.total, digits: 2), Fmt.number(i.interactions, digits: 2)])
+            }
+            out += st.render()
+        }
+        return out
+    }
+
+    public struct Data: Codable, Sendable {
+        public var format = "vectorfab/uncertainty/1"
+        public var process: String
+        public var currency: String
+        public var samples: Int
+        public var seed: UInt64
+        public var threads: Int
+        public var seconds: Double
+        public var infeasible: Int
+        public var inputs: [Input]
+        public var outputs: [String: SampleStatistics]
+        public var targetDoses: Int?
+        public var probabilityOfTarget: Double?
+        public var tornado: [Bar]
+        public var sobol: [Index]?
+
+        public struct Input: Codable, Sendable {
+            public var input: String
+            public var distribution: String
+        }
+        public struct Bar: Codable, Sendable {
+            public var input: String
+            public var costAtP5: Double?
+            public var costAtP95: Double?
+        }
+        public struct Index: Codable, Sendable {
+            public var input: String
+            public var firstOrder: Double
+            public var total: Double
+        }
+    }
+
+    public func data() -> Data {
+        func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+        return Data(
+            process: model.process.name, currency: model.costs.currency.rawValue, samples: result.samples,
+            seed: result.seed, threads: threads, seconds: result.seconds, infeasible: result.infeasible,
+            inputs: model.parameters.map { Data.Input(input: $0.label, distribution: inputDescription($0)) },
+            outputs: Dictionary(uniqueKeysWithValues: Self.shown.map { ($0.0.rawValue, result.statistics($0.0)) }),
+            targetDoses: result.targetDoses, probabilityOfTarget: result.probabilityOfTarget,
+            tornado: tornado.bars.map { Data.Bar(input: $0.label, costAtP5: finite($0.costAtLow), costAtP95: finite($0.costAtHigh)) },
+            sobol: sobol?.indices.map { Data.Index(input: $0.label, firstOrder: $0.firstOrder, total: $0.total) })
+    }
+
+    public func csv() -> String {
+        var rows = [["section", "item", "statistic", "value"]]
+        for (output, _) in Self.shown {
+            let s = result.statistics(output)
+            for (name, v) in [("mean", s.mean), ("sd", s.sd), ("p5", s.p5), ("p50", s.p50), ("p95", s.p95)] {
+                rows.append(["output", output.rawValue, name, "\(v)"])
+            }
+        }
+        if let p = result.probabilityOfTarget { rows.append(["output", "doses", "p(target)", "\(p)"]) }
+        for b in tornado.bars {
+            rows.append(["tornado", b.label, "cost at p5", "\(b.costAtLow)"])
+            rows.append(["tornado", b.label, "cost at p95", "\(b.costAtHigh)"])
+        }
+        for i in sobol?.indices ?? [] {
+            rows.append(["sobol", i.label, "first order", "\(i.firstOrder)"])
+            rows.append(["sobol", i.label, "total", "\(i.total)"])
+        }
+        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Cost per dose across scales and platforms.
+public enum ScaleCurveReport {
+    public static func scaleLabel(_ s: ScaleCurve.Scale) -> String {
+        switch s {
+        case .workingVolume(let v): Fmt.volume(v)
+        case .bedArea(let a): Fmt.area(a)
+        case .flasks(let n): "\(n) flasks"
+        }
+    }
+
+    public static func text(_ points: [ScaleCurve.Point], currency: Currency, notes: [String]) -> String {
+        var out = "Cost per dose across scales\n"
+        var t = TextTable(["process", "platform", "scale", "culture", "doses/lot", "per released lot", "per dose"], rightAligned: [3, 4, 5, 6])
+        for p in points {
+            if let problem = p.problem {
+                t.add([p.process, p.platform.rawValue, scaleLabel(p.scale), Fmt.volume(p.cultureVolume), "—", "—", "cannot run: \(problem)"])
+            } else {
+                t.add([
+                    p.process, p.platform.rawValue, scaleLabel(p.scale), Fmt.volume(p.cultureVolume), Fmt.count(p.doses),
+                    Fmt.money(p.lotCost, currency), Fmt.money(p.costPerDose, currency),
+                ])
+            }
+        }
+        out += t.render()
+        for note in notes { out += "\(note)\n" }
+        return out
+    }
+
+    public struct Row: Codable, Sendable {
+        public var process: String
+        public var platform: String
+        public var scale: String
+        public var cultureVolumeL: Double
+        public var doses: Int
+        public var lotCost: Double?
+        public var costPerDose: Double?
+        public var problem: String?
+    }
+
+    public static func rows(_ points: [ScaleCurve.Point]) -> [Row] {
+        points.map {
+            Row(
+                process: $0.process, platform: $0.platform.rawValue, scale: scaleLabel($0.scale),
+                cultureVolumeL: $0.cultureVolume.value(in: "L"), doses: $0.doses,
+                lotCost: $0.lotCost.isFinite ? $0.lotCost : nil, costPerDose: $0.costPerDose.isFinite ? $0.costPerDose : nil,
+                problem: $0.problem)
+        }
+    }
+
+    public static func csv(_ points: [ScaleCurve.Point]) -> String {
+        var out = [["process", "platform", "scale", "culture_volume_L", "doses", "lot_cost", "cost_per_dose", "problem"]]
+        for r in rows(points) {
+            out.append([
+                r.process, r.platform, r.scale, "\(r.cultureVolumeL)", "\(r.doses)", r.lotCost.map { "\($0)" } ?? "",
+                r.costPerDose.map { "\($0)" } ?? "", r.problem ?? "",
+            ])
+        }
+        return out.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,203 @@
+import ArgumentParser
+import Bioprocess
+import Economics
+import FileFormats
+import Foundation
+import Reporting
+
+struct Cost: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cost of goods of one lot and one dose, by category and stage, and a fair price.",
+        discussion: """
+            The process file needs a costs: section (or costs: path/to/costs.yaml); a price: section \
+            adds a cost-plus price. Distributions take their nominal value.
+            Example: vectorfab cost Examples/peer-aav-2000L-montecarlo.yaml
+            """)
+
+    @Argument(help: "A process file with costs (YAML or JSON).")
+    var file: String
+
+    @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        print(try Commands.cost(path: file, format: format), terminator: "")
+    }
+}
+
+struct Uncertainty: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Monte Carlo over every input written as a distribution, with a tornado and Sobol indices.",
+        discussion: """
+            Same seed, same result, whatever the number of threads.
+            Example: vectorfab uncertainty Examples/peer-aav-2000L-montecarlo.yaml --samples 100000 --seed 42 --target-doses 10
+            """)
+
+    @Argument(help: "A process file with costs, some inputs written as distributions.")
+    var file: String
+
+    @Option(help: "Monte Carlo samples.")
+    var samples: Int = 100_000
+
+    @Option(help: "Random seed: the same seed gives the same result.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Threads (default: every core).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "A number of doses a lot should make: prints the probability that it does.")
+    var targetDoses: Int?
+
+    @Option(help: "Base samples of the Sobol analysis (0 to skip); it costs samples × (inputs + 2) lots.")
+    var sobolSamples: Int = 2000
+
+    @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        guard samples >= 10 else { throw ValidationError("--samples must be at least 10, e.g. --samples 100000.") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+        guard sobolSamples >= 0 else { throw ValidationError("--sobol-samples must be 0 (skip) or more, e.g. 2000.") }
+        if let t = targetDoses, t < 1 { throw ValidationError("--target-doses must be at least 1.") }
+    }
+
+    func run() throws {
+        let progress = ProgressBar(total: samples, label: "Monte Carlo")
+        let out = try Commands.uncertainty(
+            path: file, samples: samples, seed: seed, threads: threads, targetDoses: targetDoses,
+            sobolSamples: sobolSamples, format: format, progress: progress.isShown ? progress.update : nil)
+        progress.finish()
+        print(out, terminator: "")
+    }
+}
+
+struct ScaleCurveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scale-curve",
+        abstract: "Cost per dose across production scales, for one or more platforms.",
+        discussion: """
+            Stirred tanks run at 50, 200, 500, 1,000 and 2,000 L; fixed beds at 4–500 m²; flasks \
+            10–400 a lot, unless --scales is given. Equipment-linked costs follow the cost file's \
+            facility scale-exponent.
+            Example: vectorfab scale-curve Examples/aav-dmd-suspension-2000L.yaml --scales "50 L,200 L,2000 L"
+            """)
+
+    @Argument(help: "Process files with costs, one per platform.")
+    var files: [String]
+
+    @Option(help: "Scales for every file, comma-separated: volumes (\"200 L\"), bed areas (\"66 m²\") or flask counts (\"40\").")
+    var scales: String?
+
+    @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("Give at least one process file with costs.") }
+    }
+
+    func run() throws {
+        print(try Commands.scaleCurve(paths: files, scales: scales, format: format), terminator: "")
+    }
+}
+
+/// A progress bar on standard error, drawn only on a terminal.
+final class ProgressBar: @unchecked Sendable {
+    let total: Int
+    let label: String
+    let isShown = isatty(2) == 1
+    private let lock = NSLock()
+    private var last = -1
+
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
+
+    func update(_ done: Int) {
+        let percent = min(100, done * 100 / max(1, total))
+        lock.lock()
+        defer { lock.unlock() }
+        guard percent != last else { return }
+        last = percent
+        let filled = percent * 30 / 100
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 30 - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent) %".utf8))
+    }
+
+    func finish() {
+        if isShown && last >= 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+extension Commands {
+    public static func cost(path: String, format: OutputFormat) throws -> String {
+        let report = try CostReport(try EconomicFile.load(path: path))
+        switch format {
+        case .text: return report.text()
+        case .json: return try encodeJSON(report.data())
+        case .csv: return report.csv()
+        }
+    }
+
+    public static func uncertainty(
+        path: String, samples: Int, seed: UInt64, threads: Int, targetDoses: Int?, sobolSamples: Int,
+        format: OutputFormat, progress: (@Sendable (Int) -> Void)? = nil
+    ) throws -> String {
+        let model = try EconomicFile.load(path: path)
+        guard !model.parameters.isEmpty else {
+            throw ValidationError("\(path) has no input written as a distribution: nothing is uncertain.")
+        }
+        let result = MonteCarlo.run(
+            model, .init(samples: samples, seed: seed, threads: threads, targetDoses: targetDoses), progress: progress)
+        let tornado = Sensitivity.tornado(model)
+        let sobol = sobolSamples > 0 ? Sensitivity.sobol(model, samples: sobolSamples, seed: seed, threads: threads) : nil
+        let report = UncertaintyReport(model: model, result: result, threads: threads, tornado: tornado, sobol: sobol)
+        switch format {
+        case .text: return report.text()
+        case .json: return try encodeJSON(report.data())
+        case .csv: return report.csv()
+        }
+    }
+
+    public static func scaleCurve(paths: [String], scales: String?, format: OutputFormat) throws -> String {
+        var points: [ScaleCurve.Point] = []
+        var notes: [String] = []
+        var currency: Currency?
+        for path in paths {
+            let model = try EconomicFile.load(path: path)
+            if let c = currency, c != model.costs.currency {
+                throw ValidationError("\(path) is costed in \(model.costs.currency.rawValue), the others in \(c.rawValue).")
+            }
+            currency = model.costs.currency
+            let chosen = try scales.map { try parseScales($0, for: model.process.production.platform.kind) }
+            points += ScaleCurve.compute(model, scales: chosen)
+            if model.costs.scaleExponent == nil {
+                notes.append("\(model.process.name): no facility scale-exponent, so facility and production-unit costs are held constant across scales.")
+            }
+        }
+        switch format {
+        case .text: return ScaleCurveReport.text(points, currency: currency ?? .eur, notes: notes)
+        case .json: return try encodeJSON(ScaleCurveReport.rows(points))
+        case .csv: return ScaleCurveReport.csv(points)
+        }
+    }
+
+    static func parseScales(_ text: String, for platform: PlatformKind) throws -> [ScaleCurve.Scale] {
+        try text.split(separator: ",").map { item in
+            let s = item.trimmingCharacters(in: .whitespaces)
+            guard let m = try? QuantityParser.parse(s) else {
+                throw ValidationError("'\(s)' in --scales is not a volume, a bed area or a number of flasks.")
+            }
+            switch (platform, m.unit.dimension) {
+            case (.suspension, Volume.dimension): return .workingVolume(Quantity(canonical: m.canonical))
+            case (.fixedBed, Area.dimension): return .bedArea(Quantity(canonical: m.canonical))
+            case (.flasks, .none) where m.canonical >= 1 && m.canonical.rounded() == m.canonical:
+                return .flasks(Int(m.canonical))
+            default:
+                throw ValidationError(
+                    "'\(s)' in --scales does not fit a \(platform.rawValue) process: give "
+                        + (platform == .suspension ? "volumes (\"200 L\")" : platform == .fixedBed ? "bed areas (\"66 m²\")" : "flask counts (\"40\")"))
+            }
+        }
+    }
+}
