@@ -54,11 +54,14 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(
+            name: "EconomicsTests", dependencies: ["Bioprocess", "Economics", "FileFormats", "Reporting"],
+            swiftSettings: upcoming),
+        .testTarget(
             name: "ProcessFileTests", dependencies: ["Bioprocess", "FileFormats", "Reporting"],
             swiftSettings: upcoming),
         .testTarget(
             name: "VectorFabCommandsTests",
-            dependencies: ["VectorFabCommands", "Bioprocess", "FileFormats", "Reporting"],
+            dependencies: ["VectorFabCommands", "Bioprocess", "Economics", "FileFormats", "Reporting"],
             swiftSettings: upcoming),
     ]
 )

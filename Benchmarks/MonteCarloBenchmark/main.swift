@@ -42,7 +42,9 @@ for threads in Set([1, cores]).sorted() {
         result = r
     }
     rates[threads] = Double(samples) / best
-    print(String(format: "samples_per_second (%d thread%@): %.0f", threads, threads == 1 ? "" : "s", Double(samples) / best))
+    print(
+        String(
+            format: "samples_per_second (%d thread%@): %.0f", threads, threads == 1 ? "" : "s", Double(samples) / best))
 }
 if let r = result {
     print(line("expansion_d", r.statistics(.expansionDays)))
@@ -74,6 +76,8 @@ do {
 }
 if let peerRate {
     for (threads, rate) in rates.sorted(by: { $0.key < $1.key }) {
-        print(String(format: "ratio VectorFab/NumPy, %d thread%@: %.2f", threads, threads == 1 ? "" : "s", rate / peerRate))
+        print(
+            String(
+                format: "ratio VectorFab/NumPy, %d thread%@: %.2f", threads, threads == 1 ? "" : "s", rate / peerRate))
     }
 }

@@ -27,7 +27,9 @@ public struct CostMatrix: CostAccumulator, Sendable, Hashable {
         cells[stage.rawValue &* 4 &+ category.rawValue] += amount
     }
 
-    public subscript(stage: CostStage, category: CostCategory) -> Double { cells[stage.rawValue * 4 + category.rawValue] }
+    public subscript(stage: CostStage, category: CostCategory) -> Double {
+        cells[stage.rawValue * 4 + category.rawValue]
+    }
 
     public func total(_ stage: CostStage) -> Double { CostCategory.allCases.reduce(0) { $0 + self[stage, $1] } }
     public func total(_ category: CostCategory) -> Double { CostStage.allCases.reduce(0) { $0 + self[$1, category] } }
@@ -101,11 +103,17 @@ struct StepPricer<A: CostAccumulator>: LotObserver {
         let i = o.index
         let c = steps[i]
         if o.cycles > 0 && c.resin > 0 {
-            accumulator.add(.resin(step: i), .downstream, .materials, o.columnVolume.canonical * Double(o.cycles) * c.resin / c.resinLifetime)
+            accumulator.add(
+                .resin(step: i), .downstream, .materials,
+                o.columnVolume.canonical * Double(o.cycles) * c.resin / c.resinLifetime)
         }
-        if c.filter > 0 { accumulator.add(.filters(step: i), .downstream, .materials, o.filterArea.canonical * c.filter) }
+        if c.filter > 0 {
+            accumulator.add(.filters(step: i), .downstream, .materials, o.filterArea.canonical * c.filter)
+        }
         if c.membrane > 0 {
-            accumulator.add(.membranes(step: i), .downstream, .materials, o.membraneArea.canonical * c.membrane / c.membraneLifetime)
+            accumulator.add(
+                .membranes(step: i), .downstream, .materials, o.membraneArea.canonical * c.membrane / c.membraneLifetime
+            )
         }
         if buffer > 0 { accumulator.add(.buffer(step: i), .downstream, .materials, o.bufferVolume.canonical * buffer) }
         if c.singleUse > 0 { accumulator.add(.stepSingleUse(step: i), .downstream, .materials, c.singleUse) }
@@ -129,14 +137,17 @@ public enum CostCalculator {
 
     /// A lot's cost by stage and category, without the lines.
     @inlinable
-    public static func cost(_ p: ProcessDefinition, _ costs: CostModel) throws(SimulationError) -> (LotSummary, LotCost) {
+    public static func cost(_ p: ProcessDefinition, _ costs: CostModel) throws(SimulationError) -> (LotSummary, LotCost)
+    {
         var matrix = CostMatrix()
         let s = try run(p, costs, into: &matrix)
         return (s, lotCost(p, s, costs, matrix))
     }
 
     @inlinable
-    public static func lotCost(_ p: ProcessDefinition, _ s: LotSummary, _ costs: CostModel, _ matrix: CostMatrix) -> LotCost {
+    public static func lotCost(_ p: ProcessDefinition, _ s: LotSummary, _ costs: CostModel, _ matrix: CostMatrix)
+        -> LotCost
+    {
         let perDose = p.product.dose.vectorPerDose.canonical
         let fractional =
             p.fill == nil
@@ -165,7 +176,9 @@ public enum CostCalculator {
         let fillTime = s.fillTime.canonical
         let shift = c.shiftLength.canonical
         let day = 86_400.0
-        func labour(_ crew: Crew, _ time: Double) -> Double { crew.staff * crew.shiftsPerDay * shift * c.labourRate * time / day }
+        func labour(_ crew: Crew, _ time: Double) -> Double {
+            crew.staff * crew.shiftsPerDay * shift * c.labourRate * time / day
+        }
         a.add(.labour(.upstream), .upstream, .labour, labour(c.upstreamCrew, upstreamTime))
         a.add(.labour(.downstream), .downstream, .labour, labour(c.downstreamCrew, downstreamTime))
         if p.fill != nil { a.add(.labour(.fill), .fill, .labour, labour(c.fillCrew, fillTime)) }

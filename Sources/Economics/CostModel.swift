@@ -87,7 +87,9 @@ public struct CostModel: Sendable, Hashable {
     }
 
     /// The facility's cost per year: depreciation plus overhead.
-    @inlinable public var yearlyFacilityCost: Double { capital / (depreciation.canonical / secondsPerYear) + yearlyOverhead }
+    @inlinable public var yearlyFacilityCost: Double {
+        capital / (depreciation.canonical / secondsPerYear) + yearlyOverhead
+    }
 }
 
 /// Seconds in a 365-day year (the unit `yr`).

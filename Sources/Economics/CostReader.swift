@@ -7,13 +7,16 @@ public enum CostReader {
 
     enum Allocation: String, CaseIterable { case suiteTime = "suite-time" }
 
-    public static func parse(_ node: DocumentNode?, process p: ProcessDefinition, path: FieldPath, issues: IssueCollector)
+    public static func parse(
+        _ node: DocumentNode?, process p: ProcessDefinition, path: FieldPath, issues: IssueCollector
+    )
         -> CostModel?
     {
         guard let node else { return nil }
         let r = FieldReader(node, path: path, issues: issues)
         if let format = r.optionalString("vectorfab", expected: "\"\(format)\""), format != Self.format {
-            r.problem("'\(format)' is not a cost format this version reads", at: "vectorfab", expected: "\"\(Self.format)\"")
+            r.problem(
+                "'\(format)' is not a cost format this version reads", at: "vectorfab", expected: "\"\(Self.format)\"")
         }
         guard let currency = r.choice("currency", Currency.self) else {
             r.finish()
@@ -24,13 +27,18 @@ public enum CostReader {
         let cur = currency.rawValue
 
         /// A required amount of money per `per` (nil: per lot or per item).
-        func price(_ r: FieldReader, _ key: String, per: UnitDimension = .none, example: String, required: Bool = true) -> Double {
+        func price(_ r: FieldReader, _ key: String, per: UnitDimension = .none, example: String, required: Bool = true)
+            -> Double
+        {
             let expected = "an amount in \(cur) such as \"\(example)\""
             if !r.has(key) {
-                if required { r.problem("missing field '\(key)'", expected: expected) }
+                if required {
+                    r.issues.add("missing field '\(key)'", at: r.node, path: r.path.appending(key), expected: expected)
+                }
                 return 0
             }
-            return r.optionalMeasurement(key, dimensions: [money / per], expected: expected, bound: .nonNegative)?.0.canonical ?? .nan
+            return r.optionalMeasurement(key, dimensions: [money / per], expected: expected, bound: .nonNegative)?.0
+                .canonical ?? .nan
         }
 
         c.successRate = r.quantity("success-rate", Fraction.self, bound: .yield).value
@@ -45,7 +53,8 @@ public enum CostReader {
             c.buffer = price(m, "buffer", per: Volume.dimension, example: "8 \(cur)/L")
             c.plasmid = price(m, "plasmid", per: Mass.dimension, example: "80000 \(cur)/g", required: usesPlasmid)
             c.reagent = price(m, "reagent", per: Mass.dimension, example: "5000 \(cur)/g", required: usesPlasmid)
-            c.virus = price(m, "virus", per: InfectiousAmount.dimension, example: "1e-9 \(cur)/pfu", required: usesVirus)
+            c.virus = price(
+                m, "virus", per: InfectiousAmount.dimension, example: "1e-9 \(cur)/pfu", required: usesVirus)
             c.seedVessel = price(m, "seed-vessel", example: "150 \(cur)")
             // One price, or one per platform so that a cost file serves several platforms.
             let platforms = Set(PlatformKind.allCases.map(\.rawValue))
@@ -71,7 +80,8 @@ public enum CostReader {
             default: true
             }
         }
-        if let s = r.mapping("steps", required: needsSteps, expected: "the costs of each downstream step, by step name") {
+        if let s = r.mapping("steps", required: needsSteps, expected: "the costs of each downstream step, by step name")
+        {
             for (i, step) in p.downstream.enumerated() {
                 var priced = true
                 if case .harvest = step.operation { priced = false }
@@ -89,7 +99,8 @@ public enum CostReader {
                 case .tangentialFlow:
                     sc.membrane = price(sr, "membrane", per: Area.dimension, example: "4000 \(cur)/m²")
                     sc.membraneLifetime =
-                        sr.optionalNumber("membrane-lifetime", expected: "the lots a membrane lasts (1: single-use)") ?? 1
+                        sr.optionalNumber("membrane-lifetime", expected: "the lots a membrane lasts (1: single-use)")
+                        ?? 1
                 case .harvest, .hold: break
                 }
                 sc.singleUse = price(sr, "single-use", example: "2000 \(cur)", required: false)
@@ -121,7 +132,8 @@ public enum CostReader {
         if let q = r.mapping("qc") {
             c.qcPerLot = price(q, "per-lot", example: "50000 \(cur)")
             let names = p.qualityControl.release.map(\.test) + p.qualityControl.inProcess.map(\.test)
-            if let t = q.mapping("tests", required: !names.isEmpty, expected: "the cost of each QC test, by test name") {
+            if let t = q.mapping("tests", required: !names.isEmpty, expected: "the cost of each QC test, by test name")
+            {
                 c.releaseTests = p.qualityControl.release.map { price(t, $0.test, example: "3000 \(cur)") }
                 c.inProcessTests = p.qualityControl.inProcess.map { price(t, $0.test, example: "500 \(cur)") }
                 t.finish()

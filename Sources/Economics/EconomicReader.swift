@@ -14,7 +14,8 @@ public enum EconomicReader {
                 expected: "a costs section, or the path of a cost file (costs: costs.yaml)")
         }
         let costs = CostReader.parse(costsNode, process: process, path: FieldPath([.key("costs")]), issues: issues)
-        let price = readPrice(root.node("price", required: false, expected: ""), currency: costs?.currency, issues: issues)
+        let price = readPrice(
+            root.node("price", required: false, expected: ""), currency: costs?.currency, issues: issues)
         try issues.throwIfAny()
         try ProcessReader.checkFeasible(process, document: document)
         guard let costs else { throw DefinitionError(issues.issues) }
@@ -40,20 +41,28 @@ public enum EconomicReader {
         let money = currency == .eur ? UnitDimension(euro: 1) : UnitDimension(dollar: 1)
         let cur = currency.rawValue
         func amount(_ key: String, example: String) -> Double? {
-            r.optionalMeasurement(key, dimensions: [money], expected: "an amount in \(cur) such as \"\(example)\"")?.0.canonical
+            r.optionalMeasurement(key, dimensions: [money], expected: "an amount in \(cur) such as \"\(example)\"")?.0
+                .canonical
         }
-        if !r.has("development-cost") { r.problem("missing field 'development-cost'", expected: "an amount such as \"500 M\(cur)\"") }
+        if !r.has("development-cost") {
+            r.problem("missing field 'development-cost'", expected: "an amount such as \"500 M\(cur)\"")
+        }
         if !r.has("distribution") {
-            r.problem("missing field 'distribution'", expected: "a share of the price such as \"8 %\", or an amount per dose")
+            r.problem(
+                "missing field 'distribution'", expected: "a share of the price such as \"8 %\", or an amount per dose")
         }
         let distribution: Either<Quantity<Fraction>, Double>
         if let share = r.optionalMeasurement(
             "distribution", dimensions: [.none, money],
-            expected: "a share of the price such as \"8 %\", or an amount per dose such as \"20000 \(cur)\"", bound: .nonNegative)
+            expected: "a share of the price such as \"8 %\", or an amount per dose such as \"20000 \(cur)\"",
+            bound: .nonNegative)
         {
-            distribution = share.0.unit.dimension == .none ? .first(Quantity(share.0.canonical)) : .second(share.0.canonical)
+            distribution =
+                share.0.unit.dimension == .none ? .first(Quantity(share.0.canonical)) : .second(share.0.canonical)
             if case .first(let f) = distribution, f.value >= 1 {
-                r.problem("a distribution share of 100 % or more leaves nothing", at: "distribution", expected: "a share below 100 %")
+                r.problem(
+                    "a distribution share of 100 % or more leaves nothing", at: "distribution",
+                    expected: "a share below 100 %")
             }
         } else {
             distribution = .second(.nan)

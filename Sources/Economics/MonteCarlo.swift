@@ -27,7 +27,10 @@ public enum MonteCarlo {
         /// The number of doses a lot should make, for the probability of meeting it.
         public var targetDoses: Int?
 
-        public init(samples: Int, seed: UInt64, threads: Int = ProcessInfo.processInfo.activeProcessorCount, targetDoses: Int? = nil) {
+        public init(
+            samples: Int, seed: UInt64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+            targetDoses: Int? = nil
+        ) {
             self.samples = samples
             self.seed = seed
             self.threads = max(1, threads)

@@ -58,7 +58,8 @@ public enum ScaleCurve {
             let factor = pow(ratio, e)
             if m.process.production.platform.kind != .flasks {
                 // A bigger bag or bed costs more, but less than in proportion.
-                scaled.costs.productionUnit *= pow(scaled.process.production.platform.volumePerUnit / m.process.production.platform.volumePerUnit, e)
+                scaled.costs.productionUnit *= pow(
+                    scaled.process.production.platform.volumePerUnit / m.process.production.platform.volumePerUnit, e)
             }
             scaled.costs.capital *= factor
             scaled.costs.yearlyOverhead *= factor

@@ -125,7 +125,9 @@ public enum Sensitivity {
                 total += (fa[r] - fab[r]) * (fa[r] - fab[r])
             }
             indices.append(
-                SobolIndex(label: model.parameters[j].label, firstOrder: first / m / variance, total: total / (2 * m) / variance))
+                SobolIndex(
+                    label: model.parameters[j].label, firstOrder: first / m / variance,
+                    total: total / (2 * m) / variance))
         }
         indices.sort { $0.total > $1.total }
         return Sobol(samples: n, evaluations: n * (k + 2), variance: variance, indices: indices)

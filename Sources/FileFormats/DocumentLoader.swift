@@ -135,7 +135,8 @@ public enum EconomicFile {
         let base = path == "-" ? "" : (path as NSString).deletingLastPathComponent
         func load(_ reference: String, at node: DocumentNode) throws(DefinitionError) -> DocumentNode {
             let target =
-                reference.hasPrefix("/") || base.isEmpty ? reference : (base as NSString).appendingPathComponent(reference)
+                reference.hasPrefix("/") || base.isEmpty
+                ? reference : (base as NSString).appendingPathComponent(reference)
             do {
                 return try DocumentLoader.load(path: target)
             } catch {
@@ -153,11 +154,13 @@ public enum EconomicFile {
         case .scalar(let reference, _):
             entries[i].value = try load(reference, at: costs)
         case .mapping(let fields):
-            guard let b = fields.firstIndex(where: { $0.key == "base" }), case .scalar(let reference, _) = fields[b].value.value
+            guard let b = fields.firstIndex(where: { $0.key == "base" }),
+                case .scalar(let reference, _) = fields[b].value.value
             else { return document }
             var overrides = fields
             overrides.remove(at: b)
-            entries[i].value = merge(try load(reference, at: fields[b].value), DocumentNode(.mapping(overrides), at: costs.location))
+            entries[i].value = merge(
+                try load(reference, at: fields[b].value), DocumentNode(.mapping(overrides), at: costs.location))
         default:
             return document
         }

@@ -53,7 +53,8 @@ public struct CostReport: Sendable {
         cost = CostCalculator.lotCost(model.process, summary, model.costs, lines.matrix)
         self.lines = lines.lines
         price = model.price.map {
-            FairPrice.compute($0, cogsPerDose: cost.perDose, dosesPerPatient: model.process.product.dose.dosesPerPatient)
+            FairPrice.compute(
+                $0, cogsPerDose: cost.perDose, dosesPerPatient: model.process.product.dose.dosesPerPatient)
         }
     }
 
@@ -64,14 +65,16 @@ public struct CostReport: Sendable {
         out += "Doses per lot: \(Fmt.count(cost.doses)) · batch success rate: \(Fmt.percent(cost.successRate)) · "
         out += "currency: \(c.rawValue)\n\n"
         out += "By category and stage (one lot made, passed or failed)\n"
-        var t = TextTable(["category"] + CostStage.allCases.map(\.label) + ["total", "share"], rightAligned: Set(1...6))
+        var t = TextTable(
+            ["category"] + CostStage.allCases.map(\.label) + ["total", "share"], rightAligned: Set(1...6))
         let total = cost.matrix.total
         for category in CostCategory.allCases {
             t.add(
                 [category.label] + CostStage.allCases.map { Fmt.money(cost.matrix[$0, category], c) }
                     + [Fmt.money(cost.matrix.total(category), c), Fmt.percent(cost.matrix.total(category) / total)])
         }
-        t.add(["total"] + CostStage.allCases.map { Fmt.money(cost.matrix.total($0), c) } + [Fmt.money(total, c), "100 %"])
+        t.add(
+            ["total"] + CostStage.allCases.map { Fmt.money(cost.matrix.total($0), c) } + [Fmt.money(total, c), "100 %"])
         out += t.render() + "\n"
         var k = TextTable(["figure", "value"], rightAligned: [1])
         k.add(["Per lot made", Fmt.money(cost.perLotAttempted, c)])
@@ -145,7 +148,8 @@ public struct CostReport: Sendable {
     public func data() -> Data {
         var matrix: [String: [String: Double]] = [:]
         for s in CostStage.allCases {
-            matrix[s.label] = Dictionary(uniqueKeysWithValues: CostCategory.allCases.map { ($0.label, cost.matrix[s, $0]) })
+            matrix[s.label] = Dictionary(
+                uniqueKeysWithValues: CostCategory.allCases.map { ($0.label, cost.matrix[s, $0]) })
         }
         return Data(
             process: model.process.name, currency: model.costs.currency.rawValue, doses: cost.doses,

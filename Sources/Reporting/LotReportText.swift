@@ -17,7 +17,9 @@ public enum LotReportText {
         key.add(["Bulk drug substance", "\(Fmt.volume(s.bulkVolume)) at \(Fmt.concentration(s.bulkConcentration, vc))"])
         key.add(["Downstream yield", Fmt.percent(s.downstreamYield)])
         if let fill = p.fill {
-            key.add(["Vials filled", "\(Fmt.count(s.vialsFilled)) × \(Fmt.volume(fill.fillVolume)) (\(fill.container))"])
+            key.add([
+                "Vials filled", "\(Fmt.count(s.vialsFilled)) × \(Fmt.volume(fill.fillVolume)) (\(fill.container))",
+            ])
             key.add(["Vials for QC and retains", Fmt.count(s.qcVials)])
             key.add(["Vials for patients", Fmt.count(s.vialsForPatients)])
             key.add(["Vials per dose", Fmt.count(s.vialsPerDose)])

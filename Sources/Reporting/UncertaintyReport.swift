@@ -38,9 +38,12 @@ public struct UncertaintyReport: Sendable {
         let r = result
         let c = model.costs.currency
         var out = "VectorFab uncertainty — \(model.process.name)\n"
-        out += "Monte Carlo: \(Fmt.count(r.samples)) samples, seed \(r.seed), \(threads) thread\(threads == 1 ? "" : "s"), "
+        out +=
+            "Monte Carlo: \(Fmt.count(r.samples)) samples, seed \(r.seed), \(threads) thread\(threads == 1 ? "" : "s"), "
         out += "\(Fmt.number(r.seconds)) s (\(Fmt.count(Int(Double(r.samples) / max(r.seconds, 1e-9)))) samples/s)\n"
-        if r.infeasible > 0 { out += "\(Fmt.count(r.infeasible)) samples could not make a lot (left out of the statistics).\n" }
+        if r.infeasible > 0 {
+            out += "\(Fmt.count(r.infeasible)) samples could not make a lot (left out of the statistics).\n"
+        }
         out += "\nUncertain inputs (\(model.parameters.count))\n"
         var inputs = TextTable(["input", "distribution"])
         for p in model.parameters { inputs.add([p.label, inputDescription(p)]) }
@@ -67,16 +70,22 @@ public struct UncertaintyReport: Sendable {
                 out += "  \(lo) \(bar) \(n)\n"
             }
         }
-        out += "\nTornado: cost per dose with one input at its 5th and 95th percentile (nominal \(Fmt.money(tornado.nominalCostPerDose, c)))\n"
+        out +=
+            "\nTornado: cost per dose with one input at its 5th and 95th percentile (nominal \(Fmt.money(tornado.nominalCostPerDose, c)))\n"
         var tt = TextTable(["input", "at p5", "at p95", "swing"], rightAligned: [1, 2, 3])
-        for b in tornado.bars { tt.add([b.label, Fmt.money(b.costAtLow, c), Fmt.money(b.costAtHigh, c), Fmt.money(b.swing, c)]) }
+        for b in tornado.bars {
+            tt.add([b.label, Fmt.money(b.costAtLow, c), Fmt.money(b.costAtHigh, c), Fmt.money(b.swing, c)])
+        }
         out += tt.render()
         if let sobol {
             out += "\nSobol indices of the cost per dose (Saltelli design, \(Fmt.count(sobol.samples)) base samples, "
             out += "\(Fmt.count(sobol.evaluations)) evaluations)\n"
             var st = TextTable(["input", "first order", "total", "interactions"], rightAligned: [1, 2, 3])
             for i in sobol.indices {
-                st.add([i.label, Fmt.number(i.firstOrder, digits: 2), Fmt.number(i.total, digits: 2), Fmt.number(i.interactions, digits: 2)])
+                st.add([
+                    i.label, Fmt.number(i.firstOrder, digits: 2), Fmt.number(i.total, digits: 2),
+                    Fmt.number(i.interactions, digits: 2),
+                ])
             }
             out += st.render()
         }
@@ -123,7 +132,9 @@ public struct UncertaintyReport: Sendable {
             inputs: model.parameters.map { Data.Input(input: $0.label, distribution: inputDescription($0)) },
             outputs: Dictionary(uniqueKeysWithValues: Self.shown.map { ($0.0.rawValue, result.statistics($0.0)) }),
             targetDoses: result.targetDoses, probabilityOfTarget: result.probabilityOfTarget,
-            tornado: tornado.bars.map { Data.Bar(input: $0.label, costAtP5: finite($0.costAtLow), costAtP95: finite($0.costAtHigh)) },
+            tornado: tornado.bars.map {
+                Data.Bar(input: $0.label, costAtP5: finite($0.costAtLow), costAtP95: finite($0.costAtHigh))
+            },
             sobol: sobol?.indices.map { Data.Index(input: $0.label, firstOrder: $0.firstOrder, total: $0.total) })
     }
 
@@ -160,13 +171,19 @@ public enum ScaleCurveReport {
 
     public static func text(_ points: [ScaleCurve.Point], currency: Currency, notes: [String]) -> String {
         var out = "Cost per dose across scales\n"
-        var t = TextTable(["process", "platform", "scale", "culture", "doses/lot", "per released lot", "per dose"], rightAligned: [3, 4, 5, 6])
+        var t = TextTable(
+            ["process", "platform", "scale", "culture", "doses/lot", "per released lot", "per dose"],
+            rightAligned: [3, 4, 5, 6])
         for p in points {
             if let problem = p.problem {
-                t.add([p.process, p.platform.rawValue, scaleLabel(p.scale), Fmt.volume(p.cultureVolume), "—", "—", "cannot run: \(problem)"])
+                t.add([
+                    p.process, p.platform.rawValue, scaleLabel(p.scale), Fmt.volume(p.cultureVolume), "—", "—",
+                    "cannot run: \(problem)",
+                ])
             } else {
                 t.add([
-                    p.process, p.platform.rawValue, scaleLabel(p.scale), Fmt.volume(p.cultureVolume), Fmt.count(p.doses),
+                    p.process, p.platform.rawValue, scaleLabel(p.scale), Fmt.volume(p.cultureVolume),
+                    Fmt.count(p.doses),
                     Fmt.money(p.lotCost, currency), Fmt.money(p.costPerDose, currency),
                 ])
             }
@@ -192,13 +209,16 @@ public enum ScaleCurveReport {
             Row(
                 process: $0.process, platform: $0.platform.rawValue, scale: scaleLabel($0.scale),
                 cultureVolumeL: $0.cultureVolume.value(in: "L"), doses: $0.doses,
-                lotCost: $0.lotCost.isFinite ? $0.lotCost : nil, costPerDose: $0.costPerDose.isFinite ? $0.costPerDose : nil,
+                lotCost: $0.lotCost.isFinite ? $0.lotCost : nil,
+                costPerDose: $0.costPerDose.isFinite ? $0.costPerDose : nil,
                 problem: $0.problem)
         }
     }
 
     public static func csv(_ points: [ScaleCurve.Point]) -> String {
-        var out = [["process", "platform", "scale", "culture_volume_L", "doses", "lot_cost", "cost_per_dose", "problem"]]
+        var out = [
+            ["process", "platform", "scale", "culture_volume_L", "doses", "lot_cost", "cost_per_dose", "problem"]
+        ]
         for r in rows(points) {
             out.append([
                 r.process, r.platform, r.scale, "\(r.cultureVolumeL)", "\(r.doses)", r.lotCost.map { "\($0)" } ?? "",

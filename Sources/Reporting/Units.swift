@@ -1,16 +1,19 @@
-import Foundation
 import Bioprocess
+import Foundation
 
 /// Picks a unit to show a value of some dimension in, for reports of uncertain inputs.
 public enum DisplayUnit {
     static let candidates = [
-        "%", "L", "h", "cells/mL", "cells/cm²", "vg/cell", "vg/mL", "pg/cell", "mg/L", "kg", "g", "m²", "L/m²", "L/m²/h",
+        "%", "L", "h", "cells/mL", "cells/cm²", "vg/cell", "vg/mL", "pg/cell", "mg/L", "kg", "g", "m²", "L/m²",
+        "L/m²/h",
         "cells", "vg", "vg/kg", "cells/kg", "pfu/cell", "kb",
     ]
 
     /// A unit symbol and its factor for a dimension; vector units use the product's count and
     /// money the model's currency.
-    public static func unit(for dimension: UnitDimension, vector: VectorCounting, currency: Currency?) -> (String, Double) {
+    public static func unit(for dimension: UnitDimension, vector: VectorCounting, currency: Currency?) -> (
+        String, Double
+    ) {
         var list = candidates
         if let c = currency?.rawValue { list += [c, "\(c)/L", "\(c)/g", "\(c)/h", "\(c)/m²", "\(c)/pfu"] }
         for symbol in list {

@@ -85,7 +85,10 @@ struct ScaleCurveCommand: ParsableCommand {
     @Argument(help: "Process files with costs, one per platform.")
     var files: [String]
 
-    @Option(help: "Scales for every file, comma-separated: volumes (\"200 L\"), bed areas (\"66 m²\") or flask counts (\"40\").")
+    @Option(
+        help:
+            "Scales for every file, comma-separated: volumes (\"200 L\"), bed areas (\"66 m²\") or flask counts (\"40\")."
+    )
     var scales: String?
 
     @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
@@ -150,7 +153,8 @@ extension Commands {
         let result = MonteCarlo.run(
             model, .init(samples: samples, seed: seed, threads: threads, targetDoses: targetDoses), progress: progress)
         let tornado = Sensitivity.tornado(model)
-        let sobol = sobolSamples > 0 ? Sensitivity.sobol(model, samples: sobolSamples, seed: seed, threads: threads) : nil
+        let sobol =
+            sobolSamples > 0 ? Sensitivity.sobol(model, samples: sobolSamples, seed: seed, threads: threads) : nil
         let report = UncertaintyReport(model: model, result: result, threads: threads, tornado: tornado, sobol: sobol)
         switch format {
         case .text: return report.text()
@@ -166,13 +170,16 @@ extension Commands {
         for path in paths {
             let model = try EconomicFile.load(path: path)
             if let c = currency, c != model.costs.currency {
-                throw ValidationError("\(path) is costed in \(model.costs.currency.rawValue), the others in \(c.rawValue).")
+                throw ValidationError(
+                    "\(path) is costed in \(model.costs.currency.rawValue), the others in \(c.rawValue).")
             }
             currency = model.costs.currency
             let chosen = try scales.map { try parseScales($0, for: model.process.production.platform.kind) }
             points += ScaleCurve.compute(model, scales: chosen)
             if model.costs.scaleExponent == nil {
-                notes.append("\(model.process.name): no facility scale-exponent, so facility and production-unit costs are held constant across scales.")
+                notes.append(
+                    "\(model.process.name): no facility scale-exponent, so facility and production-unit costs are held constant across scales."
+                )
             }
         }
         switch format {
@@ -196,7 +203,9 @@ extension Commands {
             default:
                 throw ValidationError(
                     "'\(s)' in --scales does not fit a \(platform.rawValue) process: give "
-                        + (platform == .suspension ? "volumes (\"200 L\")" : platform == .fixedBed ? "bed areas (\"66 m²\")" : "flask counts (\"40\")"))
+                        + (platform == .suspension
+                            ? "volumes (\"200 L\")"
+                            : platform == .fixedBed ? "bed areas (\"66 m²\")" : "flask counts (\"40\")"))
             }
         }
     }

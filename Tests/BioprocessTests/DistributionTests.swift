@@ -52,7 +52,8 @@ struct DistributionTests {
             let x = yield.sample(&r)
             #expect(x > 0 && x <= 1)
         }
-        let titer = BoundedDistribution(.lognormal(median: 5e4, sigma: 2), lower: .leastNonzeroMagnitude, upper: .infinity)
+        let titer = BoundedDistribution(
+            .lognormal(median: 5e4, sigma: 2), lower: .leastNonzeroMagnitude, upper: .infinity)
         #expect((0..<10_000).allSatisfy { _ in titer.sample(&r) > 0 })
         // Truncation shifts the quantiles into the range.
         #expect(yield.quantile(0.99) <= 1)
@@ -61,7 +62,10 @@ struct DistributionTests {
 
     @Test func uniformsAndTrianglesStayBetweenLowAndHigh() {
         var r = RandomSource(seed: 3)
-        for d in [Distribution.uniform(low: 0.55, high: 0.8), .triangular(low: 1, mode: 1, high: 2), .pert(low: 0, mode: 1, high: 1)] {
+        for d in [
+            Distribution.uniform(low: 0.55, high: 0.8), .triangular(low: 1, mode: 1, high: 2),
+            .pert(low: 0, mode: 1, high: 1),
+        ] {
             let b = BoundedDistribution(d, lower: 0, upper: 2)
             #expect(!b.truncated)
             let (lo, hi) = d.support

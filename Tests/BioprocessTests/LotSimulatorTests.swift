@@ -175,7 +175,8 @@ struct UnitOperationTests {
             flux: Quantity(30, "L/m²/h"), sizing: .first(Quantity(1, "h")), setupTime: .zero)
         let o = try run(.tangentialFlow(t), yield: 0.5)
         #expect(close(o.volumeOut.value(in: "mL"), 50))
-        let lean = try LotSimulator.step(.tangentialFlow(t), yield: 0.5, index: 0, volume: Quantity(10, "mL"), vector: vector)
+        let lean = try LotSimulator.step(
+            .tangentialFlow(t), yield: 0.5, index: 0, volume: Quantity(10, "mL"), vector: vector)
         #expect(close(lean.volumeOut.value(in: "mL"), 50))
         #expect(close(lean.bufferVolume.value(in: "mL"), 40))
         #expect(lean.permeateVolume == .zero)
@@ -299,7 +300,8 @@ struct OptionalFillAndKnownDurationTests {
             role: .affinity, mode: .bindElute, bindingCapacity: Quantity(1e14, "vg/mL"),
             loading: Quantity(0.8), columnVolume: Quantity(2, "L"), maxColumnVolume: nil, elutionVolumes: 3,
             otherVolumes: 20, residenceTime: .zero, setupTime: .zero, duration: Quantity(20, "h"))
-        let o = try LotSimulator.step(.chromatography(c), yield: 0.7, index: 0, volume: Quantity(200, "L"), vector: Quantity(canonical: 2e17))
+        let o = try LotSimulator.step(
+            .chromatography(c), yield: 0.7, index: 0, volume: Quantity(200, "L"), vector: Quantity(canonical: 2e17))
         #expect(close(o.duration.value(in: "h"), 20))
         #expect(o.cycles == 2)
     }

@@ -29,7 +29,9 @@ struct UncertaintyReadingTests {
         let distributions: Set<String> = ["fixed", "uniform", "triangular", "pert", "normal", "lognormal"]
         for (path, text) in scalars(document) {
             // A parameter of a distribution: the field it describes must have a setter.
-            if let d = path.components.firstIndex(where: { if case .key(let k) = $0 { distributions.contains(k) } else { false } }) {
+            if let d = path.components.firstIndex(where: {
+                if case .key(let k) = $0 { distributions.contains(k) } else { false }
+            }) {
                 let field = FieldPath(Array(path.components[..<d]))
                 if case .key(let top)? = field.components.first, ProcessFile.extensions.contains(top) { continue }
                 #expect(ProcessParameters.setter(for: field) != nil, "no setter for \(field)")
@@ -58,20 +60,24 @@ struct UncertaintyReadingTests {
     }
 
     @Test func distributionsAreReadWithTheirNominalValue() throws {
-        var text = try mutated("seed000-aav-200L.yaml", replacing: "doubling-time: \"24 h\"",
+        var text = try mutated(
+            "seed000-aav-200L.yaml", replacing: "doubling-time: \"24 h\"",
             with: "doubling-time: {triangular: [\"22 h\", \"1 d\", \"32 h\"]}")
-        text = text.replacingOccurrences(of: "productivity: \"3e4 vg/cell\"",
+        text = text.replacingOccurrences(
+            of: "productivity: \"3e4 vg/cell\"",
             with: "productivity: {lognormal: {median: \"3e4 vg/cell\", sigma: 0.4}}")
         text = text.replacingOccurrences(of: "    yield: \"70 %\"", with: "    yield: {uniform: [\"55 %\", 0.85]}")
         text = text.replacingOccurrences(of: "  vials-per-hour: 60", with: "  vials-per-hour: {pert: [40, 60, 90]}")
-        text = text.replacingOccurrences(of: "    yield: \"90 %\"\n    concentration-factor: 20",
+        text = text.replacingOccurrences(
+            of: "    yield: \"90 %\"\n    concentration-factor: 20",
             with: "    yield: {normal: {mean: \"90 %\", sd: \"3 %\"}}\n    concentration-factor: {fixed: 20}")
         let (p, inputs) = try read(text)
         #expect(p.cellLine.doublingTime == Quantity<Duration>(24, "h"))
-        #expect(inputs.map(\.path.description) == [
-            "cell-line.doubling-time", "production.productivity", "downstream[2].yield", "downstream[4].yield",
-            "downstream[4].concentration-factor", "fill.vials-per-hour",
-        ])
+        #expect(
+            inputs.map(\.path.description) == [
+                "cell-line.doubling-time", "production.productivity", "downstream[2].yield", "downstream[4].yield",
+                "downstream[4].concentration-factor", "fill.vials-per-hour",
+            ])
         let affinity = inputs[2].distribution
         #expect(affinity.distribution == .uniform(low: 0.55, high: 0.85))
         #expect(affinity.lower > 0 && affinity.upper == 1)
@@ -112,12 +118,15 @@ struct UncertaintyReadingTests {
     }
 
     @Test func aPercentageInACountIsRefusedInsideADistributionToo() throws {
-        let text = try mutated("seed000-aav-200L.yaml", replacing: "  vials-per-hour: 60", with: "  vials-per-hour: {uniform: [\"40 %\", 90]}")
+        let text = try mutated(
+            "seed000-aav-200L.yaml", replacing: "  vials-per-hour: 60",
+            with: "  vials-per-hour: {uniform: [\"40 %\", 90]}")
         #expect(issues(text).first?.message.contains("written with a unit") == true)
     }
 
     @Test func vectorInTheWrongCountIsRefusedInsideADistribution() throws {
-        let text = try mutated("seed000-aav-200L.yaml", replacing: "productivity: \"3e4 vg/cell\"",
+        let text = try mutated(
+            "seed000-aav-200L.yaml", replacing: "productivity: \"3e4 vg/cell\"",
             with: "productivity: {uniform: [\"2e4 vg/cell\", \"4e4 TU/cell\"]}")
         #expect(issues(text).first?.message.contains("counts vector in TU") == true)
     }

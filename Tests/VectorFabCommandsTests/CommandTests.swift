@@ -1,4 +1,5 @@
 import Bioprocess
+import Economics
 import Foundation
 import Reporting
 import Testing
@@ -178,5 +179,102 @@ struct DiffCommandTests {
         #expect(data.inputs.count == 1)
         #expect(data.inputs.first?.path == "downstream[AEX capture (membrane)].yield")
         #expect(abs((data.inputs.first?.ratio ?? 0) - 0.9) < 1e-12)
+    }
+}
+
+struct EconomicsCommandTests {
+    let dmd = Repository.path("Examples/aav-dmd-suspension-2000L.yaml")
+    let peer = Repository.path("Examples/peer-aav-2000L-montecarlo.yaml")
+
+    @Test func costReportsTheBreakdownAndAFairPrice() throws {
+        let text = try Commands.cost(path: dmd, format: .text)
+        for heading in ["By category and stage", "Per released lot", "Lines", "Fair price per dose", "List ÷ fair"] {
+            #expect(text.contains(heading), "missing \(heading)")
+        }
+        let data = try JSONDecoder().decode(
+            CostReport.Data.self, from: Data(try Commands.cost(path: dmd, format: .json).utf8))
+        #expect(data.currency == "EUR")
+        let sum = data.lines.reduce(0) { $0 + $1.amount }
+        #expect(abs(sum - data.perLotMade) < 1e-6 * sum)
+        #expect(data.fairPrice!.pricePerDose > data.perDose!)
+        #expect(try Commands.cost(path: dmd, format: .csv).hasPrefix("stage,category,item,amount,currency\n"))
+    }
+
+    @Test func uncertaintyIsReproducibleAndReadable() throws {
+        let json = try Commands.uncertainty(
+            path: peer, samples: 5000, seed: 9, threads: 2, targetDoses: 10, sobolSamples: 200, format: .json)
+        let again = try Commands.uncertainty(
+            path: peer, samples: 5000, seed: 9, threads: 1, targetDoses: 10, sobolSamples: 200, format: .json)
+        let a = try JSONDecoder().decode(UncertaintyReport.Data.self, from: Data(json.utf8))
+        let b = try JSONDecoder().decode(UncertaintyReport.Data.self, from: Data(again.utf8))
+        #expect(a.outputs["cost-per-dose"] == b.outputs["cost-per-dose"])
+        #expect(a.inputs.count == 13)
+        #expect(a.probabilityOfTarget != nil)
+        #expect(a.tornado.first?.input == "production.productivity")
+        let text = try Commands.uncertainty(
+            path: peer, samples: 2000, seed: 9, threads: 2, targetDoses: 10, sobolSamples: 0, format: .text)
+        #expect(text.contains("Probability that a lot makes at least 10 doses"))
+        #expect(text.contains("triangular(22, 26, 32) h"))
+    }
+
+    @Test func aFileWithNothingUncertainIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The seed-000 example with costs that have no distribution.
+        let file = dir.appendingPathComponent("certain.yaml")
+        let text =
+            try String(contentsOfFile: Repository.path("Examples/seed000-aav-200L.yaml"), encoding: .utf8) + """
+
+                costs:
+                  currency: EUR
+                  success-rate: "90 %"
+                  materials: {medium: "50 EUR/L", plasmid: "80000 EUR/g", reagent: "3000 EUR/g", buffer: "5 EUR/L",
+                              seed-vessel: "100 EUR", production-unit: "10000 EUR", vial: "10 EUR", fill-single-use: "2000 EUR"}
+                  steps:
+                    Depth filtration: {filter: "600 EUR/m²"}
+                    Affinity capture: {resin: "100000 EUR/L", resin-lifetime: 30}
+                    Concentration and formulation (UF/DF): {membrane: "3500 EUR/m²"}
+                    0.2 µm filtration: {filter: "3000 EUR/m²"}
+                  labour: {rate: "70 EUR/h", shift-length: "8 h", upstream: {staff: 2, shifts-per-day: 2},
+                           downstream: {staff: 4, shifts-per-day: 1}, fill: {staff: 3, shifts-per-day: 1}}
+                  qc:
+                    per-lot: "50000 EUR"
+                    tests:
+                      Sterility (Ph. Eur. 2.6.1): "4000 EUR"
+                      Endotoxin: "800 EUR"
+                      vg titer (ddPCR): "2500 EUR"
+                      Capsid titer and full/empty ratio: "5000 EUR"
+                      Purity (SDS-PAGE) and identity: "4000 EUR"
+                      Infectivity and potency: "10000 EUR"
+                      Mycoplasma (PCR): "3000 EUR"
+                      Bioburden and vg titer: "1500 EUR"
+                      vg titer: "1200 EUR"
+                  facility: {yearly-overhead: "3 MEUR", lots-per-year: 12}
+                """
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        #expect(try Commands.cost(path: file.path, format: .text).contains("Per dose"))
+        #expect(throws: (any Error).self) {
+            try Commands.uncertainty(
+                path: file.path, samples: 100, seed: 1, threads: 1, targetDoses: nil, sobolSamples: 0, format: .text)
+        }
+        let r = try vectorfab(["uncertainty", "Examples/peer-aav-2000L-montecarlo.yaml", "--samples", "5"])
+        #expect(r.status != 0)
+        #expect(r.err.contains("--samples must be at least 10"))
+    }
+
+    @Test func scaleCurvesCoverEveryPlatform() throws {
+        let files = ["aav-dmd-flasks.yaml", "aav-dmd-fixed-bed.yaml", "aav-dmd-suspension-2000L.yaml"].map {
+            Repository.path("Examples/\($0)")
+        }
+        let rows = try JSONDecoder().decode(
+            [ScaleCurveReport.Row].self,
+            from: Data(try Commands.scaleCurve(paths: files, scales: nil, format: .json).utf8))
+        #expect(Set(rows.map(\.platform)) == ["flasks", "fixed-bed", "suspension"])
+        let tank = rows.filter { $0.platform == "suspension" }.compactMap(\.costPerDose)
+        #expect(tank.last! < tank.first!)
+        let custom = try Commands.scaleCurve(paths: [dmd], scales: "500 L, 1000 L", format: .csv)
+        #expect(custom.split(separator: "\n").count == 3)
+        #expect(throws: (any Error).self) { try Commands.scaleCurve(paths: [dmd], scales: "66 m²", format: .text) }
     }
 }

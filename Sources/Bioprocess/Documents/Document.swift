@@ -104,7 +104,11 @@ extension DocumentNode {
             switch component {
             case .key(let k):
                 out += out.isEmpty ? k : ".\(k)"
-                if case .mapping(let entries)? = node?.value { node = entries.first { $0.key == k }?.value } else { node = nil }
+                if case .mapping(let entries)? = node?.value {
+                    node = entries.first { $0.key == k }?.value
+                } else {
+                    node = nil
+                }
             case .index(let i):
                 var item: DocumentNode?
                 if case .sequence(let items)? = node?.value, items.indices.contains(i) { item = items[i] }

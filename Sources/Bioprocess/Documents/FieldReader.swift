@@ -187,13 +187,15 @@ public final class FieldReader {
         guard let n = node(key, required: false, expected: expected) else { return nil }
         let fieldPath = path.appending(key)
         if case .mapping = n.value {
-            return distribution(n, path: fieldPath, dimensions: dimensions, expected: expected, bound: bound, plain: plain)
+            return distribution(
+                n, path: fieldPath, dimensions: dimensions, expected: expected, bound: bound, plain: plain)
         }
         guard case .scalar(let text, _) = n.value else {
             issues.add("is \(n.kindDescription)", at: n, path: fieldPath, expected: expected)
             return nil
         }
-        guard let m = measurement(text, at: n, path: fieldPath, dimensions: dimensions, expected: expected, plain: plain)
+        guard
+            let m = measurement(text, at: n, path: fieldPath, dimensions: dimensions, expected: expected, plain: plain)
         else { return nil }
         if let problem = Self.violation(of: bound, m.canonical, text: text) {
             issues.add(problem.message, at: n, path: fieldPath, expected: problem.expected ?? expected)
@@ -243,10 +245,12 @@ public final class FieldReader {
         _ n: DocumentNode, path fieldPath: FieldPath, dimensions: [UnitDimension], expected: String, bound: Bound,
         plain: Bool
     ) -> (Measurement, DocumentNode)? {
-        let forms = "one of {fixed: x}, {uniform: [low, high]}, {triangular: [low, mode, high]}, "
+        let forms =
+            "one of {fixed: x}, {uniform: [low, high]}, {triangular: [low, mode, high]}, "
             + "{pert: [low, mode, high]}, {normal: {mean: x, sd: y}}, {lognormal: {median: x, sigma: s}}"
         guard case .mapping(let entries) = n.value, entries.count == 1, let entry = entries.first else {
-            issues.add("is a mapping but not a distribution", at: n, path: fieldPath, expected: "\(expected), or \(forms)")
+            issues.add(
+                "is a mapping but not a distribution", at: n, path: fieldPath, expected: "\(expected), or \(forms)")
             return nil
         }
         let dPath = fieldPath.appending(entry.key)
@@ -295,7 +299,9 @@ public final class FieldReader {
                 values[name] = m.value
                 continue
             }
-            guard let m = measurement(text, at: node, path: dPath, dimensions: dimensions, expected: expected, plain: plain)
+            guard
+                let m = measurement(
+                    text, at: node, path: dPath, dimensions: dimensions, expected: expected, plain: plain)
             else { return nil }
             if let d = dimension, d != m.unit.dimension {
                 issues.add("mixes dimensions", at: node, path: dPath, expected: "every parameter in one kind of unit")
@@ -315,7 +321,9 @@ public final class FieldReader {
         case "triangular", "pert":
             let (a, m, b) = (v("low"), v("mode"), v("high"))
             d = entry.key == "pert" ? .pert(low: a, mode: m, high: b) : .triangular(low: a, mode: m, high: b)
-            if !(a < b) { problem = "its low is not below its high" } else if !(a <= m && m <= b) {
+            if !(a < b) {
+                problem = "its low is not below its high"
+            } else if !(a <= m && m <= b) {
                 problem = "its mode is not between its low and high"
             }
         case "normal":
@@ -342,13 +350,15 @@ public final class FieldReader {
         } else {
             for name in ["value", "low", "high"] where values[name] != nil {
                 if let violation = Self.violation(of: bound, values[name]!, text: "\(entry.key) \(name)") {
-                    issues.add(violation.message, at: entry.value, path: dPath, expected: violation.expected ?? expected)
+                    issues.add(
+                        violation.message, at: entry.value, path: dPath, expected: violation.expected ?? expected)
                     return nil
                 }
             }
         }
         let unit = Unit(factor: 1, dimension: dimension ?? .none, vectorCounting: issues.vectorCounting)
-        issues.add(UncertainInput(path: fieldPath, location: n.location, distribution: bounded, dimension: unit.dimension))
+        issues.add(
+            UncertainInput(path: fieldPath, location: n.location, distribution: bounded, dimension: unit.dimension))
         return (Measurement(value: d.nominal, unit: unit), n)
     }
 

@@ -328,7 +328,8 @@ public enum ProcessReader {
             let operation: UnitOperation
             switch keyword {
             case .harvest:
-                operation = .harvest(Harvest(addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
+                operation = .harvest(
+                    Harvest(addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
             case .hold:
                 operation = .hold(Hold(addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
             case .clarification, .sterileFiltration:
@@ -366,8 +367,7 @@ public enum ProcessReader {
         }
     }
 
-    static func tangentialFlow(_ s: FieldReader, role: TangentialFlowRole) -> TangentialFlow
-    {
+    static func tangentialFlow(_ s: FieldReader, role: TangentialFlowRole) -> TangentialFlow {
         let factor = s.optionalNumber(
             "concentration-factor", bound: .atLeastOne, expected: "a volume reduction factor of at least 1, such as 10")
         let volume = s.optionalQuantity("final-volume", Volume.self)
@@ -406,8 +406,7 @@ public enum ProcessReader {
             setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
     }
 
-    static func chromatography(_ s: FieldReader, role: ChromatographyRole) -> Chromatography
-    {
+    static func chromatography(_ s: FieldReader, role: ChromatographyRole) -> Chromatography {
         let mode = s.optionalChoice("mode", ChromatographyMode.self) ?? .bindElute
         let capacity = mode == .bindElute ? s.quantity("binding-capacity", VectorConcentration.self) : nil
         let column = s.optionalQuantity("column-volume", Volume.self)
@@ -422,7 +421,9 @@ public enum ProcessReader {
         let known = s.optionalQuantity("duration", Duration.self)
         if known != nil {
             for key in ["residence-time", "setup-time"] where s.has(key) {
-                s.problem("gives both 'duration' and '\(key)'", at: key, expected: "the step's duration, or its residence and setup times")
+                s.problem(
+                    "gives both 'duration' and '\(key)'", at: key,
+                    expected: "the step's duration, or its residence and setup times")
             }
         }
         // The largest column to size only makes sense when the column is sized (bind-elute, no column given).

@@ -51,7 +51,8 @@ public enum ProcessParameters {
         case ("dose", "amount"):
             return { p, v in
                 switch p.product.dose {
-                case .perBodyWeight(_, let w): p.product.dose = .perBodyWeight(dose: Quantity(canonical: v), patientWeight: w)
+                case .perBodyWeight(_, let w):
+                    p.product.dose = .perBodyWeight(dose: Quantity(canonical: v), patientWeight: w)
                 case .perEye(_, let eyes): p.product.dose = .perEye(dose: Quantity(canonical: v), eyesPerPatient: eyes)
                 case .exVivo: break
                 }
@@ -59,7 +60,8 @@ public enum ProcessParameters {
         case ("dose", "patient-weight"):
             return { p, v in
                 switch p.product.dose {
-                case .perBodyWeight(let d, _): p.product.dose = .perBodyWeight(dose: d, patientWeight: Quantity(canonical: v))
+                case .perBodyWeight(let d, _):
+                    p.product.dose = .perBodyWeight(dose: d, patientWeight: Quantity(canonical: v))
                 case .exVivo(let cells, let moi, _):
                     p.product.dose = .exVivo(cellsPerKg: cells, moi: moi, patientWeight: Quantity(canonical: v))
                 case .perEye: break
@@ -118,7 +120,8 @@ public enum ProcessParameters {
         case ["working-volume"]:
             return { p, v in
                 switch p.production.platform {
-                case .suspension(let m, _): p.production.platform = .suspension(model: m, workingVolume: Quantity(canonical: v))
+                case .suspension(let m, _):
+                    p.production.platform = .suspension(model: m, workingVolume: Quantity(canonical: v))
                 case .fixedBed(let m, let a, _):
                     p.production.platform = .fixedBed(model: m, bedArea: a, workingVolume: Quantity(canonical: v))
                 case .flasks: break
@@ -133,13 +136,15 @@ public enum ProcessParameters {
         case ["flask-surface"]:
             return { p, v in
                 if case .flasks(let m, _, let medium) = p.production.platform {
-                    p.production.platform = .flasks(model: m, surfacePerFlask: Quantity(canonical: v), mediumPerFlask: medium)
+                    p.production.platform = .flasks(
+                        model: m, surfacePerFlask: Quantity(canonical: v), mediumPerFlask: medium)
                 }
             }
         case ["medium-per-flask"]:
             return { p, v in
                 if case .flasks(let m, let a, _) = p.production.platform {
-                    p.production.platform = .flasks(model: m, surfacePerFlask: a, mediumPerFlask: Quantity(canonical: v))
+                    p.production.platform = .flasks(
+                        model: m, surfacePerFlask: a, mediumPerFlask: Quantity(canonical: v))
                 }
             }
         case ["surface"]:
@@ -202,7 +207,9 @@ public enum ProcessParameters {
         }
     }
 
-    static func onColumn(_ i: Int, _ change: @escaping @Sendable (inout Chromatography, Double) -> Void) -> ProcessSetter {
+    static func onColumn(_ i: Int, _ change: @escaping @Sendable (inout Chromatography, Double) -> Void)
+        -> ProcessSetter
+    {
         onStep(i) { op, v in
             guard case .chromatography(var c) = op else { return }
             change(&c, v)

@@ -7,7 +7,8 @@ public struct UncertainInput: Sendable, Hashable {
     /// The dimension of its values, for showing them in their unit.
     public var dimension: UnitDimension
 
-    public init(path: FieldPath, location: SourceLocation, distribution: BoundedDistribution, dimension: UnitDimension) {
+    public init(path: FieldPath, location: SourceLocation, distribution: BoundedDistribution, dimension: UnitDimension)
+    {
         self.path = path
         self.location = location
         self.distribution = distribution
