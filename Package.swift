@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "vectorfab", targets: ["vectorfab"]),
         .library(name: "Bioprocess", targets: ["Bioprocess"]),
         .library(name: "Economics", targets: ["Economics"]),
+        .library(name: "Capacity", targets: ["Capacity"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,18 +24,20 @@ let package = Package(
         .target(name: "Bioprocess", swiftSettings: upcoming),
         // Domain: cost of goods, fair price, Monte Carlo and sensitivity. Foundation at most.
         .target(name: "Economics", dependencies: ["Bioprocess"], swiftSettings: upcoming),
+        // Domain: facilities, demand, the planner, the facility simulation, materials, tech transfer.
+        .target(name: "Capacity", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         // Edge: reads YAML and JSON files into the domain's neutral document tree.
         .target(
             name: "FileFormats",
-            dependencies: ["Bioprocess", "Economics", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Bioprocess", "Economics", "Capacity", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming),
         // Presentation: text tables, CSV and JSON views of domain results.
-        .target(name: "Reporting", dependencies: ["Bioprocess", "Economics"], swiftSettings: upcoming),
+        .target(name: "Reporting", dependencies: ["Bioprocess", "Economics", "Capacity"], swiftSettings: upcoming),
         // The command-line tool's commands, as a library so tests can drive them.
         .target(
             name: "VectorFabCommands",
             dependencies: [
-                "Bioprocess", "Economics", "FileFormats", "Reporting",
+                "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming),

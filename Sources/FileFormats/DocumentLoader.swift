@@ -1,4 +1,5 @@
 import Bioprocess
+import Capacity
 import Economics
 import Foundation
 import Yams
@@ -178,5 +179,44 @@ public enum EconomicFile {
             }
         }
         return DocumentNode(.mapping(entries), at: base.location)
+    }
+}
+
+/// Reads facility files.
+public enum FacilityFile {
+    public static func load(path: String) throws(DefinitionError) -> Facility {
+        try FacilityReader.read(DocumentLoader.load(path: path))
+    }
+}
+
+/// Reads demand files and the process files they name (relative to the demand file).
+public enum DemandFile {
+    public static func load(path: String) throws(DefinitionError) -> Demand {
+        let document = try DocumentLoader.load(path: path)
+        let base = (path as NSString).deletingLastPathComponent
+        var processes: [String: ProcessDefinition] = [:]
+        var problems: [DefinitionIssue] = []
+        if case .mapping(let top) = document.value, let list = top.first(where: { $0.key == "products" }),
+            case .sequence(let items) = list.value.value
+        {
+            for (i, item) in items.enumerated() {
+                guard case .mapping(let fields) = item.value, let entry = fields.first(where: { $0.key == "process" }),
+                    case .scalar(let file, _) = entry.value.value, processes[file] == nil
+                else { continue }
+                let target = file.hasPrefix("/") || base.isEmpty ? file : (base as NSString).appendingPathComponent(file)
+                do {
+                    processes[file] = try ProcessFile.load(path: target)
+                } catch {
+                    problems.append(
+                        DefinitionIssue(
+                            location: entry.value.location,
+                            path: FieldPath([.key("products"), .index(i), .key("process")]),
+                            message: "the process file '\(file)' cannot be used: \(error.issues.first?.description ?? "")",
+                            expected: "a valid process file"))
+                }
+            }
+        }
+        if !problems.isEmpty { throw DefinitionError(problems) }
+        return try DemandReader.read(document, processes: processes)
     }
 }

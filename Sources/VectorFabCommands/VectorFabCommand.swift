@@ -5,7 +5,9 @@ public struct VectorFabCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vectorfab",
         abstract: "Design, simulate and cost gene-therapy vector manufacturing.",
-        subcommands: [Simulate.self, Compare.self, Diff.self, Cost.self, Uncertainty.self, ScaleCurveCommand.self])
+        subcommands: [
+            Simulate.self, Compare.self, Diff.self, Cost.self, Uncertainty.self, ScaleCurveCommand.self, PlanCommand.self,
+        ])
 
     public init() {}
 }

@@ -1,0 +1,119 @@
+/// What a plan delivers: lots a year by suite, patients served against demand, unmet demand,
+/// the utilisation of every suite and resource, and the bottleneck.
+public struct PlanAnalysis: Sendable {
+    public struct ProductYear: Sendable, Hashable {
+        public var product: String
+        public var year: Int
+        public var demand: Double
+        public var supplied: Double
+        public var served: Double
+        /// Demand not served by the end of the year (the backlog carried on).
+        public var unmet: Double
+        public var lotsReleased: Int
+    }
+
+    public struct Utilisation: Sendable, Hashable {
+        public var name: String
+        public var isSuite: Bool
+        /// Share of the time it is open (capacity × open days) that bookings hold.
+        public var utilisation: Double
+        public var busyDays: Double
+    }
+
+    public var years: Int
+    public var products: [ProductYear]
+    /// Lots started, by suite name and year (0-based).
+    public var lotsBySuite: [String: [Int]]
+    public var utilisation: [Utilisation]
+    public var bottleneck: Utilisation?
+
+    public init(_ plan: Plan) {
+        let f = plan.facility
+        let d = plan.demand
+        let horizon = plan.horizon
+        let years = max(1, Int((horizon / 365).rounded(.up)))
+        self.years = years
+        func year(_ day: Double) -> Int { min(years - 1, max(0, Int(day / 365))) }
+
+        var rows: [ProductYear] = []
+        for product in d.products {
+            var demandByYear = Array(repeating: 0.0, count: years)
+            for (k, amount) in product.amounts.enumerated() {
+                demandByYear[year(d.end(ofPeriod: k) - 1e-6)] += amount
+            }
+            var supplied = Array(repeating: 0.0, count: years)
+            var released = Array(repeating: 0, count: years)
+            let unit = product.unit
+            for lot in plan.lots where lot.product == product.name && lot.released <= horizon {
+                supplied[year(lot.released)] += Double(unit == .patients ? lot.patients : lot.doses)
+                released[year(lot.released)] += 1
+            }
+            var cumulativeDemand = 0.0, cumulativeSupply = 0.0, cumulativeServed = 0.0
+            for y in 0..<years {
+                cumulativeDemand += demandByYear[y]
+                cumulativeSupply += supplied[y]
+                let servedToDate = min(cumulativeSupply, cumulativeDemand)
+                rows.append(
+                    ProductYear(
+                        product: product.name, year: y, demand: demandByYear[y], supplied: supplied[y],
+                        served: servedToDate - cumulativeServed, unmet: cumulativeDemand - servedToDate,
+                        lotsReleased: released[y]))
+                cumulativeServed = servedToDate
+            }
+        }
+        products = rows
+
+        var bySuite: [String: [Int]] = [:]
+        for s in f.suites where s.kind == .vectorProduction { bySuite[s.name] = Array(repeating: 0, count: years) }
+        for lot in plan.lots {
+            let first = lot.bookings.filter { $0.stage != .changeover }.map(\.start).min() ?? 0
+            bySuite[f.suites[lot.suite].name, default: Array(repeating: 0, count: years)][year(first)] += 1
+        }
+        lotsBySuite = bySuite
+
+        func openDays(_ name: String) -> Double {
+            var closed = 0.0
+            for c in f.closures where c.applies(to: name) {
+                closed += max(0, min(c.to, horizon) - max(c.from, 0))
+            }
+            return max(1e-9, horizon - closed)
+        }
+        var use: [Utilisation] = []
+        for (i, s) in f.suites.enumerated() where s.kind == .vectorProduction {
+            var busy = 0.0
+            for lot in plan.lots where lot.suite == i {
+                for b in lot.bookings where b.holder == .suite(i) { busy += max(0, min(b.end, horizon) - min(b.start, horizon)) }
+            }
+            use.append(Utilisation(name: s.name, isSuite: true, utilisation: busy / openDays(s.name), busyDays: busy))
+        }
+        for (r, resource) in f.resources.enumerated() {
+            var busy = 0.0
+            for lot in plan.lots {
+                for b in lot.bookings where b.holder == .resource(r) {
+                    busy += Double(b.units) * max(0, min(b.end, horizon) - min(b.start, horizon))
+                }
+            }
+            use.append(
+                Utilisation(
+                    name: resource.name, isSuite: false,
+                    utilisation: busy / (openDays(resource.name) * Double(resource.capacity)), busyDays: busy))
+        }
+        utilisation = use
+        bottleneck = use.max { $0.utilisation < $1.utilisation }
+    }
+
+    /// Patients (or doses) served over the whole horizon, per product.
+    public func totalServed(_ product: String) -> Double {
+        products.filter { $0.product == product }.reduce(0) { $0 + $1.served }
+    }
+
+    /// The first year (0-based) by the end of which the cumulative supply reaches `amount`.
+    public func yearsToSupply(_ product: String, _ amount: Double) -> Int? {
+        var total = 0.0
+        for row in products where row.product == product {
+            total += row.supplied
+            if total >= amount { return row.year }
+        }
+        return nil
+    }
+}

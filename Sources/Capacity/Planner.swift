@@ -1,0 +1,365 @@
+import Bioprocess
+
+/// What one lot of a product takes, from the lot simulator: stage durations (days), yield in
+/// patients and doses, and the key materials it consumes.
+public struct LotTemplate: Sendable, Hashable {
+    public var product: String
+    public var expansion: Double
+    /// Growth to induction and induction to harvest.
+    public var production: Double
+    public var purification: Double
+    public var fill: Double
+    public var release: Double
+    public var patients: Int
+    public var doses: Int
+    public var exVivo: Bool
+    public var materials: [Material: Double]
+
+    public init(product: String, process p: ProcessDefinition) throws(SimulationError) {
+        let r = try LotReport.simulate(p)
+        let s = r.summary
+        self.product = product
+        expansion = s.expansionTime.value(in: "d")
+        production = (s.growthTime + s.inductionTime).value(in: "d")
+        purification = s.downstreamTime.value(in: "d")
+        fill = s.fillTime.value(in: "d")
+        release = s.releaseTime.value(in: "d")
+        patients = s.patients
+        doses = s.doses
+        if case .exVivo = p.product.dose { exVivo = true } else { exVivo = false }
+        var resin = 0.0
+        for o in r.steps { resin += o.columnVolume.value(in: "L") * Double(o.cycles) }
+        materials = [
+            .plasmid: s.plasmid.value(in: "g"), .reagent: s.reagent.value(in: "g"),
+            .medium: (s.seedMedium + s.productionMedium).value(in: "L"), .buffer: s.bufferVolume.value(in: "L"),
+            .resin: resin, .vials: Double(s.vialsFilled),
+        ]
+    }
+
+    /// Patients or doses a lot serves.
+    public func amount(_ unit: DemandUnit) -> Int { unit == .patients ? patients : doses }
+}
+
+/// A material the material plan follows.
+public enum Material: String, Sendable, Hashable, CaseIterable, Codable {
+    case plasmid, reagent, medium, buffer, resin, vials
+
+    public var unit: String {
+        switch self {
+        case .plasmid, .reagent: "g"
+        case .medium, .buffer: "L"
+        case .resin: "L·cycles"
+        case .vials: "vials"
+        }
+    }
+}
+
+/// The stages of a lot in a plan.
+public enum PlanStage: String, Sendable, Hashable, CaseIterable, Codable {
+    case expansion, production, purification, fill, release, changeover
+}
+
+/// What a booking holds: a suite, or one unit of a shared resource (or a crew of operators).
+public enum Holder: Sendable, Hashable {
+    case suite(Int)
+    case resource(Int)
+}
+
+/// One stage of one lot on one suite or resource, [start, end) in days from the start.
+public struct Booking: Sendable, Hashable {
+    public var holder: Holder
+    public var stage: PlanStage
+    public var start: Double
+    public var end: Double
+    /// Units of capacity held (1, or the crew on a staff resource).
+    public var units: Int
+}
+
+public struct PlannedLot: Sendable, Hashable {
+    public var number: Int
+    public var product: String
+    public var suite: Int
+    public var bookings: [Booking]
+    /// The day QA can release the lot.
+    public var released: Double
+    public var patients: Int
+    public var doses: Int
+}
+
+/// A production plan: every lot placed, and what it delivers against demand.
+public struct Plan: Sendable {
+    public var facility: Facility
+    public var demand: Demand
+    public var templates: [String: LotTemplate]
+    public var lots: [PlannedLot]
+    /// Why some demand cannot be met (no suite can run a product, the horizon is reached).
+    public var problems: [String]
+
+    /// Days the plan covers.
+    public var horizon: Double { demand.horizon }
+}
+
+/// Places lots in suites as early as possible, in the order demand needs them, respecting
+/// suites' platforms and scales, shared resources, changeovers, closures and QC release.
+///
+/// Each lot's chain runs without waits from expansion to fill (harvests cannot wait); QC
+/// release starts when a QC laboratory slot is free. A suite runs its lots one after another
+/// (no backfilling), with a changeover between them.
+public enum Planner {
+    public static func plan(_ facility: Facility, _ demand: Demand) throws(SimulationError) -> Plan {
+        var templates: [String: LotTemplate] = [:]
+        for p in demand.products { templates[p.name] = try LotTemplate(product: p.name, process: p.process) }
+        var problems: [String] = []
+        if facility.suites.filter({ $0.kind == .vectorProduction }).isEmpty {
+            problems.append("the facility has no vector-production suite: no lot can be made")
+        }
+
+        // Lots each product needs, with the day each is due (the end of the period that needs it).
+        struct Need { var product: Int; var due: Double }
+        var needs: [Need] = []
+        for (k, product) in demand.products.enumerated() {
+            let t = templates[product.name]!
+            let perLot = t.amount(product.unit)
+            let eligible = facility.suites.filter { $0.canRun(product.process) }
+            if eligible.isEmpty {
+                problems.append(Self.noSuiteReason(product, facility))
+                continue
+            }
+            guard perLot > 0 else {
+                problems.append("\(product.name): a lot makes no \(product.unit.rawValue), so no demand can be met")
+                continue
+            }
+            var cumulative = 0.0
+            var lots = 0
+            for (period, amount) in product.amounts.enumerated() {
+                cumulative += amount
+                let needed = Int((cumulative / Double(perLot)).rounded(.up))
+                while lots < needed {
+                    needs.append(Need(product: k, due: demand.end(ofPeriod: period)))
+                    lots += 1
+                }
+            }
+        }
+        needs.sort { ($0.due, $0.product) < ($1.due, $1.product) }
+
+        var book = BookingBook(facility: facility)
+        var lots: [PlannedLot] = []
+        var unplaced: [String: Int] = [:]
+        for need in needs {
+            let product = demand.products[need.product]
+            let t = templates[product.name]!
+            var best: PlannedLot?
+            for (s, suite) in facility.suites.enumerated() where suite.canRun(product.process) {
+                guard let candidate = book.earliest(t, suite: s, number: lots.count + 1) else { continue }
+                if best == nil || candidate.released < best!.released { best = candidate }
+            }
+            guard let lot = best, lot.released <= demand.horizon else {
+                unplaced[product.name, default: 0] += 1
+                continue
+            }
+            book.commit(lot)
+            lots.append(lot)
+        }
+        for product in demand.products {
+            if let n = unplaced[product.name] {
+                problems.append("\(product.name): \(n) lot\(n == 1 ? "" : "s") needed by the demand cannot be released within the horizon")
+            }
+        }
+        return Plan(facility: facility, demand: demand, templates: templates, lots: lots, problems: problems)
+    }
+
+    static func noSuiteReason(_ p: ProductDemand, _ f: Facility) -> String {
+        let kind = p.process.production.platform.kind
+        let scale = Suite.scale(of: p.process)
+        let onPlatform = f.suites.filter { $0.kind == .vectorProduction && $0.maxScale[kind] != nil }
+        if onPlatform.isEmpty {
+            return "\(p.name): no suite runs the \(kind.rawValue) platform, so its demand cannot be met"
+        }
+        let largest = onPlatform.compactMap { $0.maxScale[kind] }.max() ?? 0
+        func show(_ x: Double) -> String {
+            switch kind {
+            case .suspension: "\(plain(x * 1000)) L"
+            case .fixedBed: "\(plain(x)) m²"
+            case .flasks: "\(Int(x)) flasks"
+            }
+        }
+        return "\(p.name): needs \(show(scale)) on \(kind.rawValue) but the largest suite runs \(show(largest)), so its demand cannot be met"
+    }
+}
+
+func plain(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(x)
+}
+
+/// The facility's bookings so far, by suite and shared resource, with capacity checks.
+struct BookingBook {
+    let facility: Facility
+    var suiteFree: [Double]
+    var suiteLast: [String?]
+    /// Bookings on each shared resource, by start.
+    var onResource: [[Booking]]
+    let seedLabs: [Int], trains: [Int], fillLines: [Int], qcLabs: [Int], staff: [Int]
+
+    init(facility: Facility) {
+        self.facility = facility
+        suiteFree = Array(repeating: 0, count: facility.suites.count)
+        suiteLast = Array(repeating: nil, count: facility.suites.count)
+        onResource = Array(repeating: [], count: facility.resources.count)
+        seedLabs = facility.resources(.seedLab)
+        trains = facility.resources(.downstream)
+        fillLines = facility.resources(.fillLine)
+        qcLabs = facility.resources(.qcLab)
+        staff = facility.resources(.staff)
+    }
+
+    /// The first day at or after `from` when `name` is open for [day, day + length); the
+    /// end of a closure that overlaps, or nil if it fits now.
+    func closureBlocking(_ name: String, _ a: Double, _ b: Double) -> Double? {
+        var until: Double?
+        for c in facility.closures where c.applies(to: name) && c.from < b && a < c.to {
+            until = max(until ?? c.to, c.to)
+        }
+        return until
+    }
+
+    /// Units held on resource r over [a, b) at the busiest moment.
+    func peakUse(_ r: Int, _ a: Double, _ b: Double) -> (units: Int, firstEnd: Double) {
+        let overlapping = onResource[r].filter { $0.start < b && a < $0.end }
+        guard !overlapping.isEmpty else { return (0, .infinity) }
+        var peak = 0
+        // Concurrency peaks at some booking's start (or at a).
+        for t in [a] + overlapping.map(\.start) where t >= a && t < b {
+            let used = overlapping.reduce(0) { $0 + ($1.start <= t && t < $1.end ? $1.units : 0) }
+            peak = max(peak, used)
+        }
+        return (peak, overlapping.map(\.end).min()!)
+    }
+
+    /// A pool stage: one resource of the pool that can hold `units` over [a, b); or the day to
+    /// try again (when the first blocking booking or closure ends).
+    func pick(_ pool: [Int], _ a: Double, _ b: Double, units: Int = 1) -> (resource: Int?, retry: Double) {
+        var retry = Double.infinity
+        for r in pool {
+            if let until = closureBlocking(facility.resources[r].name, a, b) {
+                retry = min(retry, until)
+                continue
+            }
+            let (used, firstEnd) = peakUse(r, a, b)
+            if used + units <= facility.resources[r].capacity { return (r, a) }
+            retry = min(retry, firstEnd)
+        }
+        return (nil, retry)
+    }
+
+    /// The earliest lot of template t in suite s.
+    func earliest(_ t: LotTemplate, suite s: Int, number: Int) -> PlannedLot? {
+        let suite = facility.suites[s]
+        let changeover = facility.changeover.days(previous: suiteLast[s], next: t.product)
+        let hasSeedLab = !seedLabs.isEmpty, hasTrain = !trains.isEmpty, hasFill = !fillLines.isEmpty
+        // With a seed laboratory, expansion overlaps the previous lot: the suite is needed only
+        // from the end of expansion.
+        var start = max(0, suiteFree[s] + changeover - (hasSeedLab ? t.expansion : 0))
+        for _ in 0..<100_000 {
+            // The chain's fixed offsets from the start.
+            var bookings: [Booking] = []
+            var t0 = start
+            var retry = -Double.infinity
+            func blocked(_ next: Double) { retry = max(retry, next) }
+            if t.expansion > 0 {
+                if hasSeedLab {
+                    let (r, again) = pick(seedLabs, t0, t0 + t.expansion)
+                    if let r { bookings.append(Booking(holder: .resource(r), stage: .expansion, start: t0, end: t0 + t.expansion, units: 1)) } else { blocked(again) }
+                } else {
+                    bookings.append(Booking(holder: .suite(s), stage: .expansion, start: t0, end: t0 + t.expansion, units: 1))
+                }
+                t0 += t.expansion
+            }
+            let suiteStart = hasSeedLab ? t0 : start
+            bookings.append(Booking(holder: .suite(s), stage: .production, start: t0, end: t0 + t.production, units: 1))
+            t0 += t.production
+            var suiteEnd = t0
+            if t.purification > 0 {
+                if hasTrain {
+                    let (r, again) = pick(trains, t0, t0 + t.purification)
+                    if let r { bookings.append(Booking(holder: .resource(r), stage: .purification, start: t0, end: t0 + t.purification, units: 1)) } else { blocked(again - (t0 - start)) }
+                } else {
+                    bookings.append(Booking(holder: .suite(s), stage: .purification, start: t0, end: t0 + t.purification, units: 1))
+                    suiteEnd = t0 + t.purification
+                }
+                t0 += t.purification
+            }
+            if t.fill > 0 {
+                if hasFill {
+                    let (r, again) = pick(fillLines, t0, t0 + t.fill)
+                    if let r { bookings.append(Booking(holder: .resource(r), stage: .fill, start: t0, end: t0 + t.fill, units: 1)) } else { blocked(again - (t0 - start)) }
+                } else {
+                    bookings.append(Booking(holder: .suite(s), stage: .fill, start: t0, end: t0 + t.fill, units: 1))
+                    suiteEnd = t0 + t.fill
+                }
+                t0 += t.fill
+            }
+            // Operators from production to the end of fill.
+            if !staff.isEmpty && facility.crewPerLot > 0 {
+                let (r, again) = pick(staff, suiteStart, t0, units: facility.crewPerLot)
+                if let r {
+                    bookings.append(Booking(holder: .resource(r), stage: .production, start: suiteStart, end: t0, units: facility.crewPerLot))
+                } else {
+                    blocked(again - (suiteStart - start))
+                }
+            }
+            // The suite must be open while it holds the lot.
+            let suiteBooked = bookings.filter { $0.holder == .suite(s) }
+            for b in suiteBooked {
+                if let until = closureBlocking(suite.name, b.start, b.end) { blocked(until - (b.start - start)) }
+            }
+            if retry > -Double.infinity {
+                guard retry.isFinite else { return nil }
+                start = max(start + 1e-9, retry)
+                continue
+            }
+            // QC release: the first slot in a QC laboratory at or after the end of fill.
+            var releaseStart = t0
+            var qcBooking: Booking?
+            if t.release > 0 && !qcLabs.isEmpty {
+                var tries = 0
+                while true {
+                    let (r, again) = pick(qcLabs, releaseStart, releaseStart + t.release)
+                    if let r {
+                        qcBooking = Booking(holder: .resource(r), stage: .release, start: releaseStart, end: releaseStart + t.release, units: 1)
+                        break
+                    }
+                    guard again.isFinite, tries < 100_000 else { return nil }
+                    releaseStart = max(releaseStart + 1e-9, again)
+                    tries += 1
+                }
+            }
+            let released = releaseStart + t.release
+            if let q = qcBooking { bookings.append(q) }
+            if facility.holdSuiteUntilRelease && released > suiteEnd {
+                // The suite waits, empty and closed to other lots, until the lot is released.
+                bookings.append(Booking(holder: .suite(s), stage: .release, start: suiteEnd, end: released, units: 1))
+            }
+            if changeover > 0 {
+                let from = suiteFree[s]
+                bookings.insert(Booking(holder: .suite(s), stage: .changeover, start: from, end: from + changeover, units: 1), at: 0)
+            }
+            return PlannedLot(number: number, product: t.product, suite: s, bookings: bookings, released: released, patients: t.patients, doses: t.doses)
+        }
+        return nil
+    }
+
+    mutating func commit(_ lot: PlannedLot) {
+        let s = lot.suite
+        var end = 0.0
+        for b in lot.bookings {
+            switch b.holder {
+            case .suite: end = max(end, b.end)
+            case .resource(let r):
+                let i = onResource[r].firstIndex { $0.start > b.start } ?? onResource[r].count
+                onResource[r].insert(b, at: i)
+            }
+        }
+        suiteFree[s] = end
+        suiteLast[s] = lot.product
+    }
+}
