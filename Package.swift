@@ -55,6 +55,11 @@ let package = Package(
             dependencies: ["Economics", "FileFormats"],
             path: "Benchmarks/MonteCarloBenchmark",
             swiftSettings: upcoming),
+        .executableTarget(
+            name: "CapacityBenchmark",
+            dependencies: ["Bioprocess", "Capacity", "FileFormats"],
+            path: "Benchmarks/CapacityBenchmark",
+            swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(
             name: "EconomicsTests", dependencies: ["Bioprocess", "Economics", "FileFormats", "Reporting"],

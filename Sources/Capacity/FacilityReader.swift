@@ -184,7 +184,7 @@ public enum DemandReader {
             var observed: ObservedDurations?
             if let o = p.mapping("observed", required: false, expected: "stage durations from batch records") {
                 func d(_ k: String) -> BoundedDistribution? {
-                    guard o.optionalQuantity(k, Duration.self) != nil else { return nil }
+                    guard o.optionalQuantity(k, Duration.self, bound: .nonNegative) != nil else { return nil }
                     let path = o.path.appending(k)
                     if let input = issues.uncertain.last(where: { $0.path == path }) {
                         var days = input.distribution
@@ -193,7 +193,7 @@ public enum DemandReader {
                         days.upper /= 86_400
                         return days
                     }
-                    let v = o.optionalQuantity(k, Duration.self)!.value(in: "d")
+                    let v = o.optionalQuantity(k, Duration.self, bound: .nonNegative)!.value(in: "d")
                     return BoundedDistribution(.fixed(v), lower: 0, upper: .infinity)
                 }
                 observed = ObservedDurations(

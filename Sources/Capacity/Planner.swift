@@ -36,6 +36,9 @@ public struct LotTemplate: Sendable, Hashable {
         ]
     }
 
+    /// The shortest time from the start of a lot to its release.
+    public var minimumToRelease: Double { expansion + production + purification + fill + release }
+
     /// Patients or doses a lot serves.
     public func amount(_ unit: DemandUnit) -> Int { unit == .patients ? patients : doses }
 }
@@ -143,14 +146,24 @@ public enum Planner {
         needs.sort { ($0.due, $0.product) < ($1.due, $1.product) }
 
         var book = BookingBook(facility: facility)
+        let eligible = demand.products.map { p in facility.suites.indices.filter { facility.suites[$0].canRun(p.process) } }
         var lots: [PlannedLot] = []
         var unplaced: [String: Int] = [:]
         for need in needs {
             let product = demand.products[need.product]
+            // Once a lot of a product cannot be released in time, later ones cannot either.
+            if unplaced[product.name] != nil {
+                unplaced[product.name, default: 0] += 1
+                continue
+            }
             let t = templates[product.name]!
             var best: PlannedLot?
-            for (s, suite) in facility.suites.enumerated() where suite.canRun(product.process) {
-                guard let candidate = book.earliest(t, suite: s, number: lots.count + 1) else { continue }
+            // Suites in the order they become available; a suite that cannot start before the
+            // best lot found so far is released cannot do better, nor can the ones after it.
+            let order = eligible[need.product].sorted { book.availableFrom($0, t) < book.availableFrom($1, t) }
+            for s in order {
+                if let b = best, book.availableFrom(s, t) + t.minimumToRelease >= b.released { break }
+                guard let candidate = book.earliest(t, suite: s, number: lots.count + 1, horizon: demand.horizon) else { continue }
                 if best == nil || candidate.released < best!.released { best = candidate }
             }
             guard let lot = best, lot.released <= demand.horizon else {
@@ -197,14 +210,14 @@ struct BookingBook {
     var suiteFree: [Double]
     var suiteLast: [String?]
     /// Bookings on each shared resource, by start.
-    var onResource: [[Booking]]
+    var usage: [UsageProfile]
     let seedLabs: [Int], trains: [Int], fillLines: [Int], qcLabs: [Int], staff: [Int]
 
     init(facility: Facility) {
         self.facility = facility
         suiteFree = Array(repeating: 0, count: facility.suites.count)
         suiteLast = Array(repeating: nil, count: facility.suites.count)
-        onResource = Array(repeating: [], count: facility.resources.count)
+        usage = Array(repeating: UsageProfile(), count: facility.resources.count)
         seedLabs = facility.resources(.seedLab)
         trains = facility.resources(.downstream)
         fillLines = facility.resources(.fillLine)
@@ -222,19 +235,6 @@ struct BookingBook {
         return until
     }
 
-    /// Units held on resource r over [a, b) at the busiest moment.
-    func peakUse(_ r: Int, _ a: Double, _ b: Double) -> (units: Int, firstEnd: Double) {
-        let overlapping = onResource[r].filter { $0.start < b && a < $0.end }
-        guard !overlapping.isEmpty else { return (0, .infinity) }
-        var peak = 0
-        // Concurrency peaks at some booking's start (or at a).
-        for t in [a] + overlapping.map(\.start) where t >= a && t < b {
-            let used = overlapping.reduce(0) { $0 + ($1.start <= t && t < $1.end ? $1.units : 0) }
-            peak = max(peak, used)
-        }
-        return (peak, overlapping.map(\.end).min()!)
-    }
-
     /// A pool stage: one resource of the pool that can hold `units` over [a, b); or the day to
     /// try again (when the first blocking booking or closure ends).
     func pick(_ pool: [Int], _ a: Double, _ b: Double, units: Int = 1) -> (resource: Int?, retry: Double) {
@@ -244,22 +244,28 @@ struct BookingBook {
                 retry = min(retry, until)
                 continue
             }
-            let (used, firstEnd) = peakUse(r, a, b)
-            if used + units <= facility.resources[r].capacity { return (r, a) }
-            retry = min(retry, firstEnd)
+            let free = usage[r].clearFrom(a, length: b - a, units: units, capacity: facility.resources[r].capacity)
+            if free == a { return (r, a) }
+            retry = min(retry, free)
         }
         return (nil, retry)
     }
 
+    /// The earliest day a lot of template t could start in suite s (its first stage).
+    func availableFrom(_ s: Int, _ t: LotTemplate) -> Double {
+        let changeover = facility.changeover.days(previous: suiteLast[s], next: t.product)
+        return max(0, suiteFree[s] + changeover - (seedLabs.isEmpty ? 0 : t.expansion))
+    }
+
     /// The earliest lot of template t in suite s.
-    func earliest(_ t: LotTemplate, suite s: Int, number: Int) -> PlannedLot? {
+    func earliest(_ t: LotTemplate, suite s: Int, number: Int, horizon: Double) -> PlannedLot? {
         let suite = facility.suites[s]
         let changeover = facility.changeover.days(previous: suiteLast[s], next: t.product)
         let hasSeedLab = !seedLabs.isEmpty, hasTrain = !trains.isEmpty, hasFill = !fillLines.isEmpty
         // With a seed laboratory, expansion overlaps the previous lot: the suite is needed only
         // from the end of expansion.
-        var start = max(0, suiteFree[s] + changeover - (hasSeedLab ? t.expansion : 0))
-        for _ in 0..<100_000 {
+        var start = availableFrom(s, t)
+        while start <= horizon {
             // The chain's fixed offsets from the start.
             var bookings: [Booking] = []
             var t0 = start
@@ -328,7 +334,7 @@ struct BookingBook {
                         qcBooking = Booking(holder: .resource(r), stage: .release, start: releaseStart, end: releaseStart + t.release, units: 1)
                         break
                     }
-                    guard again.isFinite, tries < 100_000 else { return nil }
+                    guard again.isFinite, tries < 100_000, releaseStart <= horizon else { return nil }
                     releaseStart = max(releaseStart + 1e-9, again)
                     tries += 1
                 }
@@ -355,11 +361,59 @@ struct BookingBook {
             switch b.holder {
             case .suite: end = max(end, b.end)
             case .resource(let r):
-                let i = onResource[r].firstIndex { $0.start > b.start } ?? onResource[r].count
-                onResource[r].insert(b, at: i)
+                usage[r].add(b.start, b.end, units: b.units)
             }
         }
         suiteFree[s] = end
         suiteLast[s] = lot.product
+    }
+}
+
+/// How many units of a resource are held over time: a step function of breakpoints.
+struct UsageProfile {
+    /// `held[i]` units are held from `times[i]` until `times[i + 1]` (the last until forever).
+    var times: [Double] = [-Double.greatestFiniteMagnitude]
+    var held: [Int] = [0]
+
+    /// The last breakpoint at or before t.
+    func index(_ t: Double) -> Int {
+        var lo = 0, hi = times.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if times[mid] <= t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo - 1
+    }
+
+    /// Makes t a breakpoint; returns its index.
+    mutating func split(_ t: Double) -> Int {
+        let i = index(t)
+        if times[i] == t { return i }
+        times.insert(t, at: i + 1)
+        held.insert(held[i], at: i + 1)
+        return i + 1
+    }
+
+    mutating func add(_ a: Double, _ b: Double, units: Int) {
+        guard b > a else { return }
+        let i = split(a)
+        let j = split(b)
+        for k in i..<j { held[k] += units }
+    }
+
+    /// The earliest x ≥ a such that `units` more fit under `capacity` over [x, x + length).
+    func clearFrom(_ a: Double, length: Double, units: Int, capacity: Int) -> Double {
+        var x = a
+        var i = index(a)
+        while i < times.count {
+            let segmentStart = max(times[i], x)
+            if segmentStart >= x + length { return x }
+            if held[i] + units > capacity {
+                guard i + 1 < times.count else { return .infinity }
+                x = times[i + 1]
+            }
+            i += 1
+        }
+        return x
     }
 }

@@ -47,3 +47,60 @@ extension Commands {
         }
     }
 }
+
+struct SimulateFacility: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate-facility",
+        abstract: "Simulate a facility against demand many times, with random stage durations and failed lots.",
+        discussion: """
+            Stage durations and failure rates come from each product's observed: section in the demand file, \
+            or are the lot simulator's nominal figures. Same seed, same result.
+            Example: vectorfab simulate-facility Examples/capacity/peer-four-suites.yaml Examples/capacity/peer-ten-years.yaml --replications 1000 --seed 42
+            """)
+
+    @Argument(help: "A facility file.")
+    var facility: String
+
+    @Argument(help: "A demand file.")
+    var demand: String
+
+    @Option(help: "Replications.")
+    var replications: Int = 1000
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Threads (default: every core).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .shortAndLong, help: "Output format: text, json or csv (every replication's supply).")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        guard replications >= 1 else { throw ValidationError("--replications must be at least 1, e.g. --replications 1000.") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+    }
+
+    func run() throws {
+        print(
+            try Commands.simulateFacility(
+                facility: facility, demand: demand, replications: replications, seed: seed, threads: threads, format: format),
+            terminator: "")
+    }
+}
+
+extension Commands {
+    public static func simulateFacility(
+        facility: String, demand: String, replications: Int, seed: UInt64, threads: Int, format: OutputFormat
+    ) throws -> String {
+        let f = try FacilityFile.load(path: facility)
+        let d = try DemandFile.load(path: demand)
+        let result = try FacilitySimulation.run(f, d, .init(replications: replications, seed: seed, threads: threads))
+        let report = FacilitySimulationReport(result: result, facility: f, demand: d, seed: seed)
+        switch format {
+        case .text: return report.text()
+        case .json: return try encodeJSON(report.data())
+        case .csv: return report.csv()
+        }
+    }
+}

@@ -1,0 +1,84 @@
+// Capacity benchmarks, release build: swift run -c release CapacityBenchmark [--peer PATH]
+// 1. A ten-year plan for a 40-suite facility and thousands of lots.
+// 2. 1,000 replications of ten years of a four-suite facility, against the SimPy reference
+//    (../shared/peers/facility_simpy.py) on the same model, in one run; prints the ratio.
+import Bioprocess
+import Capacity
+import FileFormats
+import Foundation
+
+var peer = "../shared/peers/facility_simpy.py"
+var args = CommandLine.arguments.dropFirst()
+while let a = args.popFirst() {
+    if a == "--peer", let p = args.popFirst() { peer = p } else { print("unknown argument \(a)"); exit(2) }
+}
+
+func now() -> Double { Date().timeIntervalSinceReferenceDate }
+
+do {
+    // 1. Forty industrial suites sharing a seed laboratory, downstream trains, fill lines and QC.
+    let process = try ProcessFile.load(path: "Examples/lv-sickle-cell-industrial.yaml")
+    let facility = Facility(
+        name: "Forty suites", site: nil, start: CalendarDate(year: 2026, month: 1, day: 1),
+        suites: (1...40).map { Suite(name: "Suite \($0)", kind: .vectorProduction, grade: .c, maxScale: [.suspension: 0.25]) },
+        resources: [
+            SharedResource(name: "Seed laboratory", kind: .seedLab, capacity: 30),
+            SharedResource(name: "QC laboratory", kind: .qcLab, capacity: 60),
+        ],
+        changeover: Changeover(sameProduct: 7, productChange: 14), closures: [], holdSuiteUntilRelease: false, crewPerLot: 0)
+    let demand = Demand(
+        name: "Ten years", start: facility.start, period: .year,
+        products: [ProductDemand(name: "LV", process: process, unit: .patients, amounts: Array(repeating: 400_000, count: 10))])
+    var best = Double.infinity
+    var plan: Plan?
+    for _ in 0..<3 {
+        let t0 = now()
+        plan = try Planner.plan(facility, demand)
+        best = min(best, now() - t0)
+    }
+    print("Plan: 40 suites, 10 years, \(plan!.lots.count) lots placed in \(String(format: "%.3f", best)) s (best of 3)")
+    let violations = PlanValidator.validate(plan!)
+    print("Plan validator: \(violations.count) violations")
+
+    // 2. The SimPy peer's facility.
+    let f4 = try FacilityFile.load(path: "Examples/capacity/peer-four-suites.yaml")
+    let d10 = try DemandFile.load(path: "Examples/capacity/peer-ten-years.yaml")
+    var rates: [Int: Double] = [:]
+    var result: FacilitySimulation.Result?
+    for threads in Set([1, ProcessInfo.processInfo.activeProcessorCount]).sorted() {
+        var bestSim = Double.infinity
+        for _ in 0..<3 {
+            let r = try FacilitySimulation.run(f4, d10, .init(replications: 1000, seed: 42, threads: threads))
+            bestSim = min(bestSim, r.seconds)
+            result = r
+        }
+        let lots = result!.replications.reduce(0) { $0 + $1.lotsStarted }
+        rates[threads] = Double(lots) / bestSim
+        print(String(format: "VectorFab facility simulation, 1000 replications × 10 years × 4 suites, %d thread%@: %.3f s, %.0f lots started/s", threads, threads == 1 ? "" : "s", bestSim, Double(lots) / bestSim))
+    }
+    let per = result!.lotsPerSuiteYear.sorted()
+    let mean = per.reduce(0, +) / Double(per.count)
+    func q(_ x: Double) -> Double { per[Int(x * Double(per.count - 1))] }
+    print(String(format: "released_lots_per_suite_year: mean=%.4f p5=%.4f p50=%.4f p95=%.4f", mean, q(0.05), q(0.5), q(0.95)))
+
+    print("\nSimPy peer (\(peer)):")
+    let process2 = Process()
+    process2.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process2.arguments = ["python3", peer, "--suites", "4", "--years", "10", "--replications", "1000", "--seed", "42"]
+    let pipe = Pipe()
+    process2.standardOutput = pipe
+    try process2.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process2.waitUntilExit()
+    print(text, terminator: "")
+    if let l = text.split(separator: "\n").first(where: { $0.hasPrefix("lots_started_per_second:") }),
+        let peerRate = Double(l.split(separator: " ").last ?? "")
+    {
+        for (threads, rate) in rates.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "ratio VectorFab/SimPy (lots started per second), %d thread%@: %.1f", threads, threads == 1 ? "" : "s", rate / peerRate))
+        }
+    }
+} catch {
+    print("\(error)")
+    exit(1)
+}

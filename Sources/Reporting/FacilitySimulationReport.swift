@@ -1,0 +1,85 @@
+import Capacity
+import Economics
+import Foundation
+
+/// Views of a facility simulation: patients served a year (mean and percentiles) against
+/// demand, the probability of meeting it, lots per suite-year.
+public struct FacilitySimulationReport: Sendable {
+    public var result: FacilitySimulation.Result
+    public var facility: Facility
+    public var demand: Demand
+    public var seed: UInt64
+
+    public init(result: FacilitySimulation.Result, facility: Facility, demand: Demand, seed: UInt64) {
+        self.result = result
+        self.facility = facility
+        self.demand = demand
+        self.seed = seed
+    }
+
+    public func text() -> String {
+        let r = result
+        let lots = r.replications.reduce(0) { $0 + $1.lotsStarted }
+        var out = "VectorFab facility simulation — \(facility.name) against \(demand.name)\n"
+        out += "\(Fmt.count(r.replications.count)) replications of \(r.years) years, seed \(seed): "
+        out += "\(Fmt.number(r.seconds)) s, \(Fmt.count(lots)) lots started (\(Fmt.count(Int(Double(lots) / max(r.seconds, 1e-9)))) a second)\n\n"
+        for (p, name) in r.products.enumerated() {
+            let unit = demand.products[p].unit.rawValue
+            out += "\(name): \(unit) served a year\n"
+            var t = TextTable(["year", "demand", "mean", "p5", "p50", "p95"], rightAligned: [1, 2, 3, 4, 5])
+            let served = r.served(p)
+            for y in 0..<r.years {
+                let s = SampleStatistics(served.map { $0[y] })
+                t.add(["\(demand.start.year + y)", Fmt.number(r.demandByYear[p][y]), Fmt.number(s.mean), Fmt.number(s.p5), Fmt.number(s.p50), Fmt.number(s.p95)])
+            }
+            out += t.render() + "\n"
+        }
+        let lpsy = SampleStatistics(r.lotsPerSuiteYear)
+        out += "Lots passed per suite-year: mean \(Fmt.number(lpsy.mean, digits: 4)), p5 \(Fmt.number(lpsy.p5, digits: 4)), "
+        out += "p50 \(Fmt.number(lpsy.p50, digits: 4)), p95 \(Fmt.number(lpsy.p95, digits: 4))\n"
+        let failed = r.replications.reduce(0) { $0 + $1.lotsFailed }
+        out += "Failed lots: \(Fmt.percent(Double(failed) / Double(max(1, lots))))\n"
+        out += "Probability of meeting every year's cumulative demand: \(Fmt.percent(r.probabilityOfMeetingDemand))\n"
+        return out
+    }
+
+    public struct Data: Codable, Sendable {
+        public var format = "vectorfab/facility-simulation/1"
+        public var replications: Int
+        public var seed: UInt64
+        public var years: Int
+        public var seconds: Double
+        public var products: [Product]
+        public var lotsPerSuiteYear: SampleStatistics
+        public var probabilityOfMeetingDemand: Double
+
+        public struct Product: Codable, Sendable {
+            public var name: String
+            public var demand: [Double]
+            public var served: [SampleStatistics]
+        }
+    }
+
+    public func data() -> Data {
+        Data(
+            replications: result.replications.count, seed: seed, years: result.years, seconds: result.seconds,
+            products: result.products.enumerated().map { p, name in
+                let served = result.served(p)
+                return Data.Product(
+                    name: name, demand: result.demandByYear[p],
+                    served: (0..<result.years).map { y in SampleStatistics(served.map { $0[y] }, bins: 10) })
+            },
+            lotsPerSuiteYear: SampleStatistics(result.lotsPerSuiteYear, bins: 10),
+            probabilityOfMeetingDemand: result.probabilityOfMeetingDemand)
+    }
+
+    public func csv() -> String {
+        var rows = [["product", "year", "replication", "supplied"]]
+        for (i, rep) in result.replications.enumerated() {
+            for (p, name) in result.products.enumerated() {
+                for y in 0..<result.years { rows.append([name, "\(demand.start.year + y)", "\(i + 1)", "\(rep.supplied[p][y])"]) }
+            }
+        }
+        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+}
