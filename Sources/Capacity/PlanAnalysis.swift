@@ -26,6 +26,8 @@ public struct PlanAnalysis: Sendable {
     public var lotsBySuite: [String: [Int]]
     public var utilisation: [Utilisation]
     public var bottleneck: Utilisation?
+    /// Patients a year the cell-transduction suites can treat (ex-vivo products), if any.
+    public var transductionCapacity: Double?
 
     public init(_ plan: Plan) {
         let f = plan.facility
@@ -35,6 +37,15 @@ public struct PlanAnalysis: Sendable {
         self.years = years
         func year(_ day: Double) -> Int { min(years - 1, max(0, Int(day / 365))) }
 
+        // Ex-vivo products are also limited by the facility's cell-transduction suites, if it has any.
+        let transduction = f.suites.filter { $0.kind == .cellTransduction }.compactMap(\.patientsPerYear).reduce(0, +)
+        var exVivoSupply = Array(repeating: 0.0, count: years)
+        for product in d.products where plan.templates[product.name]?.exVivo == true && product.unit == .patients {
+            for lot in plan.lots where lot.product == product.name && lot.released <= horizon {
+                exVivoSupply[year(lot.released)] += Double(lot.patients)
+            }
+        }
+        transductionCapacity = transduction > 0 ? transduction : nil
         var rows: [ProductYear] = []
         for product in d.products {
             var demandByYear = Array(repeating: 0.0, count: years)
@@ -47,6 +58,13 @@ public struct PlanAnalysis: Sendable {
             for lot in plan.lots where lot.product == product.name && lot.released <= horizon {
                 supplied[year(lot.released)] += Double(unit == .patients ? lot.patients : lot.doses)
                 released[year(lot.released)] += 1
+            }
+            if transduction > 0, plan.templates[product.name]?.exVivo == true, unit == .patients {
+                // Vector for more patients than the transduction suites can treat waits: share
+                // the suites' capacity among ex-vivo products in proportion to their supply.
+                for y in 0..<years where exVivoSupply[y] > transduction {
+                    supplied[y] *= transduction / exVivoSupply[y]
+                }
             }
             var cumulativeDemand = 0.0, cumulativeSupply = 0.0, cumulativeServed = 0.0
             for y in 0..<years {
@@ -71,6 +89,9 @@ public struct PlanAnalysis: Sendable {
         }
         lotsBySuite = bySuite
 
+        func closedOverlap(_ name: String, _ a: Double, _ b: Double) -> Double {
+            f.closures.filter { $0.applies(to: name) }.reduce(0) { $0 + max(0, min(b, $1.to) - max(a, $1.from)) }
+        }
         func openDays(_ name: String) -> Double {
             var closed = 0.0
             for c in f.closures where c.applies(to: name) {
@@ -82,7 +103,10 @@ public struct PlanAnalysis: Sendable {
         for (i, s) in f.suites.enumerated() where s.kind == .vectorProduction {
             var busy = 0.0
             for lot in plan.lots where lot.suite == i {
-                for b in lot.bookings where b.holder == .suite(i) { busy += max(0, min(b.end, horizon) - min(b.start, horizon)) }
+                for b in lot.bookings where b.holder == .suite(i) {
+                    let (a, e) = (min(b.start, horizon), min(b.end, horizon))
+                    busy += max(0, e - a - closedOverlap(s.name, a, e))
+                }
             }
             use.append(Utilisation(name: s.name, isSuite: true, utilisation: busy / openDays(s.name), busyDays: busy))
         }
@@ -90,13 +114,21 @@ public struct PlanAnalysis: Sendable {
             var busy = 0.0
             for lot in plan.lots {
                 for b in lot.bookings where b.holder == .resource(r) {
-                    busy += Double(b.units) * max(0, min(b.end, horizon) - min(b.start, horizon))
+                    let (a, e) = (min(b.start, horizon), min(b.end, horizon))
+                    busy += Double(b.units) * max(0, e - a - closedOverlap(resource.name, a, e))
                 }
             }
             use.append(
                 Utilisation(
                     name: resource.name, isSuite: false,
                     utilisation: busy / (openDays(resource.name) * Double(resource.capacity)), busyDays: busy))
+        }
+        if transduction > 0 {
+            let treated = exVivoSupply.map { min($0, transduction) }.reduce(0, +)
+            use.append(
+                Utilisation(
+                    name: "Cell transduction (\(f.suites.filter { $0.kind == .cellTransduction }.count) suites)", isSuite: true,
+                    utilisation: treated / (transduction * horizon / 365), busyDays: treated))
         }
         utilisation = use
         bottleneck = use.max { $0.utilisation < $1.utilisation }
