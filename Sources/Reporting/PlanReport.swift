@@ -59,14 +59,33 @@ public struct PlanReport: Sendable {
         out += d.render() + "\n"
         out += "Lots started per suite and year\n"
         var l = TextTable(["suite"] + (0..<analysis.years).map { "\(y0 + $0)" } + ["total"], rightAligned: Set(1...(analysis.years + 1)))
-        for s in f.suites where s.kind == .vectorProduction {
+        let shown = f.suites.filter { $0.kind == .vectorProduction }
+        for s in shown.prefix(12) {
             let counts = analysis.lotsBySuite[s.name] ?? []
             l.add([s.name] + counts.map { "\($0)" } + ["\(counts.reduce(0, +))"])
         }
+        if shown.count > 12 {
+            var all = Array(repeating: 0, count: analysis.years)
+            for s in shown { for (y, n) in (analysis.lotsBySuite[s.name] ?? []).enumerated() { all[y] += n } }
+            l.add(["(\(shown.count - 12) more suites; all \(shown.count))"] + all.map { Fmt.count($0) } + [Fmt.count(all.reduce(0, +))])
+        }
         out += l.render() + "\n"
+        let groups = Array(Set(f.suites.compactMap(\.group))).sorted()
+        if !groups.isEmpty {
+            out += "Lots started per group and year\n"
+            var g = TextTable(["group"] + (0..<analysis.years).map { "\(y0 + $0)" }, rightAligned: Set(1...analysis.years))
+            for group in groups {
+                var counts = Array(repeating: 0, count: analysis.years)
+                for s in f.suites where s.group == group {
+                    for (y, n) in (analysis.lotsBySuite[s.name] ?? []).enumerated() { counts[y] += n }
+                }
+                g.add([group] + counts.map { Fmt.count($0) })
+            }
+            out += g.render() + "\n"
+        }
         out += "Utilisation over the horizon (time held ÷ time open × capacity)\n"
         var u = TextTable(["suite or resource", "utilisation", "busy days"], rightAligned: [1, 2])
-        for x in analysis.utilisation.sorted(by: { $0.utilisation > $1.utilisation }) {
+        for x in analysis.utilisation.sorted(by: { $0.utilisation > $1.utilisation }).prefix(15) {
             u.add([x.name, Fmt.percent(x.utilisation), Fmt.number(x.busyDays)])
         }
         out += u.render()

@@ -104,3 +104,63 @@ extension Commands {
         }
     }
 }
+
+struct Materials: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Raw materials a plan needs per month, and the latest day to order each given supplier lead times.",
+        discussion: "Example: vectorfab materials Examples/capacity/lv-industrial-suite.yaml Examples/capacity/sickle-cell-industrial-demand.yaml")
+
+    @Argument(help: "A facility file (its lead-times: section gives supplier lead times).")
+    var facility: String
+
+    @Argument(help: "A demand file.")
+    var demand: String
+
+    @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        print(try Commands.materials(facility: facility, demand: demand, format: format), terminator: "")
+    }
+}
+
+struct Transfer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Whether and how a process runs at another site: who carries each step, what changes, what is missing.",
+        discussion: "Example: vectorfab transfer Examples/aav-dmd-suspension-2000L.yaml Examples/capacity/genethon-bioprod-2015.yaml")
+
+    @Argument(help: "A process file.")
+    var process: String
+
+    @Argument(help: "The receiving site's facility file.")
+    var facility: String
+
+    @Option(name: .shortAndLong, help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        if format == .csv { throw ValidationError("transfer writes text or json, not csv.") }
+    }
+
+    func run() throws {
+        print(try Commands.transfer(process: process, facility: facility, format: format), terminator: "")
+    }
+}
+
+extension Commands {
+    public static func materials(facility: String, demand: String, format: OutputFormat) throws -> String {
+        let f = try FacilityFile.load(path: facility)
+        let d = try DemandFile.load(path: demand)
+        let m = MaterialPlan(try Planner.plan(f, d))
+        switch format {
+        case .text: return MaterialPlanReport.text(m, title: "\(f.name), \(d.name)")
+        case .json: return try encodeJSON(MaterialPlanReport.rows(m))
+        case .csv: return MaterialPlanReport.csv(m)
+        }
+    }
+
+    public static func transfer(process: String, facility: String, format: OutputFormat) throws -> String {
+        let t = try TechTransfer(try ProcessFile.load(path: process), at: try FacilityFile.load(path: facility))
+        return format == .json ? try encodeJSON(TechTransferReport.data(t)) : TechTransferReport.text(t)
+    }
+}

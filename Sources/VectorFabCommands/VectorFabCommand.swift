@@ -7,7 +7,7 @@ public struct VectorFabCommand: ParsableCommand {
         abstract: "Design, simulate and cost gene-therapy vector manufacturing.",
         subcommands: [
             Simulate.self, Compare.self, Diff.self, Cost.self, Uncertainty.self, ScaleCurveCommand.self, PlanCommand.self,
-            SimulateFacility.self,
+            SimulateFacility.self, Materials.self, Transfer.self,
         ])
 
     public init() {}
