@@ -62,6 +62,8 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(
+            name: "CapacityTests", dependencies: ["Bioprocess", "Capacity", "FileFormats"], swiftSettings: upcoming),
+        .testTarget(
             name: "EconomicsTests", dependencies: ["Bioprocess", "Economics", "FileFormats", "Reporting"],
             swiftSettings: upcoming),
         .testTarget(
@@ -69,7 +71,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "VectorFabCommandsTests",
-            dependencies: ["VectorFabCommands", "Bioprocess", "Economics", "FileFormats", "Reporting"],
+            dependencies: ["VectorFabCommands", "Bioprocess", "Capacity", "Economics", "FileFormats", "Reporting"],
             swiftSettings: upcoming),
     ]
 )

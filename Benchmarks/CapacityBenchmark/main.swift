@@ -20,15 +20,20 @@ do {
     let process = try ProcessFile.load(path: "Examples/lv-sickle-cell-industrial.yaml")
     let facility = Facility(
         name: "Forty suites", site: nil, start: CalendarDate(year: 2026, month: 1, day: 1),
-        suites: (1...40).map { Suite(name: "Suite \($0)", kind: .vectorProduction, grade: .c, maxScale: [.suspension: 0.25]) },
+        suites: (1...40).map {
+            Suite(name: "Suite \($0)", kind: .vectorProduction, grade: .c, maxScale: [.suspension: 0.25])
+        },
         resources: [
             SharedResource(name: "Seed laboratory", kind: .seedLab, capacity: 30),
             SharedResource(name: "QC laboratory", kind: .qcLab, capacity: 60),
         ],
-        changeover: Changeover(sameProduct: 7, productChange: 14), closures: [], holdSuiteUntilRelease: false, crewPerLot: 0)
+        changeover: Changeover(sameProduct: 7, productChange: 14), closures: [], holdSuiteUntilRelease: false,
+        crewPerLot: 0)
     let demand = Demand(
         name: "Ten years", start: facility.start, period: .year,
-        products: [ProductDemand(name: "LV", process: process, unit: .patients, amounts: Array(repeating: 400_000, count: 10))])
+        products: [
+            ProductDemand(name: "LV", process: process, unit: .patients, amounts: Array(repeating: 400_000, count: 10))
+        ])
     var best = Double.infinity
     var plan: Plan?
     for _ in 0..<3 {
@@ -54,12 +59,19 @@ do {
         }
         let lots = result!.replications.reduce(0) { $0 + $1.lotsStarted }
         rates[threads] = Double(lots) / bestSim
-        print(String(format: "VectorFab facility simulation, 1000 replications × 10 years × 4 suites, %d thread%@: %.3f s, %.0f lots started/s", threads, threads == 1 ? "" : "s", bestSim, Double(lots) / bestSim))
+        print(
+            String(
+                format:
+                    "VectorFab facility simulation, 1000 replications × 10 years × 4 suites, %d thread%@: %.3f s, %.0f lots started/s",
+                threads, threads == 1 ? "" : "s", bestSim, Double(lots) / bestSim))
     }
     let per = result!.lotsPerSuiteYear.sorted()
     let mean = per.reduce(0, +) / Double(per.count)
     func q(_ x: Double) -> Double { per[Int(x * Double(per.count - 1))] }
-    print(String(format: "released_lots_per_suite_year: mean=%.4f p5=%.4f p50=%.4f p95=%.4f", mean, q(0.05), q(0.5), q(0.95)))
+    print(
+        String(
+            format: "released_lots_per_suite_year: mean=%.4f p5=%.4f p50=%.4f p95=%.4f", mean, q(0.05), q(0.5), q(0.95))
+    )
 
     print("\nSimPy peer (\(peer)):")
     let process2 = Process()
@@ -75,7 +87,10 @@ do {
         let peerRate = Double(l.split(separator: " ").last ?? "")
     {
         for (threads, rate) in rates.sorted(by: { $0.key < $1.key }) {
-            print(String(format: "ratio VectorFab/SimPy (lots started per second), %d thread%@: %.1f", threads, threads == 1 ? "" : "s", rate / peerRate))
+            print(
+                String(
+                    format: "ratio VectorFab/SimPy (lots started per second), %d thread%@: %.1f", threads,
+                    threads == 1 ? "" : "s", rate / peerRate))
         }
     }
 } catch {

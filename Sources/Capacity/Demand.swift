@@ -60,7 +60,10 @@ public struct ProductDemand: Sendable, Hashable {
     /// simulation); and the share of lots that fail.
     public var observed: ObservedDurations?
 
-    public init(name: String, process: ProcessDefinition, unit: DemandUnit, amounts: [Double], observed: ObservedDurations? = nil) {
+    public init(
+        name: String, process: ProcessDefinition, unit: DemandUnit, amounts: [Double],
+        observed: ObservedDurations? = nil
+    ) {
         self.name = name
         self.process = process
         self.unit = unit

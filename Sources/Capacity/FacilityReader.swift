@@ -9,7 +9,8 @@ public enum FacilityReader {
         let r = FieldReader(document, path: .root, issues: issues)
         let version = r.string("vectorfab", expected: "\"\(format)\"")
         if !version.isEmpty && version != format {
-            r.problem("'\(version)' is not a facility format this version reads", at: "vectorfab", expected: "\"\(format)\"")
+            r.problem(
+                "'\(version)' is not a facility format this version reads", at: "vectorfab", expected: "\"\(format)\"")
         }
         let name = r.string("name", expected: "the facility's name")
         let site = r.optionalString("site")
@@ -35,7 +36,8 @@ public enum FacilityReader {
                 }
                 m.finish()
             }
-            let patients = kind == .cellTransduction
+            let patients =
+                kind == .cellTransduction
                 ? s.number("patients-per-year", expected: "patients transduced a year, such as 50") : nil
             s.finish()
             for i in 1...count {
@@ -58,7 +60,9 @@ public enum FacilityReader {
             let count = s.optionalInt("count", range: 1...10_000, expected: "a number of identical resources") ?? 1
             s.finish()
             for i in 1...count {
-                resources.append(SharedResource(name: count == 1 ? resourceName : "\(resourceName) \(i)", kind: kind, capacity: capacity))
+                resources.append(
+                    SharedResource(
+                        name: count == 1 ? resourceName : "\(resourceName) \(i)", kind: kind, capacity: capacity))
             }
         }
         var names = Set<String>()
@@ -75,7 +79,8 @@ public enum FacilityReader {
         }
 
         var closures: [Closure] = []
-        for (path, node) in r.list("closures", required: false, expected: "a list of shutdowns and maintenance periods") {
+        for (path, node) in r.list("closures", required: false, expected: "a list of shutdowns and maintenance periods")
+        {
             let c = FieldReader(node, path: path, issues: issues)
             let closureName = c.string("name", expected: "the closure's name")
             guard let from = date(c, "from"), let to = date(c, "to") else {
@@ -89,7 +94,9 @@ public enum FacilityReader {
                 targets = []
                 for (p, n) in listed {
                     guard case .scalar(let t, _) = n.value, names.contains(t) else {
-                        issues.add("is not a suite or resource of the facility", at: n, path: p, expected: "one of: " + names.sorted().joined(separator: ", "))
+                        issues.add(
+                            "is not a suite or resource of the facility", at: n, path: p,
+                            expected: "one of: " + names.sorted().joined(separator: ", "))
                         continue
                     }
                     targets?.insert(t)
@@ -101,7 +108,10 @@ public enum FacilityReader {
                 let a = CalendarDate(year: from.year + y, month: from.month, day: min(from.day, 28))
                 let b = CalendarDate(year: to.year + y, month: to.month, day: min(to.day, 28))
                 let shift = y == 0 ? (from, to) : (a, b)
-                closures.append(Closure(name: closureName, from: start.days(to: shift.0), to: start.days(to: shift.1), targets: targets))
+                closures.append(
+                    Closure(
+                        name: closureName, from: start.days(to: shift.0), to: start.days(to: shift.1), targets: targets)
+                )
             }
         }
         // Overlapping closures of one target are a mistake in the calendar.
@@ -155,12 +165,15 @@ public enum FacilityReader {
 public enum DemandReader {
     public static let format = "vectorfab/demand/1"
 
-    public static func read(_ document: DocumentNode, processes: [String: ProcessDefinition]) throws(DefinitionError) -> Demand {
+    public static func read(_ document: DocumentNode, processes: [String: ProcessDefinition]) throws(DefinitionError)
+        -> Demand
+    {
         let issues = IssueCollector()
         let r = FieldReader(document, path: .root, issues: issues)
         let version = r.string("vectorfab", expected: "\"\(format)\"")
         if !version.isEmpty && version != format {
-            r.problem("'\(version)' is not a demand format this version reads", at: "vectorfab", expected: "\"\(format)\"")
+            r.problem(
+                "'\(version)' is not a demand format this version reads", at: "vectorfab", expected: "\"\(format)\"")
         }
         let name = r.string("name", expected: "the scenario's name")
         let start = FacilityReader.date(r, "start") ?? CalendarDate(year: 2026, month: 1, day: 1)
@@ -170,13 +183,16 @@ public enum DemandReader {
         for (path, node) in r.list("products", expected: "a list of products with their demand") {
             let p = FieldReader(node, path: path, issues: issues)
             let productName = p.string("name", expected: "the product's name")
-            if !seen.insert(productName).inserted { p.problem("two products are called '\(productName)'", at: "name", expected: "distinct names") }
+            if !seen.insert(productName).inserted {
+                p.problem("two products are called '\(productName)'", at: "name", expected: "distinct names")
+            }
             let file = p.string("process", expected: "the path of the product's process file")
             let unit = p.choice("unit", DemandUnit.self) ?? .patients
             var amounts: [Double] = []
             for (ap, an) in p.list("demand", expected: "patients or doses per period, one number a period") {
                 guard case .scalar(let t, _) = an.value, let v = Double(t), v.isFinite, v >= 0 else {
-                    issues.add("is not a number of \(unit.rawValue) of 0 or more", at: an, path: ap, expected: "such as 120")
+                    issues.add(
+                        "is not a number of \(unit.rawValue) of 0 or more", at: an, path: ap, expected: "such as 120")
                     continue
                 }
                 amounts.append(v)
@@ -204,7 +220,8 @@ public enum DemandReader {
             }
             p.finish()
             guard let process = processes[file] else { continue }
-            products.append(ProductDemand(name: productName, process: process, unit: unit, amounts: amounts, observed: observed))
+            products.append(
+                ProductDemand(name: productName, process: process, unit: unit, amounts: amounts, observed: observed))
         }
         r.finish()
         try issues.throwIfAny()

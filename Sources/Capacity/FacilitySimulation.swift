@@ -91,17 +91,21 @@ public enum FacilitySimulation {
         var amount: Double
     }
 
-    public static func run(_ facility: Facility, _ demand: Demand, _ options: Options) throws(SimulationError) -> Result {
+    public static func run(_ facility: Facility, _ demand: Demand, _ options: Options) throws(SimulationError) -> Result
+    {
         var profiles: [Profile] = []
         for p in demand.products {
             let t = try LotTemplate(product: p.name, process: p.process)
-            func fixed(_ x: Double) -> BoundedDistribution { BoundedDistribution(.fixed(x), lower: 0, upper: .infinity) }
+            func fixed(_ x: Double) -> BoundedDistribution {
+                BoundedDistribution(.fixed(x), lower: 0, upper: .infinity)
+            }
             let o = p.observed
             profiles.append(
                 Profile(
                     expansion: o?.expansion ?? fixed(t.expansion), production: o?.production ?? fixed(t.production),
                     purification: o?.purification ?? fixed(t.purification), fill: o?.fill ?? fixed(t.fill),
-                    release: o?.release ?? fixed(t.release), failure: o?.failureRate ?? 0, amount: Double(t.amount(p.unit))))
+                    release: o?.release ?? fixed(t.release), failure: o?.failureRate ?? 0,
+                    amount: Double(t.amount(p.unit))))
         }
         let years = max(1, Int((demand.horizon / 365).rounded(.up)))
         var demandByYear = Array(repeating: Array(repeating: 0.0, count: years), count: demand.products.count)
@@ -110,8 +114,12 @@ public enum FacilitySimulation {
                 demandByYear[i][min(years - 1, Int((demand.end(ofPeriod: k) - 1e-6) / 365))] += a
             }
         }
-        let eligible = facility.suites.map { suite in demand.products.indices.filter { suite.canRun(demand.products[$0].process) } }
-        let model = Model(facility: facility, horizon: demand.horizon, years: years, profiles: profiles, eligible: eligible, totalDemand: demandByYear.map { $0.reduce(0, +) })
+        let eligible = facility.suites.map { suite in
+            demand.products.indices.filter { suite.canRun(demand.products[$0].process) }
+        }
+        let model = Model(
+            facility: facility, horizon: demand.horizon, years: years, profiles: profiles, eligible: eligible,
+            totalDemand: demandByYear.map { $0.reduce(0, +) })
         var replications = [Replication?](repeating: nil, count: options.replications)
         let start = Date()
         replications.withUnsafeMutableBufferPointer { out in
@@ -262,16 +270,20 @@ struct Engine {
                 let pr = model.profiles[p]
                 var lot = Engine.Lot(
                     product: p, suite: s, expansion: pr.expansion.sample(&rng), production: pr.production.sample(&rng),
-                    purification: pr.purification.sample(&rng), fill: pr.fill.sample(&rng), release: pr.release.sample(&rng),
+                    purification: pr.purification.sample(&rng), fill: pr.fill.sample(&rng),
+                    release: pr.release.sample(&rng),
                     fails: false)
                 lot.fails = pr.failure > 0 && rng.unit() < pr.failure
                 // The suite holds the lot from now (expansion in the suite unless a seed lab does it).
-                let inSuite = (seedPool == nil ? lot.expansion : 0) + lot.production + (trainPool == nil ? lot.purification : 0)
+                let inSuite =
+                    (seedPool == nil ? lot.expansion : 0) + lot.production + (trainPool == nil ? lot.purification : 0)
                     + (fillPool == nil ? lot.fill : 0)
                 guard e.time + inSuite <= model.horizon else { continue }
                 // Not across a closure of the suite: start when it ends.
                 let name = f.suites[s].name
-                if let c = f.closures.first(where: { $0.applies(to: name) && $0.from < e.time + inSuite && e.time < $0.to }) {
+                if let c = f.closures.first(where: {
+                    $0.applies(to: name) && $0.from < e.time + inSuite && e.time < $0.to
+                }) {
                     push(c.to, .suiteFree, lot: -2, suite: s)
                     continue
                 }
@@ -311,7 +323,9 @@ struct Engine {
                     push(e.time + lots[l].fill, .fillDone, lot: l, suite: lots[l].suite)
                 }
             case .fillDone:
-                if let line = fillPool { releaseUnit(line, now: e.time) } else if trainPool == nil {
+                if let line = fillPool {
+                    releaseUnit(line, now: e.time)
+                } else if trainPool == nil {
                     freeSuite(lots[l].suite, now: e.time, lastProduct: lastProduct)
                 }
                 if e.time <= model.horizon { passed += 1 }
@@ -331,13 +345,16 @@ struct Engine {
                 }
             }
         }
-        return FacilitySimulation.Replication(supplied: supplied, lotsPassed: passed, lotsStarted: started, lotsFailed: failed, events: events)
+        return FacilitySimulation.Replication(
+            supplied: supplied, lotsPassed: passed, lotsStarted: started, lotsFailed: failed, events: events)
     }
 
     mutating func resetPools() {
         let f = model.facility
         func capacity(_ k: ResourceKind) -> Int { f.resources.filter { $0.kind == k }.reduce(0) { $0 + $1.capacity } }
-        for (pool, kind) in [(seedPool, ResourceKind.seedLab), (trainPool, .downstream), (fillPool, .fillLine), (qcPool, .qcLab)] {
+        for (pool, kind) in [
+            (seedPool, ResourceKind.seedLab), (trainPool, .downstream), (fillPool, .fillLine), (qcPool, .qcLab),
+        ] {
             if let pool {
                 free[pool] = capacity(kind)
                 waiting[pool].removeAll(keepingCapacity: true)

@@ -32,7 +32,8 @@ public struct MaterialPlan: Sendable {
             guard let t = plan.templates[lot.product] else { continue }
             for (material, amount) in t.materials where amount > 0 {
                 let wanted = Self.stage(of: material)
-                let day = lot.bookings.filter { $0.stage == wanted }.map(\.start).min()
+                let day =
+                    lot.bookings.filter { $0.stage == wanted }.map(\.start).min()
                     ?? lot.bookings.filter { $0.stage != .changeover }.map(\.start).min() ?? 0
                 let date = f.start.adding(days: day)
                 let key = Key(year: date.year, month: date.month, material: material)
@@ -42,9 +43,14 @@ public struct MaterialPlan: Sendable {
         }
         lines = totals.map { key, value in
             Line(
-                month: CalendarDate(year: key.year, month: key.month, day: 1), material: key.material, quantity: value.quantity,
+                month: CalendarDate(year: key.year, month: key.month, day: 1), material: key.material,
+                quantity: value.quantity,
                 firstUse: f.start.adding(days: value.first),
                 latestOrder: f.leadTimes[key.material].map { f.start.adding(days: value.first - $0) })
-        }.sorted { ($0.month, Material.allCases.firstIndex(of: $0.material)!) < ($1.month, Material.allCases.firstIndex(of: $1.material)!) }
+        }.sorted {
+            ($0.month, Material.allCases.firstIndex(of: $0.material)!) < (
+                $1.month, Material.allCases.firstIndex(of: $1.material)!
+            )
+        }
     }
 }

@@ -127,7 +127,8 @@ public struct PlanAnalysis: Sendable {
             let treated = exVivoSupply.map { min($0, transduction) }.reduce(0, +)
             use.append(
                 Utilisation(
-                    name: "Cell transduction (\(f.suites.filter { $0.kind == .cellTransduction }.count) suites)", isSuite: true,
+                    name: "Cell transduction (\(f.suites.filter { $0.kind == .cellTransduction }.count) suites)",
+                    isSuite: true,
                     utilisation: treated / (transduction * horizon / 365), busyDays: treated))
         }
         utilisation = use

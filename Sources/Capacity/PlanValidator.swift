@@ -24,7 +24,8 @@ public enum PlanValidator {
                 continue
             }
             if !f.suites[lot.suite].canRun(product.process) {
-                out.append(Violation(lot: lot.number, message: "suite \(f.suites[lot.suite].name) cannot run \(lot.product)"))
+                out.append(
+                    Violation(lot: lot.number, message: "suite \(f.suites[lot.suite].name) cannot run \(lot.product)"))
             }
         }
         for (s, suite) in f.suites.enumerated() {
@@ -39,18 +40,29 @@ public enum PlanValidator {
                     out.append(
                         Violation(
                             lot: b.lot.number,
-                            message: "starts in \(suite.name) \(b.start - a.end) days after lot \(a.lot.number) leaves; the changeover needs \(needed)"))
+                            message:
+                                "starts in \(suite.name) \(b.start - a.end) days after lot \(a.lot.number) leaves; the changeover needs \(needed)"
+                        ))
                 }
             }
         }
 
         // Capacity of shared resources: sweep over every booking start.
         for (r, resource) in f.resources.enumerated() {
-            let bookings = plan.lots.flatMap { lot in lot.bookings.filter { $0.holder == .resource(r) }.map { (lot.number, $0) } }
+            let bookings = plan.lots.flatMap { lot in
+                lot.bookings.filter { $0.holder == .resource(r) }.map { (lot.number, $0) }
+            }
             for (number, b) in bookings {
-                let used = bookings.reduce(0) { $0 + ($1.1.start <= b.start + eps && b.start < $1.1.end - eps ? $1.1.units : 0) }
+                let used = bookings.reduce(0) {
+                    $0 + ($1.1.start <= b.start + eps && b.start < $1.1.end - eps ? $1.1.units : 0)
+                }
                 if used > resource.capacity {
-                    out.append(Violation(lot: number, message: "\(resource.name) holds \(used) at day \(b.start), over its capacity \(resource.capacity)"))
+                    out.append(
+                        Violation(
+                            lot: number,
+                            message:
+                                "\(resource.name) holds \(used) at day \(b.start), over its capacity \(resource.capacity)"
+                        ))
                 }
             }
         }
@@ -64,17 +76,22 @@ public enum PlanValidator {
                 case .resource(let r): name = f.resources[r].name
                 }
                 for c in f.closures where c.applies(to: name) && c.from < b.end - eps && b.start + eps < c.to {
-                    out.append(Violation(lot: lot.number, message: "\(b.stage.rawValue) on \(name) runs during \(c.name)"))
+                    out.append(
+                        Violation(lot: lot.number, message: "\(b.stage.rawValue) on \(name) runs during \(c.name)"))
                 }
             }
             func isStaff(_ h: Holder) -> Bool {
                 if case .resource(let r) = h { return f.resources[r].kind == .staff }
                 return false
             }
-            let chain = lot.bookings.filter { [.expansion, .production, .purification, .fill].contains($0.stage) && !isStaff($0.holder) }
-                .sorted { $0.start < $1.start }
+            let chain = lot.bookings.filter {
+                [.expansion, .production, .purification, .fill].contains($0.stage) && !isStaff($0.holder)
+            }
+            .sorted { $0.start < $1.start }
             for (a, b) in zip(chain, chain.dropFirst()) where abs(b.start - a.end) > eps && b.stage != a.stage {
-                out.append(Violation(lot: lot.number, message: "\(b.stage.rawValue) does not follow \(a.stage.rawValue) at once"))
+                out.append(
+                    Violation(
+                        lot: lot.number, message: "\(b.stage.rawValue) does not follow \(a.stage.rawValue) at once"))
             }
             let fillEnd = chain.map(\.end).max() ?? 0
             if lot.released < fillEnd - eps {

@@ -146,7 +146,9 @@ public enum Planner {
         needs.sort { ($0.due, $0.product) < ($1.due, $1.product) }
 
         var book = BookingBook(facility: facility)
-        let eligible = demand.products.map { p in facility.suites.indices.filter { facility.suites[$0].canRun(p.process) } }
+        let eligible = demand.products.map { p in
+            facility.suites.indices.filter { facility.suites[$0].canRun(p.process) }
+        }
         var lots: [PlannedLot] = []
         var unplaced: [String: Int] = [:]
         for need in needs {
@@ -163,7 +165,9 @@ public enum Planner {
             let order = eligible[need.product].sorted { book.availableFrom($0, t) < book.availableFrom($1, t) }
             for s in order {
                 if let b = best, book.availableFrom(s, t) + t.minimumToRelease >= b.released { break }
-                guard let candidate = book.earliest(t, suite: s, number: lots.count + 1, horizon: demand.horizon) else { continue }
+                guard let candidate = book.earliest(t, suite: s, number: lots.count + 1, horizon: demand.horizon) else {
+                    continue
+                }
                 if best == nil || candidate.released < best!.released { best = candidate }
             }
             guard let lot = best, lot.released <= demand.horizon else {
@@ -175,7 +179,9 @@ public enum Planner {
         }
         for product in demand.products {
             if let n = unplaced[product.name] {
-                problems.append("\(product.name): \(n) lot\(n == 1 ? "" : "s") needed by the demand cannot be released within the horizon")
+                problems.append(
+                    "\(product.name): \(n) lot\(n == 1 ? "" : "s") needed by the demand cannot be released within the horizon"
+                )
             }
         }
         return Plan(facility: facility, demand: demand, templates: templates, lots: lots, problems: problems)
@@ -196,7 +202,8 @@ public enum Planner {
             case .flasks: "\(Int(x)) flasks"
             }
         }
-        return "\(p.name): needs \(show(scale)) on \(kind.rawValue) but the largest suite runs \(show(largest)), so its demand cannot be met"
+        return
+            "\(p.name): needs \(show(scale)) on \(kind.rawValue) but the largest suite runs \(show(largest)), so its demand cannot be met"
     }
 }
 
@@ -274,9 +281,16 @@ struct BookingBook {
             if t.expansion > 0 {
                 if hasSeedLab {
                     let (r, again) = pick(seedLabs, t0, t0 + t.expansion)
-                    if let r { bookings.append(Booking(holder: .resource(r), stage: .expansion, start: t0, end: t0 + t.expansion, units: 1)) } else { blocked(again) }
+                    if let r {
+                        bookings.append(
+                            Booking(holder: .resource(r), stage: .expansion, start: t0, end: t0 + t.expansion, units: 1)
+                        )
+                    } else {
+                        blocked(again)
+                    }
                 } else {
-                    bookings.append(Booking(holder: .suite(s), stage: .expansion, start: t0, end: t0 + t.expansion, units: 1))
+                    bookings.append(
+                        Booking(holder: .suite(s), stage: .expansion, start: t0, end: t0 + t.expansion, units: 1))
                 }
                 t0 += t.expansion
             }
@@ -287,9 +301,17 @@ struct BookingBook {
             if t.purification > 0 {
                 if hasTrain {
                     let (r, again) = pick(trains, t0, t0 + t.purification)
-                    if let r { bookings.append(Booking(holder: .resource(r), stage: .purification, start: t0, end: t0 + t.purification, units: 1)) } else { blocked(again - (t0 - start)) }
+                    if let r {
+                        bookings.append(
+                            Booking(
+                                holder: .resource(r), stage: .purification, start: t0, end: t0 + t.purification,
+                                units: 1))
+                    } else {
+                        blocked(again - (t0 - start))
+                    }
                 } else {
-                    bookings.append(Booking(holder: .suite(s), stage: .purification, start: t0, end: t0 + t.purification, units: 1))
+                    bookings.append(
+                        Booking(holder: .suite(s), stage: .purification, start: t0, end: t0 + t.purification, units: 1))
                     suiteEnd = t0 + t.purification
                 }
                 t0 += t.purification
@@ -297,7 +319,12 @@ struct BookingBook {
             if t.fill > 0 {
                 if hasFill {
                     let (r, again) = pick(fillLines, t0, t0 + t.fill)
-                    if let r { bookings.append(Booking(holder: .resource(r), stage: .fill, start: t0, end: t0 + t.fill, units: 1)) } else { blocked(again - (t0 - start)) }
+                    if let r {
+                        bookings.append(
+                            Booking(holder: .resource(r), stage: .fill, start: t0, end: t0 + t.fill, units: 1))
+                    } else {
+                        blocked(again - (t0 - start))
+                    }
                 } else {
                     bookings.append(Booking(holder: .suite(s), stage: .fill, start: t0, end: t0 + t.fill, units: 1))
                     suiteEnd = t0 + t.fill
@@ -308,7 +335,10 @@ struct BookingBook {
             if !staff.isEmpty && facility.crewPerLot > 0 {
                 let (r, again) = pick(staff, suiteStart, t0, units: facility.crewPerLot)
                 if let r {
-                    bookings.append(Booking(holder: .resource(r), stage: .production, start: suiteStart, end: t0, units: facility.crewPerLot))
+                    bookings.append(
+                        Booking(
+                            holder: .resource(r), stage: .production, start: suiteStart, end: t0,
+                            units: facility.crewPerLot))
                 } else {
                     blocked(again - (suiteStart - start))
                 }
@@ -331,7 +361,9 @@ struct BookingBook {
                 while true {
                     let (r, again) = pick(qcLabs, releaseStart, releaseStart + t.release)
                     if let r {
-                        qcBooking = Booking(holder: .resource(r), stage: .release, start: releaseStart, end: releaseStart + t.release, units: 1)
+                        qcBooking = Booking(
+                            holder: .resource(r), stage: .release, start: releaseStart, end: releaseStart + t.release,
+                            units: 1)
                         break
                     }
                     guard again.isFinite, tries < 100_000, releaseStart <= horizon else { return nil }
@@ -347,9 +379,13 @@ struct BookingBook {
             }
             if changeover > 0 {
                 let from = suiteFree[s]
-                bookings.insert(Booking(holder: .suite(s), stage: .changeover, start: from, end: from + changeover, units: 1), at: 0)
+                bookings.insert(
+                    Booking(holder: .suite(s), stage: .changeover, start: from, end: from + changeover, units: 1), at: 0
+                )
             }
-            return PlannedLot(number: number, product: t.product, suite: s, bookings: bookings, released: released, patients: t.patients, doses: t.doses)
+            return PlannedLot(
+                number: number, product: t.product, suite: s, bookings: bookings, released: released,
+                patients: t.patients, doses: t.doses)
         }
         return nil
     }

@@ -57,12 +57,16 @@ public struct TechTransfer: Sendable {
 
         // Production.
         if !able.isEmpty {
-            stages.append(Stage(stage: "Production (\(p.production.platform.model), \(show(scale)))", carriedBy: able.map(\.name), requirement: "as written"))
+            stages.append(
+                Stage(
+                    stage: "Production (\(p.production.platform.model), \(show(scale)))", carriedBy: able.map(\.name),
+                    requirement: "as written"))
         } else if let largest = onPlatform.compactMap({ $0.maxScale[kind] }).max() {
             let runs = Int((scale / largest).rounded(.up))
             stages.append(
                 Stage(
-                    stage: "Production (\(p.production.platform.model), \(show(scale)))", carriedBy: onPlatform.map(\.name),
+                    stage: "Production (\(p.production.platform.model), \(show(scale)))",
+                    carriedBy: onPlatform.map(\.name),
                     requirement: "at most \(show(largest)) per lot"))
             changes.append(
                 "scale down from \(show(scale)) to \(show(largest)): \(runs) lots for each lot as written, or a process change "
@@ -81,10 +85,12 @@ public struct TechTransfer: Sendable {
             var need = ""
             switch step.operation {
             case .chromatography(let c):
-                need = "column \(plain((o.columnVolume.value(in: "L") * 100).rounded() / 100)) L of \(step.resin ?? "resin"), \(o.cycles) cycle(s)"
+                need =
+                    "column \(plain((o.columnVolume.value(in: "L") * 100).rounded() / 100)) L of \(step.resin ?? "resin"), \(o.cycles) cycle(s)"
                 if c.mode == .flowThrough { need += ", flow-through" }
             case .clarification, .sterileFiltration:
-                need = "filters \(plain((o.filterArea.value(in: "m²") * 100).rounded() / 100)) m² for \(plain((o.volumeIn.value(in: "L") * 10).rounded() / 10)) L"
+                need =
+                    "filters \(plain((o.filterArea.value(in: "m²") * 100).rounded() / 100)) m² for \(plain((o.volumeIn.value(in: "L") * 10).rounded() / 10)) L"
             case .tangentialFlow:
                 need = "membrane \(plain((o.membraneArea.value(in: "m²") * 100).rounded() / 100)) m²"
             case .harvest, .hold:
@@ -93,7 +99,8 @@ public struct TechTransfer: Sendable {
             stages.append(
                 Stage(
                     stage: "\(step.name) (\(step.operation.keyword))",
-                    carriedBy: trains.isEmpty ? (able.isEmpty ? onPlatform : able).map(\.name) : trains, requirement: need))
+                    carriedBy: trains.isEmpty ? (able.isEmpty ? onPlatform : able).map(\.name) : trains,
+                    requirement: need))
         }
 
         // Fill, aseptically, in grade A.
@@ -110,14 +117,16 @@ public struct TechTransfer: Sendable {
         let qc = names(.qcLab)
         stages.append(
             Stage(
-                stage: "QC release (\(p.qualityControl.release.count) tests, \(plain(r.summary.releaseTime.value(in: "d"))) d)",
+                stage:
+                    "QC release (\(p.qualityControl.release.count) tests, \(plain(r.summary.releaseTime.value(in: "d"))) d)",
                 carriedBy: qc, requirement: qc.isEmpty ? "outsourced or not modelled at this site" : "release testing"))
         if case .exVivo = p.product.dose {
             let transduction = f.suites.filter { $0.kind == .cellTransduction }.map(\.name)
             stages.append(
                 Stage(
                     stage: "Patient cell transduction", carriedBy: transduction,
-                    requirement: transduction.isEmpty ? "at the treating hospitals (no transduction suite at the site)" : "ex vivo"))
+                    requirement: transduction.isEmpty
+                        ? "at the treating hospitals (no transduction suite at the site)" : "ex vivo"))
         }
 
         self.stages = stages

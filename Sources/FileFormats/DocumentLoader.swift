@@ -203,7 +203,8 @@ public enum DemandFile {
                 guard case .mapping(let fields) = item.value, let entry = fields.first(where: { $0.key == "process" }),
                     case .scalar(let file, _) = entry.value.value, processes[file] == nil
                 else { continue }
-                let target = file.hasPrefix("/") || base.isEmpty ? file : (base as NSString).appendingPathComponent(file)
+                let target =
+                    file.hasPrefix("/") || base.isEmpty ? file : (base as NSString).appendingPathComponent(file)
                 do {
                     processes[file] = try ProcessFile.load(path: target)
                 } catch {
@@ -211,7 +212,8 @@ public enum DemandFile {
                         DefinitionIssue(
                             location: entry.value.location,
                             path: FieldPath([.key("products"), .index(i), .key("process")]),
-                            message: "the process file '\(file)' cannot be used: \(error.issues.first?.description ?? "")",
+                            message:
+                                "the process file '\(file)' cannot be used: \(error.issues.first?.description ?? "")",
                             expected: "a valid process file"))
                 }
             }

@@ -8,7 +8,8 @@ public enum MaterialPlanReport {
         var t = TextTable(["month", "material", "quantity", "unit", "first use", "order by"], rightAligned: [2])
         for l in m.lines {
             t.add([
-                "\(l.month.year)-\(l.month.month < 10 ? "0" : "")\(l.month.month)", l.material.rawValue, Fmt.number(l.quantity),
+                "\(l.month.year)-\(l.month.month < 10 ? "0" : "")\(l.month.month)", l.material.rawValue,
+                Fmt.number(l.quantity),
                 l.material.unit, l.firstUse.description, l.latestOrder?.description ?? "(no lead time)",
             ])
         }
@@ -35,7 +36,9 @@ public enum MaterialPlanReport {
 
     public static func csv(_ m: MaterialPlan) -> String {
         var out = [["month", "material", "quantity", "unit", "first_use", "latest_order"]]
-        for r in rows(m) { out.append([r.month, r.material, "\(r.quantity)", r.unit, r.firstUse, r.latestOrder ?? ""]) }
+        for r in rows(m) {
+            out.append([r.month, r.material, "\(r.quantity)", r.unit, r.firstUse, r.latestOrder ?? ""])
+        }
         return out.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
     }
 }
@@ -45,7 +48,9 @@ public enum TechTransferReport {
     public static func text(_ t: TechTransfer) -> String {
         var out = "Tech transfer — \(t.process) to \(t.facility)\nVerdict: \(t.verdict.rawValue)\n\n"
         var s = TextTable(["stage", "carried by", "needs"])
-        for st in t.stages { s.add([st.stage, st.carriedBy.isEmpty ? "—" : st.carriedBy.joined(separator: ", "), st.requirement]) }
+        for st in t.stages {
+            s.add([st.stage, st.carriedBy.isEmpty ? "—" : st.carriedBy.joined(separator: ", "), st.requirement])
+        }
         out += s.render()
         if !t.changes.isEmpty {
             out += "\nWhat must change\n"

@@ -22,7 +22,8 @@ public struct FacilitySimulationReport: Sendable {
         let lots = r.replications.reduce(0) { $0 + $1.lotsStarted }
         var out = "VectorFab facility simulation — \(facility.name) against \(demand.name)\n"
         out += "\(Fmt.count(r.replications.count)) replications of \(r.years) years, seed \(seed): "
-        out += "\(Fmt.number(r.seconds)) s, \(Fmt.count(lots)) lots started (\(Fmt.count(Int(Double(lots) / max(r.seconds, 1e-9)))) a second)\n\n"
+        out +=
+            "\(Fmt.number(r.seconds)) s, \(Fmt.count(lots)) lots started (\(Fmt.count(Int(Double(lots) / max(r.seconds, 1e-9)))) a second)\n\n"
         for (p, name) in r.products.enumerated() {
             let unit = demand.products[p].unit.rawValue
             out += "\(name): \(unit) served a year\n"
@@ -30,12 +31,16 @@ public struct FacilitySimulationReport: Sendable {
             let served = r.served(p)
             for y in 0..<r.years {
                 let s = SampleStatistics(served.map { $0[y] })
-                t.add(["\(demand.start.year + y)", Fmt.number(r.demandByYear[p][y]), Fmt.number(s.mean), Fmt.number(s.p5), Fmt.number(s.p50), Fmt.number(s.p95)])
+                t.add([
+                    "\(demand.start.year + y)", Fmt.number(r.demandByYear[p][y]), Fmt.number(s.mean), Fmt.number(s.p5),
+                    Fmt.number(s.p50), Fmt.number(s.p95),
+                ])
             }
             out += t.render() + "\n"
         }
         let lpsy = SampleStatistics(r.lotsPerSuiteYear)
-        out += "Lots passed per suite-year: mean \(Fmt.number(lpsy.mean, digits: 4)), p5 \(Fmt.number(lpsy.p5, digits: 4)), "
+        out +=
+            "Lots passed per suite-year: mean \(Fmt.number(lpsy.mean, digits: 4)), p5 \(Fmt.number(lpsy.p5, digits: 4)), "
         out += "p50 \(Fmt.number(lpsy.p50, digits: 4)), p95 \(Fmt.number(lpsy.p95, digits: 4))\n"
         let failed = r.replications.reduce(0) { $0 + $1.lotsFailed }
         out += "Failed lots: \(Fmt.percent(Double(failed) / Double(max(1, lots))))\n"
@@ -77,7 +82,9 @@ public struct FacilitySimulationReport: Sendable {
         var rows = [["product", "year", "replication", "supplied"]]
         for (i, rep) in result.replications.enumerated() {
             for (p, name) in result.products.enumerated() {
-                for y in 0..<result.years { rows.append([name, "\(demand.start.year + y)", "\(i + 1)", "\(rep.supplied[p][y])"]) }
+                for y in 0..<result.years {
+                    rows.append([name, "\(demand.start.year + y)", "\(i + 1)", "\(rep.supplied[p][y])"])
+                }
             }
         }
         return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"

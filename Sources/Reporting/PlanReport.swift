@@ -39,7 +39,9 @@ public struct PlanReport: Sendable {
         out += "\(Fmt.count(plan.lots.count)) lots over \(analysis.years) years from \(plan.demand.start); "
         out += "\(f.suites.filter { $0.kind == .vectorProduction }.count) production suites\n\n"
         out += "Lots per product\n"
-        var t = TextTable(["product", "patients/lot", "doses/lot", "expansion (d)", "suite cycle (d)", "release (d)"], rightAligned: [1, 2, 3, 4, 5])
+        var t = TextTable(
+            ["product", "patients/lot", "doses/lot", "expansion (d)", "suite cycle (d)", "release (d)"],
+            rightAligned: [1, 2, 3, 4, 5])
         for p in plan.demand.products {
             guard let lt = plan.templates[p.name] else { continue }
             t.add([
@@ -49,16 +51,21 @@ public struct PlanReport: Sendable {
         }
         out += t.render() + "\n"
         out += "Demand and supply by year\n"
-        var d = TextTable(["product", "year", "demand", "supplied", "served", "unmet (cumulative)", "lots released"], rightAligned: [2, 3, 4, 5, 6])
+        var d = TextTable(
+            ["product", "year", "demand", "supplied", "served", "unmet (cumulative)", "lots released"],
+            rightAligned: [2, 3, 4, 5, 6])
         for row in analysis.products {
             d.add([
-                row.product, "\(y0 + row.year)", Fmt.number(row.demand), Fmt.number(row.supplied), Fmt.number(row.served),
+                row.product, "\(y0 + row.year)", Fmt.number(row.demand), Fmt.number(row.supplied),
+                Fmt.number(row.served),
                 Fmt.number(row.unmet), "\(row.lotsReleased)",
             ])
         }
         out += d.render() + "\n"
         out += "Lots started per suite and year\n"
-        var l = TextTable(["suite"] + (0..<analysis.years).map { "\(y0 + $0)" } + ["total"], rightAligned: Set(1...(analysis.years + 1)))
+        var l = TextTable(
+            ["suite"] + (0..<analysis.years).map { "\(y0 + $0)" } + ["total"],
+            rightAligned: Set(1...(analysis.years + 1)))
         let shown = f.suites.filter { $0.kind == .vectorProduction }
         for s in shown.prefix(12) {
             let counts = analysis.lotsBySuite[s.name] ?? []
@@ -67,13 +74,17 @@ public struct PlanReport: Sendable {
         if shown.count > 12 {
             var all = Array(repeating: 0, count: analysis.years)
             for s in shown { for (y, n) in (analysis.lotsBySuite[s.name] ?? []).enumerated() { all[y] += n } }
-            l.add(["(\(shown.count - 12) more suites; all \(shown.count))"] + all.map { Fmt.count($0) } + [Fmt.count(all.reduce(0, +))])
+            l.add(
+                ["(\(shown.count - 12) more suites; all \(shown.count))"] + all.map { Fmt.count($0) } + [
+                    Fmt.count(all.reduce(0, +))
+                ])
         }
         out += l.render() + "\n"
         let groups = Array(Set(f.suites.compactMap(\.group))).sorted()
         if !groups.isEmpty {
             out += "Lots started per group and year\n"
-            var g = TextTable(["group"] + (0..<analysis.years).map { "\(y0 + $0)" }, rightAligned: Set(1...analysis.years))
+            var g = TextTable(
+                ["group"] + (0..<analysis.years).map { "\(y0 + $0)" }, rightAligned: Set(1...analysis.years))
             for group in groups {
                 var counts = Array(repeating: 0, count: analysis.years)
                 for s in f.suites where s.group == group {
@@ -93,7 +104,8 @@ public struct PlanReport: Sendable {
         for p in plan.demand.products {
             let total = p.amounts.reduce(0, +)
             if let day = dayToSupply(p.name, total) {
-                out += "\(p.name): the \(Fmt.number(total)) \(p.unit.rawValue) demanded are all supplied by \(date(day)) "
+                out +=
+                    "\(p.name): the \(Fmt.number(total)) \(p.unit.rawValue) demanded are all supplied by \(date(day)) "
                 out += "(\(Fmt.number(day / 365)) years, \(plan.lots.filter { $0.product == p.name }.count) lots).\n"
             }
         }
@@ -109,7 +121,9 @@ public struct PlanReport: Sendable {
         var gaps: [Double] = []
         for s in plan.facility.suites.indices {
             let starts = plan.lots.filter { $0.suite == s && $0.product == product }
-                .map { $0.bookings.filter { $0.holder == .suite(s) && $0.stage != .changeover }.map(\.start).min() ?? 0 }
+                .map {
+                    $0.bookings.filter { $0.holder == .suite(s) && $0.stage != .changeover }.map(\.start).min() ?? 0
+                }
             gaps += zip(starts, starts.dropFirst()).map { $1 - $0 }
         }
         guard !gaps.isEmpty else { return .nan }
@@ -168,11 +182,15 @@ public struct PlanReport: Sendable {
                     number: lot.number, product: lot.product, suite: plan.facility.suites[lot.suite].name,
                     released: date(lot.released), releasedDay: lot.released, patients: lot.patients, doses: lot.doses,
                     stages: lot.bookings.map {
-                        Data.Stage(stage: $0.stage.rawValue, on: holderName($0.holder), startDay: $0.start, endDay: $0.end, start: date($0.start), end: date($0.end))
+                        Data.Stage(
+                            stage: $0.stage.rawValue, on: holderName($0.holder), startDay: $0.start, endDay: $0.end,
+                            start: date($0.start), end: date($0.end))
                     })
             },
             years: analysis.products.map {
-                Data.Year(product: $0.product, year: y0 + $0.year, demand: $0.demand, supplied: $0.supplied, served: $0.served, unmet: $0.unmet)
+                Data.Year(
+                    product: $0.product, year: y0 + $0.year, demand: $0.demand, supplied: $0.supplied,
+                    served: $0.served, unmet: $0.unmet)
             },
             utilisation: analysis.utilisation.map { Data.Use(name: $0.name, utilisation: $0.utilisation) },
             bottleneck: analysis.bottleneck?.name, problems: plan.problems)
@@ -180,7 +198,9 @@ public struct PlanReport: Sendable {
 
     /// The schedule: one row per stage of every lot.
     public func csv() -> String {
-        var rows = [["lot", "product", "stage", "suite_or_resource", "start", "end", "start_day", "end_day", "released"]]
+        var rows = [
+            ["lot", "product", "stage", "suite_or_resource", "start", "end", "start_day", "end_day", "released"]
+        ]
         for lot in plan.lots {
             for b in lot.bookings {
                 rows.append([

@@ -77,14 +77,17 @@ struct SimulateFacility: ParsableCommand {
     var format: OutputFormat = .text
 
     func validate() throws {
-        guard replications >= 1 else { throw ValidationError("--replications must be at least 1, e.g. --replications 1000.") }
+        guard replications >= 1 else {
+            throw ValidationError("--replications must be at least 1, e.g. --replications 1000.")
+        }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
     }
 
     func run() throws {
         print(
             try Commands.simulateFacility(
-                facility: facility, demand: demand, replications: replications, seed: seed, threads: threads, format: format),
+                facility: facility, demand: demand, replications: replications, seed: seed, threads: threads,
+                format: format),
             terminator: "")
     }
 }
@@ -108,7 +111,9 @@ extension Commands {
 struct Materials: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Raw materials a plan needs per month, and the latest day to order each given supplier lead times.",
-        discussion: "Example: vectorfab materials Examples/capacity/lv-industrial-suite.yaml Examples/capacity/sickle-cell-industrial-demand.yaml")
+        discussion:
+            "Example: vectorfab materials Examples/capacity/lv-industrial-suite.yaml Examples/capacity/sickle-cell-industrial-demand.yaml"
+    )
 
     @Argument(help: "A facility file (its lead-times: section gives supplier lead times).")
     var facility: String
@@ -126,8 +131,11 @@ struct Materials: ParsableCommand {
 
 struct Transfer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Whether and how a process runs at another site: who carries each step, what changes, what is missing.",
-        discussion: "Example: vectorfab transfer Examples/aav-dmd-suspension-2000L.yaml Examples/capacity/genethon-bioprod-2015.yaml")
+        abstract:
+            "Whether and how a process runs at another site: who carries each step, what changes, what is missing.",
+        discussion:
+            "Example: vectorfab transfer Examples/aav-dmd-suspension-2000L.yaml Examples/capacity/genethon-bioprod-2015.yaml"
+    )
 
     @Argument(help: "A process file.")
     var process: String

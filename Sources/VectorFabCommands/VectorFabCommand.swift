@@ -6,7 +6,8 @@ public struct VectorFabCommand: ParsableCommand {
         commandName: "vectorfab",
         abstract: "Design, simulate and cost gene-therapy vector manufacturing.",
         subcommands: [
-            Simulate.self, Compare.self, Diff.self, Cost.self, Uncertainty.self, ScaleCurveCommand.self, PlanCommand.self,
+            Simulate.self, Compare.self, Diff.self, Cost.self, Uncertainty.self, ScaleCurveCommand.self,
+            PlanCommand.self,
             SimulateFacility.self, Materials.self, Transfer.self,
         ])
 

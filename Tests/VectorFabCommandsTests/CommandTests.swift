@@ -1,4 +1,5 @@
 import Bioprocess
+import Capacity
 import Economics
 import Foundation
 import Reporting
@@ -276,5 +277,51 @@ struct EconomicsCommandTests {
         let custom = try Commands.scaleCurve(paths: [dmd], scales: "500 L, 1000 L", format: .csv)
         #expect(custom.split(separator: "\n").count == 3)
         #expect(throws: (any Error).self) { try Commands.scaleCurve(paths: [dmd], scales: "66 m²", format: .text) }
+    }
+}
+
+struct CapacityCommandTests {
+    let zone = Repository.path("Examples/capacity/lv-zone-2015.yaml")
+    let hundred = Repository.path("Examples/capacity/sickle-cell-100-patients.yaml")
+
+    @Test func planInEveryFormat() throws {
+        let text = try Commands.plan(facility: zone, demand: hundred, format: .text)
+        #expect(text.contains("Bottleneck: LV zone"))
+        #expect(text.contains("all supplied by"))
+        let data = try JSONDecoder().decode(
+            PlanReport.Data.self, from: Data(try Commands.plan(facility: zone, demand: hundred, format: .json).utf8))
+        #expect(data.lots.count == 25)
+        let csv = try Commands.plan(facility: zone, demand: hundred, format: .csv)
+        #expect(csv.hasPrefix("lot,product,stage,suite_or_resource,start,end"))
+        #expect(csv.split(separator: "\n").count == 1 + data.lots.reduce(0) { $0 + $1.stages.count })
+        let svg = try Commands.plan(facility: zone, demand: hundred, format: .svg)
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.hasSuffix("</svg>\n"))
+        // One bar per stage of every lot, plus the row backgrounds and the legend.
+        let bars = svg.components(separatedBy: "<title>lot ").count - 1
+        #expect(bars == data.lots.reduce(0) { $0 + $1.stages.count })
+    }
+
+    @Test func facilitySimulationMaterialsAndTransferRun() throws {
+        let peerF = Repository.path("Examples/capacity/peer-four-suites.yaml")
+        let peerD = Repository.path("Examples/capacity/peer-ten-years.yaml")
+        let text = try Commands.simulateFacility(
+            facility: peerF, demand: peerD, replications: 50, seed: 3, threads: 2, format: .text)
+        #expect(text.contains("Lots passed per suite-year"))
+        let json = try Commands.simulateFacility(
+            facility: peerF, demand: peerD, replications: 50, seed: 3, threads: 1, format: .json)
+        let again = try Commands.simulateFacility(
+            facility: peerF, demand: peerD, replications: 50, seed: 3, threads: 2, format: .json)
+        let a = try JSONDecoder().decode(FacilitySimulationReport.Data.self, from: Data(json.utf8))
+        let b = try JSONDecoder().decode(FacilitySimulationReport.Data.self, from: Data(again.utf8))
+        #expect(a.products[0].served == b.products[0].served)
+        let materials = try Commands.materials(facility: zone, demand: hundred, format: .csv)
+        #expect(materials.contains(",plasmid,"))
+        let transfer = try Commands.transfer(
+            process: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"),
+            facility: Repository.path("Examples/capacity/genethon-bioprod-2015.yaml"), format: .text)
+        #expect(transfer.contains("Verdict: runs with changes"))
+        let r = try vectorfab(["simulate-facility", peerF, peerD, "--replications", "0"])
+        #expect(r.status != 0)
     }
 }
