@@ -18,6 +18,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Domain: quantities, process definitions, the lot simulator. Foundation at most.
@@ -26,6 +32,29 @@ let package = Package(
         .target(name: "Economics", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         // Domain: facilities, demand, the planner, the facility simulation, materials, tech transfer.
         .target(name: "Capacity", dependencies: ["Bioprocess"], swiftSettings: upcoming),
+        // Domain: GMP rules — roles, recipes, materials, batches, QC, deviations, release, audit.
+        .target(name: "Manufacturing", dependencies: ["Bioprocess"], swiftSettings: upcoming),
+        // Persistence over SQLKit: SQLite embedded, PostgreSQL shared; migrations; the audit chain.
+        .target(
+            name: "Store",
+            dependencies: [
+                "Manufacturing", "Bioprocess",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming),
+        // The HTTP JSON API (Hummingbird).
+        .target(
+            name: "Web",
+            dependencies: [
+                "Manufacturing", "Store", "Bioprocess", "FileFormats",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming),
         // Edge: reads YAML and JSON files into the domain's neutral document tree.
         .target(
             name: "FileFormats",

@@ -1,0 +1,330 @@
+import Foundation
+
+/// Why a GMP operation was refused: what is wrong, in words, and how to classify it.
+public struct GMPError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// Malformed or out-of-range input.
+        case invalid
+        /// Not signed in, or a wrong password.
+        case unauthenticated
+        /// The role may not do this.
+        case forbidden
+        case notFound = "not-found"
+        /// The records' state does not allow it (a phase out of order, a lot in quarantine).
+        case conflict
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// For refusals with several reasons (a release): each one.
+    public var details: [String]
+
+    public init(_ kind: Kind, _ message: String, details: [String] = []) {
+        self.kind = kind
+        self.message = message
+        self.details = details
+    }
+
+    public var description: String { details.isEmpty ? message : message + ": " + details.joined(separator: "; ") }
+}
+
+public struct User: Codable, Sendable, Hashable {
+    public var id: String
+    public var username: String
+    public var fullName: String
+    public var role: Role
+    public var active: Bool
+
+    public init(id: String, username: String, fullName: String, role: Role, active: Bool) {
+        self.id = id
+        self.username = username
+        self.fullName = fullName
+        self.role = role
+        self.active = active
+    }
+}
+
+public enum RecipeStatus: String, Codable, Sendable, Hashable, CaseIterable { case draft, approved, obsolete }
+
+public struct RecipeRecord: Codable, Sendable, Hashable {
+    public var id: String
+    public var version: Int
+    public var status: RecipeStatus
+    public var recipe: MasterRecipe
+
+    public init(id: String, version: Int, status: RecipeStatus, recipe: MasterRecipe) {
+        self.id = id
+        self.version = version
+        self.status = status
+        self.recipe = recipe
+    }
+}
+
+public struct MaterialItem: Codable, Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var unit: String
+
+    public init(code: String, name: String, unit: String) {
+        self.code = code
+        self.name = name
+        self.unit = unit
+    }
+}
+
+public enum MaterialStatus: String, Codable, Sendable, Hashable, CaseIterable {
+    case quarantine, sampled, released, rejected
+}
+
+public struct MaterialLot: Codable, Sendable, Hashable {
+    public var id: String
+    public var item: String
+    public var supplier: String
+    public var supplierLot: String
+    public var quantity: Double
+    public var remaining: Double
+    /// `YYYY-MM-DD`.
+    public var expiry: String
+    public var status: MaterialStatus
+
+    public init(id: String, item: String, supplier: String, supplierLot: String, quantity: Double, remaining: Double, expiry: String, status: MaterialStatus) {
+        self.id = id
+        self.item = item
+        self.supplier = supplier
+        self.supplierLot = supplierLot
+        self.quantity = quantity
+        self.remaining = remaining
+        self.expiry = expiry
+        self.status = status
+    }
+}
+
+public enum BatchStatus: String, Codable, Sendable, Hashable, CaseIterable {
+    case inProgress = "in-progress", complete, released, rejected
+}
+
+public struct Batch: Codable, Sendable, Hashable {
+    public var id: String
+    public var recipeID: String
+    public var product: String
+    public var status: BatchStatus
+
+    public init(id: String, recipeID: String, product: String, status: BatchStatus) {
+        self.id = id
+        self.recipeID = recipeID
+        self.product = product
+        self.status = status
+    }
+}
+
+/// What an entry in a batch record says.
+public enum EntryKind: String, Codable, Sendable, Hashable, CaseIterable {
+    /// A recorded parameter value.
+    case value
+    /// A material lot consumed.
+    case material
+    /// A piece of equipment used.
+    case equipment
+    /// The phase done (signed "performed").
+    case completion
+    /// A supervisor's check of the phase (signed "verified").
+    case verification
+}
+
+/// One entry of a batch record. Entries are never changed: a correction is a new entry that
+/// names the one it corrects and why.
+public struct BatchEntry: Codable, Sendable, Hashable {
+    public var id: String
+    public var batchID: String
+    public var phaseID: String
+    public var kind: EntryKind
+    public var parameter: String?
+    public var value: Double?
+    public var inRange: Bool?
+    public var materialLot: String?
+    public var quantity: Double?
+    public var equipment: String?
+    public var corrects: String?
+    public var reason: String?
+    public var userID: String
+    public var at: String
+
+    public init(id: String, batchID: String, phaseID: String, kind: EntryKind, parameter: String?, value: Double?, inRange: Bool?, materialLot: String?, quantity: Double?, equipment: String?, corrects: String?, reason: String?, userID: String, at: String) {
+        self.id = id
+        self.batchID = batchID
+        self.phaseID = phaseID
+        self.kind = kind
+        self.parameter = parameter
+        self.value = value
+        self.inRange = inRange
+        self.materialLot = materialLot
+        self.quantity = quantity
+        self.equipment = equipment
+        self.corrects = corrects
+        self.reason = reason
+        self.userID = userID
+        self.at = at
+    }
+}
+
+public struct QCSample: Codable, Sendable, Hashable {
+    public var id: String
+    public var batchID: String?
+    public var materialLot: String?
+    public var test: String
+    /// A numeric specification [low, high], or a pass/fail test when both are nil.
+    public var low: Double?
+    public var high: Double?
+    public var unit: String?
+    public var status: String
+
+    public init(id: String, batchID: String?, materialLot: String?, test: String, low: Double?, high: Double?, unit: String?, status: String) {
+        self.id = id
+        self.batchID = batchID
+        self.materialLot = materialLot
+        self.test = test
+        self.low = low
+        self.high = high
+        self.unit = unit
+        self.status = status
+    }
+}
+
+public struct QCResult: Codable, Sendable, Hashable {
+    public var id: String
+    public var sampleID: String
+    public var value: Double?
+    public var pass: Bool
+    public var analystID: String
+    public var at: String
+
+    public init(id: String, sampleID: String, value: Double?, pass: Bool, analystID: String, at: String) {
+        self.id = id
+        self.sampleID = sampleID
+        self.value = value
+        self.pass = pass
+        self.analystID = analystID
+        self.at = at
+    }
+}
+
+public enum DeviationStatus: String, Codable, Sendable, Hashable, CaseIterable {
+    case open, investigation, capa, closed
+
+    /// The lifecycle: open → investigation → corrective and preventive action → closed.
+    public var next: DeviationStatus? {
+        switch self {
+        case .open: .investigation
+        case .investigation: .capa
+        case .capa: .closed
+        case .closed: nil
+        }
+    }
+}
+
+public struct Deviation: Codable, Sendable, Hashable {
+    public var id: String
+    public var batchID: String?
+    public var sampleID: String?
+    /// `process` (opened by hand or by an out-of-range value) or `oos` (out of specification).
+    public var kind: String
+    public var description: String
+    public var status: DeviationStatus
+
+    public init(id: String, batchID: String?, sampleID: String?, kind: String, description: String, status: DeviationStatus) {
+        self.id = id
+        self.batchID = batchID
+        self.sampleID = sampleID
+        self.kind = kind
+        self.description = description
+        self.status = status
+    }
+}
+
+public struct Signature: Codable, Sendable, Hashable {
+    public var id: String
+    public var userID: String
+    public var fullName: String
+    public var meaning: SignatureMeaning
+    public var entity: String
+    public var entityID: String
+    public var at: String
+
+    public init(id: String, userID: String, fullName: String, meaning: SignatureMeaning, entity: String, entityID: String, at: String) {
+        self.id = id
+        self.userID = userID
+        self.fullName = fullName
+        self.meaning = meaning
+        self.entity = entity
+        self.entityID = entityID
+        self.at = at
+    }
+}
+
+/// One link of the audit trail: who changed what, when, from what to what, and why, chained
+/// to the previous link by its hash.
+public struct AuditEntry: Codable, Sendable, Hashable {
+    public var sequence: Int
+    public var at: String
+    public var userID: String
+    public var action: String
+    public var entity: String
+    public var entityID: String
+    public var field: String?
+    public var oldValue: String?
+    public var newValue: String?
+    public var reason: String?
+    public var previousHash: String
+    public var hash: String
+
+    public init(sequence: Int, at: String, userID: String, action: String, entity: String, entityID: String, field: String?, oldValue: String?, newValue: String?, reason: String?, previousHash: String, hash: String) {
+        self.sequence = sequence
+        self.at = at
+        self.userID = userID
+        self.action = action
+        self.entity = entity
+        self.entityID = entityID
+        self.field = field
+        self.oldValue = oldValue
+        self.newValue = newValue
+        self.reason = reason
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
+    /// The exact text the hash covers: every field and the previous hash, unambiguously joined.
+    public var canonical: String {
+        [
+            String(sequence), at, userID, action, entity, entityID, field ?? "∅", oldValue ?? "∅", newValue ?? "∅",
+            reason ?? "∅", previousHash,
+        ].map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
+    }
+}
+
+/// Why QA cannot release a batch yet: every missing item, in words.
+public enum ReleaseCheck {
+    public static func missing(
+        batch: Batch, recipe: MasterRecipe, entries: [BatchEntry], samples: [QCSample], results: [QCResult],
+        deviations: [Deviation]
+    ) -> [String] {
+        var missing: [String] = []
+        if batch.status == .released { missing.append("the batch is already released") }
+        let completed = Set(entries.filter { $0.kind == .completion }.map(\.phaseID))
+        for phase in recipe.phases where !completed.contains(phase.id) {
+            missing.append("phase \(phase.id) '\(phase.name)' is not complete")
+        }
+        for test in recipe.releasePanel {
+            let mine = samples.filter { $0.test == test && $0.batchID == batch.id }
+            let latest = mine.compactMap { s in results.filter { $0.sampleID == s.id }.max { $0.at < $1.at } }
+            if latest.isEmpty {
+                missing.append("release test '\(test)' has no result")
+            } else if !latest.contains(where: \.pass) {
+                missing.append("release test '\(test)' has not passed")
+            }
+        }
+        for d in deviations where d.status != .closed {
+            missing.append("deviation \(d.id) is \(d.status.rawValue), not closed")
+        }
+        return missing
+    }
+}

@@ -1,0 +1,65 @@
+/// The roles people hold in a GMP facility.
+public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
+    case `operator`
+    case supervisor
+    case qcAnalyst = "qc-analyst"
+    case qa
+    case administrator
+}
+
+/// Everything a person can do through VectorFab, for the role × action permission matrix.
+public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
+    case manageUsers = "manage-users"
+    case createRecipe = "create-recipe"
+    case approveRecipe = "approve-recipe"
+    case defineMaterial = "define-material"
+    case receiveMaterial = "receive-material"
+    case sampleMaterial = "sample-material"
+    case decideMaterial = "decide-material"
+    case createBatch = "create-batch"
+    case executePhase = "execute-phase"
+    case verifyPhase = "verify-phase"
+    case correctEntry = "correct-entry"
+    case createSample = "create-sample"
+    case recordResult = "record-result"
+    case openDeviation = "open-deviation"
+    case investigateDeviation = "investigate-deviation"
+    case closeDeviation = "close-deviation"
+    case releaseBatch = "release-batch"
+    case readRecords = "read-records"
+    case verifyAudit = "verify-audit"
+}
+
+/// Who may do what. QA approves, releases and closes; QC analysts test; operators execute;
+/// supervisors verify and create batches; administrators manage accounts but take no GMP
+/// decision (segregation of duties).
+public enum Permissions {
+    public static func allows(_ role: Role, _ action: Action) -> Bool {
+        switch action {
+        case .manageUsers: role == .administrator
+        case .createRecipe: role == .supervisor || role == .qa
+        case .approveRecipe: role == .qa
+        case .defineMaterial: role == .supervisor || role == .qa
+        case .receiveMaterial: role == .operator || role == .supervisor
+        case .sampleMaterial: role == .qcAnalyst
+        case .decideMaterial: role == .qa
+        case .createBatch: role == .supervisor
+        case .executePhase: role == .operator || role == .supervisor
+        case .verifyPhase: role == .supervisor
+        case .correctEntry: role == .operator || role == .supervisor
+        case .createSample: role == .operator || role == .supervisor || role == .qcAnalyst
+        case .recordResult: role == .qcAnalyst
+        case .openDeviation: role != .administrator
+        case .investigateDeviation: role == .supervisor || role == .qa || role == .qcAnalyst
+        case .closeDeviation: role == .qa
+        case .releaseBatch: role == .qa
+        case .readRecords: true
+        case .verifyAudit: role == .qa || role == .administrator
+        }
+    }
+}
+
+/// What a person means by an electronic signature (21 CFR 11.50).
+public enum SignatureMeaning: String, Sendable, Hashable, CaseIterable, Codable {
+    case performed, verified, reviewed, approved, released
+}

@@ -1,0 +1,332 @@
+import Foundation
+import Logging
+import Manufacturing
+import SQLKit
+
+/// The GMP record store: users and sessions, electronic signatures, master recipes, materials,
+/// batch records, QC, deviations, release, genealogy and the hash-chained audit trail, over
+/// SQLite or PostgreSQL through one SQLKit implementation.
+///
+/// Every change runs in one transaction with its audit entries: it is all stored or nothing
+/// is. Every query binds its values (no SQL is built from input).
+public final class GMPStore: Sendable {
+    let connection: Connection
+    let clock: @Sendable () -> Date
+    let passwordIterations: Int
+    public let location: DatabaseLocation
+
+    /// How long a session lasts.
+    public static let sessionLength: TimeInterval = 12 * 3600
+
+    init(connection: Connection, location: DatabaseLocation, clock: @escaping @Sendable () -> Date, passwordIterations: Int) {
+        self.connection = connection
+        self.location = location
+        self.clock = clock
+        self.passwordIterations = passwordIterations
+    }
+
+    /// Opens (creating an SQLite file on first use) and migrates the store.
+    public static func open(
+        _ location: DatabaseLocation, clock: @escaping @Sendable () -> Date = { Date() }, passwordIterations: Int = 210_000,
+        logger: Logger = Logger(label: "vectorfab.store")
+    ) async throws -> GMPStore {
+        let store = GMPStore(
+            connection: try await Connection.open(location, logger: logger), location: location, clock: clock,
+            passwordIterations: passwordIterations)
+        _ = try await store.migrate()
+        return store
+    }
+
+    public func close() async throws { try await connection.close() }
+
+    /// Applies pending schema migrations; returns those applied.
+    @discardableResult
+    public func migrate() async throws -> [String] { try await Migrations.migrate(connection, at: now()) }
+
+    func now() -> String { Self.timestamp(clock()) }
+
+    static func timestamp(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: d)
+    }
+
+    func today() -> String { String(now().prefix(10)) }
+
+    static func newID(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(13).lowercased())" }
+
+    func require(_ user: User, _ action: Action) throws {
+        guard user.active else { throw GMPError(.forbidden, "the account \(user.username) is disabled") }
+        guard Permissions.allows(user.role, action) else {
+            throw GMPError(.forbidden, "a \(user.role.rawValue) may not \(action.rawValue.replacingOccurrences(of: "-", with: " "))")
+        }
+    }
+
+    // MARK: Audit trail
+
+    /// Appends one link to the audit chain, in the current transaction.
+    func audit(
+        _ db: any SQLDatabase, user: String, action: String, entity: String, id: String, field: String? = nil,
+        old: String? = nil, new: String? = nil, reason: String? = nil, at: String
+    ) async throws {
+        let last = try await db.raw("SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1").first()
+        let previous = try last.map { try $0.decode(column: "hash", as: String.self) } ?? String(repeating: "0", count: 64)
+        let sequence = (try last.map { try $0.decode(column: "sequence", as: Int.self) } ?? 0) + 1
+        var entry = AuditEntry(
+            sequence: sequence, at: at, userID: user, action: action, entity: entity, entityID: id, field: field,
+            oldValue: old, newValue: new, reason: reason, previousHash: previous, hash: "")
+        entry.hash = sha256Hex(entry.canonical)
+        try await db.raw(
+            """
+            INSERT INTO audit (sequence, at, user_id, action, entity, entity_id, field, old_value, new_value, reason, previous_hash, hash)
+            VALUES (\(bind: entry.sequence), \(bind: entry.at), \(bind: entry.userID), \(bind: entry.action), \(bind: entry.entity),
+            \(bind: entry.entityID), \(bind: entry.field), \(bind: entry.oldValue), \(bind: entry.newValue), \(bind: entry.reason),
+            \(bind: entry.previousHash), \(bind: entry.hash))
+            """
+        ).run()
+    }
+
+    static func auditEntry(_ row: any SQLRow) throws -> AuditEntry {
+        AuditEntry(
+            sequence: try row.decode(column: "sequence", as: Int.self), at: try row.decode(column: "at", as: String.self),
+            userID: try row.decode(column: "user_id", as: String.self), action: try row.decode(column: "action", as: String.self),
+            entity: try row.decode(column: "entity", as: String.self), entityID: try row.decode(column: "entity_id", as: String.self),
+            field: try row.decode(column: "field", as: String?.self), oldValue: try row.decode(column: "old_value", as: String?.self),
+            newValue: try row.decode(column: "new_value", as: String?.self), reason: try row.decode(column: "reason", as: String?.self),
+            previousHash: try row.decode(column: "previous_hash", as: String.self), hash: try row.decode(column: "hash", as: String.self))
+    }
+
+    /// Audit entries, oldest first, optionally for one entity.
+    public func auditTrail(_ user: User, entity: String? = nil, id: String? = nil, limit: Int = 1000) async throws -> [AuditEntry] {
+        try require(user, .readRecords)
+        return try await connection.read { db in
+            let rows: [any SQLRow]
+            if let entity, let id {
+                rows = try await db.raw(
+                    "SELECT * FROM audit WHERE entity = \(bind: entity) AND entity_id = \(bind: id) ORDER BY sequence LIMIT \(bind: limit)"
+                ).all()
+            } else {
+                rows = try await db.raw("SELECT * FROM audit ORDER BY sequence LIMIT \(bind: limit)").all()
+            }
+            return try rows.map(Self.auditEntry)
+        }
+    }
+
+    /// Recomputes the whole chain: any entry edited, inserted or deleted behind the application's
+    /// back breaks it, and each break is reported with its sequence number.
+    public func verifyAudit() async throws -> [String] {
+        try await connection.read { db in
+            let rows = try await db.raw("SELECT * FROM audit ORDER BY sequence").all()
+            var problems: [String] = []
+            var previous = String(repeating: "0", count: 64)
+            var expected = 1
+            for row in rows {
+                let e = try Self.auditEntry(row)
+                if e.sequence != expected {
+                    problems.append(
+                        e.sequence > expected
+                            ? "entries \(expected)–\(e.sequence - 1) are missing (deleted)" : "entry \(e.sequence) is out of order")
+                }
+                if e.previousHash != previous {
+                    problems.append("entry \(e.sequence) does not follow the entry before it (its previous hash differs)")
+                }
+                if sha256Hex(e.canonical) != e.hash {
+                    problems.append("entry \(e.sequence) (\(e.action) \(e.entity) \(e.entityID)) was edited: its hash does not match its content")
+                }
+                previous = e.hash
+                expected = e.sequence + 1
+            }
+            return problems
+        }
+    }
+
+    /// The number of audit entries.
+    public func auditCount() async throws -> Int {
+        try await connection.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM audit").first()!.decode(column: "n", as: Int.self)
+        }
+    }
+}
+
+// MARK: - Users, sessions and signatures
+
+extension GMPStore {
+    static func user(_ row: any SQLRow) throws -> User {
+        User(
+            id: try row.decode(column: "id", as: String.self), username: try row.decode(column: "username", as: String.self),
+            fullName: try row.decode(column: "full_name", as: String.self),
+            role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .operator,
+            active: try row.decode(column: "active", as: Int.self) != 0)
+    }
+
+    static func validate(username: String, fullName: String, password: String) throws {
+        guard username.range(of: "^[a-z0-9._-]{2,40}$", options: .regularExpression) != nil else {
+            throw GMPError(.invalid, "username '\(username)' must be 2–40 characters of a–z, 0–9, '.', '_' or '-'")
+        }
+        guard !fullName.trimmingCharacters(in: .whitespaces).isEmpty, fullName.count <= 200 else {
+            throw GMPError(.invalid, "the full name must be given (at most 200 characters): it is printed with every signature")
+        }
+        guard password.count >= 12, password.count <= 200 else {
+            throw GMPError(.invalid, "the password must have 12 to 200 characters")
+        }
+    }
+
+    /// Creates the first administrator of an empty store; refused once any user exists.
+    public func bootstrap(username: String, fullName: String, password: String) async throws -> User {
+        try Self.validate(username: username, fullName: fullName, password: password)
+        let hash = Passwords.hash(password, iterations: passwordIterations)
+        let at = now()
+        return try await connection.transaction { db in
+            let n = try await db.raw("SELECT COUNT(*) AS n FROM users").first()!.decode(column: "n", as: Int.self)
+            guard n == 0 else { throw GMPError(.conflict, "the store already has users: ask an administrator for an account") }
+            let user = User(id: Self.newID("user"), username: username, fullName: fullName, role: .administrator, active: true)
+            try await self.insert(db, user, hash: hash, at: at)
+            try await self.audit(db, user: user.id, action: "create", entity: "user", id: user.id, field: "role", new: "administrator", reason: "first administrator", at: at)
+            return user
+        }
+    }
+
+    func insert(_ db: any SQLDatabase, _ u: User, hash: String, at: String) async throws {
+        try await db.raw(
+            """
+            INSERT INTO users (id, username, full_name, role, password_hash, active, created_at)
+            VALUES (\(bind: u.id), \(bind: u.username), \(bind: u.fullName), \(bind: u.role.rawValue), \(bind: hash), 1, \(bind: at))
+            """
+        ).run()
+    }
+
+    public func createUser(by admin: User, username: String, fullName: String, role: Role, password: String) async throws -> User {
+        try require(admin, .manageUsers)
+        try Self.validate(username: username, fullName: fullName, password: password)
+        let hash = Passwords.hash(password, iterations: passwordIterations)
+        let at = now()
+        return try await connection.transaction { db in
+            if try await db.raw("SELECT id FROM users WHERE username = \(bind: username)").first() != nil {
+                throw GMPError(.conflict, "the username '\(username)' is taken")
+            }
+            let user = User(id: Self.newID("user"), username: username, fullName: fullName, role: role, active: true)
+            try await self.insert(db, user, hash: hash, at: at)
+            try await self.audit(db, user: admin.id, action: "create", entity: "user", id: user.id, field: "role", new: role.rawValue, at: at)
+            return user
+        }
+    }
+
+    public func setActive(by admin: User, userID: String, active: Bool, reason: String) async throws {
+        try require(admin, .manageUsers)
+        try Self.requireReason(reason)
+        let at = now()
+        try await connection.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID)").first() else {
+                throw GMPError(.notFound, "no user \(userID)")
+            }
+            let old = try Self.user(row)
+            try await db.raw("UPDATE users SET active = \(bind: active ? 1 : 0) WHERE id = \(bind: userID)").run()
+            try await self.audit(db, user: admin.id, action: "update", entity: "user", id: userID, field: "active", old: String(old.active), new: String(active), reason: reason, at: at)
+        }
+    }
+
+    public func users(_ user: User) async throws -> [User] {
+        try require(user, .readRecords)
+        return try await connection.read { db in try await db.raw("SELECT * FROM users ORDER BY username").all().map(Self.user) }
+    }
+
+    /// Checks a password; returns the user, or throws without saying which part was wrong.
+    func authenticate(_ db: any SQLDatabase, username: String, password: String) async throws -> User {
+        guard let row = try await db.raw("SELECT * FROM users WHERE username = \(bind: username)").first(),
+            Passwords.verify(password, against: try row.decode(column: "password_hash", as: String.self))
+        else { throw GMPError(.unauthenticated, "wrong username or password") }
+        let user = try Self.user(row)
+        guard user.active else { throw GMPError(.unauthenticated, "the account \(username) is disabled") }
+        return user
+    }
+
+    /// Signs in: returns a session token (only its hash is stored) and the user.
+    public func login(username: String, password: String) async throws -> (token: String, user: User) {
+        let token = randomToken()
+        let at = clock()
+        return try await connection.transaction { db in
+            let user = try await self.authenticate(db, username: username, password: password)
+            try await db.raw(
+                """
+                INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+                VALUES (\(bind: sha256Hex(token)), \(bind: user.id), \(bind: Self.timestamp(at)), \(bind: Self.timestamp(at.addingTimeInterval(Self.sessionLength))))
+                """
+            ).run()
+            try await self.audit(db, user: user.id, action: "login", entity: "session", id: String(sha256Hex(token).prefix(12)), at: Self.timestamp(at))
+            return (token, user)
+        }
+    }
+
+    /// The user a session token belongs to, if it is valid and not expired.
+    public func user(forToken token: String) async throws -> User {
+        let now = now()
+        return try await connection.read { db in
+            guard let row = try await db.raw(
+                """
+                SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id
+                WHERE sessions.token_hash = \(bind: sha256Hex(token)) AND sessions.expires_at > \(bind: now)
+                """
+            ).first() else { throw GMPError(.unauthenticated, "no valid session: sign in again") }
+            let user = try Self.user(row)
+            guard user.active else { throw GMPError(.unauthenticated, "the account is disabled") }
+            return user
+        }
+    }
+
+    public func logout(token: String) async throws {
+        try await connection.transaction { db in
+            try await db.raw("DELETE FROM sessions WHERE token_hash = \(bind: sha256Hex(token))").run()
+        }
+    }
+
+    /// An electronic signature: the signer re-enters the password; who, when and the meaning are
+    /// recorded, and audited. Runs inside the caller's transaction.
+    func sign(
+        _ db: any SQLDatabase, _ user: User, password: String, meaning: SignatureMeaning, entity: String, id: String, at: String
+    ) async throws -> Signature {
+        guard let row = try await db.raw("SELECT password_hash FROM users WHERE id = \(bind: user.id)").first(),
+            Passwords.verify(password, against: try row.decode(column: "password_hash", as: String.self))
+        else { throw GMPError(.unauthenticated, "the signature's password is wrong") }
+        let s = Signature(id: Self.newID("sig"), userID: user.id, fullName: user.fullName, meaning: meaning, entity: entity, entityID: id, at: at)
+        try await db.raw(
+            """
+            INSERT INTO signatures (id, user_id, full_name, meaning, entity, entity_id, at)
+            VALUES (\(bind: s.id), \(bind: s.userID), \(bind: s.fullName), \(bind: s.meaning.rawValue), \(bind: entity), \(bind: id), \(bind: at))
+            """
+        ).run()
+        try await audit(db, user: user.id, action: "sign", entity: entity, id: id, field: "signature", new: "\(meaning.rawValue) by \(user.fullName)", at: at)
+        return s
+    }
+
+    public func signatures(_ user: User, entity: String, id: String) async throws -> [Signature] {
+        try require(user, .readRecords)
+        return try await connection.read { db in
+            try await db.raw("SELECT * FROM signatures WHERE entity = \(bind: entity) AND entity_id = \(bind: id) ORDER BY at").all().map {
+                Signature(
+                    id: try $0.decode(column: "id", as: String.self), userID: try $0.decode(column: "user_id", as: String.self),
+                    fullName: try $0.decode(column: "full_name", as: String.self),
+                    meaning: SignatureMeaning(rawValue: try $0.decode(column: "meaning", as: String.self)) ?? .performed,
+                    entity: entity, entityID: id, at: try $0.decode(column: "at", as: String.self))
+            }
+        }
+    }
+
+    static func requireReason(_ reason: String) throws {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, reason.count <= 2000 else {
+            throw GMPError(.invalid, "a reason (1–2000 characters) is required")
+        }
+    }
+
+    static func requireText(_ text: String, _ what: String, max: Int = 500) throws {
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty, text.count <= max else {
+            throw GMPError(.invalid, "\(what) must be given (at most \(max) characters)")
+        }
+    }
+
+    static func requireNumber(_ x: Double, _ what: String, positive: Bool = false) throws {
+        guard x.isFinite, positive ? x > 0 : x >= 0 else {
+            throw GMPError(.invalid, "\(what) must be a finite number\(positive ? " above 0" : " of 0 or more")")
+        }
+    }
+}

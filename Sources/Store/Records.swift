@@ -1,0 +1,752 @@
+import Foundation
+import Manufacturing
+import SQLKit
+
+// MARK: - Recipes
+
+extension GMPStore {
+    static func recipeRecord(_ row: any SQLRow) throws -> RecipeRecord {
+        RecipeRecord(
+            id: try row.decode(column: "id", as: String.self), version: try row.decode(column: "version", as: Int.self),
+            status: RecipeStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .draft,
+            recipe: try JSONDecoder().decode(MasterRecipe.self, from: Data(try row.decode(column: "definition", as: String.self).utf8)))
+    }
+
+    /// Stores a generated master recipe as the next draft version of its product.
+    public func createRecipe(_ user: User, _ recipe: MasterRecipe) async throws -> RecipeRecord {
+        try require(user, .createRecipe)
+        try Self.requireText(recipe.product, "the product")
+        guard !recipe.phases.isEmpty else { throw GMPError(.invalid, "a recipe needs at least one phase") }
+        let json = String(decoding: try JSONEncoder().encode(recipe), as: UTF8.self)
+        let at = now()
+        return try await connection.transaction { db in
+            let last = try await db.raw("SELECT MAX(version) AS v FROM recipes WHERE product = \(bind: recipe.product)").first()
+            let version = (try last?.decode(column: "v", as: Int?.self) ?? 0) + 1
+            let record = RecipeRecord(id: Self.newID("recipe"), version: version, status: .draft, recipe: recipe)
+            try await db.raw(
+                """
+                INSERT INTO recipes (id, product, version, status, definition, created_by, created_at)
+                VALUES (\(bind: record.id), \(bind: recipe.product), \(bind: version), 'draft', \(bind: json), \(bind: user.id), \(bind: at))
+                """
+            ).run()
+            try await self.audit(db, user: user.id, action: "create", entity: "recipe", id: record.id, field: "version", new: "\(recipe.product) v\(version)", at: at)
+            return record
+        }
+    }
+
+    /// QA approves a draft recipe (signed); the product's earlier approved version becomes obsolete.
+    public func approveRecipe(_ user: User, id: String, password: String) async throws -> RecipeRecord {
+        try require(user, .approveRecipe)
+        let at = now()
+        return try await connection.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM recipes WHERE id = \(bind: id)").first() else {
+                throw GMPError(.notFound, "no recipe \(id)")
+            }
+            var record = try Self.recipeRecord(row)
+            guard record.status == .draft else { throw GMPError(.conflict, "recipe \(id) is \(record.status.rawValue), not a draft") }
+            _ = try await self.sign(db, user, password: password, meaning: .approved, entity: "recipe", id: id, at: at)
+            let previous = try await db.raw(
+                "SELECT id FROM recipes WHERE product = \(bind: record.recipe.product) AND status = 'approved'"
+            ).all().map { try $0.decode(column: "id", as: String.self) }
+            for old in previous {
+                try await db.raw("UPDATE recipes SET status = 'obsolete' WHERE id = \(bind: old)").run()
+                try await self.audit(db, user: user.id, action: "update", entity: "recipe", id: old, field: "status", old: "approved", new: "obsolete", reason: "superseded by \(id)", at: at)
+            }
+            try await db.raw("UPDATE recipes SET status = 'approved' WHERE id = \(bind: id)").run()
+            try await self.audit(db, user: user.id, action: "update", entity: "recipe", id: id, field: "status", old: "draft", new: "approved", at: at)
+            record.status = .approved
+            return record
+        }
+    }
+
+    public func recipe(_ user: User, id: String) async throws -> RecipeRecord {
+        try require(user, .readRecords)
+        return try await connection.read { db in
+            guard let row = try await db.raw("SELECT * FROM recipes WHERE id = \(bind: id)").first() else {
+                throw GMPError(.notFound, "no recipe \(id)")
+            }
+            return try Self.recipeRecord(row)
+        }
+    }
+
+    public func recipes(_ user: User) async throws -> [RecipeRecord] {
+        try require(user, .readRecords)
+        return try await connection.read { db in try await db.raw("SELECT * FROM recipes ORDER BY product, version").all().map(Self.recipeRecord) }
+    }
+}
+
+// MARK: - Materials
+
+extension GMPStore {
+    static func lot(_ row: any SQLRow) throws -> MaterialLot {
+        MaterialLot(
+            id: try row.decode(column: "id", as: String.self), item: try row.decode(column: "item", as: String.self),
+            supplier: try row.decode(column: "supplier", as: String.self), supplierLot: try row.decode(column: "supplier_lot", as: String.self),
+            quantity: try row.decode(column: "quantity", as: Double.self), remaining: try row.decode(column: "remaining", as: Double.self),
+            expiry: try row.decode(column: "expiry", as: String.self),
+            status: MaterialStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .quarantine)
+    }
+
+    public func defineItem(_ user: User, code: String, name: String, unit: String) async throws -> MaterialItem {
+        try require(user, .defineMaterial)
+        guard code.range(of: "^[A-Z0-9][A-Z0-9:._ -]{0,79}$", options: .regularExpression) != nil else {
+            throw GMPError(.invalid, "item code '\(code)' must be 1–80 upper-case letters, digits, ':', '.', '_', '-' or spaces")
+        }
+        try Self.requireText(name, "the item's name")
+        try Self.requireText(unit, "the item's unit", max: 20)
+        let at = now()
+        return try await connection.transaction { db in
+            if try await db.raw("SELECT code FROM material_items WHERE code = \(bind: code)").first() != nil {
+                throw GMPError(.conflict, "item \(code) exists")
+            }
+            try await db.raw("INSERT INTO material_items (code, name, unit) VALUES (\(bind: code), \(bind: name), \(bind: unit))").run()
+            try await self.audit(db, user: user.id, action: "create", entity: "item", id: code, field: "name", new: name, at: at)
+            return MaterialItem(code: code, name: name, unit: unit)
+        }
+    }
+
+    /// A supplier lot received into quarantine.
+    public func receiveLot(
+        _ user: User, item: String, supplier: String, supplierLot: String, quantity: Double, expiry: String
+    ) async throws -> MaterialLot {
+        try require(user, .receiveMaterial)
+        try Self.requireText(supplier, "the supplier")
+        try Self.requireText(supplierLot, "the supplier's lot number", max: 100)
+        try Self.requireNumber(quantity, "the quantity received", positive: true)
+        guard Self.isDate(expiry) else { throw GMPError(.invalid, "expiry '\(expiry)' is not a date written YYYY-MM-DD") }
+        let at = now()
+        return try await connection.transaction { db in
+            guard try await db.raw("SELECT code FROM material_items WHERE code = \(bind: item)").first() != nil else {
+                throw GMPError(.notFound, "no material item \(item): define it first")
+            }
+            let lot = MaterialLot(
+                id: Self.newID("lot"), item: item, supplier: supplier, supplierLot: supplierLot, quantity: quantity, remaining: quantity,
+                expiry: expiry, status: .quarantine)
+            try await db.raw(
+                """
+                INSERT INTO material_lots (id, item, supplier, supplier_lot, quantity, remaining, expiry, status, received_at)
+                VALUES (\(bind: lot.id), \(bind: item), \(bind: supplier), \(bind: supplierLot), \(bind: quantity), \(bind: quantity),
+                \(bind: expiry), 'quarantine', \(bind: at))
+                """
+            ).run()
+            try await self.audit(db, user: user.id, action: "receive", entity: "lot", id: lot.id, field: "status", new: "quarantine", reason: "\(item) from \(supplier) lot \(supplierLot)", at: at)
+            return lot
+        }
+    }
+
+    static func isDate(_ s: String) -> Bool {
+        let parts = s.split(separator: "-").compactMap { Int($0) }
+        guard s.count == 10, parts.count == 3, (1...12).contains(parts[1]) else { return false }
+        let days = [31, parts[0] % 4 == 0 && (parts[0] % 100 != 0 || parts[0] % 400 == 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return (1...days[parts[1] - 1]).contains(parts[2])
+    }
+
+    func lot(_ db: any SQLDatabase, _ id: String) async throws -> MaterialLot {
+        guard let row = try await db.raw("SELECT * FROM material_lots WHERE id = \(bind: id)").first() else {
+            throw GMPError(.notFound, "no material lot \(id)")
+        }
+        return try Self.lot(row)
+    }
+
+    func setLotStatus(_ db: any SQLDatabase, _ lot: MaterialLot, _ status: MaterialStatus, user: User, reason: String?, at: String) async throws {
+        try await db.raw("UPDATE material_lots SET status = \(bind: status.rawValue) WHERE id = \(bind: lot.id)").run()
+        try await audit(db, user: user.id, action: "update", entity: "lot", id: lot.id, field: "status", old: lot.status.rawValue, new: status.rawValue, reason: reason, at: at)
+    }
+
+    /// QA releases (if its tests passed) or rejects a lot, with a signature.
+    public func decideLot(_ user: User, id: String, release: Bool, reason: String, password: String) async throws -> MaterialLot {
+        try require(user, .decideMaterial)
+        try Self.requireReason(reason)
+        let at = now()
+        return try await connection.transaction { db in
+            var lot = try await self.lot(db, id)
+            guard lot.status == .quarantine || lot.status == .sampled else {
+                throw GMPError(.conflict, "lot \(id) is already \(lot.status.rawValue)")
+            }
+            if release {
+                let samples = try await db.raw("SELECT * FROM samples WHERE material_lot = \(bind: id)").all().map(Self.sample)
+                guard !samples.isEmpty else { throw GMPError(.conflict, "lot \(id) has not been sampled and tested") }
+                for s in samples {
+                    let latest = try await db.raw("SELECT * FROM results WHERE sample_id = \(bind: s.id) ORDER BY at DESC LIMIT 1").first()
+                    guard let latest, try latest.decode(column: "pass", as: Int.self) == 1 else {
+                        throw GMPError(.conflict, "lot \(id): test '\(s.test)' has no passing result")
+                    }
+                }
+            }
+            _ = try await self.sign(db, user, password: password, meaning: release ? .released : .reviewed, entity: "lot", id: id, at: at)
+            try await self.setLotStatus(db, lot, release ? .released : .rejected, user: user, reason: reason, at: at)
+            lot.status = release ? .released : .rejected
+            return lot
+        }
+    }
+
+    public func lots(_ user: User) async throws -> [MaterialLot] {
+        try require(user, .readRecords)
+        return try await connection.read { db in try await db.raw("SELECT * FROM material_lots ORDER BY received_at").all().map(Self.lot) }
+    }
+}
+
+// MARK: - Batches
+
+extension GMPStore {
+    static func batch(_ row: any SQLRow) throws -> Batch {
+        Batch(
+            id: try row.decode(column: "id", as: String.self), recipeID: try row.decode(column: "recipe_id", as: String.self),
+            product: try row.decode(column: "product", as: String.self),
+            status: BatchStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .inProgress)
+    }
+
+    static func entry(_ row: any SQLRow) throws -> BatchEntry {
+        BatchEntry(
+            id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String.self),
+            phaseID: try row.decode(column: "phase_id", as: String.self),
+            kind: EntryKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .value,
+            parameter: try row.decode(column: "parameter", as: String?.self), value: try row.decode(column: "value", as: Double?.self),
+            inRange: try row.decode(column: "in_range", as: Int?.self).map { $0 != 0 },
+            materialLot: try row.decode(column: "material_lot", as: String?.self), quantity: try row.decode(column: "quantity", as: Double?.self),
+            equipment: try row.decode(column: "equipment", as: String?.self), corrects: try row.decode(column: "corrects", as: String?.self),
+            reason: try row.decode(column: "reason", as: String?.self), userID: try row.decode(column: "user_id", as: String.self),
+            at: try row.decode(column: "at", as: String.self))
+    }
+
+    /// A new batch (lot) from an approved recipe.
+    public func createBatch(_ user: User, recipeID: String) async throws -> Batch {
+        try require(user, .createBatch)
+        let at = now()
+        return try await connection.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM recipes WHERE id = \(bind: recipeID)").first() else {
+                throw GMPError(.notFound, "no recipe \(recipeID)")
+            }
+            let record = try Self.recipeRecord(row)
+            guard record.status == .approved else {
+                throw GMPError(.conflict, "recipe \(recipeID) is \(record.status.rawValue): only an approved recipe can make a batch")
+            }
+            let year = String(at.prefix(4))
+            let count = try await db.raw("SELECT COUNT(*) AS n FROM batches WHERE id LIKE \(bind: "B-\(year)-%")").first()!.decode(column: "n", as: Int.self)
+            let id = "B-\(year)-\(String(format: "%04d", count + 1))"
+            try await db.raw(
+                """
+                INSERT INTO batches (id, recipe_id, product, status, created_by, created_at)
+                VALUES (\(bind: id), \(bind: recipeID), \(bind: record.recipe.product), 'in-progress', \(bind: user.id), \(bind: at))
+                """
+            ).run()
+            try await self.audit(db, user: user.id, action: "create", entity: "batch", id: id, field: "recipe", new: "\(record.recipe.product) v\(record.version)", at: at)
+            return Batch(id: id, recipeID: recipeID, product: record.recipe.product, status: .inProgress)
+        }
+    }
+
+    /// The batch, its recipe and its entries.
+    func load(_ db: any SQLDatabase, batch id: String) async throws -> (Batch, MasterRecipe, [BatchEntry]) {
+        guard let row = try await db.raw("SELECT * FROM batches WHERE id = \(bind: id)").first() else {
+            throw GMPError(.notFound, "no batch \(id)")
+        }
+        let batch = try Self.batch(row)
+        let recipe = try Self.recipeRecord(try await db.raw("SELECT * FROM recipes WHERE id = \(bind: batch.recipeID)").first()!).recipe
+        let entries = try await db.raw("SELECT * FROM batch_entries WHERE batch_id = \(bind: id) ORDER BY at, id").all().map(Self.entry)
+        return (batch, recipe, entries)
+    }
+
+    /// The phase an entry may be recorded in: the first not yet complete, in recipe order.
+    static func openPhase(_ recipe: MasterRecipe, _ entries: [BatchEntry], batch: Batch, phaseID: String) throws -> Phase {
+        guard batch.status == .inProgress else { throw GMPError(.conflict, "batch \(batch.id) is \(batch.status.rawValue)") }
+        guard let phase = recipe.phase(phaseID) else { throw GMPError(.notFound, "the recipe has no phase \(phaseID)") }
+        let completed = Set(entries.filter { $0.kind == .completion }.map(\.phaseID))
+        if completed.contains(phaseID) { throw GMPError(.conflict, "phase \(phaseID) is complete") }
+        if let first = recipe.phases.first(where: { !completed.contains($0.id) }), first.id != phaseID {
+            throw GMPError(.conflict, "phase \(phaseID) cannot start before phase \(first.id) '\(first.name)' is complete: no step may be skipped")
+        }
+        return phase
+    }
+
+    func insert(_ db: any SQLDatabase, _ e: BatchEntry) async throws {
+        try await db.raw(
+            """
+            INSERT INTO batch_entries (id, batch_id, phase_id, kind, parameter, value, in_range, material_lot, quantity, equipment, corrects, reason, user_id, at)
+            VALUES (\(bind: e.id), \(bind: e.batchID), \(bind: e.phaseID), \(bind: e.kind.rawValue), \(bind: e.parameter), \(bind: e.value),
+            \(bind: e.inRange.map { $0 ? 1 : 0 }), \(bind: e.materialLot), \(bind: e.quantity), \(bind: e.equipment), \(bind: e.corrects),
+            \(bind: e.reason), \(bind: e.userID), \(bind: e.at))
+            """
+        ).run()
+    }
+
+    /// Records a parameter value; a value out of its range opens a deviation at once.
+    public func recordValue(_ user: User, batch id: String, phase phaseID: String, parameter: String, value: Double) async throws
+        -> (entry: BatchEntry, deviation: Deviation?)
+    {
+        try require(user, .executePhase)
+        guard value.isFinite else { throw GMPError(.invalid, "the value must be a finite number") }
+        let at = now()
+        return try await connection.transaction { db in
+            let (batch, recipe, entries) = try await self.load(db, batch: id)
+            let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
+            guard let spec = phase.parameters.first(where: { $0.name == parameter }) else {
+                throw GMPError(
+                    .invalid, "phase \(phaseID) has no parameter '\(parameter)'",
+                    details: ["expected one of: " + phase.parameters.map(\.name).joined(separator: ", ")])
+            }
+            if entries.contains(where: { $0.phaseID == phaseID && $0.kind == .value && $0.parameter == parameter }) {
+                throw GMPError(.conflict, "'\(parameter)' is already recorded in phase \(phaseID): correct it with a reason instead")
+            }
+            let entry = BatchEntry(
+                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .value, parameter: parameter, value: value,
+                inRange: spec.accepts(value), materialLot: nil, quantity: nil, equipment: nil, corrects: nil, reason: nil, userID: user.id, at: at)
+            try await self.insert(db, entry)
+            try await self.audit(db, user: user.id, action: "record", entity: "batch", id: id, field: "\(phaseID)/\(parameter)", new: "\(value) \(spec.unit)", at: at)
+            var deviation: Deviation?
+            if !spec.accepts(value) {
+                deviation = try await self.openDeviation(
+                    db, user: user, batch: id, sample: nil, kind: "process",
+                    description: "\(parameter) = \(value) \(spec.unit) in phase \(phaseID), outside \(spec.low)–\(spec.high) \(spec.unit)", at: at)
+            }
+            return (entry, deviation)
+        }
+    }
+
+    /// A correction: a new entry pointing at the one it corrects, with the reason.
+    public func correctEntry(_ user: User, entry entryID: String, value: Double, reason: String) async throws
+        -> (entry: BatchEntry, deviation: Deviation?)
+    {
+        try require(user, .correctEntry)
+        try Self.requireReason(reason)
+        guard value.isFinite else { throw GMPError(.invalid, "the value must be a finite number") }
+        let at = now()
+        return try await connection.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM batch_entries WHERE id = \(bind: entryID)").first() else {
+                throw GMPError(.notFound, "no entry \(entryID)")
+            }
+            let old = try Self.entry(row)
+            guard old.kind == .value, let parameter = old.parameter else { throw GMPError(.conflict, "only recorded values can be corrected") }
+            let (batch, recipe, entries) = try await self.load(db, batch: old.batchID)
+            guard batch.status == .inProgress else { throw GMPError(.conflict, "batch \(batch.id) is \(batch.status.rawValue)") }
+            if entries.contains(where: { $0.kind == .completion && $0.phaseID == old.phaseID }) {
+                throw GMPError(.conflict, "phase \(old.phaseID) is complete: open a deviation instead")
+            }
+            if entries.contains(where: { $0.corrects == entryID }) {
+                throw GMPError(.conflict, "entry \(entryID) is already corrected: correct the latest correction")
+            }
+            let spec = recipe.phase(old.phaseID)!.parameters.first { $0.name == parameter }!
+            let entry = BatchEntry(
+                id: Self.newID("entry"), batchID: old.batchID, phaseID: old.phaseID, kind: .value, parameter: parameter, value: value,
+                inRange: spec.accepts(value), materialLot: nil, quantity: nil, equipment: nil, corrects: entryID, reason: reason, userID: user.id, at: at)
+            try await self.insert(db, entry)
+            try await self.audit(
+                db, user: user.id, action: "correct", entity: "batch", id: old.batchID, field: "\(old.phaseID)/\(parameter)",
+                old: old.value.map { "\($0) \(spec.unit)" }, new: "\(value) \(spec.unit)", reason: reason, at: at)
+            var deviation: Deviation?
+            if !spec.accepts(value) {
+                deviation = try await self.openDeviation(
+                    db, user: user, batch: old.batchID, sample: nil, kind: "process",
+                    description: "\(parameter) corrected to \(value) \(spec.unit) in phase \(old.phaseID), outside \(spec.low)–\(spec.high)", at: at)
+            }
+            return (entry, deviation)
+        }
+    }
+
+    /// Consumes a quantity of a released, unexpired material lot of an item the phase calls for.
+    public func consumeMaterial(_ user: User, batch id: String, phase phaseID: String, lot lotID: String, quantity: Double) async throws
+        -> BatchEntry
+    {
+        try require(user, .executePhase)
+        try Self.requireNumber(quantity, "the quantity consumed", positive: true)
+        let at = now()
+        let today = today()
+        return try await connection.transaction { db in
+            let (batch, recipe, entries) = try await self.load(db, batch: id)
+            let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
+            let lot = try await self.lot(db, lotID)
+            guard phase.materials.contains(where: { $0.item == lot.item }) else {
+                throw GMPError(
+                    .conflict, "phase \(phaseID) does not call for \(lot.item)",
+                    details: ["it calls for: " + phase.materials.map(\.item).joined(separator: ", ")])
+            }
+            guard lot.status == .released else { throw GMPError(.conflict, "lot \(lotID) is \(lot.status.rawValue), not released by QA") }
+            guard lot.expiry >= today else { throw GMPError(.conflict, "lot \(lotID) expired on \(lot.expiry)") }
+            guard lot.remaining + 1e-9 >= quantity else {
+                throw GMPError(.conflict, "lot \(lotID) has \(lot.remaining) left, less than \(quantity)")
+            }
+            try await db.raw("UPDATE material_lots SET remaining = \(bind: lot.remaining - quantity) WHERE id = \(bind: lotID)").run()
+            let entry = BatchEntry(
+                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .material, parameter: lot.item, value: nil, inRange: nil,
+                materialLot: lotID, quantity: quantity, equipment: nil, corrects: nil, reason: nil, userID: user.id, at: at)
+            try await self.insert(db, entry)
+            try await self.audit(db, user: user.id, action: "consume", entity: "lot", id: lotID, field: "remaining", old: "\(lot.remaining)", new: "\(lot.remaining - quantity)", reason: "batch \(id) phase \(phaseID)", at: at)
+            return entry
+        }
+    }
+
+    public func recordEquipment(_ user: User, batch id: String, phase phaseID: String, equipment: String) async throws -> BatchEntry {
+        try require(user, .executePhase)
+        try Self.requireText(equipment, "the equipment's identifier", max: 100)
+        let at = now()
+        return try await connection.transaction { db in
+            let (batch, recipe, entries) = try await self.load(db, batch: id)
+            _ = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
+            let entry = BatchEntry(
+                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .equipment, parameter: nil, value: nil, inRange: nil,
+                materialLot: nil, quantity: nil, equipment: equipment, corrects: nil, reason: nil, userID: user.id, at: at)
+            try await self.insert(db, entry)
+            try await self.audit(db, user: user.id, action: "record", entity: "batch", id: id, field: "\(phaseID)/equipment", new: equipment, at: at)
+            return entry
+        }
+    }
+
+    /// Completes a phase (signed "performed"): every parameter recorded and every material consumed.
+    public func completePhase(_ user: User, batch id: String, phase phaseID: String, password: String) async throws -> Batch {
+        try require(user, .executePhase)
+        let at = now()
+        return try await connection.transaction { db in
+            var (batch, recipe, entries) = try await self.load(db, batch: id)
+            let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
+            let mine = entries.filter { $0.phaseID == phaseID }
+            var missing: [String] = []
+            for p in phase.parameters where !mine.contains(where: { $0.kind == .value && $0.parameter == p.name }) {
+                missing.append("'\(p.name)' is not recorded")
+            }
+            for m in phase.materials where m.quantity > 0 && !mine.contains(where: { $0.kind == .material && $0.parameter == m.item }) {
+                missing.append("no lot of \(m.item) is consumed")
+            }
+            if !missing.isEmpty { throw GMPError(.conflict, "phase \(phaseID) cannot be completed", details: missing) }
+            _ = try await self.sign(db, user, password: password, meaning: .performed, entity: "phase", id: "\(id)/\(phaseID)", at: at)
+            let entry = BatchEntry(
+                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .completion, parameter: nil, value: nil, inRange: nil,
+                materialLot: nil, quantity: nil, equipment: nil, corrects: nil, reason: nil, userID: user.id, at: at)
+            try await self.insert(db, entry)
+            try await self.audit(db, user: user.id, action: "complete", entity: "batch", id: id, field: "phase", new: phaseID, at: at)
+            entries.append(entry)
+            let completed = Set(entries.filter { $0.kind == .completion }.map(\.phaseID))
+            if recipe.phases.allSatisfy({ completed.contains($0.id) }) {
+                try await db.raw("UPDATE batches SET status = 'complete' WHERE id = \(bind: id)").run()
+                try await self.audit(db, user: user.id, action: "update", entity: "batch", id: id, field: "status", old: "in-progress", new: "complete", at: at)
+                batch.status = .complete
+            }
+            return batch
+        }
+    }
+
+    /// A supervisor's verification of a completed phase (signed "verified").
+    public func verifyPhase(_ user: User, batch id: String, phase phaseID: String, password: String) async throws {
+        try require(user, .verifyPhase)
+        let at = now()
+        try await connection.transaction { db in
+            let (_, _, entries) = try await self.load(db, batch: id)
+            guard let done = entries.first(where: { $0.kind == .completion && $0.phaseID == phaseID }) else {
+                throw GMPError(.conflict, "phase \(phaseID) is not complete")
+            }
+            guard done.userID != user.id else { throw GMPError(.conflict, "the person who performed a phase cannot verify it") }
+            _ = try await self.sign(db, user, password: password, meaning: .verified, entity: "phase", id: "\(id)/\(phaseID)", at: at)
+            try await self.insert(
+                db,
+                BatchEntry(
+                    id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .verification, parameter: nil, value: nil, inRange: nil,
+                    materialLot: nil, quantity: nil, equipment: nil, corrects: nil, reason: nil, userID: user.id, at: at))
+        }
+    }
+
+    public func batch(_ user: User, id: String) async throws -> (batch: Batch, entries: [BatchEntry]) {
+        try require(user, .readRecords)
+        return try await connection.read { db in
+            let (b, _, e) = try await self.load(db, batch: id)
+            return (b, e)
+        }
+    }
+}
+
+// MARK: - QC, deviations, release
+
+extension GMPStore {
+    static func sample(_ row: any SQLRow) throws -> QCSample {
+        QCSample(
+            id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String?.self),
+            materialLot: try row.decode(column: "material_lot", as: String?.self), test: try row.decode(column: "test", as: String.self),
+            low: try row.decode(column: "low", as: Double?.self), high: try row.decode(column: "high", as: Double?.self),
+            unit: try row.decode(column: "unit", as: String?.self), status: try row.decode(column: "status", as: String.self))
+    }
+
+    static func result(_ row: any SQLRow) throws -> QCResult {
+        QCResult(
+            id: try row.decode(column: "id", as: String.self), sampleID: try row.decode(column: "sample_id", as: String.self),
+            value: try row.decode(column: "value", as: Double?.self), pass: try row.decode(column: "pass", as: Int.self) != 0,
+            analystID: try row.decode(column: "analyst_id", as: String.self), at: try row.decode(column: "at", as: String.self))
+    }
+
+    static func deviation(_ row: any SQLRow) throws -> Deviation {
+        Deviation(
+            id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String?.self),
+            sampleID: try row.decode(column: "sample_id", as: String?.self), kind: try row.decode(column: "kind", as: String.self),
+            description: try row.decode(column: "description", as: String.self),
+            status: DeviationStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .open)
+    }
+
+    /// A QC sample of a batch or a material lot, with its specification: a range (low, high, unit)
+    /// or pass/fail when no range is given.
+    public func createSample(
+        _ user: User, batch: String?, materialLot: String?, test: String, low: Double?, high: Double?, unit: String?
+    ) async throws -> QCSample {
+        try require(user, .createSample)
+        try Self.requireText(test, "the test's name", max: 200)
+        guard (batch == nil) != (materialLot == nil) else { throw GMPError(.invalid, "a sample is of one batch or one material lot") }
+        if let low { try Self.requireNumber(abs(low), "the specification's low limit") }
+        if let high { try Self.requireNumber(abs(high), "the specification's high limit") }
+        if let low, let high, low > high { throw GMPError(.invalid, "the specification's low limit \(low) is above its high limit \(high)") }
+        if (low != nil || high != nil) && (unit ?? "").isEmpty { throw GMPError(.invalid, "a numeric specification needs its unit") }
+        let at = now()
+        return try await connection.transaction { db in
+            if let batch {
+                guard try await db.raw("SELECT id FROM batches WHERE id = \(bind: batch)").first() != nil else {
+                    throw GMPError(.notFound, "no batch \(batch)")
+                }
+            }
+            if let materialLot {
+                let lot = try await self.lot(db, materialLot)
+                if lot.status == .quarantine { try await self.setLotStatus(db, lot, .sampled, user: user, reason: "sampled for \(test)", at: at) }
+            }
+            let s = QCSample(id: Self.newID("sample"), batchID: batch, materialLot: materialLot, test: test, low: low, high: high, unit: unit, status: "pending")
+            try await db.raw(
+                """
+                INSERT INTO samples (id, batch_id, material_lot, test, low, high, unit, status, created_by, created_at)
+                VALUES (\(bind: s.id), \(bind: batch), \(bind: materialLot), \(bind: test), \(bind: low), \(bind: high), \(bind: unit), 'pending', \(bind: user.id), \(bind: at))
+                """
+            ).run()
+            try await self.audit(db, user: user.id, action: "create", entity: "sample", id: s.id, field: "test", new: test, reason: batch ?? materialLot, at: at)
+            return s
+        }
+    }
+
+    /// A QC analyst's result: a value against the range, or pass/fail. Out of specification opens
+    /// an investigation (an `oos` deviation).
+    public func recordResult(_ user: User, sample id: String, value: Double?, pass: Bool?) async throws -> (result: QCResult, deviation: Deviation?) {
+        try require(user, .recordResult)
+        let at = now()
+        return try await connection.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM samples WHERE id = \(bind: id)").first() else {
+                throw GMPError(.notFound, "no sample \(id)")
+            }
+            let sample = try Self.sample(row)
+            let passed: Bool
+            if sample.low != nil || sample.high != nil {
+                guard let value, value.isFinite else { throw GMPError(.invalid, "test '\(sample.test)' needs a numeric value in \(sample.unit ?? "")") }
+                guard pass == nil else { throw GMPError(.invalid, "give a value, not pass/fail: the test has a numeric specification") }
+                passed = value >= (sample.low ?? -.infinity) && value <= (sample.high ?? .infinity)
+            } else {
+                guard let pass, value == nil else { throw GMPError(.invalid, "test '\(sample.test)' is pass/fail: give pass: true or false") }
+                passed = pass
+            }
+            let r = QCResult(id: Self.newID("result"), sampleID: id, value: value, pass: passed, analystID: user.id, at: at)
+            try await db.raw(
+                "INSERT INTO results (id, sample_id, value, pass, analyst_id, at) VALUES (\(bind: r.id), \(bind: id), \(bind: value), \(bind: passed ? 1 : 0), \(bind: user.id), \(bind: at))"
+            ).run()
+            try await db.raw("UPDATE samples SET status = \(bind: passed ? "passed" : "failed") WHERE id = \(bind: id)").run()
+            try await self.audit(
+                db, user: user.id, action: "result", entity: "sample", id: id, field: sample.test, old: sample.status,
+                new: value.map { "\($0) \(sample.unit ?? "")" } ?? (passed ? "pass" : "fail"), at: at)
+            var deviation: Deviation?
+            if !passed {
+                let spec = sample.low != nil || sample.high != nil ? "\(sample.low ?? -.infinity)–\(sample.high ?? .infinity) \(sample.unit ?? "")" : "pass"
+                deviation = try await self.openDeviation(
+                    db, user: user, batch: sample.batchID, sample: id, kind: "oos",
+                    description: "out of specification: \(sample.test) = \(value.map { "\($0)" } ?? "fail"), specification \(spec)", at: at)
+            }
+            return (r, deviation)
+        }
+    }
+
+    func openDeviation(
+        _ db: any SQLDatabase, user: User, batch: String?, sample: String?, kind: String, description: String, at: String
+    ) async throws -> Deviation {
+        let d = Deviation(id: Self.newID("dev"), batchID: batch, sampleID: sample, kind: kind, description: description, status: .open)
+        try await db.raw(
+            """
+            INSERT INTO deviations (id, batch_id, sample_id, kind, description, status, opened_by, opened_at)
+            VALUES (\(bind: d.id), \(bind: batch), \(bind: sample), \(bind: kind), \(bind: description), 'open', \(bind: user.id), \(bind: at))
+            """
+        ).run()
+        try await audit(db, user: user.id, action: "open", entity: "deviation", id: d.id, field: "status", new: "open", reason: description, at: at)
+        return d
+    }
+
+    public func openDeviation(_ user: User, batch: String?, description: String) async throws -> Deviation {
+        try require(user, .openDeviation)
+        try Self.requireText(description, "the deviation's description", max: 4000)
+        let at = now()
+        return try await connection.transaction { db in
+            if let batch {
+                guard try await db.raw("SELECT id FROM batches WHERE id = \(bind: batch)").first() != nil else {
+                    throw GMPError(.notFound, "no batch \(batch)")
+                }
+            }
+            return try await self.openDeviation(db, user: user, batch: batch, sample: nil, kind: "process", description: description, at: at)
+        }
+    }
+
+    /// Moves a deviation one step along open → investigation → CAPA → closed, signed; closing is QA's.
+    public func advanceDeviation(_ user: User, id: String, to status: DeviationStatus, note: String, password: String) async throws -> Deviation {
+        try require(user, status == .closed ? .closeDeviation : .investigateDeviation)
+        try Self.requireReason(note)
+        let at = now()
+        return try await connection.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM deviations WHERE id = \(bind: id)").first() else {
+                throw GMPError(.notFound, "no deviation \(id)")
+            }
+            var d = try Self.deviation(row)
+            guard d.status.next == status else {
+                throw GMPError(
+                    .conflict, "deviation \(id) is \(d.status.rawValue): it can only move to \(d.status.next?.rawValue ?? "nothing (it is closed)")")
+            }
+            let meaning: SignatureMeaning = status == .closed ? .approved : .reviewed
+            _ = try await self.sign(db, user, password: password, meaning: meaning, entity: "deviation", id: id, at: at)
+            try await db.raw("UPDATE deviations SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
+            try await self.audit(db, user: user.id, action: "update", entity: "deviation", id: id, field: "status", old: d.status.rawValue, new: status.rawValue, reason: note, at: at)
+            d.status = status
+            return d
+        }
+    }
+
+    public func deviations(_ user: User, batch: String? = nil) async throws -> [Deviation] {
+        try require(user, .readRecords)
+        return try await connection.read { db in
+            if let batch {
+                return try await db.raw("SELECT * FROM deviations WHERE batch_id = \(bind: batch) ORDER BY opened_at").all().map(Self.deviation)
+            }
+            return try await db.raw("SELECT * FROM deviations ORDER BY opened_at").all().map(Self.deviation)
+        }
+    }
+
+    func releaseBlockers(_ db: any SQLDatabase, batch id: String) async throws -> (Batch, [String]) {
+        let (batch, recipe, entries) = try await load(db, batch: id)
+        let samples = try await db.raw("SELECT * FROM samples WHERE batch_id = \(bind: id)").all().map(Self.sample)
+        var results: [QCResult] = []
+        for s in samples {
+            results += try await db.raw("SELECT * FROM results WHERE sample_id = \(bind: s.id)").all().map(Self.result)
+        }
+        let deviations = try await db.raw("SELECT * FROM deviations WHERE batch_id = \(bind: id)").all().map(Self.deviation)
+        return (batch, ReleaseCheck.missing(batch: batch, recipe: recipe, entries: entries, samples: samples, results: results, deviations: deviations))
+    }
+
+    /// What still stands between a batch and its release.
+    public func releaseCheck(_ user: User, batch id: String) async throws -> [String] {
+        try require(user, .readRecords)
+        return try await connection.read { db in try await self.releaseBlockers(db, batch: id).1 }
+    }
+
+    /// QA releases a batch with a signature, only when every phase is complete, every required
+    /// test has passed and every deviation is closed; otherwise the refusal lists what is missing.
+    public func releaseBatch(_ user: User, batch id: String, password: String) async throws -> Batch {
+        try require(user, .releaseBatch)
+        let at = now()
+        return try await connection.transaction { db in
+            var (batch, missing) = try await self.releaseBlockers(db, batch: id)
+            guard missing.isEmpty else { throw GMPError(.conflict, "batch \(id) cannot be released", details: missing) }
+            _ = try await self.sign(db, user, password: password, meaning: .released, entity: "batch", id: id, at: at)
+            try await db.raw("UPDATE batches SET status = 'released' WHERE id = \(bind: id)").run()
+            try await self.audit(db, user: user.id, action: "release", entity: "batch", id: id, field: "status", old: batch.status.rawValue, new: "released", at: at)
+            batch.status = .released
+            return batch
+        }
+    }
+}
+
+// MARK: - Genealogy and export
+
+/// Where a batch came from, or where a material lot went.
+public struct Genealogy: Codable, Sendable {
+    public struct Consumption: Codable, Sendable {
+        public var batch: String
+        public var batchStatus: String
+        public var phase: String
+        public var lot: String
+        public var item: String
+        public var supplier: String
+        public var supplierLot: String
+        public var quantity: Double
+    }
+
+    public struct Use: Codable, Sendable {
+        public var phase: String
+        public var equipment: String
+    }
+
+    public var subject: String
+    public var consumptions: [Consumption]
+    public var equipment: [Use]
+    public var phasesCompleted: [String]
+}
+
+extension GMPStore {
+    func consumptions(_ db: any SQLDatabase, where clause: SQLQueryString) async throws -> [Genealogy.Consumption] {
+        try await db.raw(
+            """
+            SELECT e.batch_id, b.status AS batch_status, e.phase_id, e.material_lot, e.quantity, l.item, l.supplier, l.supplier_lot
+            FROM batch_entries e JOIN material_lots l ON l.id = e.material_lot JOIN batches b ON b.id = e.batch_id
+            WHERE e.kind = 'material' AND \(clause) ORDER BY e.at
+            """
+        ).all().map {
+            Genealogy.Consumption(
+                batch: try $0.decode(column: "batch_id", as: String.self), batchStatus: try $0.decode(column: "batch_status", as: String.self),
+                phase: try $0.decode(column: "phase_id", as: String.self), lot: try $0.decode(column: "material_lot", as: String.self),
+                item: try $0.decode(column: "item", as: String.self), supplier: try $0.decode(column: "supplier", as: String.self),
+                supplierLot: try $0.decode(column: "supplier_lot", as: String.self), quantity: try $0.decode(column: "quantity", as: Double.self))
+        }
+    }
+
+    /// Back from a batch (its vials) to every raw-material lot, piece of equipment and step.
+    public func genealogy(_ user: User, batch id: String) async throws -> Genealogy {
+        try require(user, .readRecords)
+        return try await connection.read { db in
+            let (_, _, entries) = try await self.load(db, batch: id)
+            return Genealogy(
+                subject: id, consumptions: try await self.consumptions(db, where: "e.batch_id = \(bind: id)"),
+                equipment: entries.filter { $0.kind == .equipment }.map { Genealogy.Use(phase: $0.phaseID, equipment: $0.equipment ?? "") },
+                phasesCompleted: entries.filter { $0.kind == .completion }.map(\.phaseID))
+        }
+    }
+
+    /// Forward from a material lot to every batch (and its vials) that used it: the recall question.
+    public func whereUsed(_ user: User, lot id: String) async throws -> Genealogy {
+        try require(user, .readRecords)
+        return try await connection.read { db in
+            _ = try await self.lot(db, id)
+            return Genealogy(subject: id, consumptions: try await self.consumptions(db, where: "e.material_lot = \(bind: id)"), equipment: [], phasesCompleted: [])
+        }
+    }
+
+    /// The whole electronic batch record of one batch.
+    public struct BatchRecord: Codable, Sendable {
+        public var batch: Batch
+        public var recipe: MasterRecipe
+        public var entries: [BatchEntry]
+        public var signatures: [Signature]
+        public var samples: [QCSample]
+        public var results: [QCResult]
+        public var deviations: [Deviation]
+        public var genealogy: Genealogy
+        public var audit: [AuditEntry]
+        public var releaseBlockers: [String]
+    }
+
+    public func batchRecord(_ user: User, batch id: String) async throws -> BatchRecord {
+        try require(user, .readRecords)
+        let genealogy = try await genealogy(user, batch: id)
+        return try await connection.read { db in
+            let (batch, recipe, entries) = try await self.load(db, batch: id)
+            let samples = try await db.raw("SELECT * FROM samples WHERE batch_id = \(bind: id)").all().map(Self.sample)
+            var results: [QCResult] = []
+            for s in samples { results += try await db.raw("SELECT * FROM results WHERE sample_id = \(bind: s.id)").all().map(Self.result) }
+            let deviations = try await db.raw("SELECT * FROM deviations WHERE batch_id = \(bind: id)").all().map(Self.deviation)
+            let signatures = try await db.raw(
+                "SELECT * FROM signatures WHERE entity_id = \(bind: id) OR entity_id LIKE \(bind: "\(id)/%") ORDER BY at"
+            ).all().map {
+                Signature(
+                    id: try $0.decode(column: "id", as: String.self), userID: try $0.decode(column: "user_id", as: String.self),
+                    fullName: try $0.decode(column: "full_name", as: String.self),
+                    meaning: SignatureMeaning(rawValue: try $0.decode(column: "meaning", as: String.self)) ?? .performed,
+                    entity: try $0.decode(column: "entity", as: String.self), entityID: try $0.decode(column: "entity_id", as: String.self),
+                    at: try $0.decode(column: "at", as: String.self))
+            }
+            let audit = try await db.raw("SELECT * FROM audit WHERE entity = 'batch' AND entity_id = \(bind: id) ORDER BY sequence").all().map(Self.auditEntry)
+            let blockers = ReleaseCheck.missing(batch: batch, recipe: recipe, entries: entries, samples: samples, results: results, deviations: deviations)
+            return BatchRecord(
+                batch: batch, recipe: recipe, entries: entries, signatures: signatures, samples: samples, results: results,
+                deviations: deviations, genealogy: genealogy, audit: audit, releaseBlockers: blockers)
+        }
+    }
+}
