@@ -91,6 +91,9 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(
+            name: "StoreTests", dependencies: ["Store", "Manufacturing", "Bioprocess", "FileFormats"],
+            swiftSettings: upcoming),
+        .testTarget(
             name: "CapacityTests", dependencies: ["Bioprocess", "Capacity", "FileFormats"], swiftSettings: upcoming),
         .testTarget(
             name: "EconomicsTests", dependencies: ["Bioprocess", "Economics", "FileFormats", "Reporting"],

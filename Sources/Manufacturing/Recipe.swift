@@ -166,7 +166,7 @@ public enum RecipeGenerator {
                 materials.append(MaterialRequirement(item: "BUFFER", quantity: round(o.bufferVolume.value(in: "L")), unit: "L"))
             }
             if let resin = step.resin, o.cycles > 0 {
-                materials.append(MaterialRequirement(item: "RESIN:\(resin)", quantity: round(o.columnVolume.value(in: "L")), unit: "L"))
+                materials.append(MaterialRequirement(item: "RESIN:\(resin.uppercased())", quantity: round(o.columnVolume.value(in: "L")), unit: "L"))
             }
             let samples = p.qualityControl.inProcess.filter { $0.afterStep == o.index }.map {
                 SampleSpec(test: $0.test, volumeML: $0.volume.value(in: "mL"))

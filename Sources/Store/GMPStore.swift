@@ -113,8 +113,15 @@ public final class GMPStore: Sendable {
         }
     }
 
+    /// Verifies the chain for a signed-in user (QA or an administrator).
+    public func verifyAudit(by user: User) async throws -> [String] {
+        try require(user, .verifyAudit)
+        return try await verifyAudit()
+    }
+
     /// Recomputes the whole chain: any entry edited, inserted or deleted behind the application's
-    /// back breaks it, and each break is reported with its sequence number.
+    /// back breaks it, and each break is reported with its sequence number. (For the
+    /// administration command, which works on the database directly.)
     public func verifyAudit() async throws -> [String] {
         try await connection.read { db in
             let rows = try await db.raw("SELECT * FROM audit ORDER BY sequence").all()

@@ -482,7 +482,7 @@ extension GMPStore {
     public func createSample(
         _ user: User, batch: String?, materialLot: String?, test: String, low: Double?, high: Double?, unit: String?
     ) async throws -> QCSample {
-        try require(user, .createSample)
+        try require(user, materialLot != nil ? .sampleMaterial : .createSample)
         try Self.requireText(test, "the test's name", max: 200)
         guard (batch == nil) != (materialLot == nil) else { throw GMPError(.invalid, "a sample is of one batch or one material lot") }
         if let low { try Self.requireNumber(abs(low), "the specification's low limit") }
