@@ -1,0 +1,464 @@
+import Bioprocess
+import FileFormats
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Manufacturing
+import NIOCore
+import Store
+
+/// The request context: who is signed in.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var user: User?
+    public var token: String?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies are small JSON documents (a process file at most).
+    public var maxUploadSize: Int { 1024 * 1024 }
+}
+
+/// A JSON error body: `{"error": "forbidden", "message": "...", "details": [...]}`.
+struct ErrorBody: Encodable {
+    var error: String
+    var message: String
+    var details: [String]
+}
+
+func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let data = try encoder.encode(value)
+    return Response(
+        status: status, headers: [.contentType: "application/json; charset=utf-8"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// Turns every error into a JSON answer with the right status; nothing leaks as a 500 but
+/// real failures of the server.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as GMPError {
+            let status: HTTPResponse.Status =
+                switch e.kind {
+                case .invalid: .badRequest
+                case .unauthenticated: .unauthorized
+                case .forbidden: .forbidden
+                case .notFound: .notFound
+                case .conflict: .conflict
+                }
+            return try json(ErrorBody(error: e.kind.rawValue, message: e.message, details: e.details), status: status)
+        } catch let e as BadRequest {
+            return try json(ErrorBody(error: "invalid", message: e.message, details: e.details), status: .badRequest)
+        } catch let e as HTTPError {
+            return try json(ErrorBody(error: "http", message: e.body ?? e.status.reasonPhrase, details: []), status: e.status)
+        } catch let e as DefinitionError {
+            return try json(ErrorBody(error: "invalid", message: "the process file has mistakes", details: e.issues.map(\.description)), status: .badRequest)
+        } catch {
+            context.logger.error("request failed: \(error)")
+            return try json(ErrorBody(error: "server", message: "the server failed to answer; nothing was changed", details: []), status: .internalServerError)
+        }
+    }
+}
+
+struct BadRequest: Error {
+    var message: String
+    var details: [String] = []
+}
+
+/// Everything but `/health` and `/api/login` needs a signed-in user (a bearer token).
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let store: GMPStore
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if path == "/health" || path == "/api/login" { return try await next(request, context) }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw GMPError(.unauthenticated, "sign in first: POST /api/login, then send 'Authorization: Bearer <token>'")
+        }
+        let token = String(header.dropFirst("Bearer ".count))
+        var context = context
+        context.user = try await store.user(forToken: token)
+        context.token = token
+        return try await next(request, context)
+    }
+}
+
+/// A request body with exactly the fields it names: unknown fields are refused, so a typo is
+/// an error rather than silently ignored.
+protocol StrictBody: Decodable {
+    static var fields: Set<String> { get }
+}
+
+extension Request {
+    func body<T: StrictBody>(_ type: T.Type, context: AppContext) async throws -> T {
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        let data = Data(buffer.readableBytesView)
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw BadRequest(message: "the body must be a JSON object", details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
+        }
+        let unknown = Set(object.keys).subtracting(T.fields)
+        if !unknown.isEmpty {
+            throw BadRequest(
+                message: "unknown field\(unknown.count == 1 ? "" : "s"): " + unknown.sorted().joined(separator: ", "),
+                details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw BadRequest(message: "missing field '\(key.stringValue)'", details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
+        } catch let DecodingError.typeMismatch(_, c) {
+            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type", details: [c.debugDescription])
+        } catch let DecodingError.valueNotFound(_, c) {
+            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' is null")
+        } catch let DecodingError.dataCorrupted(c) {
+            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' is not valid: \(c.debugDescription)")
+        }
+    }
+}
+
+extension AppContext {
+    func signedIn() throws -> User {
+        guard let user else { throw GMPError(.unauthenticated, "sign in first") }
+        return user
+    }
+
+    func parameter(_ name: String) throws -> String {
+        guard let value = parameters.get(name) else { throw BadRequest(message: "missing path parameter \(name)") }
+        return value
+    }
+}
+
+// MARK: Bodies
+
+struct LoginBody: StrictBody {
+    static let fields: Set<String> = ["username", "password"]
+    var username: String
+    var password: String
+}
+
+struct UserBody: StrictBody {
+    static let fields: Set<String> = ["username", "fullName", "role", "password"]
+    var username: String
+    var fullName: String
+    var role: Role
+    var password: String
+}
+
+struct ActiveBody: StrictBody {
+    static let fields: Set<String> = ["active", "reason"]
+    var active: Bool
+    var reason: String
+}
+
+struct RecipeBody: StrictBody {
+    static let fields: Set<String> = ["process", "tolerance"]
+    /// The process file's text, YAML or JSON.
+    var process: String
+    var tolerance: Double?
+}
+
+struct PasswordBody: StrictBody {
+    static let fields: Set<String> = ["password"]
+    var password: String
+}
+
+struct ItemBody: StrictBody {
+    static let fields: Set<String> = ["code", "name", "unit"]
+    var code: String
+    var name: String
+    var unit: String
+}
+
+struct LotBody: StrictBody {
+    static let fields: Set<String> = ["item", "supplier", "supplierLot", "quantity", "expiry"]
+    var item: String
+    var supplier: String
+    var supplierLot: String
+    var quantity: Double
+    var expiry: String
+}
+
+struct DecisionBody: StrictBody {
+    static let fields: Set<String> = ["release", "reason", "password"]
+    var release: Bool
+    var reason: String
+    var password: String
+}
+
+struct BatchBody: StrictBody {
+    static let fields: Set<String> = ["recipeId"]
+    var recipeId: String
+}
+
+struct ValueBody: StrictBody {
+    static let fields: Set<String> = ["parameter", "value"]
+    var parameter: String
+    var value: Double
+}
+
+struct MaterialBody: StrictBody {
+    static let fields: Set<String> = ["lot", "quantity"]
+    var lot: String
+    var quantity: Double
+}
+
+struct EquipmentBody: StrictBody {
+    static let fields: Set<String> = ["equipment"]
+    var equipment: String
+}
+
+struct CorrectionBody: StrictBody {
+    static let fields: Set<String> = ["value", "reason"]
+    var value: Double
+    var reason: String
+}
+
+struct SampleBody: StrictBody {
+    static let fields: Set<String> = ["batch", "materialLot", "test", "low", "high", "unit"]
+    var batch: String?
+    var materialLot: String?
+    var test: String
+    var low: Double?
+    var high: Double?
+    var unit: String?
+}
+
+struct ResultBody: StrictBody {
+    static let fields: Set<String> = ["value", "pass"]
+    var value: Double?
+    var pass: Bool?
+}
+
+struct DeviationBody: StrictBody {
+    static let fields: Set<String> = ["batch", "description"]
+    var batch: String?
+    var description: String
+}
+
+struct TransitionBody: StrictBody {
+    static let fields: Set<String> = ["to", "note", "password"]
+    var to: DeviationStatus
+    var note: String
+    var password: String
+}
+
+// MARK: Answers
+
+struct Session: Encodable {
+    var token: String
+    var user: User
+}
+
+struct EntryAnswer: Encodable {
+    var entry: BatchEntry
+    var deviation: Deviation?
+}
+
+struct ResultAnswer: Encodable {
+    var result: QCResult
+    var deviation: Deviation?
+}
+
+struct BatchAnswer: Encodable {
+    var batch: Batch
+    var entries: [BatchEntry]
+}
+
+struct Problems: Encodable {
+    var ok: Bool
+    var problems: [String]
+}
+
+/// The JSON API over a store. Every route is described in `docs/openapi.yaml`.
+public enum API {
+    public static func router(store: GMPStore) -> Router<AppContext> {
+        let router = Router(context: AppContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthMiddleware(store: store))
+
+        router.get("/health") { _, _ in try json(["status": "ok"]) }
+
+        router.post("/api/login") { request, context in
+            let b = try await request.body(LoginBody.self, context: context)
+            let (token, user) = try await store.login(username: b.username, password: b.password)
+            return try json(Session(token: token, user: user))
+        }
+        router.post("/api/logout") { _, context in
+            if let token = context.token { try await store.logout(token: token) }
+            return try json(["status": "signed out"])
+        }
+        router.get("/api/me") { _, context in try json(try context.signedIn()) }
+
+        // Users
+        router.get("/api/users") { _, context in try json(try await store.users(try context.signedIn())) }
+        router.post("/api/users") { request, context in
+            let b = try await request.body(UserBody.self, context: context)
+            return try json(
+                try await store.createUser(by: try context.signedIn(), username: b.username, fullName: b.fullName, role: b.role, password: b.password),
+                status: .created)
+        }
+        router.post("/api/users/:id/active") { request, context in
+            let b = try await request.body(ActiveBody.self, context: context)
+            try await store.setActive(by: try context.signedIn(), userID: try context.parameter("id"), active: b.active, reason: b.reason)
+            return try json(["status": "updated"])
+        }
+
+        // Recipes
+        router.get("/api/recipes") { _, context in try json(try await store.recipes(try context.signedIn())) }
+        router.get("/api/recipes/:id") { _, context in try json(try await store.recipe(try context.signedIn(), id: try context.parameter("id"))) }
+        router.post("/api/recipes") { request, context in
+            let user = try context.signedIn()
+            let b = try await request.body(RecipeBody.self, context: context)
+            let tolerance = b.tolerance ?? 0.1
+            guard tolerance.isFinite, tolerance > 0, tolerance < 1 else {
+                throw BadRequest(message: "tolerance must be a fraction above 0 and below 1, such as 0.1")
+            }
+            let process = try ProcessFile.parse(b.process, file: "process")
+            let recipe: MasterRecipe
+            do { recipe = try RecipeGenerator.generate(process, tolerance: tolerance) } catch let e as SimulationError {
+                throw BadRequest(message: "the process cannot make a lot: \(e.message)")
+            }
+            return try json(try await store.createRecipe(user, recipe), status: .created)
+        }
+        router.post("/api/recipes/:id/approve") { request, context in
+            let b = try await request.body(PasswordBody.self, context: context)
+            return try json(try await store.approveRecipe(try context.signedIn(), id: try context.parameter("id"), password: b.password))
+        }
+
+        // Materials
+        router.post("/api/items") { request, context in
+            let b = try await request.body(ItemBody.self, context: context)
+            return try json(try await store.defineItem(try context.signedIn(), code: b.code, name: b.name, unit: b.unit), status: .created)
+        }
+        router.get("/api/lots") { _, context in try json(try await store.lots(try context.signedIn())) }
+        router.post("/api/lots") { request, context in
+            let b = try await request.body(LotBody.self, context: context)
+            return try json(
+                try await store.receiveLot(
+                    try context.signedIn(), item: b.item, supplier: b.supplier, supplierLot: b.supplierLot, quantity: b.quantity, expiry: b.expiry),
+                status: .created)
+        }
+        router.post("/api/lots/:id/decision") { request, context in
+            let b = try await request.body(DecisionBody.self, context: context)
+            return try json(
+                try await store.decideLot(try context.signedIn(), id: try context.parameter("id"), release: b.release, reason: b.reason, password: b.password))
+        }
+        router.get("/api/lots/:id/where-used") { _, context in
+            try json(try await store.whereUsed(try context.signedIn(), lot: try context.parameter("id")))
+        }
+
+        // Batches
+        router.post("/api/batches") { request, context in
+            let b = try await request.body(BatchBody.self, context: context)
+            return try json(try await store.createBatch(try context.signedIn(), recipeID: b.recipeId), status: .created)
+        }
+        router.get("/api/batches/:id") { _, context in
+            let (batch, entries) = try await store.batch(try context.signedIn(), id: try context.parameter("id"))
+            return try json(BatchAnswer(batch: batch, entries: entries))
+        }
+        router.get("/api/batches/:id/record") { _, context in
+            try json(try await store.batchRecord(try context.signedIn(), batch: try context.parameter("id")))
+        }
+        router.get("/api/batches/:id/genealogy") { _, context in
+            try json(try await store.genealogy(try context.signedIn(), batch: try context.parameter("id")))
+        }
+        router.get("/api/batches/:id/release-check") { _, context in
+            let missing = try await store.releaseCheck(try context.signedIn(), batch: try context.parameter("id"))
+            return try json(Problems(ok: missing.isEmpty, problems: missing))
+        }
+        router.post("/api/batches/:id/phases/:phase/values") { request, context in
+            let b = try await request.body(ValueBody.self, context: context)
+            let (entry, deviation) = try await store.recordValue(
+                try context.signedIn(), batch: try context.parameter("id"), phase: try context.parameter("phase"), parameter: b.parameter, value: b.value)
+            return try json(EntryAnswer(entry: entry, deviation: deviation), status: .created)
+        }
+        router.post("/api/batches/:id/phases/:phase/materials") { request, context in
+            let b = try await request.body(MaterialBody.self, context: context)
+            let entry = try await store.consumeMaterial(
+                try context.signedIn(), batch: try context.parameter("id"), phase: try context.parameter("phase"), lot: b.lot, quantity: b.quantity)
+            return try json(EntryAnswer(entry: entry, deviation: nil), status: .created)
+        }
+        router.post("/api/batches/:id/phases/:phase/equipment") { request, context in
+            let b = try await request.body(EquipmentBody.self, context: context)
+            let entry = try await store.recordEquipment(
+                try context.signedIn(), batch: try context.parameter("id"), phase: try context.parameter("phase"), equipment: b.equipment)
+            return try json(EntryAnswer(entry: entry, deviation: nil), status: .created)
+        }
+        router.post("/api/batches/:id/phases/:phase/complete") { request, context in
+            let b = try await request.body(PasswordBody.self, context: context)
+            return try json(
+                try await store.completePhase(
+                    try context.signedIn(), batch: try context.parameter("id"), phase: try context.parameter("phase"), password: b.password))
+        }
+        router.post("/api/batches/:id/phases/:phase/verify") { request, context in
+            let b = try await request.body(PasswordBody.self, context: context)
+            try await store.verifyPhase(try context.signedIn(), batch: try context.parameter("id"), phase: try context.parameter("phase"), password: b.password)
+            return try json(["status": "verified"])
+        }
+        router.post("/api/entries/:id/corrections") { request, context in
+            let b = try await request.body(CorrectionBody.self, context: context)
+            let (entry, deviation) = try await store.correctEntry(try context.signedIn(), entry: try context.parameter("id"), value: b.value, reason: b.reason)
+            return try json(EntryAnswer(entry: entry, deviation: deviation), status: .created)
+        }
+        router.post("/api/batches/:id/release") { request, context in
+            let b = try await request.body(PasswordBody.self, context: context)
+            return try json(try await store.releaseBatch(try context.signedIn(), batch: try context.parameter("id"), password: b.password))
+        }
+
+        // QC and deviations
+        router.post("/api/samples") { request, context in
+            let b = try await request.body(SampleBody.self, context: context)
+            return try json(
+                try await store.createSample(
+                    try context.signedIn(), batch: b.batch, materialLot: b.materialLot, test: b.test, low: b.low, high: b.high, unit: b.unit),
+                status: .created)
+        }
+        router.post("/api/samples/:id/results") { request, context in
+            let b = try await request.body(ResultBody.self, context: context)
+            let (result, deviation) = try await store.recordResult(try context.signedIn(), sample: try context.parameter("id"), value: b.value, pass: b.pass)
+            return try json(ResultAnswer(result: result, deviation: deviation), status: .created)
+        }
+        router.get("/api/deviations") { request, context in
+            try json(try await store.deviations(try context.signedIn(), batch: request.uri.queryParameters.get("batch")))
+        }
+        router.post("/api/deviations") { request, context in
+            let b = try await request.body(DeviationBody.self, context: context)
+            return try json(try await store.openDeviation(try context.signedIn(), batch: b.batch, description: b.description), status: .created)
+        }
+        router.post("/api/deviations/:id/transitions") { request, context in
+            let b = try await request.body(TransitionBody.self, context: context)
+            return try json(
+                try await store.advanceDeviation(try context.signedIn(), id: try context.parameter("id"), to: b.to, note: b.note, password: b.password))
+        }
+
+        // Audit trail
+        router.get("/api/audit") { request, context in
+            let q = request.uri.queryParameters
+            let limitText = q.get("limit") ?? "1000"
+            guard let limit = Int(limitText), (1...10_000).contains(limit) else {
+                throw BadRequest(message: "limit must be a whole number from 1 to 10000")
+            }
+            return try json(try await store.auditTrail(try context.signedIn(), entity: q.get("entity"), id: q.get("id"), limit: limit))
+        }
+        router.get("/api/audit/verify") { _, context in
+            let problems = try await store.verifyAudit(by: try context.signedIn())
+            return try json(Problems(ok: problems.isEmpty, problems: problems))
+        }
+        return router
+    }
+
+    /// The HTTP server.
+    public static func application(store: GMPStore, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(store: store), configuration: .init(address: .hostname(host, port: port), serverName: "VectorFab"), logger: logger)
+    }
+}
