@@ -91,6 +91,13 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "Web", "Store", "Manufacturing", "Bioprocess", "FileFormats",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: upcoming),
+        .testTarget(
             name: "StoreTests", dependencies: ["Store", "Manufacturing", "Bioprocess", "FileFormats"],
             swiftSettings: upcoming),
         .testTarget(

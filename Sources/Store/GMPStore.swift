@@ -56,6 +56,9 @@ public final class GMPStore: Sendable {
 
     static func newID(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(13).lowercased())" }
 
+    /// Refuses, as forbidden, an action the user's role may not take.
+    public func authorize(_ user: User, _ action: Action) throws { try require(user, action) }
+
     func require(_ user: User, _ action: Action) throws {
         guard user.active else { throw GMPError(.forbidden, "the account \(user.username) is disabled") }
         guard Permissions.allows(user.role, action) else {

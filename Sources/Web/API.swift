@@ -318,6 +318,8 @@ public enum API {
         router.get("/api/recipes/:id") { _, context in try json(try await store.recipe(try context.signedIn(), id: try context.parameter("id"))) }
         router.post("/api/recipes") { request, context in
             let user = try context.signedIn()
+            // The role first: a forbidden request is forbidden whatever its body.
+            try store.authorize(user, .createRecipe)
             let b = try await request.body(RecipeBody.self, context: context)
             let tolerance = b.tolerance ?? 0.1
             guard tolerance.isFinite, tolerance > 0, tolerance < 1 else {

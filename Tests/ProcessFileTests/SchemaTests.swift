@@ -63,3 +63,32 @@ struct DocumentationTests {
         #expect(validator.errors(JSONValue(document: try DocumentLoader.parse(yaml, file: "doc"))).isEmpty)
     }
 }
+
+/// The cost, facility and demand files validate against their schemas too.
+struct OtherSchemaTests {
+    static func validator(_ name: String) throws -> SchemaValidator {
+        SchemaValidator(root: JSONValue(document: try DocumentLoader.load(path: Repository.path("schema/\(name)"))))
+    }
+
+    static let capacityFiles: [String] = {
+        ((try? FileManager.default.contentsOfDirectory(atPath: Repository.path("Examples/capacity"))) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+    }()
+
+    @Test func costFilesValidate() throws {
+        let v = try Self.validator("costs.schema.json")
+        for name in ["aav-eur-2024.yaml", "lv-eur-2024.yaml"] {
+            let found = v.errors(JSONValue(document: try DocumentLoader.load(path: Repository.path("Examples/costs/\(name)"))))
+            #expect(found.isEmpty, "\(name): \(found)")
+        }
+        let bad = try DocumentLoader.parse("vectorfab: vectorfab/costs/1\ncurrency: GBP\n", file: "x")
+        #expect(!v.errors(JSONValue(document: bad)).isEmpty)
+    }
+
+    @Test(arguments: capacityFiles)
+    func capacityFilesValidate(name: String) throws {
+        let document = try DocumentLoader.load(path: Repository.path("Examples/capacity/\(name)"))
+        let kind = JSONValue(document: document)["vectorfab"] == .string("vectorfab/facility/1") ? "facility" : "demand"
+        let found = try Self.validator("\(kind).schema.json").errors(JSONValue(document: document))
+        #expect(found.isEmpty, "\(name): \(found)")
+    }
+}
