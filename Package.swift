@@ -66,7 +66,8 @@ let package = Package(
         .target(
             name: "VectorFabCommands",
             dependencies: [
-                "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting",
+                "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting", "Store", "Web", "Manufacturing",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming),
@@ -110,7 +111,7 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "VectorFabCommandsTests",
-            dependencies: ["VectorFabCommands", "Bioprocess", "Capacity", "Economics", "FileFormats", "Reporting"],
+            dependencies: ["VectorFabCommands", "Bioprocess", "Capacity", "Economics", "FileFormats", "Reporting", "Store", "Manufacturing"],
             swiftSettings: upcoming),
     ]
 )

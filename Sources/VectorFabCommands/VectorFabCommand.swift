@@ -1,14 +1,14 @@
 import ArgumentParser
 
 /// The `vectorfab` command: process simulation, comparison and diff.
-public struct VectorFabCommand: ParsableCommand {
+public struct VectorFabCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vectorfab",
-        abstract: "Design, simulate and cost gene-therapy vector manufacturing.",
+        abstract: "Design, simulate, cost, plan and record the manufacturing of gene-therapy vectors.",
         subcommands: [
             Simulate.self, Compare.self, Diff.self, Cost.self, Uncertainty.self, ScaleCurveCommand.self,
             PlanCommand.self,
-            SimulateFacility.self, Materials.self, Transfer.self,
+            SimulateFacility.self, Materials.self, Transfer.self, Serve.self, Admin.self,
         ])
 
     public init() {}

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Manufacturing
+import Store
+import Web
+
+/// Options shared by the commands that open the record store.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "An SQLite file (created on first use) or a postgres:// URL. Default: $VECTORFAB_DATABASE or vectorfab.sqlite.")
+    var database: String = ProcessInfo.processInfo.environment["VECTORFAB_DATABASE"] ?? "vectorfab.sqlite"
+
+    func open() async throws -> GMPStore {
+        try await GMPStore.open(DatabaseLocation(database), logger: Logger(label: "vectorfab"))
+    }
+}
+
+/// Reads a password from an environment variable (never from the command line, where other
+/// users could see it).
+func passwordFromEnvironment(_ name: String) throws -> String {
+    guard let p = ProcessInfo.processInfo.environment[name], !p.isEmpty else {
+        throw ValidationError("set \(name) to the password (it is not taken on the command line)")
+    }
+    return p
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the GMP records' HTTP JSON API (docs/openapi.yaml).",
+        discussion: "Example: vectorfab serve --database vectorfab.sqlite --port 8080")
+
+    @OptionGroup var db: DatabaseOptions
+
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port to listen on.")
+    var port: Int = 8080
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1–65535, e.g. --port 8080.") }
+    }
+
+    func run() async throws {
+        let store = try await db.open()
+        let logger = Logger(label: "vectorfab.web")
+        logger.info("VectorFab API on http://\(host):\(port) with \(store.location)")
+        try await API.application(store: store, host: host, port: port, logger: logger).runService()
+        try await store.close()
+    }
+}
+
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Administration of the GMP record store: migrations, users, audit verification, batch-record export.",
+        subcommands: [Migrate.self, Bootstrap.self, CreateUser.self, VerifyAudit.self, ExportBatch.self, Burst.self])
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations.")
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            let store = try await db.open()
+            let applied = try await store.migrate()
+            print(applied.isEmpty ? "The schema is up to date." : "Applied: \(applied.joined(separator: ", "))")
+            try await store.close()
+        }
+    }
+
+    struct Bootstrap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the first administrator of an empty store (password from $VECTORFAB_PASSWORD).")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "The administrator's username.") var username: String
+        @Option(help: "The administrator's full name, printed with signatures.") var fullName: String
+
+        func run() async throws {
+            let store = try await db.open()
+            let user = try await store.bootstrap(username: username, fullName: fullName, password: try passwordFromEnvironment("VECTORFAB_PASSWORD"))
+            try await store.close()
+            print("Created administrator \(user.username) (\(user.id)).")
+        }
+    }
+
+    struct CreateUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a user, as an administrator ($VECTORFAB_ADMIN_PASSWORD) with a password ($VECTORFAB_PASSWORD).")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "The administrator signing in.") var admin: String
+        @Option(help: "The new user's username.") var username: String
+        @Option(help: "The new user's full name.") var fullName: String
+        @Option(help: "operator, supervisor, qc-analyst, qa or administrator.") var role: String
+
+        func run() async throws {
+            guard let r = Role(rawValue: role) else {
+                throw ValidationError("--role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let store = try await db.open()
+            let (_, adminUser) = try await store.login(username: admin, password: try passwordFromEnvironment("VECTORFAB_ADMIN_PASSWORD"))
+            let user = try await store.createUser(
+                by: adminUser, username: username, fullName: fullName, role: r, password: try passwordFromEnvironment("VECTORFAB_PASSWORD"))
+            print("Created \(user.role.rawValue) \(user.username) (\(user.id)).")
+            try await store.close()
+        }
+    }
+
+    struct VerifyAudit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-audit",
+            abstract: "Recompute the audit chain and report every entry edited or deleted behind the application's back.")
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            let store = try await db.open()
+            let problems = try await store.verifyAudit()
+            let count = try await store.auditCount()
+            try await store.close()
+            if problems.isEmpty {
+                print("The audit trail verifies: \(count) entries, chain intact.")
+            } else {
+                for p in problems { print("BROKEN: \(p)") }
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    struct ExportBatch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-batch", abstract: "Export a batch's complete electronic record as JSON (signed in as $VECTORFAB_USER).")
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "The batch number, e.g. B-2026-0001.") var batch: String
+
+        func run() async throws {
+            let store = try await db.open()
+            let username = ProcessInfo.processInfo.environment["VECTORFAB_USER"] ?? ""
+            let (_, user) = try await store.login(username: username, password: try passwordFromEnvironment("VECTORFAB_PASSWORD"))
+            let record = try await store.batchRecord(user, batch: batch)
+            try await store.close()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(record), as: UTF8.self))
+        }
+    }
+
+    /// Writes deviations as fast as it can, printing each one's id once its commit returns: the
+    /// durability test kills it mid-burst and checks every printed id is in the store.
+    struct Burst: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write records in a burst, printing each acknowledged one (durability testing).", shouldDisplay: false)
+        @OptionGroup var db: DatabaseOptions
+        @Option var count: Int = 1000
+        @Option var username: String
+
+        func run() async throws {
+            let store = try await db.open()
+            let (_, user) = try await store.login(username: username, password: try passwordFromEnvironment("VECTORFAB_PASSWORD"))
+            for i in 0..<count {
+                let d = try await store.openDeviation(user, batch: nil, description: "burst \(i)")
+                FileHandle.standardOutput.write(Data((d.id + "\n").utf8))
+            }
+            try await store.close()
+        }
+    }
+}
