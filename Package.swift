@@ -90,6 +90,14 @@ let package = Package(
             dependencies: ["Bioprocess", "Capacity", "FileFormats"],
             path: "Benchmarks/CapacityBenchmark",
             swiftSettings: upcoming),
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: [
+                "Store", "Manufacturing", "Bioprocess", "FileFormats", .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+            ],
+            path: "Benchmarks/StoreBenchmark",
+            swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(
             name: "WebTests",

@@ -14,6 +14,7 @@ public final class GMPStore: Sendable {
     let clock: @Sendable () -> Date
     let passwordIterations: Int
     public let location: DatabaseLocation
+    let recipeCache = RecipeCache()
 
     /// How long a session lasts.
     public static let sessionLength: TimeInterval = 12 * 3600
@@ -38,6 +39,12 @@ public final class GMPStore: Sendable {
     }
 
     public func close() async throws { try await connection.close() }
+
+    /// Runs SQL in one transaction on the store's connection, bypassing every GMP rule and the
+    /// audit trail: for benchmarks (the raw rate of the same database) and tests only.
+    public func unauditedTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await connection.transaction(body)
+    }
 
     /// Applies pending schema migrations; returns those applied.
     @discardableResult
@@ -339,4 +346,12 @@ extension GMPStore {
             throw GMPError(.invalid, "\(what) must be a finite number\(positive ? " above 0" : " of 0 or more")")
         }
     }
+}
+
+/// Decoded recipe definitions by id (they never change once stored).
+final class RecipeCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recipes: [String: MasterRecipe] = [:]
+    func get(_ id: String) -> MasterRecipe? { lock.withLock { recipes[id] } }
+    func set(_ id: String, _ r: MasterRecipe) { lock.withLock { recipes[id] = r } }
 }

@@ -236,14 +236,40 @@ extension GMPStore {
     }
 
     /// The batch, its recipe and its entries.
-    func load(_ db: any SQLDatabase, batch id: String) async throws -> (Batch, MasterRecipe, [BatchEntry]) {
+    /// The batch, its recipe, and its entries: all of them, or (`phase:` given) only the phase
+    /// completions and verifications plus that phase's entries — what the rules need, without
+    /// reading a long record on every write.
+    func load(_ db: any SQLDatabase, batch id: String, all: Bool = true, phase: String? = nil) async throws
+        -> (Batch, MasterRecipe, [BatchEntry])
+    {
         guard let row = try await db.raw("SELECT * FROM batches WHERE id = \(bind: id)").first() else {
             throw GMPError(.notFound, "no batch \(id)")
         }
         let batch = try Self.batch(row)
-        let recipe = try Self.recipeRecord(try await db.raw("SELECT * FROM recipes WHERE id = \(bind: batch.recipeID)").first()!).recipe
-        let entries = try await db.raw("SELECT * FROM batch_entries WHERE batch_id = \(bind: id) ORDER BY at, id").all().map(Self.entry)
+        let recipe = try await recipeDefinition(db, batch.recipeID)
+        let entries: [BatchEntry]
+        if all {
+            entries = try await db.raw("SELECT * FROM batch_entries WHERE batch_id = \(bind: id) ORDER BY at, id").all().map(Self.entry)
+        } else {
+            entries = try await db.raw(
+                """
+                SELECT * FROM batch_entries WHERE batch_id = \(bind: id)
+                AND (kind IN ('completion', 'verification') OR phase_id = \(bind: phase ?? "")) ORDER BY at, id
+                """
+            ).all().map(Self.entry)
+        }
         return (batch, recipe, entries)
+    }
+
+    /// A recipe's definition; definitions never change once stored, so they are kept decoded.
+    func recipeDefinition(_ db: any SQLDatabase, _ id: String) async throws -> MasterRecipe {
+        if let cached = recipeCache.get(id) { return cached }
+        guard let row = try await db.raw("SELECT * FROM recipes WHERE id = \(bind: id)").first() else {
+            throw GMPError(.notFound, "no recipe \(id)")
+        }
+        let recipe = try Self.recipeRecord(row).recipe
+        recipeCache.set(id, recipe)
+        return recipe
     }
 
     /// The phase an entry may be recorded in: the first not yet complete, in recipe order.
@@ -277,7 +303,7 @@ extension GMPStore {
         guard value.isFinite else { throw GMPError(.invalid, "the value must be a finite number") }
         let at = now()
         return try await connection.transaction { db in
-            let (batch, recipe, entries) = try await self.load(db, batch: id)
+            let (batch, recipe, entries) = try await self.load(db, batch: id, all: false, phase: phaseID)
             let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
             guard let spec = phase.parameters.first(where: { $0.name == parameter }) else {
                 throw GMPError(
@@ -316,7 +342,7 @@ extension GMPStore {
             }
             let old = try Self.entry(row)
             guard old.kind == .value, let parameter = old.parameter else { throw GMPError(.conflict, "only recorded values can be corrected") }
-            let (batch, recipe, entries) = try await self.load(db, batch: old.batchID)
+            let (batch, recipe, entries) = try await self.load(db, batch: old.batchID, all: false, phase: old.phaseID)
             guard batch.status == .inProgress else { throw GMPError(.conflict, "batch \(batch.id) is \(batch.status.rawValue)") }
             if entries.contains(where: { $0.kind == .completion && $0.phaseID == old.phaseID }) {
                 throw GMPError(.conflict, "phase \(old.phaseID) is complete: open a deviation instead")
@@ -351,7 +377,7 @@ extension GMPStore {
         let at = now()
         let today = today()
         return try await connection.transaction { db in
-            let (batch, recipe, entries) = try await self.load(db, batch: id)
+            let (batch, recipe, entries) = try await self.load(db, batch: id, all: false)
             let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
             let lot = try await self.lot(db, lotID)
             guard phase.materials.contains(where: { $0.item == lot.item }) else {
@@ -379,7 +405,7 @@ extension GMPStore {
         try Self.requireText(equipment, "the equipment's identifier", max: 100)
         let at = now()
         return try await connection.transaction { db in
-            let (batch, recipe, entries) = try await self.load(db, batch: id)
+            let (batch, recipe, entries) = try await self.load(db, batch: id, all: false)
             _ = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
             let entry = BatchEntry(
                 id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .equipment, parameter: nil, value: nil, inRange: nil,
@@ -395,7 +421,7 @@ extension GMPStore {
         try require(user, .executePhase)
         let at = now()
         return try await connection.transaction { db in
-            var (batch, recipe, entries) = try await self.load(db, batch: id)
+            var (batch, recipe, entries) = try await self.load(db, batch: id, all: false, phase: phaseID)
             let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
             let mine = entries.filter { $0.phaseID == phaseID }
             var missing: [String] = []
@@ -428,7 +454,7 @@ extension GMPStore {
         try require(user, .verifyPhase)
         let at = now()
         try await connection.transaction { db in
-            let (_, _, entries) = try await self.load(db, batch: id)
+            let (_, _, entries) = try await self.load(db, batch: id, all: false)
             guard let done = entries.first(where: { $0.kind == .completion && $0.phaseID == phaseID }) else {
                 throw GMPError(.conflict, "phase \(phaseID) is not complete")
             }

@@ -1,0 +1,115 @@
+// Durable write throughput of the GMP store, release build:
+//   swift run -c release StoreBenchmark [--entries N]
+// On SQLite (a temporary file) and, if VECTORFAB_BENCH_POSTGRES_URL is set, PostgreSQL:
+//   1. one writer recording batch-record entries (each its own transaction with its audit link);
+//   2. 50 concurrent clients doing the same;
+//   3. the raw rate: the same two inserts per transaction, with the same durability, by hand.
+import Bioprocess
+import FileFormats
+import Foundation
+import Manufacturing
+import NIOPosix
+import PostgresKit
+import SQLKit
+import Store
+
+var entries = 2000
+var args = CommandLine.arguments.dropFirst()
+while let a = args.popFirst() {
+    if a == "--entries", let n = args.popFirst().flatMap(Int.init) { entries = n }
+}
+let password = "correct horse battery"
+
+func seconds(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = Date()
+    try await body()
+    return Date().timeIntervalSince(start)
+}
+
+func bench(_ location: DatabaseLocation, label: String, entries: Int) async throws {
+    let store = try await GMPStore.open(location, passwordIterations: 1000)
+    let admin = try await store.bootstrap(username: "admin", fullName: "Admin", password: password)
+    let sup = try await store.createUser(by: admin, username: "sam", fullName: "Sam", role: .supervisor, password: password)
+    let qa = try await store.createUser(by: admin, username: "alex", fullName: "Alex", role: .qa, password: password)
+    let op = try await store.createUser(by: admin, username: "olga", fullName: "Olga", role: .operator, password: password)
+    let recipe = try RecipeGenerator.generate(try ProcessFile.load(path: "Examples/seed000-aav-200L.yaml"))
+    let draft = try await store.createRecipe(sup, recipe)
+    _ = try await store.approveRecipe(qa, id: draft.id, password: password)
+    let batch = try await store.createBatch(sup, recipeID: draft.id)
+    let phase = recipe.phases[0].id
+
+    let one = try await seconds {
+        for i in 0..<entries { _ = try await store.recordEquipment(op, batch: batch.id, phase: phase, equipment: "E\(i)") }
+    }
+    let clients = 50
+    let many = try await seconds {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<clients {
+                group.addTask {
+                    for i in 0..<(entries / clients) {
+                        _ = try await store.recordEquipment(op, batch: batch.id, phase: phase, equipment: "C\(c)-\(i)")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+    // The raw rate: the entry row and an audit row per transaction, same connection settings.
+    try await store.unauditedTransaction { db in
+        try await db.raw("CREATE TABLE raw_entries AS SELECT * FROM batch_entries WHERE 1 = 0").run()
+        try await db.raw("CREATE TABLE raw_audit AS SELECT * FROM audit WHERE 1 = 0").run()
+    }
+    let raw = try await seconds {
+        for i in 0..<entries {
+            try await store.unauditedTransaction { db in
+                try await db.raw(
+                    """
+                    INSERT INTO raw_entries (id, batch_id, phase_id, kind, equipment, user_id, at)
+                    VALUES (\(bind: "raw-\(i)"), \(bind: batch.id), \(bind: phase), 'equipment', \(bind: "E\(i)"), \(bind: op.id), \(bind: "2026-01-01T00:00:00Z"))
+                    """
+                ).run()
+                try await db.raw(
+                    """
+                    INSERT INTO raw_audit (sequence, at, user_id, action, entity, entity_id, previous_hash, hash)
+                    VALUES (\(bind: i), '2026-01-01T00:00:00Z', \(bind: op.id), 'record', 'batch', \(bind: batch.id), 'p', 'h')
+                    """
+                ).run()
+            }
+        }
+    }
+    let chainOK = try await store.verifyAudit().isEmpty
+    try await store.close()
+    print(label)
+    print(String(format: "  one writer:          %6.0f entries/s (%d entries, %.2f s)", Double(entries) / one, entries, one))
+    print(String(format: "  50 concurrent:       %6.0f entries/s (%d entries, %.2f s)", Double(entries / clients * clients) / many, entries / clients * clients, many))
+    print(String(format: "  raw inserts:         %6.0f transactions/s (entry + audit row each, same durability)", Double(entries) / raw))
+    print(String(format: "  VectorFab ÷ raw:     %.2f (one writer)", (Double(entries) / one) / (Double(entries) / raw)))
+    print("  audit chain verifies: \(chainOK)")
+}
+
+/// A fresh database on the server, for a store that must start empty.
+func createDatabase(url: String, name: String) async throws {
+    let configuration = try SQLPostgresConfiguration(url: url)
+    let admin = try await PostgresConnection.connect(
+        on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration.coreConfiguration, id: 9, logger: .init(label: "bench"))
+    let sql: any SQLDatabase = admin.sql()
+    try await sql.raw(SQLQueryString("CREATE DATABASE \(name)")).run()
+    try await admin.close()
+}
+
+do {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("vf-bench-\(UUID().uuidString).sqlite").path
+    try await bench(.sqlite(path: path), label: "SQLite (WAL, synchronous=FULL) at \(path)", entries: entries)
+    if let url = ProcessInfo.processInfo.environment["VECTORFAB_BENCH_POSTGRES_URL"] {
+        let name = "vf_bench_\(UUID().uuidString.prefix(8).lowercased())"
+        try await createDatabase(url: url, name: name)
+        var c = URLComponents(string: url)!
+        c.path = "/\(name)"
+        try await bench(.postgres(url: c.string!), label: "PostgreSQL (synchronous_commit on) \(name)", entries: entries)
+    } else {
+        print("PostgreSQL: set VECTORFAB_BENCH_POSTGRES_URL to measure it too.")
+    }
+} catch {
+    print(String(reflecting: error))
+    exit(1)
+}
