@@ -104,6 +104,7 @@ let package = Package(
             dependencies: [
                 "Web", "Store", "Manufacturing", "Bioprocess", "FileFormats",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: upcoming),
         .testTarget(
