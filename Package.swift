@@ -120,7 +120,9 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(
             name: "VectorFabCommandsTests",
-            dependencies: ["VectorFabCommands", "Bioprocess", "Capacity", "Economics", "FileFormats", "Reporting", "Store", "Manufacturing"],
+            dependencies: ["VectorFabCommands", "Bioprocess", "Capacity", "Economics", "FileFormats", "Reporting", "Store", "Manufacturing",
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: upcoming),
     ]
 )

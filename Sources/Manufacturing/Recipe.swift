@@ -9,8 +9,8 @@ public struct MasterRecipe: Codable, Sendable, Hashable {
     public var product: String
     public var process: String
     public var unitProcedures: [UnitProcedure]
-    /// QC tests the released product needs (the release panel).
-    public var releasePanel: [String]
+    /// The release panels: the tests the drug substance and the drug product must pass.
+    public var releaseTests: [ReleaseTestSpec]
 
     /// Every phase in execution order.
     public var phases: [Phase] { unitProcedures.flatMap { $0.operations.flatMap(\.phases) } }
@@ -57,10 +57,60 @@ public struct MaterialRequirement: Codable, Sendable, Hashable {
     public var unit: String
 }
 
-/// A sample a phase takes for an in-process test.
+/// A sample a phase takes: for an in-process test, or for a release panel.
 public struct SampleSpec: Codable, Sendable, Hashable {
     public var test: String
     public var volumeML: Double
+    /// The release panel the sample is for; nil for an in-process sample.
+    public var panel: ReleasePanel?
+    /// What the result must be; nil when the result is for information only.
+    public var specification: TestSpecification?
+}
+
+/// A release test and its specification, in one panel.
+public struct ReleaseTestSpec: Codable, Sendable, Hashable {
+    public var test: String
+    public var panel: ReleasePanel
+    public var specification: TestSpecification
+}
+
+/// What a QC result must be to pass: a range on a value (`low`, `high`, either open, in
+/// `unit`), or pass/fail against a `criterion` judged by the analyst.
+public struct TestSpecification: Codable, Sendable, Hashable {
+    public var low: Double?
+    public var high: Double?
+    public var unit: String?
+    public var criterion: String?
+
+    public init(low: Double?, high: Double?, unit: String?, criterion: String?) {
+        self.low = low
+        self.high = high
+        self.unit = unit
+        self.criterion = criterion
+    }
+
+    public init(_ s: QCSpecification) {
+        switch s {
+        case .range(let low, let high, let unit): self.init(low: low, high: high, unit: unit, criterion: nil)
+        case .passFail(let criterion): self.init(low: nil, high: nil, unit: nil, criterion: criterion)
+        }
+    }
+
+    /// A numeric specification (a value is entered), rather than pass/fail.
+    public var isRange: Bool { low != nil || high != nil }
+
+    public func accepts(_ value: Double) -> Bool { value >= (low ?? -.infinity) && value <= (high ?? .infinity) }
+
+    /// `1e+13–2e+13 vg/mL`, `≥ 1e+13 vg/mL`, `≤ 5 EU/mL`, `pass: no growth`.
+    public var text: String {
+        let u = unit.map { " \($0)" } ?? ""
+        switch (low, high) {
+        case (let l?, let h?): return "\(l)–\(h)\(u)"
+        case (let l?, nil): return "≥ \(l)\(u)"
+        case (nil, let h?): return "≤ \(h)\(u)"
+        case (nil, nil): return "pass: \(criterion ?? "conforms")"
+        }
+    }
 }
 
 /// Generates a master recipe from a process definition.
@@ -73,6 +123,13 @@ public enum RecipeGenerator {
     public static func generate(_ p: ProcessDefinition, tolerance: Double = 0.1) throws(SimulationError) -> MasterRecipe {
         let r = try LotReport.simulate(p)
         let s = r.summary
+        func release(_ panel: ReleasePanel) -> [SampleSpec] {
+            p.qualityControl.release.filter { $0.panel == panel }.map {
+                SampleSpec(
+                    test: $0.test, volumeML: $0.volume.value(in: "mL"), panel: panel,
+                    specification: TestSpecification($0.specification))
+            }
+        }
         func spec(_ name: String, _ unit: String, _ target: Double, tolerance t: Double = tolerance) -> ParameterSpec {
             ParameterSpec(name: name, unit: unit, target: target, low: target * (1 - t), high: target * (1 + t))
         }
@@ -168,8 +225,14 @@ public enum RecipeGenerator {
             if let resin = step.resin, o.cycles > 0 {
                 materials.append(MaterialRequirement(item: "RESIN:\(resin.uppercased())", quantity: round(o.columnVolume.value(in: "L")), unit: "L"))
             }
-            let samples = p.qualityControl.inProcess.filter { $0.afterStep == o.index }.map {
-                SampleSpec(test: $0.test, volumeML: $0.volume.value(in: "mL"))
+            var samples = p.qualityControl.inProcess.filter { $0.afterStep == o.index }.map {
+                SampleSpec(
+                    test: $0.test, volumeML: $0.volume.value(in: "mL"), panel: nil,
+                    specification: $0.specification.map(TestSpecification.init))
+            }
+            if o.index == p.downstream.count - 1 {
+                // The formulated bulk: the drug-substance panel's samples.
+                samples += release(.drugSubstance)
             }
             purification.append(
                 RecipeOperation(
@@ -202,7 +265,7 @@ public enum RecipeGenerator {
                                         spec("Vials filled", "vials", Double(s.vialsFilled)),
                                     ],
                                     materials: [MaterialRequirement(item: "VIAL", quantity: Double(s.vialsFilled), unit: "vials")],
-                                    samples: [], equipment: "Isolator")
+                                    samples: release(.drugProduct), equipment: "Isolator")
                             ])
                     ]))
         }
@@ -216,6 +279,8 @@ public enum RecipeGenerator {
         }
         return MasterRecipe(
             product: p.product.name, process: p.name, unitProcedures: procedures,
-            releasePanel: p.qualityControl.release.map(\.test))
+            releaseTests: p.qualityControl.release.map {
+                ReleaseTestSpec(test: $0.test, panel: $0.panel, specification: TestSpecification($0.specification))
+            })
     }
 }

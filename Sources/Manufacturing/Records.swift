@@ -1,3 +1,4 @@
+import Bioprocess
 import Foundation
 
 /// Why a GMP operation was refused: what is wrong, in words, and how to classify it.
@@ -172,22 +173,33 @@ public struct QCSample: Codable, Sendable, Hashable {
     public var batchID: String?
     public var materialLot: String?
     public var test: String
-    /// A numeric specification [low, high], or a pass/fail test when both are nil.
+    /// The release panel the sample is for; nil for in-process and material samples.
+    public var panel: ReleasePanel?
+    /// A numeric specification [low, high] (either open), or a pass/fail test when both are nil.
     public var low: Double?
     public var high: Double?
     public var unit: String?
+    /// A pass/fail test's acceptance criterion.
+    public var criterion: String?
     public var status: String
 
-    public init(id: String, batchID: String?, materialLot: String?, test: String, low: Double?, high: Double?, unit: String?, status: String) {
+    public init(
+        id: String, batchID: String?, materialLot: String?, test: String, panel: ReleasePanel? = nil, low: Double?,
+        high: Double?, unit: String?, criterion: String? = nil, status: String
+    ) {
         self.id = id
         self.batchID = batchID
         self.materialLot = materialLot
         self.test = test
+        self.panel = panel
         self.low = low
         self.high = high
         self.unit = unit
+        self.criterion = criterion
         self.status = status
     }
+
+    public var specification: TestSpecification { TestSpecification(low: low, high: high, unit: unit, criterion: criterion) }
 }
 
 public struct QCResult: Codable, Sendable, Hashable {
@@ -310,16 +322,24 @@ public enum ReleaseCheck {
         var missing: [String] = []
         if batch.status == .released { missing.append("the batch is already released") }
         let completed = Set(entries.filter { $0.kind == .completion }.map(\.phaseID))
-        for phase in recipe.phases where !completed.contains(phase.id) {
-            missing.append("phase \(phase.id) '\(phase.name)' is not complete")
+        let verified = Set(entries.filter { $0.kind == .verification }.map(\.phaseID))
+        for phase in recipe.phases {
+            if !completed.contains(phase.id) {
+                missing.append("phase \(phase.id) '\(phase.name)' is not complete")
+            } else if !verified.contains(phase.id) {
+                missing.append("phase \(phase.id) '\(phase.name)' is not verified")
+            }
         }
-        for test in recipe.releasePanel {
-            let mine = samples.filter { $0.test == test && $0.batchID == batch.id }
+        for test in recipe.releaseTests {
+            let mine = samples.filter { $0.test == test.test && $0.panel == test.panel && $0.batchID == batch.id }
             let latest = mine.compactMap { s in results.filter { $0.sampleID == s.id }.max { $0.at < $1.at } }
-            if latest.isEmpty {
-                missing.append("release test '\(test)' has no result")
+            let name = "\(test.panel.title) release test '\(test.test)' (\(test.specification.text))"
+            if mine.isEmpty {
+                missing.append("\(name) has no sample")
+            } else if latest.isEmpty {
+                missing.append("\(name) has no result")
             } else if !latest.contains(where: \.pass) {
-                missing.append("release test '\(test)' has not passed")
+                missing.append("\(name) has not passed")
             }
         }
         for d in deviations where d.status != .closed {

@@ -16,6 +16,9 @@ public enum LotReportText {
         key.add(["Harvest", "\(Fmt.volume(s.harvestVolume)), \(Fmt.vector(s.vectorHarvested, vc))"])
         key.add(["Bulk drug substance", "\(Fmt.volume(s.bulkVolume)) at \(Fmt.concentration(s.bulkConcentration, vc))"])
         key.add(["Downstream yield", Fmt.percent(s.downstreamYield)])
+        if s.drugSubstanceSamples.canonical > 0 {
+            key.add(["Drug-substance release samples", Fmt.volume(s.drugSubstanceSamples)])
+        }
         if let fill = p.fill {
             key.add([
                 "Vials filled", "\(Fmt.count(s.vialsFilled)) × \(Fmt.volume(fill.fillVolume)) (\(fill.container))",

@@ -201,18 +201,24 @@ enum Migrations {
                 """,
                 "CREATE INDEX audit_entity ON audit (entity, entity_id)",
             ]
-        }
+        },
+        Migration(version: 2, name: "QC release panels and pass/fail criteria") { _ in
+            [
+                "ALTER TABLE samples ADD COLUMN panel TEXT",
+                "ALTER TABLE samples ADD COLUMN criterion TEXT",
+            ]
+        },
     ]
 
-    /// Applies the migrations not yet applied; returns their names.
-    static func migrate(_ c: Connection, at now: String) async throws -> [String] {
+    /// Applies the migrations not yet applied (up to `version`); returns their names.
+    static func migrate(_ c: Connection, at now: String, upTo version: Int = .max) async throws -> [String] {
         try await c.transaction { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             ).run()
             let done = Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
             var applied: [String] = []
-            for m in all where !done.contains(m.version) {
+            for m in all where !done.contains(m.version) && m.version <= version {
                 for statement in m.statements(c) { try await db.raw(SQLQueryString(statement)).run() }
                 try await db.raw(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: m.version), \(bind: m.name), \(bind: now))"

@@ -26,15 +26,23 @@ public final class GMPStore: Sendable {
         self.passwordIterations = passwordIterations
     }
 
-    /// Opens (creating an SQLite file on first use) and migrates the store.
+    /// Opens (creating an SQLite file on first use) and, unless `migrate` is false, migrates the
+    /// store. On failure the connection is closed before the error is thrown.
     public static func open(
         _ location: DatabaseLocation, clock: @escaping @Sendable () -> Date = { Date() }, passwordIterations: Int = 210_000,
-        logger: Logger = Logger(label: "vectorfab.store")
+        migrate: Bool = true, logger: Logger = Logger(label: "vectorfab.store")
     ) async throws -> GMPStore {
         let store = GMPStore(
             connection: try await Connection.open(location, logger: logger), location: location, clock: clock,
             passwordIterations: passwordIterations)
-        _ = try await store.migrate()
+        if migrate {
+            do {
+                _ = try await store.migrate()
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
         return store
     }
 

@@ -1,3 +1,4 @@
+import Bioprocess
 import Foundation
 import Manufacturing
 import SQLKit
@@ -459,6 +460,9 @@ extension GMPStore {
                 throw GMPError(.conflict, "phase \(phaseID) is not complete")
             }
             guard done.userID != user.id else { throw GMPError(.conflict, "the person who performed a phase cannot verify it") }
+            guard !entries.contains(where: { $0.kind == .verification && $0.phaseID == phaseID }) else {
+                throw GMPError(.conflict, "phase \(phaseID) is already verified")
+            }
             _ = try await self.sign(db, user, password: password, meaning: .verified, entity: "phase", id: "\(id)/\(phaseID)", at: at)
             try await self.insert(
                 db,
@@ -484,8 +488,10 @@ extension GMPStore {
         QCSample(
             id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String?.self),
             materialLot: try row.decode(column: "material_lot", as: String?.self), test: try row.decode(column: "test", as: String.self),
+            panel: try row.decode(column: "panel", as: String?.self).flatMap(ReleasePanel.init(rawValue:)),
             low: try row.decode(column: "low", as: Double?.self), high: try row.decode(column: "high", as: Double?.self),
-            unit: try row.decode(column: "unit", as: String?.self), status: try row.decode(column: "status", as: String.self))
+            unit: try row.decode(column: "unit", as: String?.self), criterion: try row.decode(column: "criterion", as: String?.self),
+            status: try row.decode(column: "status", as: String.self))
     }
 
     static func result(_ row: any SQLRow) throws -> QCResult {
@@ -503,10 +509,13 @@ extension GMPStore {
             status: DeviationStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .open)
     }
 
-    /// A QC sample of a batch or a material lot, with its specification: a range (low, high, unit)
-    /// or pass/fail when no range is given.
+    /// A QC sample of a batch or a material lot. A release-panel sample (`panel`) and a sample the
+    /// recipe specifies take their specification from the batch's approved recipe, and a client
+    /// may not send another; any other sample carries the client's: a range (`low`, `high`,
+    /// `unit`) or pass/fail (with an optional `criterion`).
     public func createSample(
-        _ user: User, batch: String?, materialLot: String?, test: String, low: Double?, high: Double?, unit: String?
+        _ user: User, batch: String?, materialLot: String?, test: String, panel: ReleasePanel? = nil, low: Double?,
+        high: Double?, unit: String?, criterion: String? = nil
     ) async throws -> QCSample {
         try require(user, materialLot != nil ? .sampleMaterial : .createSample)
         try Self.requireText(test, "the test's name", max: 200)
@@ -515,25 +524,54 @@ extension GMPStore {
         if let high { try Self.requireNumber(abs(high), "the specification's high limit") }
         if let low, let high, low > high { throw GMPError(.invalid, "the specification's low limit \(low) is above its high limit \(high)") }
         if (low != nil || high != nil) && (unit ?? "").isEmpty { throw GMPError(.invalid, "a numeric specification needs its unit") }
+        if let criterion {
+            try Self.requireText(criterion, "the pass/fail criterion", max: 500)
+            if low != nil || high != nil { throw GMPError(.invalid, "a specification is a range or a pass/fail criterion, not both") }
+        }
+        if panel != nil && batch == nil { throw GMPError(.invalid, "a release-panel sample is of a batch, not of a material lot") }
+        let given = TestSpecification(low: low, high: high, unit: unit, criterion: criterion)
+        let clientGaveSpec = low != nil || high != nil || unit != nil || criterion != nil
         let at = now()
         return try await connection.transaction { db in
+            var spec = given
             if let batch {
-                guard try await db.raw("SELECT id FROM batches WHERE id = \(bind: batch)").first() != nil else {
-                    throw GMPError(.notFound, "no batch \(batch)")
+                let (_, recipe, _) = try await self.load(db, batch: batch, all: false)
+                let specified: TestSpecification?
+                if let panel {
+                    guard let t = recipe.releaseTests.first(where: { $0.test == test && $0.panel == panel }) else {
+                        throw GMPError(
+                            .invalid, "the recipe's \(panel.title) panel has no test '\(test)'",
+                            details: ["expected one of: " + recipe.releaseTests.filter { $0.panel == panel }.map(\.test).joined(separator: ", ")])
+                    }
+                    specified = t.specification
+                } else {
+                    specified = recipe.phases.flatMap(\.samples).first { $0.test == test && $0.panel == nil }?.specification
+                }
+                if let specified {
+                    guard !clientGaveSpec || given == specified else {
+                        throw GMPError(
+                            .invalid, "test '\(test)' is specified by the approved recipe (\(specified.text)); send no other specification")
+                    }
+                    spec = specified
                 }
             }
             if let materialLot {
                 let lot = try await self.lot(db, materialLot)
                 if lot.status == .quarantine { try await self.setLotStatus(db, lot, .sampled, user: user, reason: "sampled for \(test)", at: at) }
             }
-            let s = QCSample(id: Self.newID("sample"), batchID: batch, materialLot: materialLot, test: test, low: low, high: high, unit: unit, status: "pending")
+            let s = QCSample(
+                id: Self.newID("sample"), batchID: batch, materialLot: materialLot, test: test, panel: panel, low: spec.low,
+                high: spec.high, unit: spec.unit, criterion: spec.criterion, status: "pending")
             try await db.raw(
                 """
-                INSERT INTO samples (id, batch_id, material_lot, test, low, high, unit, status, created_by, created_at)
-                VALUES (\(bind: s.id), \(bind: batch), \(bind: materialLot), \(bind: test), \(bind: low), \(bind: high), \(bind: unit), 'pending', \(bind: user.id), \(bind: at))
+                INSERT INTO samples (id, batch_id, material_lot, test, panel, low, high, unit, criterion, status, created_by, created_at)
+                VALUES (\(bind: s.id), \(bind: batch), \(bind: materialLot), \(bind: test), \(bind: panel?.rawValue), \(bind: s.low),
+                \(bind: s.high), \(bind: s.unit), \(bind: s.criterion), 'pending', \(bind: user.id), \(bind: at))
                 """
             ).run()
-            try await self.audit(db, user: user.id, action: "create", entity: "sample", id: s.id, field: "test", new: test, reason: batch ?? materialLot, at: at)
+            try await self.audit(
+                db, user: user.id, action: "create", entity: "sample", id: s.id, field: "test",
+                new: "\(panel.map { "\($0.title): " } ?? "")\(test) (\(s.specification.text))", reason: batch ?? materialLot, at: at)
             return s
         }
     }
@@ -567,7 +605,7 @@ extension GMPStore {
                 new: value.map { "\($0) \(sample.unit ?? "")" } ?? (passed ? "pass" : "fail"), at: at)
             var deviation: Deviation?
             if !passed {
-                let spec = sample.low != nil || sample.high != nil ? "\(sample.low ?? -.infinity)–\(sample.high ?? .infinity) \(sample.unit ?? "")" : "pass"
+                let spec = sample.specification.text
                 deviation = try await self.openDeviation(
                     db, user: user, batch: sample.batchID, sample: id, kind: "oos",
                     description: "out of specification: \(sample.test) = \(value.map { "\($0)" } ?? "fail"), specification \(spec)", at: at)

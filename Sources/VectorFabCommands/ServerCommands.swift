@@ -11,8 +11,43 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "An SQLite file (created on first use) or a postgres:// URL. Default: $VECTORFAB_DATABASE or vectorfab.sqlite.")
     var database: String = ProcessInfo.processInfo.environment["VECTORFAB_DATABASE"] ?? "vectorfab.sqlite"
 
-    func open() async throws -> GMPStore {
-        try await GMPStore.open(DatabaseLocation(database), logger: Logger(label: "vectorfab"))
+    /// Opens (and migrates, unless told not to) the store, runs `body`, and closes the store
+    /// whether `body` succeeds or throws.
+    func withStore<T>(migrate: Bool = true, _ body: (GMPStore) async throws -> T) async throws -> T {
+        let store = try await GMPStore.open(DatabaseLocation(database), migrate: migrate, logger: Logger(label: "vectorfab"))
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+}
+
+/// The audit trail: `vectorfab audit verify`.
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The GMP store's audit trail: append-only, each entry chained by SHA-256 to the one before.",
+        subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the audit chain; name every entry edited, inserted or deleted behind the application's back.",
+            discussion: "Exit status: 0 when the chain is intact, 2 when it is broken (each break printed), 1 on any other error.")
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            let (problems, count) = try await db.withStore { store in (try await store.verifyAudit(), try await store.auditCount()) }
+            if problems.isEmpty {
+                print("The audit trail verifies: \(count) entries, chain intact.")
+            } else {
+                for p in problems { print("BROKEN: \(p)") }
+                print("The audit trail does not verify: \(problems.count) problem(s) in \(count) entries.")
+                throw ExitCode(2)
+            }
+        }
     }
 }
 
@@ -43,28 +78,27 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try await db.open()
-        let logger = Logger(label: "vectorfab.web")
-        logger.info("VectorFab API on http://\(host):\(port) with \(store.location)")
-        try await API.application(store: store, host: host, port: port, logger: logger).runService()
-        try await store.close()
+        try await db.withStore { store in
+            let logger = Logger(label: "vectorfab.web")
+            logger.info("VectorFab API on http://\(host):\(port) with \(store.location)")
+            try await API.application(store: store, host: host, port: port, logger: logger).runService()
+        }
     }
 }
 
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Administration of the GMP record store: migrations, users, audit verification, batch-record export.",
-        subcommands: [Migrate.self, Bootstrap.self, CreateUser.self, VerifyAudit.self, ExportBatch.self, Burst.self])
+        abstract: "Administration of the GMP record store: migrations, users, batch-record export.",
+        discussion: "The audit trail is verified with `vectorfab audit verify`.",
+        subcommands: [Migrate.self, Bootstrap.self, CreateUser.self, ExportBatch.self, Burst.self])
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations.")
         @OptionGroup var db: DatabaseOptions
 
         func run() async throws {
-            let store = try await db.open()
-            let applied = try await store.migrate()
+            let applied = try await db.withStore(migrate: false) { store in try await store.migrate() }
             print(applied.isEmpty ? "The schema is up to date." : "Applied: \(applied.joined(separator: ", "))")
-            try await store.close()
         }
     }
 
@@ -76,9 +110,10 @@ struct Admin: AsyncParsableCommand {
         @Option(help: "The administrator's full name, printed with signatures.") var fullName: String
 
         func run() async throws {
-            let store = try await db.open()
-            let user = try await store.bootstrap(username: username, fullName: fullName, password: try passwordFromEnvironment("VECTORFAB_PASSWORD"))
-            try await store.close()
+            let password = try passwordFromEnvironment("VECTORFAB_PASSWORD")
+            let user = try await db.withStore { store in
+                try await store.bootstrap(username: username, fullName: fullName, password: password)
+            }
             print("Created administrator \(user.username) (\(user.id)).")
         }
     }
@@ -96,32 +131,13 @@ struct Admin: AsyncParsableCommand {
             guard let r = Role(rawValue: role) else {
                 throw ValidationError("--role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let store = try await db.open()
-            let (_, adminUser) = try await store.login(username: admin, password: try passwordFromEnvironment("VECTORFAB_ADMIN_PASSWORD"))
-            let user = try await store.createUser(
-                by: adminUser, username: username, fullName: fullName, role: r, password: try passwordFromEnvironment("VECTORFAB_PASSWORD"))
-            print("Created \(user.role.rawValue) \(user.username) (\(user.id)).")
-            try await store.close()
-        }
-    }
-
-    struct VerifyAudit: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "verify-audit",
-            abstract: "Recompute the audit chain and report every entry edited or deleted behind the application's back.")
-        @OptionGroup var db: DatabaseOptions
-
-        func run() async throws {
-            let store = try await db.open()
-            let problems = try await store.verifyAudit()
-            let count = try await store.auditCount()
-            try await store.close()
-            if problems.isEmpty {
-                print("The audit trail verifies: \(count) entries, chain intact.")
-            } else {
-                for p in problems { print("BROKEN: \(p)") }
-                throw ExitCode(2)
+            let adminPassword = try passwordFromEnvironment("VECTORFAB_ADMIN_PASSWORD")
+            let password = try passwordFromEnvironment("VECTORFAB_PASSWORD")
+            let user = try await db.withStore { store in
+                let (_, adminUser) = try await store.login(username: admin, password: adminPassword)
+                return try await store.createUser(by: adminUser, username: username, fullName: fullName, role: r, password: password)
             }
+            print("Created \(user.role.rawValue) \(user.username) (\(user.id)).")
         }
     }
 
@@ -132,11 +148,14 @@ struct Admin: AsyncParsableCommand {
         @Option(help: "The batch number, e.g. B-2026-0001.") var batch: String
 
         func run() async throws {
-            let store = try await db.open()
-            let username = ProcessInfo.processInfo.environment["VECTORFAB_USER"] ?? ""
-            let (_, user) = try await store.login(username: username, password: try passwordFromEnvironment("VECTORFAB_PASSWORD"))
-            let record = try await store.batchRecord(user, batch: batch)
-            try await store.close()
+            guard let username = ProcessInfo.processInfo.environment["VECTORFAB_USER"], !username.isEmpty else {
+                throw ValidationError("set VECTORFAB_USER to the username to sign in as")
+            }
+            let password = try passwordFromEnvironment("VECTORFAB_PASSWORD")
+            let record = try await db.withStore { store in
+                let (_, user) = try await store.login(username: username, password: password)
+                return try await store.batchRecord(user, batch: batch)
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(record), as: UTF8.self))
@@ -153,13 +172,14 @@ struct Admin: AsyncParsableCommand {
         @Option var username: String
 
         func run() async throws {
-            let store = try await db.open()
-            let (_, user) = try await store.login(username: username, password: try passwordFromEnvironment("VECTORFAB_PASSWORD"))
-            for i in 0..<count {
-                let d = try await store.openDeviation(user, batch: nil, description: "burst \(i)")
-                FileHandle.standardOutput.write(Data((d.id + "\n").utf8))
+            let password = try passwordFromEnvironment("VECTORFAB_PASSWORD")
+            try await db.withStore { store in
+                let (_, user) = try await store.login(username: username, password: password)
+                for i in 0..<count {
+                    let d = try await store.openDeviation(user, batch: nil, description: "burst \(i)")
+                    FileHandle.standardOutput.write(Data((d.id + "\n").utf8))
+                }
             }
-            try await store.close()
         }
     }
 }

@@ -224,13 +224,15 @@ struct CorrectionBody: StrictBody {
 }
 
 struct SampleBody: StrictBody {
-    static let fields: Set<String> = ["batch", "materialLot", "test", "low", "high", "unit"]
+    static let fields: Set<String> = ["batch", "materialLot", "test", "panel", "low", "high", "unit", "criterion"]
     var batch: String?
     var materialLot: String?
     var test: String
+    var panel: ReleasePanel?
     var low: Double?
     var high: Double?
     var unit: String?
+    var criterion: String?
 }
 
 struct ResultBody: StrictBody {
@@ -422,7 +424,8 @@ public enum API {
             let b = try await request.body(SampleBody.self, context: context)
             return try json(
                 try await store.createSample(
-                    try context.signedIn(), batch: b.batch, materialLot: b.materialLot, test: b.test, low: b.low, high: b.high, unit: b.unit),
+                    try context.signedIn(), batch: b.batch, materialLot: b.materialLot, test: b.test, panel: b.panel, low: b.low,
+                    high: b.high, unit: b.unit, criterion: b.criterion),
                 status: .created)
         }
         router.post("/api/samples/:id/results") { request, context in

@@ -43,7 +43,7 @@ enum Costed {
         fill: {container: vial, fill-volume: "1 mL", line-loss: "0 mL", setup-time: "0 h", vials-per-hour: 100}
         qc:
           in-process: [{test: Titer, after: Formulate, volume: "2 mL"}]
-          release: [{test: Sterility, volume: "2 mL", turnaround: "14 d"}]
+          release: [{test: Sterility, volume: "2 mL", turnaround: "14 d", spec: "no growth"}]
         costs:
           currency: EUR
           success-rate: "80 %"

@@ -1,3 +1,4 @@
+import Bioprocess
 import Foundation
 import Manufacturing
 import SQLKit
@@ -44,11 +45,21 @@ struct BatchLifecycleTests {
         // Nothing done yet: the refusal lists every missing phase and test.
         let early = await refused { _ = try await s.releaseBatch(r.staff.qa, batch: r.batch.id, password: password) }
         #expect(early?.kind == .conflict)
-        #expect(early!.details.count == phases.count + r.recipe.recipe.releasePanel.count)
-        for phase in phases { try await r.execute(phase) }
+        let tests = r.recipe.recipe.releaseTests
+        #expect(early!.details.count == phases.count + tests.count)
+        for phase in phases { try await r.execute(phase, verify: false) }
         #expect(try await s.batch(r.staff.qa, id: r.batch.id).batch.status == .complete)
-        let blockers = try await s.releaseCheck(r.staff.qa, batch: r.batch.id)
-        #expect(blockers == r.recipe.recipe.releasePanel.map { "release test '\($0)' has no result" })
+        // Complete is not enough: a second person verifies each phase.
+        var blockers = try await s.releaseCheck(r.staff.qa, batch: r.batch.id)
+        #expect(blockers.filter { $0.hasSuffix("is not verified") }.count == phases.count)
+        for phase in phases {
+            try await s.verifyPhase(r.staff.supervisor, batch: r.batch.id, phase: phase.id, password: password)
+        }
+        #expect(await refused { try await s.verifyPhase(r.staff.supervisor, batch: r.batch.id, phase: phases[0].id, password: password) }?.kind == .conflict)
+        // Both panels, each test with the recipe's specification.
+        #expect(Set(tests.map(\.panel)) == [.drugSubstance, .drugProduct])
+        blockers = try await s.releaseCheck(r.staff.qa, batch: r.batch.id)
+        #expect(blockers == tests.map { "\($0.panel.title) release test '\($0.test)' (\($0.specification.text)) has no sample" })
         try await r.passReleasePanel()
         // Only QA releases; with a signature.
         #expect(await refused { _ = try await s.releaseBatch(r.staff.supervisor, batch: r.batch.id, password: password) }?.kind == .forbidden)
@@ -107,6 +118,7 @@ struct BatchLifecycleTests {
         #expect(d.status == .open)
         _ = try await s.consumeMaterial(r.staff.operatorUser, batch: r.batch.id, phase: first.id, lot: r.lots["CELL-BANK"]!.id, quantity: 1)
         _ = try await s.completePhase(r.staff.operatorUser, batch: r.batch.id, phase: first.id, password: password)
+        try await s.verifyPhase(r.staff.supervisor, batch: r.batch.id, phase: first.id, password: password)
         for phase in phases.dropFirst() { try await r.execute(phase) }
         try await r.passReleasePanel()
         let blocked = await refused { _ = try await s.releaseBatch(r.staff.qa, batch: r.batch.id, password: password) }

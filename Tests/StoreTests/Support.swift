@@ -56,11 +56,15 @@ func freshStore(_ backend: Backend, clock: TestClock = TestClock()) async throws
 }
 
 func openFresh(_ backend: Backend, clock: TestClock) async throws -> GMPStore {
+    try await GMPStore.open(try await freshLocation(backend), clock: clock.get, passwordIterations: 1000)
+}
+
+/// A new, empty database: an SQLite file in the temporary directory or a new PostgreSQL database.
+func freshLocation(_ backend: Backend) async throws -> DatabaseLocation {
     let name = "vf_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
     switch backend {
     case .sqlite:
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).sqlite").path
-        return try await GMPStore.open(.sqlite(path: path), clock: clock.get, passwordIterations: 1000)
+        return .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("\(name).sqlite").path)
     case .postgres:
         let url = Backend.postgresURL!
         let admin = try await Connection.open(.postgres(url: url), logger: .init(label: "test"))
@@ -68,7 +72,7 @@ func openFresh(_ backend: Backend, clock: TestClock) async throws -> GMPStore {
         try await admin.close()
         var components = URLComponents(string: url)!
         components.path = "/\(name)"
-        return try await GMPStore.open(.postgres(url: components.string!), clock: clock.get, passwordIterations: 1000)
+        return .postgres(url: components.string!)
     }
 }
 
@@ -132,8 +136,9 @@ struct Running {
         return Running(staff: staff, recipe: recipe, lots: lots, batch: batch)
     }
 
-    /// Executes a phase as written: every parameter at target, every material, completed.
-    func execute(_ phase: Phase) async throws {
+    /// Executes a phase as written: every parameter at target, every material, completed — and,
+    /// unless told otherwise, verified by the supervisor.
+    func execute(_ phase: Phase, verify: Bool = true) async throws {
         let s = staff.store
         for p in phase.parameters {
             _ = try await s.recordValue(staff.operatorUser, batch: batch.id, phase: phase.id, parameter: p.name, value: p.target)
@@ -143,13 +148,29 @@ struct Running {
         }
         if let e = phase.equipment { _ = try await s.recordEquipment(staff.operatorUser, batch: batch.id, phase: phase.id, equipment: e) }
         _ = try await s.completePhase(staff.operatorUser, batch: batch.id, phase: phase.id, password: password)
+        if verify { try await s.verifyPhase(staff.supervisor, batch: batch.id, phase: phase.id, password: password) }
     }
 
-    /// Samples and passes the release panel.
+    /// Samples both release panels and enters a passing result for each test: a value inside its
+    /// range, or pass.
     func passReleasePanel() async throws {
-        for test in recipe.recipe.releasePanel {
-            let sample = try await staff.store.createSample(staff.analyst, batch: batch.id, materialLot: nil, test: test, low: nil, high: nil, unit: nil)
-            _ = try await staff.store.recordResult(staff.analyst, sample: sample.id, value: nil, pass: true)
+        for test in recipe.recipe.releaseTests {
+            let sample = try await staff.store.createSample(
+                staff.analyst, batch: batch.id, materialLot: nil, test: test.test, panel: test.panel, low: nil, high: nil, unit: nil)
+            _ = try await staff.store.recordResult(
+                staff.analyst, sample: sample.id, value: test.specification.passingValue, pass: test.specification.isRange ? nil : true)
+        }
+    }
+}
+
+extension TestSpecification {
+    /// A value the range accepts (its middle, or just inside its open side); nil for pass/fail.
+    var passingValue: Double? {
+        switch (low, high) {
+        case (let l?, let h?): (l + h) / 2
+        case (let l?, nil): l == 0 ? 1 : l * 1.1
+        case (nil, let h?): h == 0 ? -1 : h * 0.5
+        case (nil, nil): nil
         }
     }
 }

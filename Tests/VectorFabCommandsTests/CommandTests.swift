@@ -13,7 +13,7 @@ enum Repository {
 }
 
 /// Runs the built `vectorfab` binary, as a user would.
-func vectorfab(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+func vectorfab(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("vectorfab")
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -24,6 +24,9 @@ func vectorfab(_ arguments: [String]) throws -> (status: Int32, out: String, err
     process.executableURL = binary
     process.arguments = arguments
     process.currentDirectoryURL = Repository.root
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -185,6 +185,24 @@ struct WorkflowAPITests {
             let (recordStatus, record, _) = try await client.call(.get, "/api/batches/\(batchID)/record", token: op)
             #expect(recordStatus == .ok)
             #expect((record["deviations"] as? [Any])?.count == 1)
+            // The recipe's release panels: a drug-substance sample takes the recipe's specification.
+            let panels = ((record["recipe"] as? [String: Any])?["releaseTests"] as? [[String: Any]] ?? []).compactMap { $0["panel"] as? String }
+            #expect(Set(panels) == ["drug-substance", "drug-product"])
+            let (dsStatus, ds, _) = try await client.call(
+                .post, "/api/samples", token: qc, ["batch": batchID, "test": "Mycoplasma (PCR)", "panel": "drug-substance"])
+            #expect(dsStatus == .created)
+            #expect(ds["criterion"] as? String == "not detected")
+            #expect(ds["panel"] as? String == "drug-substance")
+            // An unknown panel, another specification than the recipe's: 400, nothing stored.
+            let (badPanel, badAnswer, _) = try await client.call(
+                .post, "/api/samples", token: qc, ["batch": batchID, "test": "Mycoplasma (PCR)", "panel": "vials"])
+            #expect(badPanel == .badRequest)
+            #expect((badAnswer["message"] as? String)?.contains("panel") == true, "\(badAnswer)")
+            let (other, _, _) = try await client.call(
+                .post, "/api/samples", token: qc, ["batch": batchID, "test": "Mycoplasma (PCR)", "panel": "drug-substance", "criterion": "absent"])
+            #expect(other == .badRequest)
+            let (_, after, _) = try await client.call(.get, "/api/batches/\(batchID)/record", token: op)
+            #expect((after["samples"] as? [Any])?.count == 1)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Bioprocess
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -136,5 +137,6 @@ struct OpenAPITests {
         func values(_ name: String) -> Set<String> { Set(((schemas[name] as? [String: Any])?["enum"] as? [String]) ?? []) }
         #expect(values("Role") == Set(Role.allCases.map(\.rawValue)))
         #expect(values("DeviationStatus") == Set(DeviationStatus.allCases.map(\.rawValue)))
+        #expect(values("ReleasePanel") == Set(ReleasePanel.allCases.map(\.rawValue)))
     }
 }

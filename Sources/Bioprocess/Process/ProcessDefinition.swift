@@ -597,29 +597,71 @@ public struct QualityControl: Sendable, Hashable {
     }
 }
 
+/// What a QC result must be to pass: a range on a measured value (either limit may be open),
+/// or a pass/fail criterion the analyst judges (`no growth`, `conforms to reference`).
+public enum QCSpecification: Sendable, Hashable {
+    case range(low: Double?, high: Double?, unit: String)
+    case passFail(criterion: String)
+
+    /// `≥ 1e+13 vg/mL`, `0.5–1.5 EU/mL`, `pass: no growth`.
+    public var description: String {
+        switch self {
+        case .range(let low?, let high?, let unit): "\(low)–\(high) \(unit)"
+        case .range(let low?, nil, let unit): "≥ \(low) \(unit)"
+        case .range(nil, let high?, let unit): "≤ \(high) \(unit)"
+        case .range(nil, nil, let unit): "any value in \(unit)"
+        case .passFail(let criterion): "pass: \(criterion)"
+        }
+    }
+}
+
+/// The two release panels: the formulated bulk before fill and the filled vials.
+public enum ReleasePanel: String, Sendable, Hashable, CaseIterable, Codable {
+    case drugSubstance = "drug-substance"
+    case drugProduct = "drug-product"
+
+    public var title: String {
+        switch self {
+        case .drugSubstance: "drug substance"
+        case .drugProduct: "drug product"
+        }
+    }
+}
+
 /// A sample taken from the stream after a downstream step.
 public struct InProcessSample: Sendable, Hashable {
     public var test: String
     /// Index of the downstream step the sample is taken after.
     public var afterStep: Int
     public var volume: Quantity<Volume>
+    /// The acceptance criterion; nil when the result is for information only.
+    public var specification: QCSpecification?
 
-    public init(test: String, afterStep: Int, volume: Quantity<Volume>) {
+    public init(test: String, afterStep: Int, volume: Quantity<Volume>, specification: QCSpecification? = nil) {
         self.test = test
         self.afterStep = afterStep
         self.volume = volume
+        self.specification = specification
     }
 }
 
-/// A release test on the final vials: the volume it consumes and its turnaround.
+/// A release test: its panel, what it consumes (bulk for the drug substance, vials for the drug
+/// product), its turnaround and its specification.
 public struct ReleaseTest: Sendable, Hashable {
     public var test: String
+    public var panel: ReleasePanel
     public var volume: Quantity<Volume>
     public var turnaround: Quantity<Duration>
+    public var specification: QCSpecification
 
-    public init(test: String, volume: Quantity<Volume>, turnaround: Quantity<Duration>) {
+    public init(
+        test: String, panel: ReleasePanel = .drugProduct, volume: Quantity<Volume>, turnaround: Quantity<Duration>,
+        specification: QCSpecification = .passFail(criterion: "conforms")
+    ) {
         self.test = test
+        self.panel = panel
         self.volume = volume
         self.turnaround = turnaround
+        self.specification = specification
     }
 }

@@ -476,22 +476,66 @@ public enum ProcessReader {
                     "'\(after)' is not a downstream step", at: "after",
                     expected: "one of: " + steps.map(\.name).joined(separator: ", "))
             }
-            samples.append(InProcessSample(test: test, afterStep: index ?? -1, volume: volume))
+            let spec = s.has("spec") ? readSpecification(s) : nil
+            samples.append(InProcessSample(test: test, afterStep: index ?? -1, volume: volume, specification: spec))
             s.finish()
         }
         var tests: [ReleaseTest] = []
         for (path, node) in r.list("release", expected: "a list of release tests") {
             let s = FieldReader(node, path: path, issues: r.issues)
-            tests.append(
-                ReleaseTest(
-                    test: s.string("test", expected: "the test's name"),
-                    volume: s.quantity("volume", Volume.self, bound: .nonNegative),
-                    turnaround: s.quantity("turnaround", Duration.self)))
+            let test = ReleaseTest(
+                test: s.string("test", expected: "the test's name"),
+                panel: s.has("panel") ? s.optionalChoice("panel", ReleasePanel.self) ?? .drugProduct : .drugProduct,
+                volume: s.quantity("volume", Volume.self, bound: .nonNegative),
+                turnaround: s.quantity("turnaround", Duration.self),
+                specification: readSpecification(s))
+            if tests.contains(where: { $0.test == test.test && $0.panel == test.panel }) && !test.test.isEmpty {
+                s.problem(
+                    "the \(test.panel.title) panel already has a test '\(test.test)'", at: "test",
+                    expected: "each test once in each panel")
+            }
+            tests.append(test)
             s.finish()
         }
         let retained = r.optionalInt("retained-vials", range: 0...100_000, expected: "a whole number of vials") ?? 0
         r.finish()
         return QualityControl(inProcess: samples, release: tests, retainedVials: retained)
+    }
+
+    static let specificationExpected =
+        "a pass/fail criterion such as \"no growth\", or a range such as {min: 1.0e13, unit: vg/mL} or {max: 5, unit: EU/mL}"
+
+    /// `spec`: a pass/fail criterion (text) or a range `{min, max, unit}` with at least one limit.
+    static func readSpecification(_ s: FieldReader) -> QCSpecification {
+        let fallback = QCSpecification.passFail(criterion: "")
+        guard let node = s.node("spec", required: true, expected: specificationExpected) else { return fallback }
+        switch node.value {
+        case .scalar(let text, _):
+            let criterion = text.trimmingSpaces
+            if criterion.isEmpty || Double(criterion) != nil {
+                s.problem(
+                    criterion.isEmpty ? "the criterion is empty" : "'\(criterion)' is a bare number, not a criterion",
+                    at: "spec", expected: specificationExpected)
+            }
+            return .passFail(criterion: criterion)
+        case .mapping:
+            let m = FieldReader(node, path: s.path.appending("spec"), issues: s.issues)
+            let low = m.optionalNumber("min", bound: .any, expected: "the lowest passing value, a number")
+            let high = m.optionalNumber("max", bound: .any, expected: "the highest passing value, a number")
+            let unit = m.string("unit", expected: "the result's unit, such as vg/mL, EU/mL, % or copies/cell")
+                .trimmingSpaces
+            if !m.has("min") && !m.has("max") {
+                m.problem("a range needs a limit", expected: "min, max or both")
+            }
+            if let low, let high, low > high {
+                m.problem("min \(low) is above max \(high)", at: "min", expected: "min ≤ max")
+            }
+            m.finish()
+            return .range(low: low, high: high, unit: unit)
+        default:
+            s.problem("is \(node.kindDescription)", at: "spec", expected: specificationExpected)
+            return fallback
+        }
     }
 }
 

@@ -264,15 +264,20 @@ public enum LotSimulator {
     static func fill(_ p: ProcessDefinition, into s: inout LotSummary) throws(SimulationError) {
         s.releaseTime = p.qualityControl.releaseTime
         let perDose = p.product.dose.vectorPerDose
+        // The drug-substance panel samples the formulated bulk before fill.
+        var drugSubstance = Quantity<Volume>.zero
+        for test in p.qualityControl.release where test.panel == .drugSubstance { drugSubstance += test.volume }
+        s.drugSubstanceSamples = min(drugSubstance, s.bulkVolume)
         guard let f = p.fill else {
-            // No fill modelled: doses from the bulk's vector.
-            let doses = (s.bulkVector / perDose).rounded(.down)
+            // No fill modelled: doses from the bulk's vector left after drug-substance sampling.
+            let kept = s.bulkVolume.canonical > 0 ? 1 - s.drugSubstanceSamples / s.bulkVolume : 0
+            let doses = (s.bulkVector * kept / perDose).rounded(.down)
             guard doses.isFinite, doses < 1e15 else { throw .nonFinite(.fill) }
             s.doses = Int(doses)
             s.patients = s.doses / p.product.dose.dosesPerPatient
             return
         }
-        let fillable = s.bulkVolume - f.lineLoss
+        let fillable = s.bulkVolume - s.drugSubstanceSamples - f.lineLoss
         let perVial = f.fillVolume + f.overfill
         let vials = max(0, (fillable / perVial).rounded(.down))
         guard vials.isFinite, vials < 1e12 else { throw .nonFinite(.fill) }
@@ -281,7 +286,7 @@ public enum LotSimulator {
         s.fillTime = f.setupTime + Quantity(canonical: vials / f.vialsPerHour * 3600)
 
         var releaseVolume = Quantity<Volume>.zero
-        for test in p.qualityControl.release { releaseVolume += test.volume }
+        for test in p.qualityControl.release where test.panel == .drugProduct { releaseVolume += test.volume }
         s.qcVials = Int((releaseVolume / f.fillVolume).rounded(.up)) + p.qualityControl.retainedVials
         s.vialsForPatients = max(0, s.vialsFilled - s.qcVials)
 

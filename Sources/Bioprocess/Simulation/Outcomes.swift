@@ -108,10 +108,12 @@ public struct LotSummary: Sendable, Hashable {
     public var bufferVolume: Quantity<Volume> = .zero
 
     // Fill and release
+    /// Bulk drawn before fill for the drug-substance release panel.
+    public var drugSubstanceSamples: Quantity<Volume> = .zero
     public var vialsFilled: Int = 0
     public var vectorPerVial: Quantity<VectorAmount> = .zero
     public var fillTime: Quantity<Duration> = .zero
-    /// Vials consumed by release testing plus retained samples.
+    /// Vials consumed by the drug-product release panel plus retained samples.
     public var qcVials: Int = 0
     public var vialsForPatients: Int = 0
     public var vialsPerDose: Int = 0

@@ -1,0 +1,131 @@
+import Bioprocess
+import Foundation
+import Manufacturing
+import PostgresKit
+import SQLKit
+import Testing
+
+@testable import Store
+
+/// QC against the recipe's specifications: release panels for the drug substance and the drug
+/// product, in-process specifications, and schema upgrades that keep old records.
+struct QCSpecificationStoreTests {
+    @Test(arguments: Backend.available)
+    func releaseSamplesTakeTheRecipesSpecificationAndNoOther(backend: Backend) async throws {
+        let r = try await Running.make(backend)
+        let s = r.staff.store
+        let titer = try #require(r.recipe.recipe.releaseTests.first { $0.test == "vg titer (ddPCR)" && $0.panel == .drugSubstance })
+        let sample = try await s.createSample(
+            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: titer.test, panel: .drugSubstance, low: nil, high: nil, unit: nil)
+        #expect(sample.specification == titer.specification)
+        #expect(sample.panel == .drugSubstance)
+        // Sending the recipe's own specification is accepted; another one is refused.
+        let same = try await s.createSample(
+            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: titer.test, panel: .drugSubstance,
+            low: titer.specification.low, high: titer.specification.high, unit: titer.specification.unit)
+        #expect(same.specification == titer.specification)
+        let before = try await s.batchRecord(r.staff.qa, batch: r.batch.id)
+        let looser = await refused {
+            _ = try await s.createSample(
+                r.staff.analyst, batch: r.batch.id, materialLot: nil, test: titer.test, panel: .drugSubstance, low: 1, high: nil, unit: "vg/mL")
+        }
+        #expect(looser?.kind == .invalid)
+        #expect(looser?.message.contains("specified by the approved recipe") == true)
+        // A test the panel does not have, a panel on a material lot.
+        let unknown = await refused {
+            _ = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Sterility", panel: .drugSubstance, low: nil, high: nil, unit: nil)
+        }
+        #expect(unknown?.details.first?.contains("vg titer (ddPCR)") == true)
+        #expect(
+            await refused {
+                _ = try await s.createSample(r.staff.analyst, batch: nil, materialLot: r.lots["MEDIUM"]!.id, test: "pH", panel: .drugProduct, low: nil, high: nil, unit: nil)
+            }?.kind == .invalid)
+        #expect(
+            await refused {
+                _ = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Bioburden", low: 1, high: 2, unit: "CFU", criterion: "none")
+            }?.kind == .invalid)
+        let after = try await s.batchRecord(r.staff.qa, batch: r.batch.id)
+        #expect(after.samples == before.samples)
+        #expect(after.audit.count == before.audit.count)
+
+        // A drug-substance titer under its specification: out of specification, an investigation,
+        // and the release check names the panel, the test and its specification.
+        let low = try #require(titer.specification.low)
+        let (result, deviation) = try await s.recordResult(r.staff.analyst, sample: sample.id, value: low / 2, pass: nil)
+        #expect(!result.pass)
+        #expect(deviation?.kind == "oos")
+        #expect(deviation?.description.contains(titer.specification.text) == true)
+        let blockers = try await s.releaseCheck(r.staff.qa, batch: r.batch.id)
+        #expect(blockers.contains("drug substance release test 'vg titer (ddPCR)' (\(titer.specification.text)) has not passed"))
+        // The drug-product titer is another test: still unsampled.
+        #expect(blockers.contains { $0.hasPrefix("drug product release test 'vg titer (ddPCR)'") && $0.hasSuffix("has no sample") })
+        // A pass/fail test: a value is refused, pass or fail is not.
+        let sterility = try await s.createSample(
+            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Sterility (Ph. Eur. 2.6.1)", panel: .drugProduct, low: nil, high: nil, unit: nil)
+        #expect(sterility.criterion == "no growth")
+        #expect(await refused { _ = try await s.recordResult(r.staff.analyst, sample: sterility.id, value: 0, pass: nil) }?.kind == .invalid)
+        #expect(try await s.recordResult(r.staff.analyst, sample: sterility.id, value: nil, pass: true).result.pass)
+        #expect(try await s.verifyAudit().isEmpty)
+    }
+
+    @Test(arguments: Backend.available)
+    func anInProcessSampleTheRecipeSpecifiesIsJudgedAgainstIt(backend: Backend) async throws {
+        let staff = try await Staff.make(backend)
+        let s = staff.store
+        var recipe = try seedRecipe()
+        // Give the affinity-capture titer a specification.
+        let spec = TestSpecification(low: 1e12, high: nil, unit: "vg/mL", criterion: nil)
+        var found = false
+        for u in recipe.unitProcedures.indices {
+            for o in recipe.unitProcedures[u].operations.indices {
+                for p in recipe.unitProcedures[u].operations[o].phases.indices {
+                    for i in recipe.unitProcedures[u].operations[o].phases[p].samples.indices
+                    where recipe.unitProcedures[u].operations[o].phases[p].samples[i].test == "vg titer" {
+                        recipe.unitProcedures[u].operations[o].phases[p].samples[i].specification = spec
+                        found = true
+                    }
+                }
+            }
+        }
+        #expect(found)
+        let draft = try await s.createRecipe(staff.supervisor, recipe)
+        let approved = try await s.approveRecipe(staff.qa, id: draft.id, password: password)
+        let batch = try await s.createBatch(staff.supervisor, recipeID: approved.id)
+        let sample = try await s.createSample(staff.operatorUser, batch: batch.id, materialLot: nil, test: "vg titer", low: nil, high: nil, unit: nil)
+        #expect(sample.specification == spec)
+        #expect(sample.panel == nil)
+        let (_, deviation) = try await s.recordResult(staff.analyst, sample: sample.id, value: 5e11, pass: nil)
+        #expect(deviation?.kind == "oos")
+        // A test the recipe does not specify keeps the client's specification.
+        let adHoc = try await s.createSample(staff.operatorUser, batch: batch.id, materialLot: nil, test: "Osmolality", low: 260, high: 340, unit: "mOsm/kg")
+        #expect(adHoc.specification == TestSpecification(low: 260, high: 340, unit: "mOsm/kg", criterion: nil))
+    }
+
+    /// A database made by the first schema version is upgraded in place and keeps its records.
+    @Test(arguments: Backend.available)
+    func migrationsUpgradeAnOlderDatabaseAndKeepItsRecords(backend: Backend) async throws {
+        let location = try await freshLocation(backend)
+        let old = try await Connection.open(location, logger: .init(label: "test"))
+        #expect(try await Migrations.migrate(old, at: "2026-01-01T00:00:00.000Z", upTo: 1) == ["1: GMP records and audit trail"])
+        try await old.transaction { db in
+            try await db.raw(
+                """
+                INSERT INTO samples (id, batch_id, material_lot, test, low, high, unit, status, created_by, created_at)
+                VALUES ('sample-old', NULL, NULL, 'Endotoxin', NULL, 5, 'EU/mL', 'pending', 'someone', '2026-01-01T00:00:00.000Z')
+                """
+            ).run()
+        }
+        try await old.close()
+        let store = OpenStores.shared.keep(try await GMPStore.open(location, passwordIterations: 1000))
+        let versions = try await store.unauditedTransaction { db in
+            try await db.raw("SELECT version FROM schema_migrations ORDER BY version").all().map { try $0.decode(column: "version", as: Int.self) }
+        }
+        #expect(versions == Migrations.all.map(\.version))
+        #expect(versions.count >= 2)
+        let sample = try await store.unauditedTransaction { db in
+            try GMPStore.sample(try #require(try await db.raw("SELECT * FROM samples WHERE id = 'sample-old'").first()))
+        }
+        #expect(sample.test == "Endotoxin" && sample.high == 5 && sample.panel == nil && sample.criterion == nil)
+        #expect(try await store.migrate().isEmpty)
+    }
+}
