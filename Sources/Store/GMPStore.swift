@@ -192,6 +192,10 @@ extension GMPStore {
         guard !fullName.trimmingCharacters(in: .whitespaces).isEmpty, fullName.count <= 200 else {
             throw GMPError(.invalid, "the full name must be given (at most 200 characters): it is printed with every signature")
         }
+        try validate(password: password)
+    }
+
+    static func validate(password: String) throws {
         guard password.count >= 12, password.count <= 200 else {
             throw GMPError(.invalid, "the password must have 12 to 200 characters")
         }
@@ -249,6 +253,42 @@ extension GMPStore {
             try await db.raw("UPDATE users SET active = \(bind: active ? 1 : 0) WHERE id = \(bind: userID)").run()
             try await self.audit(db, user: admin.id, action: "update", entity: "user", id: userID, field: "active", old: String(old.active), new: String(active), reason: reason, at: at)
         }
+    }
+
+    /// A user changes their own password, giving the current one; every session of theirs ends
+    /// (sign in again with the new password).
+    public func changePassword(_ user: User, current: String, new: String) async throws {
+        try Self.validate(password: new)
+        guard new != current else { throw GMPError(.invalid, "the new password must differ from the current one") }
+        let hash = Passwords.hash(new, iterations: passwordIterations)
+        let at = now()
+        try await connection.transaction { db in
+            _ = try await self.authenticate(db, username: user.username, password: current)
+            try await self.setPassword(db, userID: user.id, hash: hash)
+            try await self.audit(db, user: user.id, action: "update", entity: "user", id: user.id, field: "password", reason: "changed by the user", at: at)
+        }
+    }
+
+    /// An administrator sets another user's password (a forgotten one); that user's sessions end.
+    public func resetPassword(by admin: User, userID: String, new: String, reason: String) async throws {
+        try require(admin, .manageUsers)
+        try Self.requireReason(reason)
+        try Self.validate(password: new)
+        let hash = Passwords.hash(new, iterations: passwordIterations)
+        let at = now()
+        try await connection.transaction { db in
+            guard try await db.raw("SELECT id FROM users WHERE id = \(bind: userID)").first() != nil else {
+                throw GMPError(.notFound, "no user \(userID)")
+            }
+            try await self.setPassword(db, userID: userID, hash: hash)
+            try await self.audit(db, user: admin.id, action: "update", entity: "user", id: userID, field: "password", reason: reason, at: at)
+        }
+    }
+
+    /// Stores a new password hash and ends every session of the user.
+    func setPassword(_ db: any SQLDatabase, userID: String, hash: String) async throws {
+        try await db.raw("UPDATE users SET password_hash = \(bind: hash) WHERE id = \(bind: userID)").run()
+        try await db.raw("DELETE FROM sessions WHERE user_id = \(bind: userID)").run()
     }
 
     public func users(_ user: User) async throws -> [User] {

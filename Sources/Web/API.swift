@@ -154,6 +154,18 @@ struct UserBody: StrictBody {
     var password: String
 }
 
+struct PasswordChangeBody: StrictBody {
+    static let fields: Set<String> = ["currentPassword", "newPassword"]
+    var currentPassword: String
+    var newPassword: String
+}
+
+struct PasswordResetBody: StrictBody {
+    static let fields: Set<String> = ["password", "reason"]
+    var password: String
+    var reason: String
+}
+
 struct ActiveBody: StrictBody {
     static let fields: Set<String> = ["active", "reason"]
     var active: Bool
@@ -300,6 +312,11 @@ public enum API {
             return try json(["status": "signed out"])
         }
         router.get("/api/me") { _, context in try json(try context.signedIn()) }
+        router.post("/api/me/password") { request, context in
+            let b = try await request.body(PasswordChangeBody.self, context: context)
+            try await store.changePassword(try context.signedIn(), current: b.currentPassword, new: b.newPassword)
+            return try json(["status": "password changed: sign in again"])
+        }
 
         // Users
         router.get("/api/users") { _, context in try json(try await store.users(try context.signedIn())) }
@@ -313,6 +330,11 @@ public enum API {
             let b = try await request.body(ActiveBody.self, context: context)
             try await store.setActive(by: try context.signedIn(), userID: try context.parameter("id"), active: b.active, reason: b.reason)
             return try json(["status": "updated"])
+        }
+        router.post("/api/users/:id/password") { request, context in
+            let b = try await request.body(PasswordResetBody.self, context: context)
+            try await store.resetPassword(by: try context.signedIn(), userID: try context.parameter("id"), new: b.password, reason: b.reason)
+            return try json(["status": "password set: the user's sessions are ended"])
         }
 
         // Recipes

@@ -34,6 +34,38 @@ struct AuthenticationTests {
         try await s.setActive(by: staff.admin, userID: staff.operatorUser.id, active: false, reason: "left the company")
         #expect(await refused { _ = try await s.login(username: "olga", password: password) }?.kind == .unauthenticated)
     }
+
+    @Test(arguments: Backend.available)
+    func aPasswordChangeEndsEverySessionAndOnlyTheNewPasswordSigns(backend: Backend) async throws {
+        let staff = try await Staff.make(backend)
+        let s = staff.store
+        let (first, sam) = try await s.login(username: "sam", password: password)
+        let (second, _) = try await s.login(username: "sam", password: password)
+        let renewed = "a much longer passphrase"
+        // The current password is required; the new one must be acceptable and different.
+        #expect(await refused { try await s.changePassword(sam, current: "not my password", new: renewed) }?.kind == .unauthenticated)
+        #expect(await refused { try await s.changePassword(sam, current: password, new: "short") }?.kind == .invalid)
+        #expect(await refused { try await s.changePassword(sam, current: password, new: password) }?.kind == .invalid)
+        #expect(try await s.user(forToken: first) == sam)
+        try await s.changePassword(sam, current: password, new: renewed)
+        for token in [first, second] {
+            #expect(await refused { _ = try await s.user(forToken: token) }?.kind == .unauthenticated)
+        }
+        #expect(await refused { _ = try await s.login(username: "sam", password: password) }?.kind == .unauthenticated)
+        let (_, again) = try await s.login(username: "sam", password: renewed)
+        // Signatures take the new password.
+        #expect(await refused { try await s.verifyPhase(again, batch: "B-none", phase: "1.1.1", password: password) } != nil)
+        // An administrator resets a forgotten password, with a reason; nobody else may.
+        #expect(await refused { try await s.resetPassword(by: staff.qa, userID: sam.id, new: renewed + "!", reason: "forgot") }?.kind == .forbidden)
+        #expect(await refused { try await s.resetPassword(by: staff.admin, userID: sam.id, new: renewed + "!", reason: "") }?.kind == .invalid)
+        try await s.resetPassword(by: staff.admin, userID: sam.id, new: "reset by the administrator", reason: "forgotten")
+        #expect(await refused { _ = try await s.login(username: "sam", password: renewed) }?.kind == .unauthenticated)
+        _ = try await s.login(username: "sam", password: "reset by the administrator")
+        let audit = try await s.auditTrail(staff.qa, entity: "user").filter { $0.field == "password" }
+        #expect(audit.count == 2)
+        #expect(audit.allSatisfy { $0.newValue == nil && $0.oldValue == nil })
+        #expect(try await s.verifyAudit().isEmpty)
+    }
 }
 
 struct BatchLifecycleTests {
