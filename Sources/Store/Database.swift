@@ -208,6 +208,9 @@ enum Migrations {
                 "ALTER TABLE samples ADD COLUMN criterion TEXT",
             ]
         },
+        Migration(version: 3, name: "Failed sign-ins lock an account") { _ in
+            ["ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0"]
+        },
     ]
 
     /// Applies the migrations not yet applied (up to `version`); returns their names.

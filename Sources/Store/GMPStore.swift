@@ -250,7 +250,7 @@ extension GMPStore {
                 throw GMPError(.notFound, "no user \(userID)")
             }
             let old = try Self.user(row)
-            try await db.raw("UPDATE users SET active = \(bind: active ? 1 : 0) WHERE id = \(bind: userID)").run()
+            try await db.raw("UPDATE users SET active = \(bind: active ? 1 : 0), failed_logins = 0 WHERE id = \(bind: userID)").run()
             try await self.audit(db, user: admin.id, action: "update", entity: "user", id: userID, field: "active", old: String(old.active), new: String(active), reason: reason, at: at)
         }
     }
@@ -306,12 +306,46 @@ extension GMPStore {
         return user
     }
 
-    /// Signs in: returns a session token (only its hash is stored) and the user.
+    /// Consecutive failed sign-ins after which an account is disabled until an administrator
+    /// re-activates it.
+    public static let maxFailedLogins = 5
+
+    /// Signs in: returns a session token (only its hash is stored) and the user. A wrong password
+    /// is counted and audited; after `maxFailedLogins` in a row the account is disabled.
     public func login(username: String, password: String) async throws -> (token: String, user: User) {
+        do {
+            return try await startSession(username: username, password: password)
+        } catch let e as GMPError where e.kind == .unauthenticated {
+            try await recordFailedLogin(username: username)
+            throw e
+        }
+    }
+
+    func recordFailedLogin(username: String) async throws {
+        let at = now()
+        try await connection.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM users WHERE username = \(bind: username)").first() else { return }
+            let user = try Self.user(row)
+            let failures = try row.decode(column: "failed_logins", as: Int.self) + 1
+            try await db.raw("UPDATE users SET failed_logins = \(bind: failures) WHERE id = \(bind: user.id)").run()
+            try await self.audit(
+                db, user: user.id, action: "login-failed", entity: "user", id: user.id, field: "failed_logins", old: String(failures - 1),
+                new: String(failures), at: at)
+            if failures >= Self.maxFailedLogins && user.active {
+                try await db.raw("UPDATE users SET active = 0 WHERE id = \(bind: user.id)").run()
+                try await self.audit(
+                    db, user: user.id, action: "update", entity: "user", id: user.id, field: "active", old: "true", new: "false",
+                    reason: "\(failures) failed sign-ins in a row", at: at)
+            }
+        }
+    }
+
+    func startSession(username: String, password: String) async throws -> (token: String, user: User) {
         let token = randomToken()
         let at = clock()
         return try await connection.transaction { db in
             let user = try await self.authenticate(db, username: username, password: password)
+            try await db.raw("UPDATE users SET failed_logins = 0 WHERE id = \(bind: user.id) AND failed_logins <> 0").run()
             try await db.raw(
                 """
                 INSERT INTO sessions (token_hash, user_id, created_at, expires_at)

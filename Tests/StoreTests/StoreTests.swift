@@ -36,6 +36,31 @@ struct AuthenticationTests {
     }
 
     @Test(arguments: Backend.available)
+    func failedSignInsInARowLockTheAccountUntilAnAdministratorReactivatesIt(backend: Backend) async throws {
+        let staff = try await Staff.make(backend)
+        let s = staff.store
+        let limit = GMPStore.maxFailedLogins
+        func fail(_ n: Int) async {
+            for _ in 0..<n { _ = await refused { _ = try await s.login(username: "quinn", password: "guessing guessing") } }
+        }
+        // A success in between starts the count again.
+        await fail(limit - 1)
+        _ = try await s.login(username: "quinn", password: password)
+        await fail(limit - 1)
+        _ = try await s.login(username: "quinn", password: password)
+        // Then `limit` failures in a row: locked, even with the right password.
+        await fail(limit)
+        let locked = await refused { _ = try await s.login(username: "quinn", password: password) }
+        #expect(locked?.message.contains("disabled") == true)
+        let trail = try await s.auditTrail(staff.admin, entity: "user", id: staff.analyst.id)
+        #expect(trail.filter { $0.action == "login-failed" }.count == 3 * limit - 2 + 1)
+        #expect(trail.contains { $0.field == "active" && $0.newValue == "false" && $0.reason == "\(limit) failed sign-ins in a row" })
+        try await s.setActive(by: staff.admin, userID: staff.analyst.id, active: true, reason: "identity checked by phone")
+        _ = try await s.login(username: "quinn", password: password)
+        #expect(try await s.verifyAudit().isEmpty)
+    }
+
+    @Test(arguments: Backend.available)
     func aPasswordChangeEndsEverySessionAndOnlyTheNewPasswordSigns(backend: Backend) async throws {
         let staff = try await Staff.make(backend)
         let s = staff.store
