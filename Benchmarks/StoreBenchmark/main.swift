@@ -93,7 +93,7 @@ func createDatabase(url: String, name: String) async throws {
     let admin = try await PostgresConnection.connect(
         on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration.coreConfiguration, id: 9, logger: .init(label: "bench"))
     let sql: any SQLDatabase = admin.sql()
-    try await sql.raw(SQLQueryString("CREATE DATABASE \(name)")).run()
+    try await sql.raw(SQLQueryString("CREATE DATABASE \(unsafeRaw: name)")).run()
     try await admin.close()
 }
 

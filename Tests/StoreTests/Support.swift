@@ -68,7 +68,7 @@ func freshLocation(_ backend: Backend) async throws -> DatabaseLocation {
     case .postgres:
         let url = Backend.postgresURL!
         let admin = try await Connection.open(.postgres(url: url), logger: .init(label: "test"))
-        try await admin.sql.raw(SQLQueryString("CREATE DATABASE \(name)")).run()
+        try await admin.sql.raw(SQLQueryString("CREATE DATABASE \(unsafeRaw: name)")).run()
         try await admin.close()
         var components = URLComponents(string: url)!
         components.path = "/\(name)"
