@@ -150,7 +150,11 @@ public struct BatchEntry: Codable, Sendable, Hashable {
     public var userID: String
     public var at: String
 
-    public init(id: String, batchID: String, phaseID: String, kind: EntryKind, parameter: String?, value: Double?, inRange: Bool?, materialLot: String?, quantity: Double?, equipment: String?, corrects: String?, reason: String?, userID: String, at: String) {
+    public init(
+        id: String, batchID: String, phaseID: String, kind: EntryKind, parameter: String? = nil, value: Double? = nil,
+        inRange: Bool? = nil, materialLot: String? = nil, quantity: Double? = nil, equipment: String? = nil,
+        corrects: String? = nil, reason: String? = nil, userID: String, at: String
+    ) {
         self.id = id
         self.batchID = batchID
         self.phaseID = phaseID

@@ -232,3 +232,26 @@ enum Migrations {
         }
     }
 }
+
+/// A stored value the application cannot read: the database was changed behind its back.
+struct StoreIntegrityError: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension SQLRow {
+    /// A column holding an enumeration's raw value; an unknown value is an error, never a guess.
+    func decodeEnum<E: RawRepresentable>(column: String, as type: E.Type) throws -> E where E.RawValue == String {
+        guard let value = try decodeOptionalEnum(column: column, as: type) else {
+            throw StoreIntegrityError(description: "column \(column) is empty where a \(E.self) is expected")
+        }
+        return value
+    }
+
+    func decodeOptionalEnum<E: RawRepresentable>(column: String, as type: E.Type) throws -> E? where E.RawValue == String {
+        guard let raw = try decode(column: column, as: String?.self) else { return nil }
+        guard let value = E(rawValue: raw) else {
+            throw StoreIntegrityError(description: "column \(column) holds '\(raw)', not a known \(E.self)")
+        }
+        return value
+    }
+}

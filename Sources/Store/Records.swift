@@ -9,7 +9,7 @@ extension GMPStore {
     static func recipeRecord(_ row: any SQLRow) throws -> RecipeRecord {
         RecipeRecord(
             id: try row.decode(column: "id", as: String.self), version: try row.decode(column: "version", as: Int.self),
-            status: RecipeStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .draft,
+            status: try row.decodeEnum(column: "status", as: RecipeStatus.self),
             recipe: try JSONDecoder().decode(MasterRecipe.self, from: Data(try row.decode(column: "definition", as: String.self).utf8)))
     }
 
@@ -40,10 +40,7 @@ extension GMPStore {
         try require(user, .approveRecipe)
         let at = now()
         return try await connection.transaction { db in
-            guard let row = try await db.raw("SELECT * FROM recipes WHERE id = \(bind: id)").first() else {
-                throw GMPError(.notFound, "no recipe \(id)")
-            }
-            var record = try Self.recipeRecord(row)
+            var record = try await self.recipeRecord(db, id)
             guard record.status == .draft else { throw GMPError(.conflict, "recipe \(id) is \(record.status.rawValue), not a draft") }
             _ = try await self.sign(db, user, password: password, meaning: .approved, entity: "recipe", id: id, at: at)
             let previous = try await db.raw(
@@ -60,14 +57,17 @@ extension GMPStore {
         }
     }
 
+    /// A stored recipe, or `notFound`.
+    func recipeRecord(_ db: any SQLDatabase, _ id: String) async throws -> RecipeRecord {
+        guard let row = try await db.raw("SELECT * FROM recipes WHERE id = \(bind: id)").first() else {
+            throw GMPError(.notFound, "no recipe \(id)")
+        }
+        return try Self.recipeRecord(row)
+    }
+
     public func recipe(_ user: User, id: String) async throws -> RecipeRecord {
         try require(user, .readRecords)
-        return try await connection.read { db in
-            guard let row = try await db.raw("SELECT * FROM recipes WHERE id = \(bind: id)").first() else {
-                throw GMPError(.notFound, "no recipe \(id)")
-            }
-            return try Self.recipeRecord(row)
-        }
+        return try await connection.read { db in try await self.recipeRecord(db, id) }
     }
 
     public func recipes(_ user: User) async throws -> [RecipeRecord] {
@@ -85,7 +85,7 @@ extension GMPStore {
             supplier: try row.decode(column: "supplier", as: String.self), supplierLot: try row.decode(column: "supplier_lot", as: String.self),
             quantity: try row.decode(column: "quantity", as: Double.self), remaining: try row.decode(column: "remaining", as: Double.self),
             expiry: try row.decode(column: "expiry", as: String.self),
-            status: MaterialStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .quarantine)
+            status: try row.decodeEnum(column: "status", as: MaterialStatus.self))
     }
 
     public func defineItem(_ user: User, code: String, name: String, unit: String) async throws -> MaterialItem {
@@ -194,14 +194,14 @@ extension GMPStore {
         Batch(
             id: try row.decode(column: "id", as: String.self), recipeID: try row.decode(column: "recipe_id", as: String.self),
             product: try row.decode(column: "product", as: String.self),
-            status: BatchStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .inProgress)
+            status: try row.decodeEnum(column: "status", as: BatchStatus.self))
     }
 
     static func entry(_ row: any SQLRow) throws -> BatchEntry {
         BatchEntry(
             id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String.self),
             phaseID: try row.decode(column: "phase_id", as: String.self),
-            kind: EntryKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .value,
+            kind: try row.decodeEnum(column: "kind", as: EntryKind.self),
             parameter: try row.decode(column: "parameter", as: String?.self), value: try row.decode(column: "value", as: Double?.self),
             inRange: try row.decode(column: "in_range", as: Int?.self).map { $0 != 0 },
             materialLot: try row.decode(column: "material_lot", as: String?.self), quantity: try row.decode(column: "quantity", as: Double?.self),
@@ -215,10 +215,7 @@ extension GMPStore {
         try require(user, .createBatch)
         let at = now()
         return try await connection.transaction { db in
-            guard let row = try await db.raw("SELECT * FROM recipes WHERE id = \(bind: recipeID)").first() else {
-                throw GMPError(.notFound, "no recipe \(recipeID)")
-            }
-            let record = try Self.recipeRecord(row)
+            let record = try await self.recipeRecord(db, recipeID)
             guard record.status == .approved else {
                 throw GMPError(.conflict, "recipe \(recipeID) is \(record.status.rawValue): only an approved recipe can make a batch")
             }
@@ -236,7 +233,6 @@ extension GMPStore {
         }
     }
 
-    /// The batch, its recipe and its entries.
     /// The batch, its recipe, and its entries: all of them, or (`phase:` given) only the phase
     /// completions and verifications plus that phase's entries — what the rules need, without
     /// reading a long record on every write.
@@ -265,10 +261,7 @@ extension GMPStore {
     /// A recipe's definition; definitions never change once stored, so they are kept decoded.
     func recipeDefinition(_ db: any SQLDatabase, _ id: String) async throws -> MasterRecipe {
         if let cached = recipeCache.get(id) { return cached }
-        guard let row = try await db.raw("SELECT * FROM recipes WHERE id = \(bind: id)").first() else {
-            throw GMPError(.notFound, "no recipe \(id)")
-        }
-        let recipe = try Self.recipeRecord(row).recipe
+        let recipe = try await recipeRecord(db, id).recipe
         recipeCache.set(id, recipe)
         return recipe
     }
@@ -316,7 +309,7 @@ extension GMPStore {
             }
             let entry = BatchEntry(
                 id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .value, parameter: parameter, value: value,
-                inRange: spec.accepts(value), materialLot: nil, quantity: nil, equipment: nil, corrects: nil, reason: nil, userID: user.id, at: at)
+                inRange: spec.accepts(value), userID: user.id, at: at)
             try await self.insert(db, entry)
             try await self.audit(db, user: user.id, action: "record", entity: "batch", id: id, field: "\(phaseID)/\(parameter)", new: "\(value) \(spec.unit)", at: at)
             var deviation: Deviation?
@@ -354,7 +347,7 @@ extension GMPStore {
             let spec = recipe.phase(old.phaseID)!.parameters.first { $0.name == parameter }!
             let entry = BatchEntry(
                 id: Self.newID("entry"), batchID: old.batchID, phaseID: old.phaseID, kind: .value, parameter: parameter, value: value,
-                inRange: spec.accepts(value), materialLot: nil, quantity: nil, equipment: nil, corrects: entryID, reason: reason, userID: user.id, at: at)
+                inRange: spec.accepts(value), corrects: entryID, reason: reason, userID: user.id, at: at)
             try await self.insert(db, entry)
             try await self.audit(
                 db, user: user.id, action: "correct", entity: "batch", id: old.batchID, field: "\(old.phaseID)/\(parameter)",
@@ -393,8 +386,8 @@ extension GMPStore {
             }
             try await db.raw("UPDATE material_lots SET remaining = \(bind: lot.remaining - quantity) WHERE id = \(bind: lotID)").run()
             let entry = BatchEntry(
-                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .material, parameter: lot.item, value: nil, inRange: nil,
-                materialLot: lotID, quantity: quantity, equipment: nil, corrects: nil, reason: nil, userID: user.id, at: at)
+                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .material, parameter: lot.item, materialLot: lotID,
+                quantity: quantity, userID: user.id, at: at)
             try await self.insert(db, entry)
             try await self.audit(db, user: user.id, action: "consume", entity: "lot", id: lotID, field: "remaining", old: "\(lot.remaining)", new: "\(lot.remaining - quantity)", reason: "batch \(id) phase \(phaseID)", at: at)
             return entry
@@ -409,8 +402,7 @@ extension GMPStore {
             let (batch, recipe, entries) = try await self.load(db, batch: id, all: false)
             _ = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
             let entry = BatchEntry(
-                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .equipment, parameter: nil, value: nil, inRange: nil,
-                materialLot: nil, quantity: nil, equipment: equipment, corrects: nil, reason: nil, userID: user.id, at: at)
+                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .equipment, equipment: equipment, userID: user.id, at: at)
             try await self.insert(db, entry)
             try await self.audit(db, user: user.id, action: "record", entity: "batch", id: id, field: "\(phaseID)/equipment", new: equipment, at: at)
             return entry
@@ -434,9 +426,7 @@ extension GMPStore {
             }
             if !missing.isEmpty { throw GMPError(.conflict, "phase \(phaseID) cannot be completed", details: missing) }
             _ = try await self.sign(db, user, password: password, meaning: .performed, entity: "phase", id: "\(id)/\(phaseID)", at: at)
-            let entry = BatchEntry(
-                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .completion, parameter: nil, value: nil, inRange: nil,
-                materialLot: nil, quantity: nil, equipment: nil, corrects: nil, reason: nil, userID: user.id, at: at)
+            let entry = BatchEntry(id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .completion, userID: user.id, at: at)
             try await self.insert(db, entry)
             try await self.audit(db, user: user.id, action: "complete", entity: "batch", id: id, field: "phase", new: phaseID, at: at)
             entries.append(entry)
@@ -465,10 +455,7 @@ extension GMPStore {
             }
             _ = try await self.sign(db, user, password: password, meaning: .verified, entity: "phase", id: "\(id)/\(phaseID)", at: at)
             try await self.insert(
-                db,
-                BatchEntry(
-                    id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .verification, parameter: nil, value: nil, inRange: nil,
-                    materialLot: nil, quantity: nil, equipment: nil, corrects: nil, reason: nil, userID: user.id, at: at))
+                db, BatchEntry(id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .verification, userID: user.id, at: at))
         }
     }
 
@@ -488,7 +475,7 @@ extension GMPStore {
         QCSample(
             id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String?.self),
             materialLot: try row.decode(column: "material_lot", as: String?.self), test: try row.decode(column: "test", as: String.self),
-            panel: try row.decode(column: "panel", as: String?.self).flatMap(ReleasePanel.init(rawValue:)),
+            panel: try row.decodeOptionalEnum(column: "panel", as: ReleasePanel.self),
             low: try row.decode(column: "low", as: Double?.self), high: try row.decode(column: "high", as: Double?.self),
             unit: try row.decode(column: "unit", as: String?.self), criterion: try row.decode(column: "criterion", as: String?.self),
             status: try row.decode(column: "status", as: String.self))
@@ -506,7 +493,7 @@ extension GMPStore {
             id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String?.self),
             sampleID: try row.decode(column: "sample_id", as: String?.self), kind: try row.decode(column: "kind", as: String.self),
             description: try row.decode(column: "description", as: String.self),
-            status: DeviationStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .open)
+            status: try row.decodeEnum(column: "status", as: DeviationStatus.self))
     }
 
     /// A QC sample of a batch or a material lot. A release-panel sample (`panel`) and a sample the
@@ -587,10 +574,11 @@ extension GMPStore {
             }
             let sample = try Self.sample(row)
             let passed: Bool
-            if sample.low != nil || sample.high != nil {
+            let spec = sample.specification
+            if spec.isRange {
                 guard let value, value.isFinite else { throw GMPError(.invalid, "test '\(sample.test)' needs a numeric value in \(sample.unit ?? "")") }
                 guard pass == nil else { throw GMPError(.invalid, "give a value, not pass/fail: the test has a numeric specification") }
-                passed = value >= (sample.low ?? -.infinity) && value <= (sample.high ?? .infinity)
+                passed = spec.accepts(value)
             } else {
                 guard let pass, value == nil else { throw GMPError(.invalid, "test '\(sample.test)' is pass/fail: give pass: true or false") }
                 passed = pass
@@ -605,10 +593,9 @@ extension GMPStore {
                 new: value.map { "\($0) \(sample.unit ?? "")" } ?? (passed ? "pass" : "fail"), at: at)
             var deviation: Deviation?
             if !passed {
-                let spec = sample.specification.text
                 deviation = try await self.openDeviation(
                     db, user: user, batch: sample.batchID, sample: id, kind: "oos",
-                    description: "out of specification: \(sample.test) = \(value.map { "\($0)" } ?? "fail"), specification \(spec)", at: at)
+                    description: "out of specification: \(sample.test) = \(value.map { "\($0)" } ?? "fail"), specification \(spec.text)", at: at)
             }
             return (r, deviation)
         }
@@ -675,15 +662,20 @@ extension GMPStore {
         }
     }
 
+    /// A batch's samples, their results and its deviations.
+    func qcRecords(_ db: any SQLDatabase, batch id: String) async throws -> (samples: [QCSample], results: [QCResult], deviations: [Deviation]) {
+        let samples = try await db.raw("SELECT * FROM samples WHERE batch_id = \(bind: id)").all().map(Self.sample)
+        let results = try await db.raw(
+            "SELECT results.* FROM results JOIN samples ON samples.id = results.sample_id WHERE samples.batch_id = \(bind: id) ORDER BY results.at"
+        ).all().map(Self.result)
+        let deviations = try await db.raw("SELECT * FROM deviations WHERE batch_id = \(bind: id)").all().map(Self.deviation)
+        return (samples, results, deviations)
+    }
+
     func releaseBlockers(_ db: any SQLDatabase, batch id: String) async throws -> (Batch, [String]) {
         let (batch, recipe, entries) = try await load(db, batch: id)
-        let samples = try await db.raw("SELECT * FROM samples WHERE batch_id = \(bind: id)").all().map(Self.sample)
-        var results: [QCResult] = []
-        for s in samples {
-            results += try await db.raw("SELECT * FROM results WHERE sample_id = \(bind: s.id)").all().map(Self.result)
-        }
-        let deviations = try await db.raw("SELECT * FROM deviations WHERE batch_id = \(bind: id)").all().map(Self.deviation)
-        return (batch, ReleaseCheck.missing(batch: batch, recipe: recipe, entries: entries, samples: samples, results: results, deviations: deviations))
+        let qc = try await qcRecords(db, batch: id)
+        return (batch, ReleaseCheck.missing(batch: batch, recipe: recipe, entries: entries, samples: qc.samples, results: qc.results, deviations: qc.deviations))
     }
 
     /// What still stands between a batch and its release.
@@ -757,11 +749,15 @@ extension GMPStore {
         try require(user, .readRecords)
         return try await connection.read { db in
             let (_, _, entries) = try await self.load(db, batch: id)
-            return Genealogy(
-                subject: id, consumptions: try await self.consumptions(db, where: "e.batch_id = \(bind: id)"),
-                equipment: entries.filter { $0.kind == .equipment }.map { Genealogy.Use(phase: $0.phaseID, equipment: $0.equipment ?? "") },
-                phasesCompleted: entries.filter { $0.kind == .completion }.map(\.phaseID))
+            return try await self.genealogy(db, batch: id, entries: entries)
         }
+    }
+
+    func genealogy(_ db: any SQLDatabase, batch id: String, entries: [BatchEntry]) async throws -> Genealogy {
+        Genealogy(
+            subject: id, consumptions: try await consumptions(db, where: "e.batch_id = \(bind: id)"),
+            equipment: entries.filter { $0.kind == .equipment }.map { Genealogy.Use(phase: $0.phaseID, equipment: $0.equipment ?? "") },
+            phasesCompleted: entries.filter { $0.kind == .completion }.map(\.phaseID))
     }
 
     /// Forward from a material lot to every batch (and its vials) that used it: the recall question.
@@ -789,28 +785,19 @@ extension GMPStore {
 
     public func batchRecord(_ user: User, batch id: String) async throws -> BatchRecord {
         try require(user, .readRecords)
-        let genealogy = try await genealogy(user, batch: id)
         return try await connection.read { db in
             let (batch, recipe, entries) = try await self.load(db, batch: id)
-            let samples = try await db.raw("SELECT * FROM samples WHERE batch_id = \(bind: id)").all().map(Self.sample)
-            var results: [QCResult] = []
-            for s in samples { results += try await db.raw("SELECT * FROM results WHERE sample_id = \(bind: s.id)").all().map(Self.result) }
-            let deviations = try await db.raw("SELECT * FROM deviations WHERE batch_id = \(bind: id)").all().map(Self.deviation)
+            let qc = try await self.qcRecords(db, batch: id)
             let signatures = try await db.raw(
                 "SELECT * FROM signatures WHERE entity_id = \(bind: id) OR entity_id LIKE \(bind: "\(id)/%") ORDER BY at"
-            ).all().map {
-                Signature(
-                    id: try $0.decode(column: "id", as: String.self), userID: try $0.decode(column: "user_id", as: String.self),
-                    fullName: try $0.decode(column: "full_name", as: String.self),
-                    meaning: SignatureMeaning(rawValue: try $0.decode(column: "meaning", as: String.self)) ?? .performed,
-                    entity: try $0.decode(column: "entity", as: String.self), entityID: try $0.decode(column: "entity_id", as: String.self),
-                    at: try $0.decode(column: "at", as: String.self))
-            }
+            ).all().map(Self.signature)
             let audit = try await db.raw("SELECT * FROM audit WHERE entity = 'batch' AND entity_id = \(bind: id) ORDER BY sequence").all().map(Self.auditEntry)
-            let blockers = ReleaseCheck.missing(batch: batch, recipe: recipe, entries: entries, samples: samples, results: results, deviations: deviations)
+            let blockers = ReleaseCheck.missing(
+                batch: batch, recipe: recipe, entries: entries, samples: qc.samples, results: qc.results, deviations: qc.deviations)
             return BatchRecord(
-                batch: batch, recipe: recipe, entries: entries, signatures: signatures, samples: samples, results: results,
-                deviations: deviations, genealogy: genealogy, audit: audit, releaseBlockers: blockers)
+                batch: batch, recipe: recipe, entries: entries, signatures: signatures, samples: qc.samples, results: qc.results,
+                deviations: qc.deviations, genealogy: try await self.genealogy(db, batch: id, entries: entries), audit: audit,
+                releaseBlockers: blockers)
         }
     }
 }

@@ -226,6 +226,16 @@ struct BatchLifecycleTests {
         #expect(deviation?.kind == "oos")
         #expect(await refused { _ = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Titer", low: 5, high: 1, unit: "vg/mL") }?.kind == .invalid)
     }
+
+    /// A status written behind the application's back is an error when read, never a guess.
+    @Test(arguments: Backend.available)
+    func anUnknownStoredStatusIsAnErrorNotADefault(backend: Backend) async throws {
+        let r = try await Running.make(backend)
+        let s = r.staff.store
+        let id = r.batch.id
+        try await s.unauditedTransaction { db in try await db.raw("UPDATE batches SET status = 'shipped' WHERE id = \(bind: id)").run() }
+        await #expect(throws: StoreIntegrityError.self) { _ = try await s.batch(r.staff.qa, id: id) }
+    }
 }
 
 extension Staff {

@@ -602,17 +602,6 @@ public struct QualityControl: Sendable, Hashable {
 public enum QCSpecification: Sendable, Hashable {
     case range(low: Double?, high: Double?, unit: String)
     case passFail(criterion: String)
-
-    /// `≥ 1e+13 vg/mL`, `0.5–1.5 EU/mL`, `pass: no growth`.
-    public var description: String {
-        switch self {
-        case .range(let low?, let high?, let unit): "\(low)–\(high) \(unit)"
-        case .range(let low?, nil, let unit): "≥ \(low) \(unit)"
-        case .range(nil, let high?, let unit): "≤ \(high) \(unit)"
-        case .range(nil, nil, let unit): "any value in \(unit)"
-        case .passFail(let criterion): "pass: \(criterion)"
-        }
-    }
 }
 
 /// The two release panels: the formulated bulk before fill and the filled vials.
