@@ -265,8 +265,10 @@ public enum LotSimulator {
         s.releaseTime = p.qualityControl.releaseTime
         let perDose = p.product.dose.vectorPerDose
         // The drug-substance panel samples the formulated bulk before fill.
-        var drugSubstance = Quantity<Volume>.zero
-        for test in p.qualityControl.release where test.panel == .drugSubstance { drugSubstance += test.volume }
+        var drugSubstance = Quantity<Volume>.zero, drugProduct = Quantity<Volume>.zero
+        for test in p.qualityControl.release {
+            if test.panel == .drugSubstance { drugSubstance += test.volume } else { drugProduct += test.volume }
+        }
         s.drugSubstanceSamples = min(drugSubstance, s.bulkVolume)
         guard let f = p.fill else {
             // No fill modelled: doses from the bulk's vector left after drug-substance sampling.
@@ -285,9 +287,7 @@ public enum LotSimulator {
         s.vectorPerVial = s.bulkConcentration * f.fillVolume * f.yield.value
         s.fillTime = f.setupTime + Quantity(canonical: vials / f.vialsPerHour * 3600)
 
-        var releaseVolume = Quantity<Volume>.zero
-        for test in p.qualityControl.release where test.panel == .drugProduct { releaseVolume += test.volume }
-        s.qcVials = Int((releaseVolume / f.fillVolume).rounded(.up)) + p.qualityControl.retainedVials
+        s.qcVials = Int((drugProduct / f.fillVolume).rounded(.up)) + p.qualityControl.retainedVials
         s.vialsForPatients = max(0, s.vialsFilled - s.qcVials)
 
         let vialsPerDose = (perDose / s.vectorPerVial).rounded(.up)
