@@ -22,6 +22,34 @@ public struct Demand: Sendable, Hashable {
 
     /// The horizon, in days.
     public var horizon: Double { end(ofPeriod: periods - 1) }
+
+    /// The years the horizon spans (at least one); day `d` falls in year `Int(d / 365)`.
+    public var years: Int { max(1, Int((horizon / 365).rounded(.up))) }
+
+    /// A product's demand by year, each period counted in the year it ends.
+    public func byYear(_ product: ProductDemand) -> [Double] {
+        var out = Array(repeating: 0.0, count: years)
+        for (k, amount) in product.amounts.enumerated() {
+            out[min(years - 1, max(0, Int((end(ofPeriod: k) - 1e-6) / 365)))] += amount
+        }
+        return out
+    }
+
+    /// What is served each year from what is demanded and supplied: cumulative supply meets
+    /// cumulative demand (a late lot serves the backlog); `unmet` is the backlog at each year's end.
+    public static func served(demand: [Double], supplied: [Double]) -> (served: [Double], unmet: [Double]) {
+        var served: [Double] = [], unmet: [Double] = []
+        var cumulativeDemand = 0.0, cumulativeSupply = 0.0, servedBefore = 0.0
+        for (d, s) in zip(demand, supplied) {
+            cumulativeDemand += d
+            cumulativeSupply += s
+            let toDate = min(cumulativeDemand, cumulativeSupply)
+            served.append(toDate - servedBefore)
+            unmet.append(cumulativeDemand - toDate)
+            servedBefore = toDate
+        }
+        return (served, unmet)
+    }
 }
 
 public enum DemandPeriod: String, Sendable, Hashable, CaseIterable, Codable {
@@ -33,14 +61,6 @@ public enum DemandPeriod: String, Sendable, Hashable, CaseIterable, Codable {
         case .year: 365
         case .quarter: 365.0 / 4
         case .month: 365.0 / 12
-        }
-    }
-
-    public var perYear: Int {
-        switch self {
-        case .year: 1
-        case .quarter: 4
-        case .month: 12
         }
     }
 }

@@ -31,7 +31,6 @@ public enum FacilitySimulation {
         public var lotsPassed: Int
         public var lotsStarted: Int
         public var lotsFailed: Int
-        public var events: Int
     }
 
     public struct Result: Sendable {
@@ -44,16 +43,7 @@ public enum FacilitySimulation {
 
         /// Served per product and year in each replication: the supply up to what is demanded.
         public func served(_ product: Int) -> [[Double]] {
-            replications.map { r in
-                var cumulativeDemand = 0.0, cumulativeSupply = 0.0, served = 0.0
-                return (0..<years).map { y in
-                    cumulativeDemand += demandByYear[product][y]
-                    cumulativeSupply += r.supplied[product][y]
-                    let toDate = min(cumulativeDemand, cumulativeSupply)
-                    defer { served = toDate }
-                    return toDate - served
-                }
-            }
+            replications.map { Demand.served(demand: demandByYear[product], supplied: $0.supplied[product]).served }
         }
 
         /// The share of replications that meet every year's cumulative demand of every product.
@@ -107,13 +97,8 @@ public enum FacilitySimulation {
                     release: o?.release ?? fixed(t.release), failure: o?.failureRate ?? 0,
                     amount: Double(t.amount(p.unit))))
         }
-        let years = max(1, Int((demand.horizon / 365).rounded(.up)))
-        var demandByYear = Array(repeating: Array(repeating: 0.0, count: years), count: demand.products.count)
-        for (i, p) in demand.products.enumerated() {
-            for (k, a) in p.amounts.enumerated() {
-                demandByYear[i][min(years - 1, Int((demand.end(ofPeriod: k) - 1e-6) / 365))] += a
-            }
-        }
+        let years = demand.years
+        let demandByYear = demand.products.map(demand.byYear)
         let eligible = facility.suites.map { suite in
             demand.products.indices.filter { suite.canRun(demand.products[$0].process) }
         }
@@ -178,7 +163,8 @@ struct Engine {
     var heap: [Event] = []
     var sequence = 0
     var lots: [Lot] = []
-    /// Free units of each pooled stage (seed lab, trains, fill lines, QC lab).
+    /// Each pooled stage's capacity (seed lab, trains, fill lines, QC lab) and its units free now.
+    let capacities: [Int]
     var free: [Int]
     var waiting: [[(lot: Int, kind: Engine.Kind)]]
     let seedPool: Int?, trainPool: Int?, fillPool: Int?, qcPool: Int?
@@ -200,6 +186,7 @@ struct Engine {
         trainPool = pool(.downstream)
         fillPool = pool(.fillLine)
         qcPool = pool(.qcLab)
+        capacities = pools
         free = pools
         waiting = pools.map { _ in [] }
     }
@@ -243,13 +230,12 @@ struct Engine {
         resetPools()
         planned = Array(repeating: 0, count: model.profiles.count)
         supplied = Array(repeating: Array(repeating: 0, count: model.years), count: model.profiles.count)
-        var started = 0, failed = 0, passed = 0, events = 0
+        var started = 0, failed = 0, passed = 0
         var lastProduct = [Int?](repeating: nil, count: f.suites.count)
         for s in f.suites.indices where f.suites[s].kind == .vectorProduction { push(0, .suiteFree, lot: -1, suite: s) }
 
         while !heap.isEmpty {
             let e = pop()
-            events += 1
             let s = Int(e.suite), l = Int(e.lot)
             switch e.kind {
             case .suiteFree:
@@ -302,7 +288,7 @@ struct Engine {
                 push(e.time + lots[l].production, .productionDone, lot: l, suite: lots[l].suite)
             case .productionDone:
                 if let train = trainPool {
-                    freeSuite(lots[l].suite, now: e.time, lastProduct: lastProduct)
+                    freeSuite(lots[l].suite, now: e.time)
                     request(train, l, .purificationDone, now: e.time, duration: lots[l].purification)
                 } else {
                     push(e.time + lots[l].purification, .purificationDone, lot: l, suite: lots[l].suite)
@@ -312,12 +298,12 @@ struct Engine {
                 if lots[l].fails {
                     failed += 1
                     if trainPool == nil || model.facility.holdSuiteUntilRelease {
-                        freeSuite(lots[l].suite, now: e.time, lastProduct: lastProduct, atRelease: true)
+                        freeSuite(lots[l].suite, now: e.time, atRelease: true)
                     }
                     continue
                 }
                 if let line = fillPool {
-                    if trainPool == nil { freeSuite(lots[l].suite, now: e.time, lastProduct: lastProduct) }
+                    if trainPool == nil { freeSuite(lots[l].suite, now: e.time) }
                     request(line, l, .fillDone, now: e.time, duration: lots[l].fill)
                 } else {
                     push(e.time + lots[l].fill, .fillDone, lot: l, suite: lots[l].suite)
@@ -326,7 +312,7 @@ struct Engine {
                 if let line = fillPool {
                     releaseUnit(line, now: e.time)
                 } else if trainPool == nil {
-                    freeSuite(lots[l].suite, now: e.time, lastProduct: lastProduct)
+                    freeSuite(lots[l].suite, now: e.time)
                 }
                 if e.time <= model.horizon { passed += 1 }
                 if let qc = qcPool {
@@ -337,7 +323,7 @@ struct Engine {
             case .releaseDone:
                 if let qc = qcPool { releaseUnit(qc, now: e.time) }
                 if model.facility.holdSuiteUntilRelease {
-                    freeSuite(lots[l].suite, now: e.time, lastProduct: lastProduct, atRelease: true)
+                    freeSuite(lots[l].suite, now: e.time, atRelease: true)
                 }
                 if e.time <= model.horizon {
                     let p = lots[l].product
@@ -346,24 +332,16 @@ struct Engine {
             }
         }
         return FacilitySimulation.Replication(
-            supplied: supplied, lotsPassed: passed, lotsStarted: started, lotsFailed: failed, events: events)
+            supplied: supplied, lotsPassed: passed, lotsStarted: started, lotsFailed: failed)
     }
 
     mutating func resetPools() {
-        let f = model.facility
-        func capacity(_ k: ResourceKind) -> Int { f.resources.filter { $0.kind == k }.reduce(0) { $0 + $1.capacity } }
-        for (pool, kind) in [
-            (seedPool, ResourceKind.seedLab), (trainPool, .downstream), (fillPool, .fillLine), (qcPool, .qcLab),
-        ] {
-            if let pool {
-                free[pool] = capacity(kind)
-                waiting[pool].removeAll(keepingCapacity: true)
-            }
-        }
+        free = capacities
+        for pool in waiting.indices { waiting[pool].removeAll(keepingCapacity: true) }
     }
 
     /// The suite is free after its changeover (unless it is held until the lot's release).
-    mutating func freeSuite(_ s: Int, now: Double, lastProduct: [Int?], atRelease: Bool = false) {
+    mutating func freeSuite(_ s: Int, now: Double, atRelease: Bool = false) {
         if model.facility.holdSuiteUntilRelease && !atRelease { return }
         push(now + model.facility.changeover.sameProduct, .suiteFree, lot: -1, suite: s)
     }

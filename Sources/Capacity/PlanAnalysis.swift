@@ -14,7 +14,6 @@ public struct PlanAnalysis: Sendable {
 
     public struct Utilisation: Sendable, Hashable {
         public var name: String
-        public var isSuite: Bool
         /// Share of the time it is open (capacity × open days) that bookings hold.
         public var utilisation: Double
         public var busyDays: Double
@@ -26,14 +25,12 @@ public struct PlanAnalysis: Sendable {
     public var lotsBySuite: [String: [Int]]
     public var utilisation: [Utilisation]
     public var bottleneck: Utilisation?
-    /// Patients a year the cell-transduction suites can treat (ex-vivo products), if any.
-    public var transductionCapacity: Double?
 
     public init(_ plan: Plan) {
         let f = plan.facility
         let d = plan.demand
         let horizon = plan.horizon
-        let years = max(1, Int((horizon / 365).rounded(.up)))
+        let years = d.years
         self.years = years
         func year(_ day: Double) -> Int { min(years - 1, max(0, Int(day / 365))) }
 
@@ -45,13 +42,9 @@ public struct PlanAnalysis: Sendable {
                 exVivoSupply[year(lot.released)] += Double(lot.patients)
             }
         }
-        transductionCapacity = transduction > 0 ? transduction : nil
         var rows: [ProductYear] = []
         for product in d.products {
-            var demandByYear = Array(repeating: 0.0, count: years)
-            for (k, amount) in product.amounts.enumerated() {
-                demandByYear[year(d.end(ofPeriod: k) - 1e-6)] += amount
-            }
+            let demandByYear = d.byYear(product)
             var supplied = Array(repeating: 0.0, count: years)
             var released = Array(repeating: 0, count: years)
             let unit = product.unit
@@ -66,17 +59,13 @@ public struct PlanAnalysis: Sendable {
                     supplied[y] *= transduction / exVivoSupply[y]
                 }
             }
-            var cumulativeDemand = 0.0, cumulativeSupply = 0.0, cumulativeServed = 0.0
+            let (served, unmet) = Demand.served(demand: demandByYear, supplied: supplied)
             for y in 0..<years {
-                cumulativeDemand += demandByYear[y]
-                cumulativeSupply += supplied[y]
-                let servedToDate = min(cumulativeSupply, cumulativeDemand)
                 rows.append(
                     ProductYear(
                         product: product.name, year: y, demand: demandByYear[y], supplied: supplied[y],
-                        served: servedToDate - cumulativeServed, unmet: cumulativeDemand - servedToDate,
-                        lotsReleased: released[y]))
-                cumulativeServed = servedToDate
+                        served: served[y],
+                        unmet: unmet[y], lotsReleased: released[y]))
             }
         }
         products = rows
@@ -108,7 +97,7 @@ public struct PlanAnalysis: Sendable {
                     busy += max(0, e - a - closedOverlap(s.name, a, e))
                 }
             }
-            use.append(Utilisation(name: s.name, isSuite: true, utilisation: busy / openDays(s.name), busyDays: busy))
+            use.append(Utilisation(name: s.name, utilisation: busy / openDays(s.name), busyDays: busy))
         }
         for (r, resource) in f.resources.enumerated() {
             var busy = 0.0
@@ -120,7 +109,7 @@ public struct PlanAnalysis: Sendable {
             }
             use.append(
                 Utilisation(
-                    name: resource.name, isSuite: false,
+                    name: resource.name,
                     utilisation: busy / (openDays(resource.name) * Double(resource.capacity)), busyDays: busy))
         }
         if transduction > 0 {
@@ -128,25 +117,9 @@ public struct PlanAnalysis: Sendable {
             use.append(
                 Utilisation(
                     name: "Cell transduction (\(f.suites.filter { $0.kind == .cellTransduction }.count) suites)",
-                    isSuite: true,
                     utilisation: treated / (transduction * horizon / 365), busyDays: treated))
         }
         utilisation = use
         bottleneck = use.max { $0.utilisation < $1.utilisation }
-    }
-
-    /// Patients (or doses) served over the whole horizon, per product.
-    public func totalServed(_ product: String) -> Double {
-        products.filter { $0.product == product }.reduce(0) { $0 + $1.served }
-    }
-
-    /// The first year (0-based) by the end of which the cumulative supply reaches `amount`.
-    public func yearsToSupply(_ product: String, _ amount: Double) -> Int? {
-        var total = 0.0
-        for row in products where row.product == product {
-            total += row.supplied
-            if total >= amount { return row.year }
-        }
-        return nil
     }
 }

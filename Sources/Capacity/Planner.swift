@@ -117,14 +117,17 @@ public enum Planner {
             problems.append("the facility has no vector-production suite: no lot can be made")
         }
 
+        // The suites able to run each product.
+        let eligible = demand.products.map { p in
+            facility.suites.indices.filter { facility.suites[$0].canRun(p.process) }
+        }
         // Lots each product needs, with the day each is due (the end of the period that needs it).
         struct Need { var product: Int; var due: Double }
         var needs: [Need] = []
         for (k, product) in demand.products.enumerated() {
             let t = templates[product.name]!
             let perLot = t.amount(product.unit)
-            let eligible = facility.suites.filter { $0.canRun(product.process) }
-            if eligible.isEmpty {
+            if eligible[k].isEmpty {
                 problems.append(Self.noSuiteReason(product, facility))
                 continue
             }
@@ -146,9 +149,6 @@ public enum Planner {
         needs.sort { ($0.due, $0.product) < ($1.due, $1.product) }
 
         var book = BookingBook(facility: facility)
-        let eligible = demand.products.map { p in
-            facility.suites.indices.filter { facility.suites[$0].canRun(p.process) }
-        }
         var lots: [PlannedLot] = []
         var unplaced: [String: Int] = [:]
         for need in needs {
@@ -162,9 +162,11 @@ public enum Planner {
             var best: PlannedLot?
             // Suites in the order they become available; a suite that cannot start before the
             // best lot found so far is released cannot do better, nor can the ones after it.
-            let order = eligible[need.product].sorted { book.availableFrom($0, t) < book.availableFrom($1, t) }
-            for s in order {
-                if let b = best, book.availableFrom(s, t) + t.minimumToRelease >= b.released { break }
+            let order = eligible[need.product].map { (suite: $0, from: book.availableFrom($0, t)) }.sorted {
+                $0.from < $1.from
+            }
+            for (s, from) in order {
+                if let b = best, from + t.minimumToRelease >= b.released { break }
                 guard let candidate = book.earliest(t, suite: s, number: lots.count + 1, horizon: demand.horizon) else {
                     continue
                 }

@@ -39,7 +39,7 @@ public enum MaterialPlanReport {
         for r in rows(m) {
             out.append([r.month, r.material, "\(r.quantity)", r.unit, r.firstUse, r.latestOrder ?? ""])
         }
-        return out.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return csvDocument(out)
     }
 }
 

@@ -95,7 +95,7 @@ public enum ComparisonReport {
                 "\(r.harvestVolumePerLot.value(in: "L"))",
             ])
         }
-        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return csvDocument(rows)
     }
 }
 
@@ -213,6 +213,6 @@ public enum DiffReport {
                 c.relativeChange.map { "\($0)" } ?? "",
             ])
         }
-        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return csvDocument(rows)
     }
 }

@@ -181,6 +181,6 @@ public struct CostReport: Sendable {
         rows.append(["total", "", "per released lot", "\(cost.perLotReleased)", cur])
         rows.append(["total", "", "per dose", cost.perDose.isFinite ? "\(cost.perDose)" : "", cur])
         if let price { rows.append(["price", "", "fair price per dose", "\(price.pricePerDose)", cur]) }
-        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return csvDocument(rows)
     }
 }

@@ -87,6 +87,6 @@ public struct FacilitySimulationReport: Sendable {
                 }
             }
         }
-        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return csvDocument(rows)
     }
 }

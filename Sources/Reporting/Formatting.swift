@@ -114,3 +114,8 @@ public func csvField(_ s: String) -> String {
     }
     return s
 }
+
+/// Rows as a CSV document: fields quoted where needed, one line per row, a final newline.
+public func csvDocument(_ rows: [[String]]) -> String {
+    rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+}

@@ -267,6 +267,6 @@ public enum LotReportCSV {
             add("timeline", t.name, "start", Measure(t.startDay, "d"))
             add("timeline", t.name, "end", Measure(t.endDay, "d"))
         }
-        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return csvDocument(rows)
     }
 }

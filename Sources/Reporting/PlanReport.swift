@@ -209,6 +209,6 @@ public struct PlanReport: Sendable {
                 ])
             }
         }
-        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return csvDocument(rows)
     }
 }

@@ -155,7 +155,7 @@ public struct UncertaintyReport: Sendable {
             rows.append(["sobol", i.label, "first order", "\(i.firstOrder)"])
             rows.append(["sobol", i.label, "total", "\(i.total)"])
         }
-        return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return csvDocument(rows)
     }
 }
 
@@ -225,6 +225,6 @@ public enum ScaleCurveReport {
                 r.costPerDose.map { "\($0)" } ?? "", r.problem ?? "",
             ])
         }
-        return out.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return csvDocument(out)
     }
 }
