@@ -141,18 +141,12 @@ public enum CostCalculator {
     {
         var matrix = CostMatrix()
         let s = try run(p, costs, into: &matrix)
-        return (s, lotCost(p, s, costs, matrix))
+        return (s, lotCost(s, costs, matrix))
     }
 
     @inlinable
-    public static func lotCost(_ p: ProcessDefinition, _ s: LotSummary, _ costs: CostModel, _ matrix: CostMatrix)
-        -> LotCost
-    {
-        let perDose = p.product.dose.vectorPerDose.canonical
-        let fractional =
-            p.fill == nil
-            ? s.bulkVector.canonical / perDose : Double(s.vialsForPatients) * s.vectorPerVial.canonical / perDose
-        return LotCost(matrix: matrix, successRate: costs.successRate, doses: s.doses, fractionalDoses: fractional)
+    public static func lotCost(_ s: LotSummary, _ costs: CostModel, _ matrix: CostMatrix) -> LotCost {
+        LotCost(matrix: matrix, successRate: costs.successRate, doses: s.doses, fractionalDoses: s.fractionalDoses)
     }
 
     /// The lines that do not come from a downstream step.

@@ -23,7 +23,7 @@ public enum CostReader {
             return nil
         }
         var c = CostModel(currency: currency)
-        let money = currency == .eur ? UnitDimension(euro: 1) : UnitDimension(dollar: 1)
+        let money = currency.dimension
         let cur = currency.rawValue
 
         /// A required amount of money per `per` (nil: per lot or per item).

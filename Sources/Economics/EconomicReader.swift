@@ -38,7 +38,7 @@ public enum EconomicReader {
     static func readPrice(_ node: DocumentNode?, currency: Currency?, issues: IssueCollector) -> PriceInputs? {
         guard let node, let currency else { return nil }
         let r = FieldReader(node, path: FieldPath([.key("price")]), issues: issues)
-        let money = currency == .eur ? UnitDimension(euro: 1) : UnitDimension(dollar: 1)
+        let money = currency.dimension
         let cur = currency.rawValue
         func amount(_ key: String, example: String) -> Double? {
             r.optionalMeasurement(key, dimensions: [money], expected: "an amount in \(cur) such as \"\(example)\"")?.0
@@ -90,17 +90,8 @@ public enum EconomicReader {
         }
     }
 
-    static func keys(_ c: [FieldPath.Component]) -> [String] {
-        c.map {
-            switch $0 {
-            case .key(let k): k
-            case .index(let i): "[\(i)]"
-            }
-        }
-    }
-
     static func costSetter(_ c: [FieldPath.Component], process: ProcessDefinition) -> EconomicSetter? {
-        let k = keys(c)
+        let k = FieldPath.keys(c)
         switch k {
         case ["success-rate"]: return { m, v in m.costs.successRate = v }
         case ["materials", "medium"]: return { m, v in m.costs.medium = v }
@@ -152,7 +143,7 @@ public enum EconomicReader {
     }
 
     static func priceSetter(_ c: [FieldPath.Component]) -> EconomicSetter? {
-        switch keys(c) {
+        switch FieldPath.keys(c) {
         case ["development-cost"]: return { m, v in m.price?.developmentCost = v }
         case ["expected-patients"]: return { m, v in m.price?.expectedPatients = v }
         case ["years"]: return { m, v in m.price?.years.canonical = v }

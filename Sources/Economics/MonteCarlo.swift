@@ -11,6 +11,30 @@ public enum MonteCarloOutput: String, CaseIterable, Sendable, Codable {
     case lotDays = "lot-days"
     case chromatographyCycles = "chromatography-cycles"
     case bulkVector = "bulk-vector"
+
+    /// This output of one sampled lot.
+    @inlinable
+    public func value(_ s: LotSummary, _ c: LotCost) -> Double {
+        switch self {
+        case .costPerDose: c.perDose
+        case .lotCost: c.perLotReleased
+        case .doses: Double(c.doses)
+        case .patients: Double(s.patients)
+        case .expansionDays: s.expansionTime.canonical / 86_400
+        case .lotDays: s.lotTime.canonical / 86_400
+        case .chromatographyCycles: Double(s.chromatographyCycles)
+        case .bulkVector: s.bulkVector.canonical
+        }
+    }
+
+    /// This output for a sample whose lot cannot be made: no doses, no patients, the rest undefined.
+    @inlinable
+    public var whenInfeasible: Double {
+        switch self {
+        case .doses, .patients: 0
+        default: .nan
+        }
+    }
 }
 
 /// A Monte Carlo run over every uncertain input of an economic model.
@@ -106,28 +130,16 @@ public enum MonteCarlo {
         let distributions = model.parameters.map(\.input.distribution)
         let setters = model.parameters.map(\.set)
         let k = distributions.count
+        // Column `o` of the storage holds output `o` in `allCases` order, as `run` labels them.
+        let outputs = MonteCarloOutput.allCases
         for i in samples {
             for j in 0..<k { setters[j](&model, distributions[j].sample(&rng)) }
             do {
                 let (s, c) = try CostCalculator.cost(model.process, model.costs)
-                out[i] = c.perDose
-                out[n + i] = c.perLotReleased
-                out[2 * n + i] = Double(c.doses)
-                out[3 * n + i] = Double(s.patients)
-                out[4 * n + i] = s.expansionTime.canonical / 86_400
-                out[5 * n + i] = s.lotTime.canonical / 86_400
-                out[6 * n + i] = Double(s.chromatographyCycles)
-                out[7 * n + i] = s.bulkVector.canonical
+                for (o, output) in outputs.enumerated() { out[o * n + i] = output.value(s, c) }
             } catch {
                 infeasible += 1
-                out[i] = .nan
-                out[n + i] = .nan
-                out[2 * n + i] = 0
-                out[3 * n + i] = 0
-                out[4 * n + i] = .nan
-                out[5 * n + i] = .nan
-                out[6 * n + i] = .nan
-                out[7 * n + i] = .nan
+                for (o, output) in outputs.enumerated() { out[o * n + i] = output.whenInfeasible }
             }
         }
         return infeasible

@@ -50,7 +50,7 @@ public struct CostReport: Sendable {
         self.model = model
         var lines = CostLines()
         summary = try CostCalculator.run(model.process, model.costs, into: &lines)
-        cost = CostCalculator.lotCost(model.process, summary, model.costs, lines.matrix)
+        cost = CostCalculator.lotCost(summary, model.costs, lines.matrix)
         self.lines = lines.lines
         price = model.price.map {
             FairPrice.compute(

@@ -50,8 +50,10 @@ public struct UncertaintyReport: Sendable {
         out += inputs.render() + "\n"
         out += "Outputs\n"
         var t = TextTable(["output", "mean", "p5", "p50", "p95", "left out"], rightAligned: [1, 2, 3, 4, 5])
+        var statistics: [MonteCarloOutput: SampleStatistics] = [:]
         for (output, name) in Self.shown {
             let s = r.statistics(output)
+            statistics[output] = s
             let money = output == .costPerDose || output == .lotCost
             func v(_ x: Double) -> String { money ? Fmt.money(x, c) : Fmt.number(x) }
             t.add([name, v(s.mean), v(s.p5), v(s.p50), v(s.p95), s.excluded > 0 ? Fmt.count(s.excluded) : ""])
@@ -60,7 +62,7 @@ public struct UncertaintyReport: Sendable {
         if let target = r.targetDoses, let p = r.probabilityOfTarget {
             out += "\nProbability that a lot makes at least \(target) doses: \(Fmt.percent(p))\n"
         }
-        let cost = r.statistics(.costPerDose)
+        let cost = statistics[.costPerDose] ?? r.statistics(.costPerDose)
         if !cost.histogram.counts.isEmpty {
             out += "\nCost per dose (\(c.rawValue)), histogram\n"
             let peak = cost.histogram.counts.max() ?? 1

@@ -163,8 +163,9 @@ struct CostCategoryTests {
         // 600 M over 2,000 doses = 300,000 a dose; (100,000 + 300,000) × 1.2 / 0.9.
         #expect(close(p.developmentPerDose, 300_000))
         #expect(close(p.pricePerDose, 400_000 * 1.2 / 0.9))
-        #expect(close(p.distributionPerDose, p.pricePerDose * 0.1))
-        #expect(close(p.cogsPerDose + p.developmentPerDose + p.distributionPerDose + p.marginPerDose, p.pricePerDose))
+        // Distribution is 10 % of the price; the margin 20 % of COGS + development.
+        #expect(close(p.distributionPerDose, 0.1 * 400_000 * 1.2 / 0.9))
+        #expect(close(p.marginPerDose, 0.2 * 400_000))
         #expect(close(p.listToFair!, 2e6 / p.pricePerDose))
         #expect(close(p.dosesPerYear, 200))
         let fixed = FairPrice.compute(

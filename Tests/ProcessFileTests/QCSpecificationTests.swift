@@ -55,6 +55,22 @@ struct QCSpecificationTests {
                 + p.qualityControl.retainedVials)
     }
 
+    /// The unrounded doses (for smooth sensitivity indices) leave out what the drug-substance
+    /// panel draws, with or without a fill.
+    @Test func fractionalDosesLeaveOutTheDrugSubstanceSamples() throws {
+        let p = try ProcessFile.load(path: Repository.path("Examples/\(example)"))
+        let perDose = p.product.dose.vectorPerDose.canonical
+        let s = try LotSimulator.summary(p)
+        #expect(abs(s.fractionalDoses - Double(s.vialsForPatients) * s.vectorPerVial.canonical / perDose) < 1e-9)
+        var bulkOnly = p
+        bulkOnly.fill = nil
+        let b = try LotSimulator.summary(bulkOnly)
+        let kept = 1 - b.drugSubstanceSamples.canonical / b.bulkVolume.canonical
+        #expect(kept < 1)
+        #expect(abs(b.fractionalDoses - b.bulkVector.canonical * kept / perDose) < 1e-9 * b.fractionalDoses)
+        #expect(b.doses == Int(b.fractionalDoses.rounded(.down)))
+    }
+
     @Test func anInProcessSpecificationIsOptional() throws {
         let text = try mutated(
             example, replacing: "{test: vg titer, after: Affinity capture, volume: \"2 mL\"}",

@@ -29,6 +29,16 @@ public struct FieldPath: Hashable, Sendable, Codable, CustomStringConvertible {
     public func appending(_ key: String) -> FieldPath { FieldPath(components + [.key(key)]) }
     public func appending(index: Int) -> FieldPath { FieldPath(components + [.index(index)]) }
 
+    /// Components as strings, an index written `[i]`: for matching paths against known fields.
+    public static func keys<C: Collection<Component>>(_ components: C) -> [String] {
+        components.map {
+            switch $0 {
+            case .key(let k): k
+            case .index(let i): "[\(i)]"
+            }
+        }
+    }
+
     public var description: String {
         var s = ""
         for c in components {

@@ -588,13 +588,6 @@ public struct QualityControl: Sendable, Hashable {
         self.release = release
         self.retainedVials = retainedVials
     }
-
-    /// Time from the end of fill to release: the slowest release test.
-    public var releaseTime: Quantity<Duration> {
-        var longest = Quantity<Duration>.zero
-        for test in release where test.turnaround > longest { longest = test.turnaround }
-        return longest
-    }
 }
 
 /// What a QC result must be to pass: a range on a measured value (either limit may be open),

@@ -262,18 +262,22 @@ public enum LotSimulator {
 
     @inlinable
     static func fill(_ p: ProcessDefinition, into s: inout LotSummary) throws(SimulationError) {
-        s.releaseTime = p.qualityControl.releaseTime
         let perDose = p.product.dose.vectorPerDose
-        // The drug-substance panel samples the formulated bulk before fill.
+        // The drug-substance panel samples the formulated bulk before fill; the slowest test of
+        // either panel sets the release time.
         var drugSubstance = Quantity<Volume>.zero, drugProduct = Quantity<Volume>.zero
+        var slowest = Quantity<Duration>.zero
         for test in p.qualityControl.release {
             if test.panel == .drugSubstance { drugSubstance += test.volume } else { drugProduct += test.volume }
+            if test.turnaround > slowest { slowest = test.turnaround }
         }
+        s.releaseTime = slowest
         s.drugSubstanceSamples = min(drugSubstance, s.bulkVolume)
         guard let f = p.fill else {
             // No fill modelled: doses from the bulk's vector left after drug-substance sampling.
             let kept = s.bulkVolume.canonical > 0 ? 1 - s.drugSubstanceSamples / s.bulkVolume : 0
-            let doses = (s.bulkVector * kept / perDose).rounded(.down)
+            s.fractionalDoses = s.bulkVector * kept / perDose
+            let doses = s.fractionalDoses.rounded(.down)
             guard doses.isFinite, doses < 1e15 else { throw .nonFinite(.fill) }
             s.doses = Int(doses)
             s.patients = s.doses / p.product.dose.dosesPerPatient
@@ -289,6 +293,7 @@ public enum LotSimulator {
 
         s.qcVials = Int((drugProduct / f.fillVolume).rounded(.up)) + p.qualityControl.retainedVials
         s.vialsForPatients = max(0, s.vialsFilled - s.qcVials)
+        s.fractionalDoses = Double(s.vialsForPatients) * (s.vectorPerVial / perDose)
 
         let vialsPerDose = (perDose / s.vectorPerVial).rounded(.up)
         guard vialsPerDose.isFinite, vialsPerDose >= 1 else {

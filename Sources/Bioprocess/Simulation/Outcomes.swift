@@ -118,6 +118,8 @@ public struct LotSummary: Sendable, Hashable {
     public var vialsForPatients: Int = 0
     public var vialsPerDose: Int = 0
     public var doses: Int = 0
+    /// Doses before rounding to whole doses (or whole vials per dose): for smooth sensitivities.
+    public var fractionalDoses: Double = 0
     public var patients: Int = 0
     public var releaseTime: Quantity<Duration> = .zero
 

@@ -42,18 +42,6 @@ public enum Distribution: Sendable, Hashable {
         }
     }
 
-    /// The keyword a file writes it with.
-    public var keyword: String {
-        switch self {
-        case .fixed: "fixed"
-        case .uniform: "uniform"
-        case .triangular: "triangular"
-        case .normal: "normal"
-        case .lognormal: "lognormal"
-        case .pert: "pert"
-        }
-    }
-
     /// One draw (not truncated; see ``BoundedDistribution``).
     @inlinable
     public func sample(_ r: inout RandomSource) -> Double {
@@ -146,16 +134,18 @@ public struct BoundedDistribution: Sendable, Hashable {
     public var distribution: Distribution
     public var lower: Double
     public var upper: Double
-    /// Whether draws can leave the range and must be resampled.
-    public var truncated: Bool
-
     public init(_ distribution: Distribution, lower: Double, upper: Double) {
         self.distribution = distribution
         self.lower = lower
         self.upper = upper
+    }
+
+    /// Whether draws can leave the range and must be resampled.
+    @inlinable
+    public var truncated: Bool {
         switch distribution {
-        case .normal, .lognormal: truncated = true
-        default: truncated = false
+        case .normal, .lognormal: true
+        default: false
         }
     }
 

@@ -110,12 +110,7 @@ public enum ProcessParameters {
     }
 
     static func production(_ path: FieldPath) -> ProcessSetter? {
-        let c = path.components.dropFirst().map { component -> String in
-            switch component {
-            case .key(let k): k
-            case .index(let i): "[\(i)]"
-            }
-        }
+        let c = FieldPath.keys(path.components.dropFirst())
         switch c {
         case ["working-volume"]:
             return { p, v in

@@ -13,6 +13,9 @@ public enum VectorCounting: String, Sendable, Hashable, Codable {
 public enum Currency: String, Sendable, Hashable, Codable, CaseIterable {
     case eur = "EUR"
     case usd = "USD"
+
+    /// The dimension of an amount in this currency.
+    public var dimension: UnitDimension { self == .eur ? UnitDimension(euro: 1) : UnitDimension(dollar: 1) }
 }
 
 /// A unit of measure: a factor to the canonical (SI-based) unit of its dimension.
