@@ -189,10 +189,23 @@ public enum DemandReader {
             let file = p.string("process", expected: "the path of the product's process file")
             let unit = p.choice("unit", DemandUnit.self) ?? .patients
             var amounts: [Double] = []
-            for (ap, an) in p.list("demand", expected: "patients or doses per period, one number a period") {
+            let periods = p.list("demand", expected: "patients or doses per period, one number a period")
+            if periods.count > WorkLimits.demandPeriods, let (ap, an) = periods.last {
+                issues.add(
+                    "has \(periods.count) periods, more than the limit of \(WorkLimits.demandPeriods)", at: an,
+                    path: ap, expected: "a horizon of at most \(WorkLimits.demandPeriods) periods (50 years of months)")
+            }
+            for (ap, an) in periods.prefix(WorkLimits.demandPeriods) {
                 guard case .scalar(let t, _) = an.value, let v = Double(t), v.isFinite, v >= 0 else {
                     issues.add(
                         "is not a number of \(unit.rawValue) of 0 or more", at: an, path: ap, expected: "such as 120")
+                    continue
+                }
+                guard v <= WorkLimits.demandPerPeriod else {
+                    issues.add(
+                        "\(t) \(unit.rawValue) in one period is more than the limit of \(Int(WorkLimits.demandPerPeriod))",
+                        at: an, path: ap,
+                        expected: "at most \(Int(WorkLimits.demandPerPeriod)) \(unit.rawValue) a period")
                     continue
                 }
                 amounts.append(v)

@@ -109,7 +109,9 @@ public struct Plan: Sendable {
 /// release starts when a QC laboratory slot is free. A suite runs its lots one after another
 /// (no backfilling), with a changeover between them.
 public enum Planner {
-    public static func plan(_ facility: Facility, _ demand: Demand) throws(SimulationError) -> Plan {
+    /// Throws a ``SimulationError`` when a product's process cannot make a lot, and a
+    /// ``WorkLimitError`` when the demand needs more than ``WorkLimits/plannedLots`` lots.
+    public static func plan(_ facility: Facility, _ demand: Demand) throws -> Plan {
         var templates: [String: LotTemplate] = [:]
         for p in demand.products { templates[p.name] = try LotTemplate(product: p.name, process: p.process) }
         var problems: [String] = []
@@ -135,11 +137,20 @@ public enum Planner {
                 problems.append("\(product.name): a lot makes no \(product.unit.rawValue), so no demand can be met")
                 continue
             }
+            // Every lot the demand needs, counted before any is listed, so that no demand can
+            // make the planner hold more than its limit.
+            let total = (product.amounts.reduce(0, +) / Double(perLot)).rounded(.up)
+            let before = Double(needs.count)
+            guard total + before <= Double(WorkLimits.plannedLots) else {
+                throw WorkLimitError(
+                    "the demand needs \(Int(checked: total + before).map(String.init) ?? "\(total + before)") lots, more than the \(WorkLimits.plannedLots) a plan may place",
+                    expected: "a demand of at most \(WorkLimits.plannedLots) lots over the horizon (fewer patients or doses, or a larger lot)")
+            }
             var cumulative = 0.0
             var lots = 0
             for (period, amount) in product.amounts.enumerated() {
                 cumulative += amount
-                let needed = Int((cumulative / Double(perLot)).rounded(.up))
+                let needed = Int(clamping: (cumulative / Double(perLot)).rounded(.up), to: 0...WorkLimits.plannedLots)
                 while lots < needed {
                     needs.append(Need(product: k, due: demand.end(ofPeriod: period)))
                     lots += 1

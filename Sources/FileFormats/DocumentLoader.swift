@@ -2,17 +2,40 @@ import Bioprocess
 import Capacity
 import Economics
 import Foundation
-import Yams
 
 /// Reads YAML and JSON files into the domain's ``DocumentNode`` tree, keeping the line and
 /// column of every value. JSON is read by the same YAML 1.2 parser, so both formats get the
 /// same precise error locations.
 public enum DocumentLoader {
-    /// Reads a file. A file that cannot be read or parsed is a ``DefinitionError`` naming it.
-    /// `-` reads standard input.
-    public static func load(path: String) throws(DefinitionError) -> DocumentNode {
-        let contents =
-            path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
+    /// Reads a file. A file that cannot be read or parsed, or is larger than
+    /// `limits.bytes`, is a ``DefinitionError`` naming it. `-` reads standard input.
+    public static func load(path: String, limits: DocumentLimits = .standard) throws(DefinitionError) -> DocumentNode {
+        let name = path == "-" ? "<stdin>" : path
+        func tooLarge(_ size: String) -> DefinitionError {
+            DefinitionError([
+                DefinitionIssue(
+                    location: SourceLocation(file: name, line: 1, column: 1), path: .root,
+                    message: "the file is \(size), more than the \(limits.bytes) bytes a file may hold",
+                    expected: "a file of at most \(limits.bytes / (1 << 20)) MiB")
+            ])
+        }
+        let contents: Data?
+        if path == "-" {
+            var data = Data()
+            while data.count <= limits.bytes {
+                let chunk = FileHandle.standardInput.readData(ofLength: 1 << 16)
+                if chunk.isEmpty { break }
+                data.append(chunk)
+            }
+            if data.count > limits.bytes { throw tooLarge("over \(limits.bytes) bytes") }
+            contents = data
+        } else {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.bytes {
+                throw tooLarge("\(size) bytes")
+            }
+            contents = FileManager.default.contents(atPath: path)
+            if let c = contents, c.count > limits.bytes { throw tooLarge("\(c.count) bytes") }
+        }
         guard let data = contents else {
             throw DefinitionError([
                 DefinitionIssue(
@@ -23,82 +46,34 @@ public enum DocumentLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw DefinitionError([
                 DefinitionIssue(
-                    location: SourceLocation(file: path, line: 1, column: 1), path: .root,
+                    location: SourceLocation(file: name, line: 1, column: 1), path: .root,
                     message: "the file is not UTF-8 text", expected: "a UTF-8 YAML or JSON file")
             ])
         }
-        return try parse(text, file: path == "-" ? "<stdin>" : path)
+        return try parse(text, file: name, limits: limits)
     }
 
-    /// Parses YAML or JSON text; `file` names it in locations.
-    public static func parse(_ text: String, file: String) throws(DefinitionError) -> DocumentNode {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw DefinitionError([issue(for: error, file: file)])
-        } catch {
+    /// Parses YAML or JSON text; `file` names it in locations. The text and what it expands to
+    /// are held to `limits` (see ``DocumentLimits``).
+    public static func parse(_ text: String, file: String, limits: DocumentLimits = .standard) throws(DefinitionError)
+        -> DocumentNode
+    {
+        if text.utf8.count > limits.bytes {
             throw DefinitionError([
                 DefinitionIssue(
                     location: SourceLocation(file: file, line: 1, column: 1), path: .root,
-                    message: "the file is not valid YAML or JSON: \(error)")
+                    message: "the text is \(text.utf8.count) bytes, more than the \(limits.bytes) a file may hold",
+                    expected: "a file of at most \(limits.bytes / (1 << 20)) MiB")
             ])
         }
-        guard let root else {
+        guard let root = try YAMLComposer(file: file, limits: limits).compose(text) else {
             throw DefinitionError([
                 DefinitionIssue(
                     location: SourceLocation(file: file, line: 1, column: 1), path: .root, message: "the file is empty",
                     expected: "a mapping of fields")
             ])
         }
-        return convert(root, file: file)
-    }
-
-    static func location(_ mark: Mark?, _ file: String) -> SourceLocation {
-        SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
-    }
-
-    static func convert(_ node: Node, file: String) -> DocumentNode {
-        let at = location(node.mark, file)
-        switch node {
-        case .scalar(let scalar):
-            if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
-                return DocumentNode(.null, at: at)
-            }
-            return DocumentNode(.scalar(scalar.string, quoted: scalar.style != .plain), at: at)
-        case .mapping(let mapping):
-            let entries = mapping.map { key, value in
-                DocumentEntry(
-                    key: key.string ?? "\(key)", keyLocation: location(key.mark, file),
-                    value: convert(value, file: file))
-            }
-            return DocumentNode(.mapping(entries), at: at)
-        case .sequence(let sequence):
-            return DocumentNode(.sequence(sequence.map { convert($0, file: file) }), at: at)
-        case .alias:
-            // Yams's composer replaces aliases by the anchored node; an unresolved one reads as no value.
-            return DocumentNode(.null, at: at)
-        }
-    }
-
-    static func issue(for error: YamlError, file: String) -> DefinitionIssue {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-            .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            var message = "the file is not valid YAML or JSON: \(problem)"
-            if let context { message += " (\(context.text))" }
-            return DefinitionIssue(location: location(mark, file), path: .root, message: message)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return DefinitionIssue(
-                location: location(context.mark, file), path: .root,
-                message: "a mapping has a field written twice: \(duplicates.joined(separator: ", "))",
-                expected: "each field once")
-        default:
-            return DefinitionIssue(
-                location: SourceLocation(file: file, line: 1, column: 1), path: .root,
-                message: "the file is not valid YAML or JSON: \(error)")
-        }
+        return root
     }
 }
 

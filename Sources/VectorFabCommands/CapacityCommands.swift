@@ -5,6 +5,11 @@ import FileFormats
 import Foundation
 import Reporting
 
+/// The formats of a report that has no table to write as CSV.
+public enum TextOrJSON: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case text, json
+}
+
 /// Output formats of the plan.
 public enum PlanFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case text, json, csv, svg
@@ -64,23 +69,21 @@ struct SimulateFacility: ParsableCommand {
     @Argument(help: "A demand file.")
     var demand: String
 
-    @Option(help: "Replications.")
+    @Option(help: "Replications, 1 to \(Fmt.count(WorkLimits.replications)).")
     var replications: Int = 1000
 
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
 
-    @Option(help: "Threads (default: every core).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads, 1 to \(WorkLimits.threads) (default: every core).")
+    var threads: Int = min(ProcessInfo.processInfo.activeProcessorCount, WorkLimits.threads)
 
     @Option(name: .shortAndLong, help: "Output format: text, json or csv (every replication's supply).")
     var format: OutputFormat = .text
 
     func validate() throws {
-        guard replications >= 1 else {
-            throw ValidationError("--replications must be at least 1, e.g. --replications 1000.")
-        }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+        try checkRange("--replications", replications, 1...WorkLimits.replications, example: "--replications 1000")
+        try checkRange("--threads", threads, 1...WorkLimits.threads, example: "--threads 2")
     }
 
     func run() throws {
@@ -144,11 +147,7 @@ struct Transfer: ParsableCommand {
     var facility: String
 
     @Option(name: .shortAndLong, help: "Output format: text or json.")
-    var format: OutputFormat = .text
-
-    func validate() throws {
-        if format == .csv { throw ValidationError("transfer writes text or json, not csv.") }
-    }
+    var format: TextOrJSON = .text
 
     func run() throws {
         print(try Commands.transfer(process: process, facility: facility, format: format), terminator: "")
@@ -167,7 +166,7 @@ extension Commands {
         }
     }
 
-    public static func transfer(process: String, facility: String, format: OutputFormat) throws -> String {
+    public static func transfer(process: String, facility: String, format: TextOrJSON) throws -> String {
         let t = try TechTransfer(try ProcessFile.load(path: process), at: try FacilityFile.load(path: facility))
         return format == .json ? try encodeJSON(TechTransferReport.data(t)) : TechTransferReport.text(t)
     }

@@ -36,28 +36,32 @@ struct Uncertainty: ParsableCommand {
     @Argument(help: "A process file with costs, some inputs written as distributions.")
     var file: String
 
-    @Option(help: "Monte Carlo samples.")
+    @Option(help: "Monte Carlo samples, 10 to \(Fmt.count(WorkLimits.samples)).")
     var samples: Int = 100_000
 
     @Option(help: "Random seed: the same seed gives the same result.")
     var seed: UInt64 = 1
 
-    @Option(help: "Threads (default: every core).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads, 1 to \(WorkLimits.threads) (default: every core).")
+    var threads: Int = min(ProcessInfo.processInfo.activeProcessorCount, WorkLimits.threads)
 
     @Option(help: "A number of doses a lot should make: prints the probability that it does.")
     var targetDoses: Int?
 
-    @Option(help: "Base samples of the Sobol analysis (0 to skip); it costs samples × (inputs + 2) lots.")
+    @Option(
+        help: """
+            Base samples of the Sobol analysis, 0 (skip) to \(Fmt.count(WorkLimits.sobolSamples)); it costs \
+            samples × (inputs + 2) lots, at most \(Fmt.count(WorkLimits.sobolEvaluations)).
+            """)
     var sobolSamples: Int = 2000
 
     @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
     var format: OutputFormat = .text
 
     func validate() throws {
-        guard samples >= 10 else { throw ValidationError("--samples must be at least 10, e.g. --samples 100000.") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
-        guard sobolSamples >= 0 else { throw ValidationError("--sobol-samples must be 0 (skip) or more, e.g. 2000.") }
+        try checkRange("--samples", samples, 10...WorkLimits.samples, example: "--samples 100000")
+        try checkRange("--threads", threads, 1...WorkLimits.threads, example: "--threads 2")
+        try checkRange("--sobol-samples", sobolSamples, 0...WorkLimits.sobolSamples, example: "--sobol-samples 2000")
         if let t = targetDoses, t < 1 { throw ValidationError("--target-doses must be at least 1.") }
     }
 
@@ -86,9 +90,11 @@ struct ScaleCurveCommand: ParsableCommand {
     var files: [String]
 
     @Option(
-        help:
-            "Scales for every file, comma-separated: volumes (\"200 L\"), bed areas (\"66 m²\") or flask counts (\"40\")."
-    )
+        help: """
+            Scales for every file, comma-separated, at most \(WorkLimits.scales): volumes ("200 L", up to \
+            \(Fmt.count(Int(WorkLimits.litres))) L), bed areas ("66 m²", up to \(Fmt.count(Int(WorkLimits.bedArea))) m²) \
+            or flask counts ("40", up to \(Fmt.count(WorkLimits.flasks))).
+            """)
     var scales: String?
 
     @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
@@ -150,6 +156,14 @@ extension Commands {
         guard !model.parameters.isEmpty else {
             throw ValidationError("\(path) has no input written as a distribution: nothing is uncertain.")
         }
+        let evaluations = sobolSamples.multipliedReportingOverflow(by: model.parameters.count + 2)
+        if sobolSamples > 0, evaluations.overflow || evaluations.partialValue > WorkLimits.sobolEvaluations {
+            throw ValidationError(
+                "--sobol-samples \(sobolSamples) with \(model.parameters.count) uncertain inputs needs "
+                    + "\(sobolSamples) × \(model.parameters.count + 2) lot evaluations, more than the limit of "
+                    + "\(Fmt.count(WorkLimits.sobolEvaluations)); give --sobol-samples "
+                    + "\(WorkLimits.sobolEvaluations / (model.parameters.count + 2)) or fewer.")
+        }
         let result = MonteCarlo.run(
             model, .init(samples: samples, seed: seed, threads: threads, targetDoses: targetDoses), progress: progress)
         let tornado = Sensitivity.tornado(model)
@@ -190,23 +204,56 @@ extension Commands {
     }
 
     static func parseScales(_ text: String, for platform: PlatformKind) throws -> [ScaleCurve.Scale] {
-        try text.split(separator: ",").map { item in
-            let s = item.trimmingCharacters(in: .whitespaces)
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        let expected =
+            platform == .suspension
+            ? "volumes (\"200 L\")" : platform == .fixedBed ? "bed areas (\"66 m²\")" : "flask counts (\"40\")"
+        guard items.contains(where: { !$0.isEmpty }) else {
+            throw ValidationError("--scales is empty: give \(expected), comma-separated, such as --scales \"50 L,200 L\".")
+        }
+        guard items.count <= WorkLimits.scales else {
+            throw ValidationError("--scales has \(items.count) scales, more than the limit of \(WorkLimits.scales).")
+        }
+        return try items.map { s in
+            guard !s.isEmpty else { throw ValidationError("--scales has an empty item: give \(expected) between the commas.") }
             guard let m = try? QuantityParser.parse(s) else {
                 throw ValidationError("'\(s)' in --scales is not a volume, a bed area or a number of flasks.")
             }
             switch (platform, m.unit.dimension) {
-            case (.suspension, Volume.dimension): return .workingVolume(Quantity(canonical: m.canonical))
-            case (.fixedBed, Area.dimension): return .bedArea(Quantity(canonical: m.canonical))
-            case (.flasks, .none) where m.canonical >= 1 && m.canonical.rounded() == m.canonical:
-                return .flasks(Int(m.canonical))
+            case (.suspension, Volume.dimension):
+                let litres = m.canonical * 1000
+                guard litres > 0, litres <= WorkLimits.litres else {
+                    throw ValidationError(
+                        "'\(s)' in --scales is not a working volume above 0 and up to \(Fmt.count(Int(WorkLimits.litres))) L.")
+                }
+                return .workingVolume(Quantity(canonical: m.canonical))
+            case (.fixedBed, Area.dimension):
+                guard m.canonical > 0, m.canonical <= WorkLimits.bedArea else {
+                    throw ValidationError(
+                        "'\(s)' in --scales is not a bed area above 0 and up to \(Fmt.count(Int(WorkLimits.bedArea))) m².")
+                }
+                return .bedArea(Quantity(canonical: m.canonical))
+            case (.flasks, .none):
+                guard m.canonical.rounded() == m.canonical, let n = Int(checked: m.canonical),
+                    (1...WorkLimits.flasks).contains(n)
+                else {
+                    throw ValidationError(
+                        "'\(s)' in --scales is not a whole number of flasks from 1 to \(Fmt.count(WorkLimits.flasks)).")
+                }
+                return .flasks(n)
             default:
-                throw ValidationError(
-                    "'\(s)' in --scales does not fit a \(platform.rawValue) process: give "
-                        + (platform == .suspension
-                            ? "volumes (\"200 L\")"
-                            : platform == .fixedBed ? "bed areas (\"66 m²\")" : "flask counts (\"40\")"))
+                throw ValidationError("'\(s)' in --scales does not fit a \(platform.rawValue) process: give \(expected).")
             }
         }
+    }
+}
+
+/// Refuses a whole-number option outside its range, naming the option, the value and the limits.
+func checkRange(_ option: String, _ value: Int, _ range: ClosedRange<Int>, example: String) throws {
+    guard range.contains(value) else {
+        throw ValidationError(
+            "\(option) \(value) is outside \(Fmt.count(range.lowerBound))–\(Fmt.count(range.upperBound)), e.g. \(example).")
     }
 }

@@ -264,7 +264,7 @@ struct EconomicsCommandTests {
         }
         let r = try vectorfab(["uncertainty", "Examples/peer-aav-2000L-montecarlo.yaml", "--samples", "5"])
         #expect(r.status != 0)
-        #expect(r.err.contains("--samples must be at least 10"))
+        #expect(r.err.contains("--samples 5 is outside 10–10,000,000"))
     }
 
     @Test func scaleCurvesCoverEveryPlatform() throws {
