@@ -98,11 +98,13 @@ let package = Package(
             ],
             path: "Benchmarks/StoreBenchmark",
             swiftSettings: upcoming),
+        // Inputs shared by several test targets (hostile documents, …).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Store", "Manufacturing", "Bioprocess", "FileFormats",
+                "Web", "Store", "Manufacturing", "Bioprocess", "FileFormats", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -116,11 +118,11 @@ let package = Package(
             name: "EconomicsTests", dependencies: ["Bioprocess", "Economics", "FileFormats", "Reporting"],
             swiftSettings: upcoming),
         .testTarget(
-            name: "ProcessFileTests", dependencies: ["Bioprocess", "FileFormats", "Reporting"],
+            name: "ProcessFileTests", dependencies: ["Bioprocess", "FileFormats", "Reporting", "TestSupport"],
             swiftSettings: upcoming),
         .testTarget(
             name: "VectorFabCommandsTests",
-            dependencies: ["VectorFabCommands", "Bioprocess", "Capacity", "Economics", "FileFormats", "Reporting", "Store", "Manufacturing",
+            dependencies: ["VectorFabCommands", "Bioprocess", "Capacity", "Economics", "FileFormats", "Reporting", "Store", "Manufacturing", "TestSupport",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: upcoming),

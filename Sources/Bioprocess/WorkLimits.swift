@@ -9,7 +9,7 @@ public enum WorkLimits {
     /// Base samples of a Sobol analysis.
     public static let sobolSamples = 1_000_000
     /// Lot evaluations of a Sobol analysis, base samples × (uncertain inputs + 2).
-    public static let sobolEvaluations = 30_000_000
+    public static let sobolEvaluations = 10_000_000
     /// Replications of a facility simulation.
     public static let replications = 100_000
     /// Threads a run may ask for.

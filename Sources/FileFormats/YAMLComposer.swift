@@ -91,6 +91,13 @@ struct YAMLComposer {
         var message = "the file is not valid YAML or JSON: " + (parser.problem.map { String(cString: $0) } ?? "unreadable")
         if let context = parser.context { message += " (\(String(cString: context)))" }
         let mark = parser.problem_mark
+        if message.contains("Maximum nesting level") {
+            // libyaml's own guard (1,000 levels) fires before ours only inside flow collections.
+            return Failure(
+                issue: issue(
+                    "lists and mappings are nested more than \(limits.depth) deep", line: Int(mark.line) + 1,
+                    column: Int(mark.column) + 1, expected: "at most \(limits.depth) levels of nesting"))
+        }
         return Failure(issue: issue(message, line: Int(mark.line) + 1, column: Int(mark.column) + 1))
     }
 

@@ -196,10 +196,95 @@ public enum LotReportJSON {
 }
 
 /// Pretty, key-sorted JSON with a final newline.
+///
+/// JSON has no infinity or NaN, and a report never fails for want of them: a non-finite
+/// figure is written `null`, and the member beside it, named after it with `NonFinite`
+/// appended, says why — `"costPerDose": null, "costPerDoseNonFinite": "infinite: …"`. In a list,
+/// each such element is `null` and one member beside the list counts them
+/// (`docs/json-reports.md`).
 public func encodeJSON<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: NonFiniteJSON.infinity, negativeInfinity: NonFiniteJSON.negativeInfinity,
+        nan: NonFiniteJSON.nan)
+    let text = String(decoding: try encoder.encode(value), as: UTF8.self)
+    return (text.contains(NonFiniteJSON.marker) ? NonFiniteJSON.rewrite(text) : text) + "\n"
+}
+
+/// Writes the non-finite figures of pretty-printed JSON as `null` with their reason beside.
+enum NonFiniteJSON {
+    static let marker = "@@vectorfab-non-finite:"
+    static let infinity = marker + "inf@@"
+    static let negativeInfinity = marker + "-inf@@"
+    static let nan = marker + "nan@@"
+
+    static func reason(_ token: String) -> String {
+        switch token {
+        case "\"\(infinity)\"": "infinite: a figure divided by zero, such as a cost per dose of a lot that makes no dose"
+        case "\"\(negativeInfinity)\"": "negative infinite: a figure divided by zero"
+        default: "undefined: no value could be computed, such as a statistic of no feasible sample"
+        }
+    }
+
+    /// Rewrites JSONEncoder's pretty output line by line: each value sits on its own line.
+    static func rewrite(_ text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Open lists by the key they belong to, with the count of non-finite elements in each.
+        var open: [(key: String?, indent: String, count: Int, reason: String)] = []
+        var out: [String] = []
+        out.reserveCapacity(lines.count + 8)
+        func member(_ line: String) -> (indent: String, key: String, value: String, comma: Bool)? {
+            let trimmed = line.drop { $0 == " " }
+            let indent = String(line.prefix(line.count - trimmed.count))
+            guard trimmed.hasPrefix("\""), let sep = trimmed.range(of: "\" : ") else { return nil }
+            let key = String(trimmed[trimmed.index(after: trimmed.startIndex)..<sep.lowerBound])
+            var value = String(trimmed[sep.upperBound...])
+            let comma = value.hasSuffix(",")
+            if comma { value.removeLast() }
+            return (indent, key, value, comma)
+        }
+        for i in lines.indices {
+            let line = lines[i]
+            if let m = member(line) {
+                if m.value.hasPrefix("\"\(marker)") {
+                    out.append("\(m.indent)\"\(m.key)\" : null,")
+                    out.append("\(m.indent)\"\(m.key)NonFinite\" : \"\(reason(m.value))\"\(m.comma ? "," : "")")
+                    continue
+                }
+                if m.value == "[" { open.append((m.key, m.indent, 0, "")) }
+                else if m.value == "{" { open.append((nil, m.indent, 0, "")) }
+                out.append(line)
+                continue
+            }
+            let trimmed = line.drop { $0 == " " }
+            if trimmed.hasPrefix("\"\(marker)") {
+                let comma = trimmed.hasSuffix(",")
+                let token = comma ? String(trimmed.dropLast()) : String(trimmed)
+                out.append(String(line.prefix(line.count - trimmed.count)) + "null" + (comma ? "," : ""))
+                if !open.isEmpty {
+                    open[open.count - 1].count += 1
+                    open[open.count - 1].reason = reason(token)
+                }
+                continue
+            }
+            if trimmed == "[" || trimmed == "[," || trimmed == "{" || trimmed == "{," {
+                open.append((nil, "", 0, ""))
+            } else if trimmed.hasPrefix("]") || trimmed.hasPrefix("}") {
+                let closed = open.popLast()
+                if let c = closed, let key = c.key, c.count > 0 {
+                    let comma = trimmed.hasSuffix(",")
+                    out.append(comma ? line : line + ",")
+                    out.append(
+                        "\(c.indent)\"\(key)NonFinite\" : \"\(c.count) value\(c.count == 1 ? " is" : "s are") null, \(c.reason)\"\(comma ? "," : "")")
+                    continue
+                }
+            }
+            out.append(line)
+        }
+        lines = out
+        return lines.joined(separator: "\n")
+    }
 }
 
 /// The lot report as one long CSV table: `section,item,field,value,unit` — easy to filter in

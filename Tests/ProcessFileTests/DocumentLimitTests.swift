@@ -1,0 +1,99 @@
+import Bioprocess
+import FileFormats
+import Foundation
+import TestSupport
+import Testing
+
+/// The reader's budgets: no document, however written, expands or nests past its limits, and
+/// each refusal names its line.
+struct DocumentLimitTests {
+    func issue(_ text: String, limits: DocumentLimits = .standard) -> DefinitionIssue? {
+        do {
+            _ = try DocumentLoader.parse(text, file: "bad.yaml", limits: limits)
+            return nil
+        } catch {
+            return error.issues.first
+        }
+    }
+
+    @Test func billionLaughsIsRefusedInUnder100Milliseconds() throws {
+        let start = Date()
+        let found = try #require(issue(YAMLBombs.billionLaughs))
+        let seconds = Date().timeIntervalSince(start)
+        #expect(found.message == "aliases expand to more than 10000 values")
+        #expect(found.location?.line == 6, "the first alias past the budget is on line 6 (lol4)")
+        // 100 ms is the issue's bar for the CLI; in process, in a debug build, it is far less.
+        #expect(seconds < 0.1, "took \(seconds) s")
+    }
+
+    @Test func aliasesWithinTheBudgetAreExpanded() throws {
+        let text = "a: &x {b: 1, c: [2, 3]}\nd: *x\ne: *x\n"
+        let root = try DocumentLoader.parse(text, file: "ok.yaml")
+        guard case .mapping(let entries) = root.value else { Issue.record("not a mapping"); return }
+        #expect(entries.map(\.key) == ["a", "d", "e"])
+        #expect(entries[1].value.value == entries[0].value.value)
+        // Four values each (the mapping, b's 1, the list and its two items, with keys): the
+        // budget counts what an alias adds.
+        let tight = DocumentLimits(bytes: 1000, nodes: 1000, aliasNodes: 8, depth: 8)
+        #expect(issue(text, limits: tight)?.message == "aliases expand to more than 8 values")
+    }
+
+    @Test func deepNestingIsRefusedWithoutExhaustingTheStack() throws {
+        #expect(issue(YAMLBombs.nested(60)) == nil)
+        for depth in [900, 200_000] {
+            let found = try #require(issue(YAMLBombs.nested(depth)))
+            #expect(found.message == "lists and mappings are nested more than 64 deep")
+            #expect(found.location?.line == 2)
+        }
+    }
+
+    @Test func valuesAndBytesAreBounded() throws {
+        let limits = DocumentLimits(bytes: 10_000, nodes: 100, aliasNodes: 10, depth: 8)
+        let list = "x: [" + Array(repeating: "1", count: 200).joined(separator: ", ") + "]\n"
+        #expect(issue(list, limits: limits)?.message == "the document holds more than 100 values")
+        let long = "x: \"" + String(repeating: "a", count: 10_001) + "\"\n"
+        #expect(issue(long, limits: limits)?.message.contains("more than the 10000 a file may hold") == true)
+    }
+
+    @Test func aFileOverTheLimitIsRefusedBeforeItIsRead() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString).yaml").path
+        try Data(count: DocumentLimits.standard.bytes + 1).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try DocumentLoader.load(path: path)
+            Issue.record("a file over the limit was read")
+        } catch {
+            #expect(error.issues.first?.message.contains("more than the \(DocumentLimits.standard.bytes) bytes") == true)
+        }
+    }
+
+    @Test(arguments: [
+        ("? [a, b]\n: 1\n", "a field name is a list"),
+        ("a: &m {x: 1}\n*m : 2\n", "a field name is a mapping of fields"),
+        ("a: 1\n---\nb: 2\n", "the file holds more than one document"),
+        ("a: *nowhere\n", "the alias *nowhere names no anchor written before it"),
+        ("a: 1\na: 2\n", "a mapping has a field written twice: a"),
+    ])
+    func malformedStructuresAreNamed(text: String, message: String) throws {
+        let found = try #require(issue(text))
+        #expect(found.message.contains(message), "\(found.message)")
+        #expect(found.location != nil)
+    }
+
+    @Test func everyExampleIsFarWithinTheLimits() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Examples")
+        let files = FileManager.default.enumerator(atPath: folder.path)!.compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".json") }
+        #expect(files.count >= 15)
+        // A tenth of every budget is plenty of room for real files.
+        let tenth = DocumentLimits(
+            bytes: DocumentLimits.standard.bytes / 10, nodes: DocumentLimits.standard.nodes / 10,
+            aliasNodes: DocumentLimits.standard.aliasNodes / 10, depth: DocumentLimits.standard.depth / 4)
+        for file in files {
+            #expect(throws: Never.self, "\(file)") {
+                try DocumentLoader.load(path: folder.appendingPathComponent(file).path, limits: tenth)
+            }
+        }
+    }
+}

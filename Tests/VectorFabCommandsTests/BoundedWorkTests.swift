@@ -1,0 +1,112 @@
+import Bioprocess
+import Foundation
+import TestSupport
+import Testing
+import VectorFabCommands
+
+/// Each reproducer of "every door refuses what it cannot do" (issue 9), run on the built
+/// binary as a user would: a clear error naming the option or field, the value and the limit,
+/// a non-zero exit — never a trap, a hang or a runaway allocation.
+struct BoundedWorkTests {
+    /// A copy of an example demand file, next to the examples so its process path resolves.
+    func demand(_ amounts: String) throws -> String {
+        let source = try String(contentsOfFile: Repository.path("Examples/capacity/sickle-cell-100-patients.yaml"), encoding: .utf8)
+        let text = source.replacingOccurrences(of: "demand: [100, 0, 0, 0, 0, 0]", with: "demand: [\(amounts)]")
+        #expect(text != source)
+        let path = Repository.path("Examples/capacity/.test-demand-\(UUID().uuidString).yaml")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func refused(_ arguments: [String], saying fragments: [String]) throws {
+        let r = try vectorfab(arguments)
+        #expect(r.status != 0, "\(arguments) exited 0")
+        #expect(r.status < 128, "\(arguments) died of a signal (\(r.status))")
+        for f in fragments { #expect(r.err.contains(f), "\(arguments): '\(f)' not in \(r.err)") }
+    }
+
+    @Test(arguments: ["1e308", "214748364830", "1e15"])
+    func aHugeDemandIsRefusedAtItsLine(amount: String) throws {
+        let path = try demand("\(amount), 0, 0")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for command in ["plan", "materials", "simulate-facility"] {
+            try refused(
+                [command, "Examples/capacity/lv-zone-2015.yaml", path],
+                saying: [":11:", "products[0].demand[0]", amount, "more than the limit of 10000000"])
+        }
+    }
+
+    @Test func aDemandNeedingMoreLotsThanAPlanMayPlaceIsRefused() throws {
+        // 4 patients a lot: 1,000,000 patients need 250,000 lots, over the 200,000 limit.
+        let path = try demand("1000000")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try refused(
+            ["plan", "Examples/capacity/lv-zone-2015.yaml", path],
+            saying: ["the demand needs 250000 lots", "more than the \(WorkLimits.plannedLots) a plan may place"])
+    }
+
+    @Test func tooManyPeriodsAreRefused() throws {
+        let path = try demand(Array(repeating: "1", count: WorkLimits.demandPeriods + 1).joined(separator: ", "))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try refused(
+            ["plan", "Examples/capacity/lv-zone-2015.yaml", path],
+            saying: ["has \(WorkLimits.demandPeriods + 1) periods, more than the limit of \(WorkLimits.demandPeriods)"])
+    }
+
+    @Test func outOfRangeCountsOnTheCommandLineAreRefused() throws {
+        let peer = "Examples/peer-aav-2000L-montecarlo.yaml"
+        try refused(["scale-curve", "Examples/aav-dmd-flasks.yaml", "--scales=99999999999999999999"],
+            saying: ["'99999999999999999999' in --scales", "from 1 to 1,000,000"])
+        try refused(["uncertainty", peer, "--samples", "9223372036854775807"],
+            saying: ["--samples 9223372036854775807 is outside 10–10,000,000"])
+        try refused(["uncertainty", peer, "--samples", "2000000000"], saying: ["--samples 2000000000 is outside"])
+        try refused(["uncertainty", peer, "--sobol-samples", "9223372036854775807"],
+            saying: ["--sobol-samples 9223372036854775807 is outside 0–1,000,000"])
+        try refused(["uncertainty", peer, "--samples", "100", "--threads", "100000"], saying: ["--threads 100000 is outside 1–256"])
+        try refused(
+            ["simulate-facility", "Examples/capacity/peer-four-suites.yaml", "Examples/capacity/peer-ten-years.yaml",
+                "--replications", "9223372036854775807"],
+            saying: ["--replications 9223372036854775807 is outside 1–100,000"])
+    }
+
+    @Test func sobolEvaluationsAreBoundedByTheFilesInputs() throws {
+        // 13 uncertain inputs: 1,000,000 base samples ask for 15 million lots, within the limit;
+        // the limit divided by 15 plus one is over it.
+        let over = WorkLimits.sobolEvaluations / 15 + 1
+        #expect(over <= WorkLimits.sobolSamples, "the test needs a base count allowed on its own")
+        try refused(
+            ["uncertainty", "Examples/peer-aav-2000L-montecarlo.yaml", "--samples", "10", "--sobol-samples", "\(over)"],
+            saying: ["with 13 uncertain inputs needs", "give --sobol-samples \(WorkLimits.sobolEvaluations / 15) or fewer"])
+    }
+
+    @Test func badScalesAreNamed() throws {
+        let tank = "Examples/aav-dmd-suspension-2000L.yaml"
+        try refused(["scale-curve", tank, "--scales", ""], saying: ["--scales is empty"])
+        try refused(["scale-curve", tank, "--scales=-50 L"], saying: ["'-50 L' in --scales is not a working volume above 0"])
+        try refused(["scale-curve", tank, "--scales=50 L,,200 L"], saying: ["--scales has an empty item"])
+        try refused(["scale-curve", tank, "--scales=1e9 L"], saying: ["up to 100,000 L"])
+        let many = Array(repeating: "50 L", count: WorkLimits.scales + 1).joined(separator: ",")
+        try refused(["scale-curve", tank, "--scales=\(many)"], saying: ["more than the limit of \(WorkLimits.scales)"])
+    }
+
+    @Test func transferOffersOnlyTheFormatsItWrites() throws {
+        let help = try vectorfab(["transfer", "--help"])
+        #expect(help.out.contains("values: text, json"))
+        #expect(!help.out.contains("csv"))
+        try refused(
+            ["transfer", "Examples/aav-dmd-suspension-2000L.yaml", "Examples/capacity/genethon-bioprod-2015.yaml",
+                "--format", "csv"],
+            saying: ["csv"])
+    }
+
+    @Test func billionLaughsIsRefusedFastByTheCLI() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("laughs-\(UUID().uuidString).yaml").path
+        try YAMLBombs.billionLaughs.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(YAMLBombs.billionLaughs.utf8.count > 6_000)
+        let start = Date()
+        try refused(["simulate", path], saying: ["aliases expand to more than 10000 values"])
+        // A process start is most of it; the reader stops after 10,000 values.
+        #expect(Date().timeIntervalSince(start) < 2)
+    }
+}
