@@ -210,7 +210,7 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     /// The date `days` (whole days, floored) after this one.
-    public func adding(days: Double) -> CalendarDate { CalendarDate(dayNumber: dayNumber + Int(days.rounded(.down))) }
+    public func adding(days: Double) -> CalendarDate { CalendarDate(dayNumber: dayNumber + Int(clamping: days, to: -1_000_000...1_000_000)) }
 
     /// Days from this date to another.
     public func days(to other: CalendarDate) -> Double { Double(other.dayNumber - dayNumber) }

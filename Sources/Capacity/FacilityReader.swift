@@ -2,6 +2,9 @@ import Bioprocess
 
 /// Reads a facility file (`vectorfab/facility/1`), reporting every mistake with its place.
 public enum FacilityReader {
+    /// The most closures a facility file may list.
+    public static let maxClosures = 1_000
+
     public static let format = "vectorfab/facility/1"
 
     public static func read(_ document: DocumentNode) throws(DefinitionError) -> Facility {
@@ -79,8 +82,14 @@ public enum FacilityReader {
         }
 
         var closures: [Closure] = []
-        for (path, node) in r.list("closures", required: false, expected: "a list of shutdowns and maintenance periods")
-        {
+        var origin: [Int] = []  // the written closure each (yearly) copy comes from
+        let written = r.list("closures", required: false, expected: "a list of shutdowns and maintenance periods")
+        if written.count > Self.maxClosures {
+            r.problem(
+                "has \(written.count) closures, more than the limit of \(Self.maxClosures)", at: "closures",
+                expected: "at most \(Self.maxClosures) closures (a yearly one is written once with every-year: true)")
+        }
+        for (k, (path, node)) in written.prefix(Self.maxClosures).enumerated() {
             let c = FieldReader(node, path: path, issues: issues)
             let closureName = c.string("name", expected: "the closure's name")
             guard let from = date(c, "from"), let to = date(c, "to") else {
@@ -103,6 +112,11 @@ public enum FacilityReader {
                 }
             }
             let yearly = c.optionalBool("every-year") ?? false
+            if yearly, from < to, start.days(to: from) + 365 <= start.days(to: to) {
+                c.problem(
+                    "lasts \(Int(start.days(to: to) - start.days(to: from))) days but repeats every year",
+                    at: "every-year", expected: "a yearly closure shorter than a year, or every-year: false")
+            }
             c.finish()
             for y in 0..<(yearly ? 50 : 1) {
                 let a = CalendarDate(year: from.year + y, month: from.month, day: min(from.day, 28))
@@ -112,20 +126,33 @@ public enum FacilityReader {
                     Closure(
                         name: closureName, from: start.days(to: shift.0), to: start.days(to: shift.1), targets: targets)
                 )
+                origin.append(k)
             }
         }
-        // Overlapping closures of one target are a mistake in the calendar.
-        for i in closures.indices {
-            for j in closures.indices where j > i {
-                let (a, b) = (closures[i], closures[j])
-                guard a.from < b.to && b.from < a.to else { continue }
+        // Overlapping closures of one target are a mistake in the calendar: found by a sweep in
+        // start order, each pair of written closures reported once.
+        var reported = Set<[Int]>()
+        var active: [Int] = []
+        for i in closures.indices.sorted(by: { closures[$0].from < closures[$1].from }) {
+            let a = closures[i]
+            active.removeAll { closures[$0].to <= a.from }
+            for j in active where origin[j] != origin[i] {
+                let b = closures[j]
                 let shared = a.targets == nil || b.targets == nil || !(a.targets!.isDisjoint(with: b.targets!))
-                if shared {
+                let pair = [min(origin[i], origin[j]), max(origin[i], origin[j])]
+                if shared, reported.count < 20, reported.insert(pair).inserted {
+                    let (first, second) = origin[i] < origin[j] ? (a, b) : (b, a)
                     r.problem(
-                        "'\(a.name)' and '\(b.name)' overlap", at: "closures",
+                        "'\(first.name)' and '\(second.name)' overlap", at: "closures",
                         expected: "closures of the same suite or resource that do not overlap (merge them into one)")
                 }
             }
+            active.append(i)
+        }
+        if reported.count == 20 {
+            r.problem(
+                "more closures overlap than the 20 pairs named", at: "closures",
+                expected: "closures of the same suite or resource that do not overlap")
         }
 
         var leadTimes: [Material: Double] = [:]

@@ -327,7 +327,7 @@ struct Engine {
                 }
                 if e.time <= model.horizon {
                     let p = lots[l].product
-                    supplied[p][min(model.years - 1, Int(e.time / 365))] += model.profiles[p].amount
+                    supplied[p][Int(clamping: e.time / 365, to: 0...(model.years - 1))] += model.profiles[p].amount
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Bioprocess
 /// What a plan delivers: lots a year by suite, patients served against demand, unmet demand,
 /// the utilisation of every suite and resource, and the bottleneck.
 public struct PlanAnalysis: Sendable {
@@ -32,7 +33,7 @@ public struct PlanAnalysis: Sendable {
         let horizon = plan.horizon
         let years = d.years
         self.years = years
-        func year(_ day: Double) -> Int { min(years - 1, max(0, Int(day / 365))) }
+        func year(_ day: Double) -> Int { Int(clamping: day / 365, to: 0...(years - 1)) }
 
         // Ex-vivo products are also limited by the facility's cell-transduction suites, if it has any.
         let transduction = f.suites.filter { $0.kind == .cellTransduction }.compactMap(\.patientsPerYear).reduce(0, +)

@@ -212,7 +212,7 @@ public enum Planner {
             switch kind {
             case .suspension: "\(plain(x * 1000)) L"
             case .fixedBed: "\(plain(x)) m²"
-            case .flasks: "\(Int(x)) flasks"
+            case .flasks: "\(Int(clamping: x, to: 0...Int.max)) flasks"
             }
         }
         return

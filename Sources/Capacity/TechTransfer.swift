@@ -42,7 +42,7 @@ public struct TechTransfer: Sendable {
             switch kind {
             case .suspension: "\(plain(x * 1000)) L"
             case .fixedBed: "\(plain(x)) m²"
-            case .flasks: "\(Int(x)) flasks"
+            case .flasks: "\(Int(clamping: x, to: 0...Int.max)) flasks"
             }
         }
 
@@ -62,7 +62,7 @@ public struct TechTransfer: Sendable {
                     stage: "Production (\(p.production.platform.model), \(show(scale)))", carriedBy: able.map(\.name),
                     requirement: "as written"))
         } else if let largest = onPlatform.compactMap({ $0.maxScale[kind] }).max() {
-            let runs = Int((scale / largest).rounded(.up))
+            let runs = Int(clamping: (scale / largest).rounded(.up), to: 1...Int.max)
             stages.append(
                 Stage(
                     stage: "Production (\(p.production.platform.model), \(show(scale)))",

@@ -222,7 +222,7 @@ public struct SampleStatistics: Sendable, Hashable, Codable {
         /// Linear interpolation between order statistics (NumPy's default).
         func percentile(_ q: Double) -> Double {
             let position = q * (n - 1)
-            let lower = Int(position.rounded(.down))
+            let lower = Int(clamping: position, to: 0...Swift.max(0, finite.count - 1))
             let upper = Swift.min(finite.count - 1, lower + 1)
             return finite[lower] + (finite[upper] - finite[lower]) * (position - Double(lower))
         }
@@ -234,7 +234,7 @@ public struct SampleStatistics: Sendable, Hashable, Codable {
         let width = hi > lo ? (hi - lo) / Double(bins) : 1
         var counts = Array(repeating: 0, count: bins)
         for x in finite {
-            let b = Swift.min(bins - 1, Swift.max(0, Int(((x - lo) / width).rounded(.down))))
+            let b = Int(clamping: (x - lo) / width, to: 0...(bins - 1))
             counts[b] += 1
         }
         histogram = Histogram(edges: (0...bins).map { lo + Double($0) * width }, counts: counts)

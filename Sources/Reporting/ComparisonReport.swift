@@ -55,7 +55,7 @@ public enum ComparisonReport {
                 r.platform.rawValue, r.model, Fmt.count(r.unitsPerLot) + (r.wasScaled ? "*" : ""),
                 Fmt.vector(r.vectorPerUnit, vectorUnit), Fmt.count(r.dosesPerLot), Fmt.count(r.lots),
                 Fmt.count(r.totalUnits), Fmt.number(r.lotDuration.value(in: "d")),
-                Fmt.number(r.totalSuiteTime.value(in: "d")), Fmt.count(Int(r.totalHandlings.rounded())),
+                Fmt.number(r.totalSuiteTime.value(in: "d")), Fmt.count(r.totalHandlings),
             ])
         }
         out += t.render()

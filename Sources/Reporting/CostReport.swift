@@ -6,7 +6,7 @@ extension Fmt {
     /// Money with thousands separators: `2,126,620 USD`, `12.50 EUR`.
     public static func money(_ x: Double, _ c: Currency) -> String {
         guard x.isFinite else { return x.isNaN ? "—" : "∞ (no dose)" }
-        if abs(x) >= 1000 { return "\(count(Int(x.rounded()))) \(c.rawValue)" }
+        if abs(x) >= 1000 { return "\(count(x)) \(c.rawValue)" }
         return String(format: "%.2f %@", x, c.rawValue)
     }
 }

@@ -23,7 +23,7 @@ public struct FacilitySimulationReport: Sendable {
         var out = "VectorFab facility simulation — \(facility.name) against \(demand.name)\n"
         out += "\(Fmt.count(r.replications.count)) replications of \(r.years) years, seed \(seed): "
         out +=
-            "\(Fmt.number(r.seconds)) s, \(Fmt.count(lots)) lots started (\(Fmt.count(Int(Double(lots) / max(r.seconds, 1e-9)))) a second)\n\n"
+            "\(Fmt.number(r.seconds)) s, \(Fmt.count(lots)) lots started (\(Fmt.count(Double(lots) / max(r.seconds, 1e-9))) a second)\n\n"
         for (p, name) in r.products.enumerated() {
             let unit = demand.products[p].unit.rawValue
             out += "\(name): \(unit) served a year\n"

@@ -33,6 +33,13 @@ public enum Fmt {
         return (n < 0 ? "-" : "") + out
     }
 
+    /// A figure rounded to a whole number and grouped, `2,126,620`; beyond 10¹⁵ (or not finite)
+    /// it is written as ``number(_:digits:)`` writes it.
+    public static func count(_ x: Double) -> String {
+        guard x.isFinite, abs(x) < 1e15 else { return number(x) }
+        return count(Int(x.rounded()))
+    }
+
     public static func percent(_ f: Double, digits: Int = 3) -> String { number(f * 100, digits: digits) + " %" }
 
     /// A volume in L, or mL under 1 L.

@@ -1,3 +1,4 @@
+import Bioprocess
 import Capacity
 import Foundation
 
@@ -27,7 +28,7 @@ public enum GanttChart {
                 .replacingOccurrences(of: ">", with: "&gt;")
         }
         var out = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(left + width + 20))" height="\(Int(height))" font-family="sans-serif" font-size="11">
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(clamping: left + width + 20, to: 0...Int.max))" height="\(Int(clamping: height, to: 0...Int.max))" font-family="sans-serif" font-size="11">
             <title>\(esc("Production plan — \(f.name)"))</title>
             <text x="10" y="20" font-size="14" font-weight="bold">\(esc("Production plan — \(f.name) — \(plan.demand.name)"))</text>
 

@@ -40,7 +40,7 @@ public struct UncertaintyReport: Sendable {
         var out = "VectorFab uncertainty — \(model.process.name)\n"
         out +=
             "Monte Carlo: \(Fmt.count(r.samples)) samples, seed \(r.seed), \(threads) thread\(threads == 1 ? "" : "s"), "
-        out += "\(Fmt.number(r.seconds)) s (\(Fmt.count(Int(Double(r.samples) / max(r.seconds, 1e-9)))) samples/s)\n"
+        out += "\(Fmt.number(r.seconds)) s (\(Fmt.count(Double(r.samples) / max(r.seconds, 1e-9))) samples/s)\n"
         if r.infeasible > 0 {
             out += "\(Fmt.count(r.infeasible)) samples could not make a lot (left out of the statistics).\n"
         }
@@ -67,7 +67,7 @@ public struct UncertaintyReport: Sendable {
             out += "\nCost per dose (\(c.rawValue)), histogram\n"
             let peak = cost.histogram.counts.max() ?? 1
             for (i, n) in cost.histogram.counts.enumerated() {
-                let bar = String(repeating: "█", count: Int((Double(n) / Double(peak) * 40).rounded()))
+                let bar = String(repeating: "█", count: Int(clamping: (Double(n) / Double(max(1, peak)) * 40).rounded(), to: 0...40))
                 let lo = Fmt.money(cost.histogram.edges[i], c).padding(toLength: 14, withPad: " ", startingAt: 0)
                 out += "  \(lo) \(bar) \(n)\n"
             }

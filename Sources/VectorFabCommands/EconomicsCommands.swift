@@ -92,7 +92,7 @@ struct ScaleCurveCommand: ParsableCommand {
     @Option(
         help: """
             Scales for every file, comma-separated, at most \(WorkLimits.scales): volumes ("200 L", up to \
-            \(Fmt.count(Int(WorkLimits.litres))) L), bed areas ("66 m²", up to \(Fmt.count(Int(WorkLimits.bedArea))) m²) \
+            \(Fmt.count(WorkLimits.litres)) L), bed areas ("66 m²", up to \(Fmt.count(WorkLimits.bedArea)) m²) \
             or flask counts ("40", up to \(Fmt.count(WorkLimits.flasks))).
             """)
     var scales: String?
@@ -226,13 +226,13 @@ extension Commands {
                 let litres = m.canonical * 1000
                 guard litres > 0, litres <= WorkLimits.litres else {
                     throw ValidationError(
-                        "'\(s)' in --scales is not a working volume above 0 and up to \(Fmt.count(Int(WorkLimits.litres))) L.")
+                        "'\(s)' in --scales is not a working volume above 0 and up to \(Fmt.count(WorkLimits.litres)) L.")
                 }
                 return .workingVolume(Quantity(canonical: m.canonical))
             case (.fixedBed, Area.dimension):
                 guard m.canonical > 0, m.canonical <= WorkLimits.bedArea else {
                     throw ValidationError(
-                        "'\(s)' in --scales is not a bed area above 0 and up to \(Fmt.count(Int(WorkLimits.bedArea))) m².")
+                        "'\(s)' in --scales is not a bed area above 0 and up to \(Fmt.count(WorkLimits.bedArea)) m².")
                 }
                 return .bedArea(Quantity(canonical: m.canonical))
             case (.flasks, .none):

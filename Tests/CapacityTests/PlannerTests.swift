@@ -207,6 +207,38 @@ struct CapacityBadInputTests {
         #expect(facility(text).contains { $0.message.contains("'Shutdown' and 'Maintenance' overlap") })
     }
 
+    @Test func aYearlyClosureLongerThanAYearIsOneErrorNotHundreds() {
+        // Before: each of its 50 yearly copies overlapped the others, 561 times the same message.
+        let text =
+            base + """
+                closures:
+                  - {name: Long, from: "2026-01-01", to: "2040-01-01", every-year: true}
+                  - {name: Other, from: "2027-03-01", to: "2027-03-10", every-year: true}
+                """
+        let found = facility(text)
+        #expect(found.filter { $0.message.hasPrefix("lasts 5113 days but repeats every year") }.count == 1)
+        // Long overlaps Other every year it runs: one pair, one message.
+        #expect(found.filter { $0.message.contains("'Long' and 'Other' overlap") }.count == 1)
+        #expect(found.count == 2, "\(found)")
+    }
+
+    @Test func anErrorRepeatedManyTimesIsReportedOnceWithItsCount() {
+        let text =
+            base + "closures:\n"
+            + (0..<40).map { "  - {name: C\($0), from: \"2026-05-01\", to: \"2026-04-01\"}" }.joined(separator: "\n") + "\n"
+        let found = facility(text).filter { $0.message.hasPrefix("ends before it starts") }
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("(and 39 more times: line 9, line 10, line 11, line 12, line 13, …)") == true, "\(found)")
+    }
+
+    @Test func tooManyClosuresAreRefused() {
+        let text =
+            base + "closures:\n"
+            + (0...FacilityReader.maxClosures).map { "  - {name: C\($0), from: \"2026-05-01\", to: \"2026-05-02\"}" }
+            .joined(separator: "\n") + "\n"
+        #expect(facility(text).contains { $0.message == "has 1001 closures, more than the limit of 1000" })
+    }
+
     @Test func aFacilityWithoutSuitesIsRefused() {
         let text = base.replacingOccurrences(
             of: "  - {name: A, kind: vector-production, max-scale: {suspension: \"200 L\"}}\n", with: ""

@@ -221,7 +221,7 @@ public enum ProcessReader {
             let total = r.optionalQuantity("surface", Area.self)
             let count = r.optionalInt("units", range: 1...1_000_000, expected: "a whole number of flasks")
             switch (total, count) {
-            case (let t?, nil): units = max(1, Int(min(1e9, (t / perFlask).rounded(.up).nanToZero)))
+            case (let t?, nil): units = Int(clamping: (t / perFlask).rounded(.up), to: 1...1_000_000_000)
             case (nil, let c?): units = c
             case (nil, nil):
                 r.problem(
@@ -537,10 +537,6 @@ public enum ProcessReader {
             return fallback
         }
     }
-}
-
-extension Double {
-    var nanToZero: Double { isNaN ? 0 : self }
 }
 
 extension DocumentNode {

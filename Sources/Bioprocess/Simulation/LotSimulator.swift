@@ -291,7 +291,9 @@ public enum LotSimulator {
         s.vectorPerVial = s.bulkConcentration * f.fillVolume * f.yield.value
         s.fillTime = f.setupTime + Quantity(canonical: vials / f.vialsPerHour * 3600)
 
-        s.qcVials = Int((drugProduct / f.fillVolume).rounded(.up)) + p.qualityControl.retainedVials
+        let qcVials = (drugProduct / f.fillVolume).rounded(.up)
+        guard qcVials.isFinite, qcVials < 1e12 else { throw .nonFinite(.fill) }
+        s.qcVials = Int(qcVials) + p.qualityControl.retainedVials
         s.vialsForPatients = max(0, s.vialsFilled - s.qcVials)
         s.fractionalDoses = Double(s.vialsForPatients) * (s.vectorPerVial / perDose)
 

@@ -146,7 +146,7 @@ public enum ProcessParameters {
             // The total surface of a flask lot: the number of flasks follows.
             return { p, v in
                 if let perFlask = p.production.platform.surfacePerUnit, perFlask.canonical > 0 {
-                    p.production.units = max(1, Int(min(1e9, (v / perFlask.canonical).rounded(.up))))
+                    p.production.units = Int(clamping: (v / perFlask.canonical).rounded(.up), to: 1...1_000_000_000)
                 }
             }
         case ["seeding-density"]: return { p, v in setDensity(&p.production.seedingDensity, v) }

@@ -9,6 +9,9 @@ public struct Measurement: Sendable, Hashable {
 
 /// Reads measurements written by people, refusing anything ambiguous.
 public enum QuantityParser {
+    /// The magnitudes a written number may have (besides 0).
+    public static let magnitudes: ClosedRange<Double> = 1e-30...1e30
+
     /// Splits `"1.1e14 vg/kg"` into a number and a unit. A bare number has the unit `Unit.one`.
     /// Non-finite numbers, thousands separators and unknown units are errors.
     public static func parse(_ text: String) throws(UnitParseError) -> Measurement {
@@ -37,6 +40,10 @@ public enum QuantityParser {
         let numberText = String(String.UnicodeScalarView(scalars[0..<i]))
         guard let value = Double(numberText), value.isFinite else {
             throw UnitParseError(message: "'\(s)' is not a finite number")
+        }
+        // Far beyond any real quantity, and small enough that no product of two overflows.
+        guard value == 0 || (Self.magnitudes).contains(abs(value)) else {
+            throw UnitParseError(message: "'\(s)' is out of range: numbers are read from 1e-30 to 1e30 in magnitude")
         }
         if i < scalars.count, scalars[i] == "," {
             throw UnitParseError(message: "'\(s)': write numbers without thousands separators (2000, not 2,000)")
