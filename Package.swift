@@ -100,6 +100,14 @@ let package = Package(
             swiftSettings: upcoming),
         // Inputs shared by several test targets (hostile documents, …).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: upcoming),
+        .executableTarget(
+            name: "RefusalBenchmark",
+            dependencies: [
+                "FileFormats", "Store", "Web", "Manufacturing", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Benchmarks/RefusalBenchmark",
+            swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(
             name: "WebTests",

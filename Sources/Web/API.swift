@@ -18,8 +18,9 @@ public struct AppContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    /// Bodies are small JSON documents (a process file at most).
-    public var maxUploadSize: Int { 1024 * 1024 }
+    /// Bodies are small JSON documents (a process file at most): 1 MiB. A larger body is
+    /// answered 413 with the limit.
+    public var maxUploadSize: Int { API.maxBodyBytes }
 }
 
 /// A JSON error body: `{"error": "forbidden", "message": "...", "details": [...]}`.
@@ -60,6 +61,12 @@ struct ErrorMiddleware: RouterMiddleware {
             return try json(ErrorBody(error: "invalid", message: e.message, details: e.details), status: .badRequest)
         } catch let e as HTTPError {
             return try json(ErrorBody(error: "http", message: e.body ?? e.status.reasonPhrase, details: []), status: e.status)
+        } catch is NIOTooManyBytesError {
+            return try json(
+                ErrorBody(
+                    error: "too-large", message: "the body is larger than the \(API.maxBodyBytes) bytes (1 MiB) a request may carry",
+                    details: ["send at most \(API.maxBodyBytes) bytes"]),
+                status: .contentTooLarge)
         } catch let e as DefinitionError {
             return try json(ErrorBody(error: "invalid", message: "the process file has mistakes", details: e.issues.map(\.description)), status: .badRequest)
         } catch {
@@ -103,8 +110,19 @@ extension Request {
     func body<T: StrictBody>(_ type: T.Type, context: AppContext) async throws -> T {
         let buffer = try await body.collect(upTo: context.maxUploadSize)
         let data = Data(buffer.readableBytesView)
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw BadRequest(
+                message: "the body is not valid JSON: " + JSONPosition.describe(error, in: data),
+                details: ["expected a JSON object with the fields: " + T.fields.sorted().joined(separator: ", ")])
+        }
+        guard let object = parsed as? [String: Any] else {
             throw BadRequest(message: "the body must be a JSON object", details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
+        }
+        if let problem = JSONPosition.outOfRangeNumber(in: object) {
+            throw BadRequest(message: problem, details: ["numbers are read from 1e-30 to 1e30 in magnitude, or 0"])
         }
         let unknown = Set(object.keys).subtracting(T.fields)
         if !unknown.isEmpty {
@@ -293,8 +311,51 @@ struct Problems: Encodable {
     var problems: [String]
 }
 
+/// Where a JSON body went wrong, and numbers no field can take.
+enum JSONPosition {
+    /// "Invalid value at line 2, column 7 (byte 15)": Foundation's message with the byte
+    /// offset it gives turned into a line and column (the end of the body when it ran out).
+    static func describe(_ error: any Error, in data: Data) -> String {
+        let debug = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "unreadable"
+        var offset = data.count
+        var message = debug
+        if let r = debug.range(of: " around character "), let n = Int(debug[r.upperBound...].prefix { $0.isNumber }) {
+            offset = min(n, data.count)
+            message = String(debug[..<r.lowerBound])
+        } else if debug.hasSuffix(".") {
+            message.removeLast()
+        }
+        var line = 1, column = 1
+        for byte in data.prefix(offset) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return "\(message) at line \(line), column \(column) (byte \(offset))"
+    }
+
+    /// The first number outside the magnitudes files take (`QuantityParser.magnitudes`), by field.
+    static func outOfRangeNumber(in object: [String: Any]) -> String? {
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            // true and false read as 1 and 0, within range.
+            guard let number = value as? NSNumber else { continue }
+            let x = number.doubleValue
+            if !x.isFinite || (x != 0 && !QuantityParser.magnitudes.contains(abs(x))) {
+                return "field '\(key)' is out of range: \(number)"
+            }
+        }
+        return nil
+    }
+}
+
 /// The JSON API over a store. Every route is described in `docs/openapi.yaml`.
 public enum API {
+    /// The largest request body, in bytes.
+    public static let maxBodyBytes = 1 << 20
+
     public static func router(store: GMPStore) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         router.add(middleware: ErrorMiddleware())

@@ -16,14 +16,11 @@ struct DocumentLimitTests {
         }
     }
 
-    @Test func billionLaughsIsRefusedInUnder100Milliseconds() throws {
-        let start = Date()
+    /// Refused after at most 10,000 expanded values (how fast: ReaderBenchmark).
+    @Test func billionLaughsIsRefusedOnceItsAliasesPassTheBudget() throws {
         let found = try #require(issue(YAMLBombs.billionLaughs))
-        let seconds = Date().timeIntervalSince(start)
         #expect(found.message == "aliases expand to more than 10000 values")
         #expect(found.location?.line == 6, "the first alias past the budget is on line 6 (lol4)")
-        // 100 ms is the issue's bar for the CLI; in process, in a debug build, it is far less.
-        #expect(seconds < 0.1, "took \(seconds) s")
     }
 
     @Test func aliasesWithinTheBudgetAreExpanded() throws {

@@ -99,14 +99,11 @@ struct BoundedWorkTests {
             saying: ["csv"])
     }
 
-    @Test func billionLaughsIsRefusedFastByTheCLI() throws {
+    @Test func billionLaughsIsRefusedByTheCLI() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("laughs-\(UUID().uuidString).yaml").path
         try YAMLBombs.billionLaughs.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(YAMLBombs.billionLaughs.utf8.count > 6_000)
-        let start = Date()
         try refused(["simulate", path], saying: ["aliases expand to more than 10000 values"])
-        // A process start is most of it; the reader stops after 10,000 values.
-        #expect(Date().timeIntervalSince(start) < 2)
     }
 }

@@ -7,6 +7,7 @@ import HummingbirdTesting
 import Manufacturing
 import NIOCore
 import Store
+import TestSupport
 import Testing
 import Web
 
@@ -123,6 +124,73 @@ struct BadInputAPITests {
             // Not JSON at all.
             let raw = try await client.execute(uri: "/api/items", method: .post, headers: [.authorization: "Bearer \(sup)"], body: ByteBuffer(string: "{not json")) { $0.status }
             #expect(raw == .badRequest)
+        }
+        #expect(try await w.store.auditCount() == before)
+    }
+
+    @Test(arguments: [3 << 20, 30 << 20])
+    func anOversizedBodyIs413WithTheLimitOnALiveServer(bytes: Int) async throws {
+        let w = try await World.make()
+        let before = try await w.store.auditCount()
+        let sup = w.tokens[.supervisor]!
+        let huge = "{\"code\": \"" + String(repeating: "A", count: bytes) + "\", \"name\": \"x\", \"unit\": \"L\"}"
+        try await w.app().test(.live) { client in
+            for uri in ["/api/items", "/api/login", "/api/recipes"] {
+                let (status, answer) = try await client.execute(
+                    uri: uri, method: .post, headers: [.authorization: "Bearer \(sup)", .contentType: "application/json"],
+                    body: ByteBuffer(string: huge)
+                ) { ($0.status, decode($0.body)) }
+                #expect(status == .contentTooLarge, "\(uri): \(status)")
+                #expect((answer["message"] as? String)?.contains("larger than the 1048576 bytes (1 MiB)") == true, "\(answer)")
+            }
+        }
+        #expect(try await w.store.auditCount() == before)
+    }
+
+    @Test func malformedJSONIsAnsweredWithItsLineAndColumn() async throws {
+        let w = try await World.make()
+        let sup = w.tokens[.supervisor]!
+        try await w.app().test(.router) { client in
+            for (text, place) in [
+                ("{\"code\": \"M\",\n \"name\": x}", "at line 2, column 10 (byte 23)"),
+                ("{\"code\": \"M\"", "at line 1, column 13 (byte 12)"),
+                ("{\"code\": 1e999}", "line 1"),
+            ] {
+                let (status, answer) = try await client.execute(
+                    uri: "/api/items", method: .post, headers: [.authorization: "Bearer \(sup)"], body: ByteBuffer(string: text)
+                ) { ($0.status, decode($0.body)) }
+                #expect(status == .badRequest)
+                let message = answer["message"] as? String ?? ""
+                #expect(message.hasPrefix("the body is not valid JSON: "), "\(message)")
+                #expect(message.contains(place), "\(text) → \(message)")
+            }
+        }
+    }
+
+    @Test func outOfRangeNumbersAre400AndStoreNothing() async throws {
+        let w = try await World.make()
+        let op = w.tokens[.operator]!
+        let before = try await w.store.auditCount()
+        try await w.app().test(.router) { client in
+            for q in [1e308, -1e300, 1e-300] {
+                let (status, answer, _) = try await client.call(
+                    .post, "/api/lots", token: op,
+                    ["item": "MEDIUM", "supplier": "S", "supplierLot": "1", "quantity": q, "expiry": "2030-01-01"])
+                #expect(status == .badRequest)
+                #expect((answer["message"] as? String)?.hasPrefix("field 'quantity' is out of range") == true, "\(answer)")
+            }
+        }
+        #expect(try await w.store.auditCount() == before)
+    }
+
+    @Test func billionLaughsPostedAsAProcessIsRefused() async throws {
+        let w = try await World.make()
+        let before = try await w.store.auditCount()
+        try await w.app().test(.router) { client in
+            let (status, answer, _) = try await client.call(
+                .post, "/api/recipes", token: w.tokens[.supervisor]!, ["process": YAMLBombs.billionLaughs])
+            #expect(status == .badRequest)
+            #expect("\(answer["details"] ?? "")".contains("aliases expand to more than 10000 values"))
         }
         #expect(try await w.store.auditCount() == before)
     }
