@@ -46,11 +46,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming),
+        // The API's request bodies and their strict decoding: Foundation only, so it can be fuzzed.
+        .target(name: "APIBodies", dependencies: ["Bioprocess", "Manufacturing"], swiftSettings: upcoming),
         // The HTTP JSON API (Hummingbird).
         .target(
             name: "Web",
             dependencies: [
-                "Manufacturing", "Store", "Bioprocess", "FileFormats",
+                "APIBodies", "Manufacturing", "Store", "Bioprocess", "FileFormats",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -98,6 +100,15 @@ let package = Package(
             ],
             path: "Benchmarks/StoreBenchmark",
             swiftSettings: upcoming),
+        // Fuzzing: the targets' bodies (also run by the tests over the seed corpus) and one
+        // libFuzzer executable per target, built by Fuzz/run with -sanitize=fuzzer,address.
+        .target(
+            name: "FuzzSupport", dependencies: ["APIBodies", "Bioprocess", "Economics", "Capacity", "FileFormats"],
+            path: "Fuzz/Support", swiftSettings: upcoming),
+    ] + ["ProcessReader", "CostReader", "FacilityReader", "DemandReader", "QuantityParser", "HTTPBodies"].map {
+        .executableTarget(
+            name: "Fuzz\($0)", dependencies: ["FuzzSupport"], path: "Fuzz/Targets/Fuzz\($0)", swiftSettings: upcoming)
+    } + [
         // Inputs shared by several test targets (hostile documents, …).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: upcoming),
         .executableTarget(
@@ -126,7 +137,7 @@ let package = Package(
             name: "EconomicsTests", dependencies: ["Bioprocess", "Economics", "FileFormats", "Reporting"],
             swiftSettings: upcoming),
         .testTarget(
-            name: "ProcessFileTests", dependencies: ["Bioprocess", "FileFormats", "Reporting", "TestSupport"],
+            name: "ProcessFileTests", dependencies: ["Bioprocess", "FileFormats", "Reporting", "TestSupport", "FuzzSupport"],
             swiftSettings: upcoming),
         .testTarget(
             name: "VectorFabCommandsTests",

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import APIBodies
 import Manufacturing
 import NIOCore
 import Store
@@ -76,11 +77,6 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 }
 
-struct BadRequest: Error {
-    var message: String
-    var details: [String] = []
-}
-
 /// Everything but `/health` and `/api/login` needs a signed-in user (a bearer token).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
@@ -100,47 +96,11 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
-/// A request body with exactly the fields it names: unknown fields are refused, so a typo is
-/// an error rather than silently ignored.
-protocol StrictBody: Decodable {
-    static var fields: Set<String> { get }
-}
-
 extension Request {
+    /// The body, at most ``API/maxBodyBytes``, decoded strictly (see ``BodyDecoder``).
     func body<T: StrictBody>(_ type: T.Type, context: AppContext) async throws -> T {
         let buffer = try await body.collect(upTo: context.maxUploadSize)
-        let data = Data(buffer.readableBytesView)
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw BadRequest(
-                message: "the body is not valid JSON: " + JSONPosition.describe(error, in: data),
-                details: ["expected a JSON object with the fields: " + T.fields.sorted().joined(separator: ", ")])
-        }
-        guard let object = parsed as? [String: Any] else {
-            throw BadRequest(message: "the body must be a JSON object", details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
-        }
-        if let problem = JSONPosition.outOfRangeNumber(in: object) {
-            throw BadRequest(message: problem, details: ["numbers are read from 1e-30 to 1e30 in magnitude, or 0"])
-        }
-        let unknown = Set(object.keys).subtracting(T.fields)
-        if !unknown.isEmpty {
-            throw BadRequest(
-                message: "unknown field\(unknown.count == 1 ? "" : "s"): " + unknown.sorted().joined(separator: ", "),
-                details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw BadRequest(message: "missing field '\(key.stringValue)'", details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
-        } catch let DecodingError.typeMismatch(_, c) {
-            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type", details: [c.debugDescription])
-        } catch let DecodingError.valueNotFound(_, c) {
-            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' is null")
-        } catch let DecodingError.dataCorrupted(c) {
-            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' is not valid: \(c.debugDescription)")
-        }
+        return try BodyDecoder.decode(T.self, from: Data(buffer.readableBytesView))
     }
 }
 
@@ -154,134 +114,6 @@ extension AppContext {
         guard let value = parameters.get(name) else { throw BadRequest(message: "missing path parameter \(name)") }
         return value
     }
-}
-
-// MARK: Bodies
-
-struct LoginBody: StrictBody {
-    static let fields: Set<String> = ["username", "password"]
-    var username: String
-    var password: String
-}
-
-struct UserBody: StrictBody {
-    static let fields: Set<String> = ["username", "fullName", "role", "password"]
-    var username: String
-    var fullName: String
-    var role: Role
-    var password: String
-}
-
-struct PasswordChangeBody: StrictBody {
-    static let fields: Set<String> = ["currentPassword", "newPassword"]
-    var currentPassword: String
-    var newPassword: String
-}
-
-struct PasswordResetBody: StrictBody {
-    static let fields: Set<String> = ["password", "reason"]
-    var password: String
-    var reason: String
-}
-
-struct ActiveBody: StrictBody {
-    static let fields: Set<String> = ["active", "reason"]
-    var active: Bool
-    var reason: String
-}
-
-struct RecipeBody: StrictBody {
-    static let fields: Set<String> = ["process", "tolerance"]
-    /// The process file's text, YAML or JSON.
-    var process: String
-    var tolerance: Double?
-}
-
-struct PasswordBody: StrictBody {
-    static let fields: Set<String> = ["password"]
-    var password: String
-}
-
-struct ItemBody: StrictBody {
-    static let fields: Set<String> = ["code", "name", "unit"]
-    var code: String
-    var name: String
-    var unit: String
-}
-
-struct LotBody: StrictBody {
-    static let fields: Set<String> = ["item", "supplier", "supplierLot", "quantity", "expiry"]
-    var item: String
-    var supplier: String
-    var supplierLot: String
-    var quantity: Double
-    var expiry: String
-}
-
-struct DecisionBody: StrictBody {
-    static let fields: Set<String> = ["release", "reason", "password"]
-    var release: Bool
-    var reason: String
-    var password: String
-}
-
-struct BatchBody: StrictBody {
-    static let fields: Set<String> = ["recipeId"]
-    var recipeId: String
-}
-
-struct ValueBody: StrictBody {
-    static let fields: Set<String> = ["parameter", "value"]
-    var parameter: String
-    var value: Double
-}
-
-struct MaterialBody: StrictBody {
-    static let fields: Set<String> = ["lot", "quantity"]
-    var lot: String
-    var quantity: Double
-}
-
-struct EquipmentBody: StrictBody {
-    static let fields: Set<String> = ["equipment"]
-    var equipment: String
-}
-
-struct CorrectionBody: StrictBody {
-    static let fields: Set<String> = ["value", "reason"]
-    var value: Double
-    var reason: String
-}
-
-struct SampleBody: StrictBody {
-    static let fields: Set<String> = ["batch", "materialLot", "test", "panel", "low", "high", "unit", "criterion"]
-    var batch: String?
-    var materialLot: String?
-    var test: String
-    var panel: ReleasePanel?
-    var low: Double?
-    var high: Double?
-    var unit: String?
-    var criterion: String?
-}
-
-struct ResultBody: StrictBody {
-    static let fields: Set<String> = ["value", "pass"]
-    var value: Double?
-    var pass: Bool?
-}
-
-struct DeviationBody: StrictBody {
-    static let fields: Set<String> = ["batch", "description"]
-    var batch: String?
-    var description: String
-}
-
-struct TransitionBody: StrictBody {
-    static let fields: Set<String> = ["to", "note", "password"]
-    var to: DeviationStatus
-    var note: String
-    var password: String
 }
 
 // MARK: Answers
@@ -309,46 +141,6 @@ struct BatchAnswer: Encodable {
 struct Problems: Encodable {
     var ok: Bool
     var problems: [String]
-}
-
-/// Where a JSON body went wrong, and numbers no field can take.
-enum JSONPosition {
-    /// "Invalid value at line 2, column 7 (byte 15)": Foundation's message with the byte
-    /// offset it gives turned into a line and column (the end of the body when it ran out).
-    static func describe(_ error: any Error, in data: Data) -> String {
-        let debug = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "unreadable"
-        var offset = data.count
-        var message = debug
-        if let r = debug.range(of: " around character "), let n = Int(debug[r.upperBound...].prefix { $0.isNumber }) {
-            offset = min(n, data.count)
-            message = String(debug[..<r.lowerBound])
-        } else if debug.hasSuffix(".") {
-            message.removeLast()
-        }
-        var line = 1, column = 1
-        for byte in data.prefix(offset) {
-            if byte == UInt8(ascii: "\n") {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-        }
-        return "\(message) at line \(line), column \(column) (byte \(offset))"
-    }
-
-    /// The first number outside the magnitudes files take (`QuantityParser.magnitudes`), by field.
-    static func outOfRangeNumber(in object: [String: Any]) -> String? {
-        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
-            // true and false read as 1 and 0, within range.
-            guard let number = value as? NSNumber else { continue }
-            let x = number.doubleValue
-            if !x.isFinite || (x != 0 && !QuantityParser.magnitudes.contains(abs(x))) {
-                return "field '\(key)' is out of range: \(number)"
-            }
-        }
-        return nil
-    }
 }
 
 /// The JSON API over a store. Every route is described in `docs/openapi.yaml`.

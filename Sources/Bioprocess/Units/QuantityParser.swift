@@ -50,6 +50,10 @@ public enum QuantityParser {
         }
         let unitText = String(String.UnicodeScalarView(scalars[i...]))
         if unitText.trimmingSpaces.isEmpty { return Measurement(value: value, unit: .one) }
-        return Measurement(value: value, unit: try Unit.parse(unitText))
+        let m = Measurement(value: value, unit: try Unit.parse(unitText))
+        guard m.canonical.isFinite, value == 0 || (m.canonical != 0 && abs(m.canonical) <= 1e45) else {
+            throw UnitParseError(message: "'\(s)' is out of range once converted to base units")
+        }
+        return m
     }
 }

@@ -136,6 +136,10 @@ extension Unit {
             guard !token.isEmpty else { return }
             let unit = try parseFactor(token)
             result = dividing ? result / unit : result * unit
+            guard result.dimension.isWithinLimits, result.factor.isFinite, result.factor > 0 else {
+                throw UnitParseError(
+                    message: "'\(text)' raises a dimension beyond the power of \(UnitDimension.maxExponent) or a factor beyond range")
+            }
             if let a = result.vectorCounting, let b = unit.vectorCounting, a != b {
                 throw UnitParseError(message: "'\(text)' mixes vg and TU")
             }
@@ -174,8 +178,10 @@ extension Unit {
         var power: Int8 = 1
         if let caret = token.firstIndex(of: "^") {
             symbol = String(token[..<caret])
-            guard let p = Int8(token[token.index(after: caret)...]), p != 0 else {
-                throw UnitParseError(message: "'\(token)' has a power that is not a non-zero integer")
+            guard let p = Int8(token[token.index(after: caret)...]), p != 0, abs(Int(p)) <= UnitDimension.maxExponent
+            else {
+                throw UnitParseError(
+                    message: "'\(token)' has a power that is not a non-zero integer from -\(UnitDimension.maxExponent) to \(UnitDimension.maxExponent)")
             }
             power = p
         } else if let last = token.last, let p = superscriptOrDigitPower(last) {

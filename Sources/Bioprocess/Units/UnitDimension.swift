@@ -44,17 +44,27 @@ public struct UnitDimension: Hashable, Sendable {
             bases: e[6], euro: e[7], dollar: e[8])
     }
 
+    /// Exponents saturate at ±127 rather than trap; the unit reader refuses any beyond
+    /// ``maxExponent`` long before.
+    private static func saturated(_ x: Int) -> Int8 { Int8(Swift.max(-127, Swift.min(127, x))) }
+
+    /// The largest exponent a written unit may give a base dimension.
+    public static let maxExponent = 12
+
+    /// Whether every exponent is within ±``maxExponent``.
+    public var isWithinLimits: Bool { exponents.allSatisfy { abs(Int($0)) <= Self.maxExponent } }
+
     public static func * (a: UnitDimension, b: UnitDimension) -> UnitDimension {
-        UnitDimension(exponents: zip(a.exponents, b.exponents).map { $0 + $1 })
+        UnitDimension(exponents: zip(a.exponents, b.exponents).map { saturated(Int($0) + Int($1)) })
     }
 
     public static func / (a: UnitDimension, b: UnitDimension) -> UnitDimension {
-        UnitDimension(exponents: zip(a.exponents, b.exponents).map { $0 - $1 })
+        UnitDimension(exponents: zip(a.exponents, b.exponents).map { saturated(Int($0) - Int($1)) })
     }
 
     /// This dimension raised to an integer power.
     public func power(_ n: Int8) -> UnitDimension {
-        UnitDimension(exponents: exponents.map { $0 * n })
+        UnitDimension(exponents: exponents.map { Self.saturated(Int($0) * Int(n)) })
     }
 }
 

@@ -1,0 +1,228 @@
+import Bioprocess
+import Foundation
+import Manufacturing
+
+/// A request the API refuses as malformed: a 400 with its message and details.
+public struct BadRequest: Error, Sendable {
+    public var message: String
+    public var details: [String]
+
+    public init(message: String, details: [String] = []) {
+        self.message = message
+        self.details = details
+    }
+}
+
+/// A request body with exactly the fields it names: unknown fields are refused, so a typo is
+/// an error rather than silently ignored.
+public protocol StrictBody: Decodable, Sendable {
+    static var fields: Set<String> { get }
+}
+
+/// Decodes request bodies: JSON objects with exactly the fields a body names, numbers within
+/// the magnitudes files take, every refusal a ``BadRequest`` saying where and what was expected.
+public enum BodyDecoder {
+    public static func decode<T: StrictBody>(_ type: T.Type, from data: Data) throws(BadRequest) -> T {
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw BadRequest(
+                message: "the body is not valid JSON: " + JSONPosition.describe(error, in: data),
+                details: ["expected a JSON object with the fields: " + T.fields.sorted().joined(separator: ", ")])
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw BadRequest(message: "the body must be a JSON object", details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
+        }
+        if let problem = JSONPosition.outOfRangeNumber(in: object) {
+            throw BadRequest(message: problem, details: ["numbers are read from 1e-30 to 1e30 in magnitude, or 0"])
+        }
+        let unknown = Set(object.keys).subtracting(T.fields)
+        if !unknown.isEmpty {
+            throw BadRequest(
+                message: "unknown field\(unknown.count == 1 ? "" : "s"): " + unknown.sorted().joined(separator: ", "),
+                details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw BadRequest(message: "missing field '\(key.stringValue)'", details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
+        } catch DecodingError.typeMismatch(_, let c) {
+            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type", details: [c.debugDescription])
+        } catch DecodingError.valueNotFound(_, let c) {
+            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' is null")
+        } catch DecodingError.dataCorrupted(let c) {
+            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' is not valid: \(c.debugDescription)")
+        } catch {
+            throw BadRequest(message: "the body cannot be read: \(error)")
+        }
+    }
+}
+
+/// Where a JSON body went wrong, and numbers no field can take.
+public enum JSONPosition {
+    /// "Invalid value at line 2, column 7 (byte 15)": Foundation's message with the byte
+    /// offset it gives turned into a line and column (the end of the body when it ran out).
+    public static func describe(_ error: any Error, in data: Data) -> String {
+        let debug = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "unreadable"
+        var offset = data.count
+        var message = debug
+        if let r = debug.range(of: " around character "), let n = Int(debug[r.upperBound...].prefix { $0.isNumber }) {
+            offset = min(n, data.count)
+            message = String(debug[..<r.lowerBound])
+        } else if debug.hasSuffix(".") {
+            message.removeLast()
+        }
+        var line = 1, column = 1
+        for byte in data.prefix(offset) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return "\(message) at line \(line), column \(column) (byte \(offset))"
+    }
+
+    /// The first number outside the magnitudes files take (`QuantityParser.magnitudes`), by field.
+    public static func outOfRangeNumber(in object: [String: Any]) -> String? {
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            // true and false read as 1 and 0, within range.
+            guard let number = value as? NSNumber else { continue }
+            let x = number.doubleValue
+            if !x.isFinite || (x != 0 && !QuantityParser.magnitudes.contains(abs(x))) {
+                return "field '\(key)' is out of range: \(number)"
+            }
+        }
+        return nil
+    }
+}
+
+// MARK: The bodies
+
+public struct LoginBody: StrictBody {
+    public static let fields: Set<String> = ["username", "password"]
+    public var username: String
+    public var password: String
+}
+
+public struct UserBody: StrictBody {
+    public static let fields: Set<String> = ["username", "fullName", "role", "password"]
+    public var username: String
+    public var fullName: String
+    public var role: Role
+    public var password: String
+}
+
+public struct PasswordChangeBody: StrictBody {
+    public static let fields: Set<String> = ["currentPassword", "newPassword"]
+    public var currentPassword: String
+    public var newPassword: String
+}
+
+public struct PasswordResetBody: StrictBody {
+    public static let fields: Set<String> = ["password", "reason"]
+    public var password: String
+    public var reason: String
+}
+
+public struct ActiveBody: StrictBody {
+    public static let fields: Set<String> = ["active", "reason"]
+    public var active: Bool
+    public var reason: String
+}
+
+public struct RecipeBody: StrictBody {
+    public static let fields: Set<String> = ["process", "tolerance"]
+    /// The process file's text, YAML or JSON.
+    public var process: String
+    public var tolerance: Double?
+}
+
+public struct PasswordBody: StrictBody {
+    public static let fields: Set<String> = ["password"]
+    public var password: String
+}
+
+public struct ItemBody: StrictBody {
+    public static let fields: Set<String> = ["code", "name", "unit"]
+    public var code: String
+    public var name: String
+    public var unit: String
+}
+
+public struct LotBody: StrictBody {
+    public static let fields: Set<String> = ["item", "supplier", "supplierLot", "quantity", "expiry"]
+    public var item: String
+    public var supplier: String
+    public var supplierLot: String
+    public var quantity: Double
+    public var expiry: String
+}
+
+public struct DecisionBody: StrictBody {
+    public static let fields: Set<String> = ["release", "reason", "password"]
+    public var release: Bool
+    public var reason: String
+    public var password: String
+}
+
+public struct BatchBody: StrictBody {
+    public static let fields: Set<String> = ["recipeId"]
+    public var recipeId: String
+}
+
+public struct ValueBody: StrictBody {
+    public static let fields: Set<String> = ["parameter", "value"]
+    public var parameter: String
+    public var value: Double
+}
+
+public struct MaterialBody: StrictBody {
+    public static let fields: Set<String> = ["lot", "quantity"]
+    public var lot: String
+    public var quantity: Double
+}
+
+public struct EquipmentBody: StrictBody {
+    public static let fields: Set<String> = ["equipment"]
+    public var equipment: String
+}
+
+public struct CorrectionBody: StrictBody {
+    public static let fields: Set<String> = ["value", "reason"]
+    public var value: Double
+    public var reason: String
+}
+
+public struct SampleBody: StrictBody {
+    public static let fields: Set<String> = ["batch", "materialLot", "test", "panel", "low", "high", "unit", "criterion"]
+    public var batch: String?
+    public var materialLot: String?
+    public var test: String
+    public var panel: ReleasePanel?
+    public var low: Double?
+    public var high: Double?
+    public var unit: String?
+    public var criterion: String?
+}
+
+public struct ResultBody: StrictBody {
+    public static let fields: Set<String> = ["value", "pass"]
+    public var value: Double?
+    public var pass: Bool?
+}
+
+public struct DeviationBody: StrictBody {
+    public static let fields: Set<String> = ["batch", "description"]
+    public var batch: String?
+    public var description: String
+}
+
+public struct TransitionBody: StrictBody {
+    public static let fields: Set<String> = ["to", "note", "password"]
+    public var to: DeviationStatus
+    public var note: String
+    public var password: String
+}
