@@ -201,7 +201,7 @@ public enum LotReportJSON {
 /// figure is written `null`, and the member beside it, named after it with `NonFinite`
 /// appended, says why — `"costPerDose": null, "costPerDoseNonFinite": "infinite: …"`. In a list,
 /// each such element is `null` and one member beside the list counts them
-/// (`docs/json-reports.md`).
+/// (`docs/limits.md`, "JSON reports").
 public func encodeJSON<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
