@@ -18,6 +18,8 @@ public enum WorkLimits {
     public static let scales = 200
     /// Lots one plan may place.
     public static let plannedLots = 200_000
+    /// Lots a facility simulation may start over all its replications.
+    public static let simulatedLots = 100_000_000
     /// Patients or doses demanded in one period.
     public static let demandPerPeriod = 10_000_000.0
     /// Periods of a demand forecast (50 years of months).

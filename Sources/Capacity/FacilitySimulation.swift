@@ -81,7 +81,11 @@ public enum FacilitySimulation {
         var amount: Double
     }
 
-    public static func run(_ facility: Facility, _ demand: Demand, _ options: Options) throws(SimulationError) -> Result
+    /// Throws a ``SimulationError`` when a product's process cannot make a lot, and a
+    /// ``WorkLimitError`` when the demand needs more lots than ``WorkLimits/plannedLots`` (a
+    /// lot that makes nothing or always fails needs infinitely many), or the replications
+    /// times those lots pass ``WorkLimits/simulatedLots``.
+    public static func run(_ facility: Facility, _ demand: Demand, _ options: Options) throws -> Result
     {
         var profiles: [Profile] = []
         for p in demand.products {
@@ -99,6 +103,27 @@ public enum FacilitySimulation {
         }
         let years = demand.years
         let demandByYear = demand.products.map(demand.byYear)
+        // The lots the demand needs, on average, before any is simulated.
+        var needed = 0.0
+        for (k, profile) in profiles.enumerated() {
+            let total = demandByYear[k].reduce(0, +)
+            guard total > 0 else { continue }
+            let perLot = profile.amount * (1 - profile.failure)
+            needed += perLot > 0 ? (total / perLot).rounded(.up) : .infinity
+        }
+        guard needed <= Double(WorkLimits.plannedLots) else {
+            throw WorkLimitError(
+                needed.isFinite
+                    ? "the demand needs about \(Int(needed)) lots, more than the \(WorkLimits.plannedLots) a simulation may start"
+                    : "a product's lots make nothing or always fail, so its demand would need lots without end",
+                expected: "a demand of at most \(WorkLimits.plannedLots) lots, lots that make something, a failure rate below 100 %")
+        }
+        guard needed * Double(options.replications) <= Double(WorkLimits.simulatedLots) else {
+            let most = Swift.max(1, Int(Double(WorkLimits.simulatedLots) / Swift.max(needed, 1)))
+            throw WorkLimitError(
+                "\(options.replications) replications × about \(Int(needed)) lots each is more than the \(WorkLimits.simulatedLots) lots a simulation may run",
+                expected: "at most \(most) replications for this demand")
+        }
         let eligible = facility.suites.map { suite in
             demand.products.indices.filter { suite.canRun(demand.products[$0].process) }
         }
@@ -264,7 +289,7 @@ struct Engine {
                 let inSuite =
                     (seedPool == nil ? lot.expansion : 0) + lot.production + (trainPool == nil ? lot.purification : 0)
                     + (fillPool == nil ? lot.fill : 0)
-                guard e.time + inSuite <= model.horizon else { continue }
+                guard e.time + inSuite <= model.horizon, started < WorkLimits.plannedLots else { continue }
                 // Not across a closure of the suite: start when it ends.
                 let name = f.suites[s].name
                 if let c = f.closures.first(where: {

@@ -45,6 +45,24 @@ struct BoundedWorkTests {
             saying: ["the demand needs 250000 lots", "more than the \(WorkLimits.plannedLots) a plan may place"])
     }
 
+    @Test func aSimulationThatWouldNeverEndIsRefused() throws {
+        // Every lot fails: the demand could never be met, and lots would start without end.
+        let always = try demand("100, 0")
+        defer { try? FileManager.default.removeItem(atPath: always) }
+        var text = try String(contentsOfFile: always, encoding: .utf8)
+        text += "    observed: {failure-rate: \"100 %\"}\n"
+        try text.write(toFile: always, atomically: true, encoding: .utf8)
+        try refused(
+            ["simulate-facility", "Examples/capacity/lv-zone-2015.yaml", always, "--replications", "10"],
+            saying: ["always fail, so its demand would need lots without end"])
+        // 100,000 patients at 4 a lot: 25,000 lots a replication, × 5,000 replications.
+        let big = try demand("100000")
+        defer { try? FileManager.default.removeItem(atPath: big) }
+        try refused(
+            ["simulate-facility", "Examples/capacity/lv-zone-2015.yaml", big, "--replications", "5000"],
+            saying: ["5000 replications × about 25000 lots each", "at most 4000 replications for this demand"])
+    }
+
     @Test func tooManyPeriodsAreRefused() throws {
         let path = try demand(Array(repeating: "1", count: WorkLimits.demandPeriods + 1).joined(separator: ", "))
         defer { try? FileManager.default.removeItem(atPath: path) }
