@@ -16,6 +16,8 @@ public enum WorkLimits {
     public static let threads = 256
     /// Scales of one scale curve.
     public static let scales = 200
+    /// Doses a platform comparison is made for.
+    public static let doses = 100_000_000
     /// Lots one plan may place.
     public static let plannedLots = 200_000
     /// Lots a facility simulation may start over all its replications.

@@ -16,7 +16,7 @@ struct Compare: ParsableCommand {
     @Argument(help: "Process files of the same product on different platforms.")
     var files: [String]
 
-    @Option(help: "The number of doses to make.")
+    @Option(help: "The number of doses to make, 1 to \(Fmt.count(WorkLimits.doses)).")
     var doses: Int
 
     @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
@@ -26,9 +26,7 @@ struct Compare: ParsableCommand {
         guard !files.isEmpty else {
             throw ValidationError("Give at least one process file, e.g. Examples/aav-dmd-suspension-2000L.yaml.")
         }
-        guard doses >= 1 else {
-            throw ValidationError("--doses must be a whole number of at least 1, e.g. --doses 100.")
-        }
+        try checkRange("--doses", doses, 1...WorkLimits.doses, example: "--doses 100")
     }
 
     func run() throws {

@@ -81,6 +81,8 @@ struct BoundedWorkTests {
         try refused(["uncertainty", peer, "--sobol-samples", "9223372036854775807"],
             saying: ["--sobol-samples 9223372036854775807 is outside 0–1,000,000"])
         try refused(["uncertainty", peer, "--samples", "100", "--threads", "100000"], saying: ["--threads 100000 is outside 1–256"])
+        try refused(["compare", "Examples/aav-dmd-flasks.yaml", "--doses", "9223372036854775807"],
+            saying: ["--doses 9223372036854775807 is outside 1–100,000,000"])
         try refused(
             ["simulate-facility", "Examples/capacity/peer-four-suites.yaml", "Examples/capacity/peer-ten-years.yaml",
                 "--replications", "9223372036854775807"],

@@ -40,10 +40,13 @@ public struct PlatformComparison: Sendable {
         case differentDoses(String, String)
         case cannotMakeADose(String)
         case simulation(String, SimulationError)
+        case tooManyDoses(Int)
 
         public var description: String {
             switch self {
             case .noProcesses: "no process to compare"
+            case .tooManyDoses(let n):
+                "\(n) doses is outside 1–\(WorkLimits.doses), the most a comparison is made for"
             case .differentDoses(let a, let b):
                 "'\(a)' and '\(b)' do not have the same dose: compare one product on several platforms"
             case .cannotMakeADose(let p):
@@ -55,6 +58,7 @@ public struct PlatformComparison: Sendable {
 
     public static func compare(_ processes: [ProcessDefinition], targetDoses: Int) throws(Problem) -> PlatformComparison
     {
+        guard (1...WorkLimits.doses).contains(targetDoses) else { throw .tooManyDoses(targetDoses) }
         guard let first = processes.first else { throw .noProcesses }
         let perDose = first.product.dose.vectorPerDose
         var rows: [Row] = []
