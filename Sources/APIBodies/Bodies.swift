@@ -34,6 +34,11 @@ public enum BodyDecoder {
         guard let object = parsed as? [String: Any] else {
             throw BadRequest(message: "the body must be a JSON object", details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
         }
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            if let text = value as? String, text.unicodeScalars.contains(where: { $0.value == 0 }) {
+                throw BadRequest(message: "field '\(key)' contains a NUL character", details: ["text without control character U+0000"])
+            }
+        }
         if let problem = JSONPosition.outOfRangeNumber(in: object) {
             throw BadRequest(message: problem, details: ["numbers are read from 1e-30 to 1e30 in magnitude, or 0"])
         }

@@ -171,10 +171,14 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         self.day = day
     }
 
-    /// Reads `YYYY-MM-DD`; nil if it is not a valid date.
+    /// The years a date may fall in.
+    public static let years = 1900...2200
+
+    /// Reads `YYYY-MM-DD` from 1900 to 2200; nil if it is not a valid date.
     public init?(_ text: String) {
         let parts = text.split(separator: "-").map { Int($0) }
-        guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], (1...12).contains(m),
+        guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], Self.years.contains(y),
+            (1...12).contains(m),
             (1...Self.daysIn(month: m, year: y)).contains(d)
         else { return nil }
         self.init(year: y, month: m, day: d)

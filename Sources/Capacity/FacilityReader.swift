@@ -4,6 +4,10 @@ import Bioprocess
 public enum FacilityReader {
     /// The most closures a facility file may list.
     public static let maxClosures = 1_000
+    /// The most suites a facility may have, each `count` counted (the 2022 market is 213).
+    public static let maxSuites = 2_000
+    /// The most shared resources a facility may have, each `count` counted.
+    public static let maxResources = 1_000
 
     public static let format = "vectorfab/facility/1"
 
@@ -25,7 +29,7 @@ public enum FacilityReader {
             let suiteName = s.string("name", expected: "the suite's name")
             let kind = s.choice("kind", SuiteKind.self) ?? .vectorProduction
             let grade = s.optionalChoice("grade", CleanroomGrade.self) ?? .b
-            let count = s.optionalInt("count", range: 1...10_000, expected: "a number of identical suites") ?? 1
+            let count = s.optionalInt("count", range: 1...Self.maxSuites, expected: "a number of identical suites") ?? 1
             let group = s.optionalString("group")
             var scales: [PlatformKind: Double] = [:]
             if kind == .vectorProduction, let m = s.mapping("max-scale", expected: "the largest scale per platform") {
@@ -43,6 +47,12 @@ public enum FacilityReader {
                 kind == .cellTransduction
                 ? s.number("patients-per-year", expected: "patients transduced a year, such as 50") : nil
             s.finish()
+            guard suites.count + count <= Self.maxSuites else {
+                s.problem(
+                    "brings the facility past \(Self.maxSuites) suites", at: "count",
+                    expected: "at most \(Self.maxSuites) suites in all, counting each count")
+                break
+            }
             for i in 1...count {
                 suites.append(
                     Suite(
@@ -60,8 +70,15 @@ public enum FacilityReader {
             let resourceName = s.string("name", expected: "the resource's name")
             let kind = s.choice("kind", ResourceKind.self) ?? .downstream
             let capacity = s.int("capacity", range: 1...1_000_000, expected: "lots at once (operators for staff)")
-            let count = s.optionalInt("count", range: 1...10_000, expected: "a number of identical resources") ?? 1
+            let count =
+                s.optionalInt("count", range: 1...Self.maxResources, expected: "a number of identical resources") ?? 1
             s.finish()
+            guard resources.count + count <= Self.maxResources else {
+                s.problem(
+                    "brings the facility past \(Self.maxResources) shared resources", at: "count",
+                    expected: "at most \(Self.maxResources) resources in all, counting each count")
+                break
+            }
             for i in 1...count {
                 resources.append(
                     SharedResource(
@@ -180,7 +197,9 @@ public enum FacilityReader {
             return nil
         }
         guard let d = CalendarDate(text) else {
-            r.problem("'\(text)' is not a date", at: key, expected: "a date written YYYY-MM-DD, such as \"2026-01-01\"")
+            r.problem(
+                "'\(text)' is not a date", at: key,
+                expected: "a date from 1900 to 2200 written YYYY-MM-DD, such as \"2026-01-01\"")
             return nil
         }
         return d

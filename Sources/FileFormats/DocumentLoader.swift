@@ -30,11 +30,24 @@ public enum DocumentLoader {
             if data.count > limits.bytes { throw tooLarge("over \(limits.bytes) bytes") }
             contents = data
         } else {
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.bytes {
-                throw tooLarge("\(size) bytes")
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
+                throw DefinitionError([
+                    DefinitionIssue(
+                        location: nil, path: .root, message: "'\(path)' is not a regular file",
+                        expected: "a YAML or JSON file (not a folder, a device or a pipe)")
+                ])
             }
-            contents = FileManager.default.contents(atPath: path)
-            if let c = contents, c.count > limits.bytes { throw tooLarge("\(c.count) bytes") }
+            if let size = attributes?[.size] as? Int, size > limits.bytes { throw tooLarge("\(size) bytes") }
+            // Read at most one byte past the limit, whatever the size said.
+            if let handle = FileHandle(forReadingAtPath: path) {
+                defer { try? handle.close() }
+                let data = (try? handle.read(upToCount: limits.bytes + 1)) ?? Data()
+                if data.count > limits.bytes { throw tooLarge("over \(limits.bytes) bytes") }
+                contents = data
+            } else {
+                contents = nil
+            }
         }
         guard let data = contents else {
             throw DefinitionError([
@@ -166,6 +179,9 @@ public enum FacilityFile {
 
 /// Reads demand files and the process files they name (relative to the demand file).
 public enum DemandFile {
+    /// The most process files one demand file may name.
+    public static let maxProcessFiles = 100
+
     public static func load(path: String) throws(DefinitionError) -> Demand {
         let document = try DocumentLoader.load(path: path)
         let base = (path as NSString).deletingLastPathComponent
@@ -174,14 +190,31 @@ public enum DemandFile {
         if case .mapping(let top) = document.value, let list = top.first(where: { $0.key == "products" }),
             case .sequence(let items) = list.value.value
         {
+            var loaded: [String: ProcessDefinition] = [:]  // by resolved path
             for (i, item) in items.enumerated() {
                 guard case .mapping(let fields) = item.value, let entry = fields.first(where: { $0.key == "process" }),
                     case .scalar(let file, _) = entry.value.value, processes[file] == nil
                 else { continue }
-                let target =
-                    file.hasPrefix("/") || base.isEmpty ? file : (base as NSString).appendingPathComponent(file)
+                let target = URL(
+                    fileURLWithPath: file.hasPrefix("/") || base.isEmpty ? file : (base as NSString).appendingPathComponent(file)
+                ).standardizedFileURL.path
+                if let known = loaded[target] {
+                    processes[file] = known
+                    continue
+                }
+                guard loaded.count < Self.maxProcessFiles else {
+                    problems.append(
+                        DefinitionIssue(
+                            location: entry.value.location,
+                            path: FieldPath([.key("products"), .index(i), .key("process")]),
+                            message: "the demand names more than \(Self.maxProcessFiles) process files",
+                            expected: "at most \(Self.maxProcessFiles) process files"))
+                    break
+                }
                 do {
-                    processes[file] = try ProcessFile.load(path: target)
+                    let process = try ProcessFile.load(path: target)
+                    loaded[target] = process
+                    processes[file] = process
                 } catch {
                     problems.append(
                         DefinitionIssue(

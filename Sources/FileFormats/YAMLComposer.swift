@@ -34,9 +34,14 @@ struct YAMLComposer {
     let file: String
     let limits: DocumentLimits
 
+    /// The longest field name (the longest in the formats is under 30).
+    static let maxKeyLength = 200
+
     private struct Anchored {
         var node: DocumentNode
         var size: Int
+        /// Levels of nesting inside the node (0 for a scalar).
+        var height: Int
     }
 
     /// A list or mapping being read; mutated in place on the stack, so appending stays O(1).
@@ -49,6 +54,7 @@ struct YAMLComposer {
         var anchor: String?
         var at: SourceLocation
         var size = 1
+        var height = 1
     }
 
     private struct Failure: Error {
@@ -104,6 +110,7 @@ struct YAMLComposer {
     private func run(_ parser: inout yaml_parser_t) throws(Failure) -> DocumentNode? {
         var stack: [Frame] = []
         var anchors: [String: Anchored] = [:]
+        var open = Set<String>()  // anchors of lists and mappings not yet ended
         var root: DocumentNode?
         var documents = 0
         var nodes = 0
@@ -120,14 +127,18 @@ struct YAMLComposer {
         }
 
         /// Hands a finished node to its parent (or makes it the root).
-        func deliver(_ node: DocumentNode, size: Int, anchor: String?) throws(Failure) {
-            if let anchor { anchors[anchor] = Anchored(node: node, size: size) }
+        func deliver(_ node: DocumentNode, size: Int, height: Int, anchor: String?) throws(Failure) {
+            if let anchor {
+                anchors[anchor] = Anchored(node: node, size: size, height: height)
+                open.remove(anchor)
+            }
             guard !stack.isEmpty else {
                 root = node
                 return
             }
             let top = stack.count - 1
             stack[top].size += size
+            stack[top].height = Swift.max(stack[top].height, height + 1)
             guard stack[top].isMapping else {
                 stack[top].items.append(node)
                 return
@@ -139,7 +150,14 @@ struct YAMLComposer {
             }
             let name: String
             switch node.value {
-            case .scalar(let s, _): name = s
+            case .scalar(let s, _):
+                guard s.count <= Self.maxKeyLength else {
+                    throw Failure(
+                        issue: issue(
+                            "a field name is \(s.count) characters long", line: node.location.line,
+                            column: node.location.column, expected: "a field name of at most \(Self.maxKeyLength) characters"))
+                }
+                name = s
             case .null: name = ""
             case .mapping, .sequence:
                 throw Failure(
@@ -156,7 +174,7 @@ struct YAMLComposer {
             stack[top].key = (name, node.location)
         }
 
-        func open(_ at: SourceLocation) throws(Failure) {
+        func begin(_ at: SourceLocation) throws(Failure) {
             try count(1, at: at)
             if stack.count >= limits.depth {
                 throw Failure(
@@ -192,9 +210,15 @@ struct YAMLComposer {
                 let node =
                     plain && ["", "~", "null", "Null", "NULL"].contains(value)
                     ? DocumentNode(.null, at: at) : DocumentNode(.scalar(value, quoted: !plain), at: at)
-                try deliver(node, size: 1, anchor: string(s.anchor))
+                try deliver(node, size: 1, height: 0, anchor: string(s.anchor))
             case YAML_ALIAS_EVENT:
                 let name = string(event.data.alias.anchor) ?? ""
+                if open.contains(name) {
+                    throw Failure(
+                        issue: issue(
+                            "the alias *\(name) names the list or mapping it is written in", line: at.line,
+                            column: at.column, expected: "an alias to a node written before it, not one that contains it"))
+                }
                 guard let target = anchors[name] else {
                     throw Failure(
                         issue: issue(
@@ -211,19 +235,29 @@ struct YAMLComposer {
                         ))
                 }
                 try count(target.size, at: at)
-                try deliver(target.node, size: target.size, anchor: nil)
+                if stack.count + target.height > limits.depth {
+                    throw Failure(
+                        issue: issue(
+                            "lists and mappings are nested more than \(limits.depth) deep", line: at.line,
+                            column: at.column, expected: "at most \(limits.depth) levels of nesting, aliases expanded"))
+                }
+                try deliver(target.node, size: target.size, height: target.height, anchor: nil)
             case YAML_SEQUENCE_START_EVENT:
-                try open(at)
-                stack.append(Frame(isMapping: false, anchor: string(event.data.sequence_start.anchor), at: at))
+                try begin(at)
+                let anchor = string(event.data.sequence_start.anchor)
+                if let anchor { open.insert(anchor) }
+                stack.append(Frame(isMapping: false, anchor: anchor, at: at))
             case YAML_MAPPING_START_EVENT:
-                try open(at)
-                stack.append(Frame(isMapping: true, anchor: string(event.data.mapping_start.anchor), at: at))
+                try begin(at)
+                let anchor = string(event.data.mapping_start.anchor)
+                if let anchor { open.insert(anchor) }
+                stack.append(Frame(isMapping: true, anchor: anchor, at: at))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let frame = stack.popLast() else {
                     throw Failure(issue: issue("a list or mapping ends where none began", line: at.line, column: at.column))
                 }
                 let node = DocumentNode(frame.isMapping ? .mapping(frame.entries) : .sequence(frame.items), at: frame.at)
-                try deliver(node, size: frame.size, anchor: frame.anchor)
+                try deliver(node, size: frame.size, height: frame.height, anchor: frame.anchor)
             default:
                 break  // stream start, document end
             }

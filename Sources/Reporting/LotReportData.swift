@@ -205,21 +205,29 @@ public enum LotReportJSON {
 public func encodeJSON<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    // A marker no text of the user's can be: it carries a random part drawn for this call.
+    let marks = NonFiniteJSON(nonce: UUID().uuidString)
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
-        positiveInfinity: NonFiniteJSON.infinity, negativeInfinity: NonFiniteJSON.negativeInfinity,
-        nan: NonFiniteJSON.nan)
+        positiveInfinity: marks.infinity, negativeInfinity: marks.negativeInfinity, nan: marks.nan)
     let text = String(decoding: try encoder.encode(value), as: UTF8.self)
-    return (text.contains(NonFiniteJSON.marker) ? NonFiniteJSON.rewrite(text) : text) + "\n"
+    return (text.contains(marks.marker) ? marks.rewrite(text) : text) + "\n"
 }
 
 /// Writes the non-finite figures of pretty-printed JSON as `null` with their reason beside.
-enum NonFiniteJSON {
-    static let marker = "@@vectorfab-non-finite:"
-    static let infinity = marker + "inf@@"
-    static let negativeInfinity = marker + "-inf@@"
-    static let nan = marker + "nan@@"
+struct NonFiniteJSON {
+    let marker: String
+    let infinity: String
+    let negativeInfinity: String
+    let nan: String
 
-    static func reason(_ token: String) -> String {
+    init(nonce: String) {
+        marker = "@@vectorfab-non-finite-\(nonce):"
+        infinity = marker + "inf@@"
+        negativeInfinity = marker + "-inf@@"
+        nan = marker + "nan@@"
+    }
+
+    func reason(_ token: String) -> String {
         switch token {
         case "\"\(infinity)\"": "infinite: a figure divided by zero, such as a cost per dose of a lot that makes no dose"
         case "\"\(negativeInfinity)\"": "negative infinite: a figure divided by zero"
@@ -228,7 +236,7 @@ enum NonFiniteJSON {
     }
 
     /// Rewrites JSONEncoder's pretty output line by line: each value sits on its own line.
-    static func rewrite(_ text: String) -> String {
+    func rewrite(_ text: String) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // Open lists by the key they belong to, with the count of non-finite elements in each.
         var open: [(key: String?, indent: String, count: Int, reason: String)] = []

@@ -15,7 +15,9 @@ enum Passwords {
 
     static func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$")
-        guard parts.count == 4, parts[0] == "pbkdf2-sha256", let iterations = Int(parts[1]),
+        // A stored count outside 1–10,000,000 (edited behind the application's back) fails the
+        // check rather than holding the store for hours.
+        guard parts.count == 4, parts[0] == "pbkdf2-sha256", let iterations = Int(parts[1]), (1...10_000_000).contains(iterations),
             let salt = Data(base64Encoded: String(parts[2])), let expected = Data(base64Encoded: String(parts[3]))
         else { return false }
         let derived = pbkdf2(Array(password.utf8), salt: Array(salt), iterations: iterations)

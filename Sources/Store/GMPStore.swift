@@ -411,14 +411,20 @@ extension GMPStore {
     }
 
     static func requireReason(_ reason: String) throws {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, reason.count <= 2000 else {
-            throw GMPError(.invalid, "a reason (1–2000 characters) is required")
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty, reason.count <= 2000,
+            !reason.unicodeScalars.contains(where: { $0.value == 0 })
+        else {
+            throw GMPError(.invalid, "a reason (1–2000 characters, no NUL) is required")
         }
     }
 
     static func requireText(_ text: String, _ what: String, max: Int = 500) throws {
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty, text.count <= max else {
             throw GMPError(.invalid, "\(what) must be given (at most \(max) characters)")
+        }
+        // PostgreSQL refuses U+0000 in text and SQLite cuts the text there.
+        guard !text.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            throw GMPError(.invalid, "\(what) contains a NUL character")
         }
     }
 

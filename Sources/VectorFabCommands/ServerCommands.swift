@@ -171,6 +171,10 @@ struct Admin: AsyncParsableCommand {
         @Option var count: Int = 1000
         @Option var username: String
 
+        func validate() throws {
+            try checkRange("--count", count, 1...1_000_000, example: "--count 1000")
+        }
+
         func run() async throws {
             let password = try passwordFromEnvironment("VECTORFAB_PASSWORD")
             try await db.withStore { store in

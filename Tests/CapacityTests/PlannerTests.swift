@@ -231,6 +231,23 @@ struct CapacityBadInputTests {
         #expect(found.first?.message.contains("(and 39 more times: line 9, line 10, line 11, line 12, line 13, …)") == true, "\(found)")
     }
 
+    @Test func datesOutsideTheYearsAreRefusedNotTrapped() {
+        // A year near Int.max overflowed the day count while the file was read.
+        let text =
+            base + """
+                closures:
+                  - {name: Far, from: "9223372036854775807-01-01", to: "9223372036854775807-01-02"}
+                """
+        #expect(facility(text).contains { $0.message.contains("is not a date") && $0.expected?.contains("1900 to 2200") == true })
+    }
+
+    @Test func theSuitesOfAFacilityAreBounded() {
+        let text = base.replacingOccurrences(
+            of: "  - {name: A, kind: vector-production, max-scale: {suspension: \"200 L\"}}\n",
+            with: (0..<3).map { "  - {name: A\($0), count: 1000, kind: vector-production, max-scale: {suspension: \"200 L\"}}\n" }.joined())
+        #expect(facility(text).contains { $0.message == "brings the facility past \(FacilityReader.maxSuites) suites" })
+    }
+
     @Test func tooManyClosuresAreRefused() {
         let text =
             base + "closures:\n"

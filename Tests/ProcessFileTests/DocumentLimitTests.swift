@@ -1,4 +1,4 @@
-import Bioprocess
+@testable import Bioprocess
 import FileFormats
 import Foundation
 import TestSupport
@@ -41,6 +41,36 @@ struct DocumentLimitTests {
             let found = try #require(issue(YAMLBombs.nested(depth)))
             #expect(found.message == "lists and mappings are nested more than 64 deep")
             #expect(found.location?.line == 2)
+        }
+    }
+
+    @Test func aliasesCannotNestPastTheDepthLimit() throws {
+        // Each anchor wraps the one before: 70 levels once expanded, 70 lines written.
+        var lines = ["a0: &a0 [x]"]
+        for i in 1..<70 { lines.append("a\(i): &a\(i) [*a\(i - 1)]") }
+        let found = try #require(issue(lines.joined(separator: "\n") + "\n"))
+        #expect(found.message == "lists and mappings are nested more than 64 deep")
+        #expect(found.location?.line == 64)
+    }
+
+    @Test func anAliasInsideItsOwnAnchorIsRefused() throws {
+        let found = try #require(issue("a: &x [1]\nb: &x [*x]\n"))
+        #expect(found.message == "the alias *x names the list or mapping it is written in")
+    }
+
+    @Test func aVeryLongFieldNameIsRefused() throws {
+        let found = try #require(issue(String(repeating: "k", count: 201) + ": 1\n"))
+        #expect(found.message == "a field name is 201 characters long")
+    }
+
+    @Test func devicesAndFoldersAreNotRead() throws {
+        for path in ["/dev/zero", "/tmp"] {
+            do {
+                _ = try DocumentLoader.load(path: path)
+                Issue.record("\(path) was read")
+            } catch {
+                #expect(error.issues.first?.message == "'\(path)' is not a regular file")
+            }
         }
     }
 
@@ -92,5 +122,16 @@ struct DocumentLimitTests {
                 try DocumentLoader.load(path: folder.appendingPathComponent(file).path, limits: tenth)
             }
         }
+    }
+}
+
+/// `vectorfab diff` compares at most ``ProcessDiff/maxValues`` values of each file.
+struct DiffLimitTests {
+    @Test func aDiffOfFilesWithTooManyValuesIsRefused() throws {
+        let list = "[" + Array(repeating: "1", count: ProcessDiff.maxValues + 1).joined(separator: ",") + "]"
+        let big = try DocumentLoader.parse("costs: {notes: \(list)}\n", file: "a.yaml")
+        let small = try DocumentLoader.parse("costs: {notes: [1]}\n", file: "b.yaml")
+        #expect(throws: WorkLimitError.self) { try ProcessDiff.inputChanges(big, small) }
+        #expect(try ProcessDiff.inputChanges(small, small).isEmpty)
     }
 }

@@ -138,7 +138,7 @@ struct CompareCommandTests {
         }
         let r = try vectorfab(["compare", "--doses", "0", "Examples/aav-dmd-flasks.yaml"])
         #expect(r.status != 0)
-        #expect(r.err.contains("--doses must be a whole number of at least 1"))
+        #expect(r.err.contains("--doses 0 is outside 1–100,000,000"))
     }
 }
 

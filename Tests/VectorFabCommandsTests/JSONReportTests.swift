@@ -96,6 +96,14 @@ struct JSONReportTests {
         }
     }
 
+    @Test func userTextThatLooksLikeTheMarkerStaysText() throws {
+        struct Named: Encodable { var name: String; var x: Double }
+        let json = try Reporting.encodeJSON(Named(name: "@@vectorfab-non-finite:nan@@", x: .nan))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["name"] as? String == "@@vectorfab-non-finite:nan@@")
+        #expect(object["x"] is NSNull)
+    }
+
     @Test func nonFiniteFiguresAreNullWithTheirReason() throws {
         struct Figures: Encodable {
             var costPerDose: Double

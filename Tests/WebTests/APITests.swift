@@ -183,6 +183,18 @@ struct BadInputAPITests {
         #expect(try await w.store.auditCount() == before)
     }
 
+    @Test func aNULInTextIsRefusedNotA500() async throws {
+        let w = try await World.make()
+        let before = try await w.store.auditCount()
+        try await w.app().test(.router) { client in
+            let (status, answer, _) = try await client.call(
+                .post, "/api/deviations", token: w.tokens[.operator]!, ["description": "spill\u{0}in suite 2"])
+            #expect(status == .badRequest)
+            #expect(answer["message"] as? String == "field 'description' contains a NUL character")
+        }
+        #expect(try await w.store.auditCount() == before)
+    }
+
     @Test func billionLaughsPostedAsAProcessIsRefused() async throws {
         let w = try await World.make()
         let before = try await w.store.auditCount()

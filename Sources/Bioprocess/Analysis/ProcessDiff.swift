@@ -42,18 +42,28 @@ public struct ProcessDiff: Sendable {
 
     public static func compare(
         _ a: DocumentNode, _ pa: ProcessDefinition, _ b: DocumentNode, _ pb: ProcessDefinition
-    ) throws(SimulationError) -> ProcessDiff {
+    ) throws -> ProcessDiff {
         let ra = try LotReport.simulate(pa)
         let rb = try LotReport.simulate(pb)
         return ProcessDiff(
-            before: ra, after: rb, inputs: inputChanges(a, b), outputs: outputChanges(ra, rb),
+            before: ra, after: rb, inputs: try inputChanges(a, b), outputs: outputChanges(ra, rb),
             steps: stepChanges(ra, rb))
     }
 
+    /// The most values of one file a diff compares (a process file holds a few hundred).
+    public static let maxValues = 50_000
+
     // MARK: Inputs
 
-    static func inputChanges(_ a: DocumentNode, _ b: DocumentNode) -> [InputChange] {
-        let fa = flatten(a), fb = flatten(b)
+    static func inputChanges(_ a: DocumentNode, _ b: DocumentNode) throws(WorkLimitError) -> [InputChange] {
+        var budget = maxValues
+        let fa = flatten(a, budget: &budget)
+        budget = maxValues
+        let fb = flatten(b, budget: &budget)
+        guard fa.count <= maxValues, fb.count <= maxValues else {
+            throw WorkLimitError(
+                "a file holds more than \(maxValues) values to compare", expected: "process files of at most \(maxValues) values")
+        }
         let da = Dictionary(fa, uniquingKeysWith: { x, _ in x })
         let db = Dictionary(fb, uniquingKeysWith: { x, _ in x })
         var changes: [InputChange] = []
@@ -79,14 +89,23 @@ public struct ProcessDiff: Sendable {
     static func collapseWholeItems(_ changes: [InputChange], before: [String], after: [String]) -> [InputChange] {
         var result: [InputChange] = []
         var seen: Set<String> = []
+        // Every list item each side has (a path up to each "]"), found once.
+        func items(_ paths: [String]) -> Set<Substring> {
+            var out = Set<Substring>()
+            for p in paths {
+                for i in p.indices where p[i] == "]" { out.insert(p[...i]) }
+            }
+            return out
+        }
+        let beforeItems = items(before), afterItems = items(after)
         for c in changes {
             guard c.kind != .changed, let close = c.path.lastIndex(of: "]") else {
                 result.append(c)
                 continue
             }
             let item = String(c.path[...close])
-            let other = c.kind == .added ? before : after
-            guard !other.contains(where: { $0.hasPrefix(item) }) else {
+            let other = c.kind == .added ? beforeItems : afterItems
+            guard !other.contains(Substring(item)) else {
                 result.append(c)
                 continue
             }
@@ -130,19 +149,32 @@ public struct ProcessDiff: Sendable {
     }
 
     /// Every scalar of a document with its path, list items named by `name` or `test`.
-    static func flatten(_ node: DocumentNode, prefix: String = "") -> [(String, String)] {
+    /// Every value with its path; stops once `budget` values are found (one more is returned
+    /// so that the caller sees the limit passed).
+    static func flatten(_ node: DocumentNode, prefix: String = "", budget: inout Int) -> [(String, String)] {
+        guard budget >= 0 else { return [] }
         switch node.value {
-        case .scalar(let s, _): return [(prefix, s)]
-        case .null: return [(prefix, "")]
+        case .scalar(let s, _):
+            budget -= 1
+            return [(prefix, s)]
+        case .null:
+            budget -= 1
+            return [(prefix, "")]
         case .mapping(let entries):
-            return entries.flatMap { flatten($0.value, prefix: prefix.isEmpty ? $0.key : "\(prefix).\($0.key)") }
+            var out: [(String, String)] = []
+            for e in entries where budget >= 0 {
+                out += flatten(e.value, prefix: prefix.isEmpty ? e.key : "\(prefix).\(e.key)", budget: &budget)
+            }
+            return out
         case .sequence(let items):
             let labels = items.map(\.itemLabel)
             let unique = Set(labels.compactMap { $0 }).count == labels.count
-            return items.enumerated().flatMap { i, item in
+            var out: [(String, String)] = []
+            for (i, item) in items.enumerated() where budget >= 0 {
                 let tag = unique ? labels[i]! : String(i)
-                return flatten(item, prefix: "\(prefix)[\(tag)]")
+                out += flatten(item, prefix: "\(prefix)[\(tag)]", budget: &budget)
             }
+            return out
         }
     }
 

@@ -230,6 +230,11 @@ public enum SimulationError: Error, Sendable, Hashable {
     }
 }
 
+extension SimulationError: CustomStringConvertible {
+    /// The sentence and what to change, as every door prints it.
+    public var description: String { "\(message); expected \(expected)" }
+}
+
 /// A short number for messages: `1.8e7`, `250`, `0.35`.
 func sci(_ x: Double) -> String {
     let s = String(format: "%.3g", x)
