@@ -196,9 +196,13 @@ struct Engine {
     var planned: [Double] = []
     var supplied: [[Double]] = []
 
+    /// Each suite's closures, found once (a facility may list 50,000 with their yearly copies).
+    let suiteClosures: [[Closure]]
+
     init(_ model: FacilitySimulation.Model) {
         self.model = model
         let f = model.facility
+        suiteClosures = f.suites.map { suite in f.closures.filter { $0.applies(to: suite.name) } }
         func capacity(_ k: ResourceKind) -> Int { f.resources.filter { $0.kind == k }.reduce(0) { $0 + $1.capacity } }
         var pools: [Int] = []
         func pool(_ k: ResourceKind) -> Int? {
@@ -291,10 +295,7 @@ struct Engine {
                     + (fillPool == nil ? lot.fill : 0)
                 guard e.time + inSuite <= model.horizon, started < WorkLimits.plannedLots else { continue }
                 // Not across a closure of the suite: start when it ends.
-                let name = f.suites[s].name
-                if let c = f.closures.first(where: {
-                    $0.applies(to: name) && $0.from < e.time + inSuite && e.time < $0.to
-                }) {
+                if let c = suiteClosures[s].first(where: { $0.from < e.time + inSuite && e.time < $0.to }) {
                     push(c.to, .suiteFree, lot: -2, suite: s)
                     continue
                 }
