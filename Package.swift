@@ -43,6 +43,7 @@ let package = Package(
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming),
@@ -120,6 +121,7 @@ let package = Package(
             path: "Benchmarks/RefusalBenchmark",
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
+        .testTarget(name: "ManufacturingTests", dependencies: ["Manufacturing"], swiftSettings: upcoming),
         .testTarget(
             name: "WebTests",
             dependencies: [

@@ -87,6 +87,41 @@ func bench(_ location: DatabaseLocation, label: String, entries: Int) async thro
     print("  audit chain verifies: \(chainOK)")
 }
 
+/// Sign-ins at the real 210,000 PBKDF2 rounds: one alone, and what 20 at once do to another
+/// client's reads (session look-ups) and writes (batch-record entries).
+func signIns(_ location: DatabaseLocation, label: String) async throws {
+    let store = try await GMPStore.open(location)  // 210,000 rounds
+    let admin = try await store.bootstrap(username: "admin", fullName: "Admin", password: password)
+    var names: [String] = []
+    for i in 0..<20 {
+        _ = try await store.createUser(by: admin, username: "user\(i)", fullName: "User \(i)", role: .operator, password: password)
+        names.append("user\(i)")
+    }
+    let (token, _) = try await store.login(username: "admin", password: password)
+    let one = try await seconds { _ = try await store.login(username: "user0", password: password) }
+    // Another client: 200 session look-ups and 50 audited writes, alone and during 20 sign-ins.
+    func otherClient() async throws -> (reads: Double, writes: Double) {
+        let reads = try await seconds { for _ in 0..<200 { _ = try await store.user(forToken: token) } }
+        let writes = try await seconds {
+            for i in 0..<50 { _ = try await store.openDeviation(admin, batch: nil, description: "probe \(i)") }
+        }
+        return (reads, writes)
+    }
+    let alone = try await otherClient()
+    let during = try await withThrowingTaskGroup(of: (Double, Double)?.self) { group in
+        for name in names { group.addTask { _ = try await store.login(username: name, password: password); return nil } }
+        group.addTask { let r = try await otherClient(); return (r.reads, r.writes) }
+        var result = (0.0, 0.0)
+        for try await r in group { if let r { result = r } }
+        return result
+    }
+    try await store.close()
+    print(label + ", sign-ins at 210,000 PBKDF2 rounds")
+    print(String(format: "  one sign-in:                       %6.1f ms", one * 1000))
+    print(String(format: "  200 session look-ups alone:        %6.1f ms; during 20 sign-ins: %6.1f ms (×%.2f)", alone.reads * 1000, during.0 * 1000, during.0 / alone.reads))
+    print(String(format: "  50 audited writes alone:           %6.1f ms; during 20 sign-ins: %6.1f ms (×%.2f)", alone.writes * 1000, during.1 * 1000, during.1 / alone.writes))
+}
+
 /// A fresh database on the server, for a store that must start empty.
 func createDatabase(url: String, name: String) async throws {
     let configuration = try SQLPostgresConfiguration(url: url)
@@ -100,6 +135,8 @@ func createDatabase(url: String, name: String) async throws {
 do {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("vf-bench-\(UUID().uuidString).sqlite").path
     try await bench(.sqlite(path: path), label: "SQLite (WAL, synchronous=FULL) at \(path)", entries: entries)
+    let signPath = FileManager.default.temporaryDirectory.appendingPathComponent("vf-sign-\(UUID().uuidString).sqlite").path
+    try await signIns(.sqlite(path: signPath), label: "SQLite")
     if let url = ProcessInfo.processInfo.environment["VECTORFAB_BENCH_POSTGRES_URL"] {
         let name = "vf_bench_\(UUID().uuidString.prefix(8).lowercased())"
         try await createDatabase(url: url, name: name)

@@ -199,7 +199,7 @@ extension GMPStore {
     /// Creates the first administrator of an empty store; refused once any user exists.
     public func bootstrap(username: String, fullName: String, password: String) async throws -> User {
         try Self.validate(username: username, fullName: fullName, password: password)
-        let hash = Passwords.hash(password, iterations: passwordIterations)
+        let hash = try Passwords.hash(password, iterations: passwordIterations)
         let at = now()
         return try await connection.transaction { db in
             let n = try await db.raw("SELECT COUNT(*) AS n FROM users").first()!.decode(column: "n", as: Int.self)
@@ -223,7 +223,7 @@ extension GMPStore {
     public func createUser(by admin: User, username: String, fullName: String, role: Role, password: String) async throws -> User {
         try require(admin, .manageUsers)
         try Self.validate(username: username, fullName: fullName, password: password)
-        let hash = Passwords.hash(password, iterations: passwordIterations)
+        let hash = try Passwords.hash(password, iterations: passwordIterations)
         let at = now()
         return try await connection.transaction { db in
             if try await db.raw("SELECT id FROM users WHERE username = \(bind: username)").first() != nil {
@@ -244,9 +244,31 @@ extension GMPStore {
             guard let row = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID)").first() else {
                 throw GMPError(.notFound, "no user \(userID)")
             }
-            let old = try Self.user(row)
-            try await db.raw("UPDATE users SET active = \(bind: active ? 1 : 0), failed_logins = 0 WHERE id = \(bind: userID)").run()
-            try await self.audit(db, user: admin.id, action: "update", entity: "user", id: userID, field: "active", old: String(old.active), new: String(active), reason: reason, at: at)
+            let was = try Self.accountState(row)
+            let change = try AccountRules.setActive(
+                was, active: active, activeAdministrators: try await self.activeAdministrators(db)
+            ).get()
+            try await self.apply(db, change, was: was, by: admin.id, reason: reason, at: at)
+        }
+    }
+
+    /// Re-activates an account without signing in, for someone with access to the database
+    /// itself (`vectorfab admin unlock`): the way back when no administrator can sign in. Audited
+    /// as done by the operating-system user given.
+    public func unlock(username: String, by operatorName: String, reason: String) async throws -> User {
+        try Self.requireReason(reason)
+        try Self.requireText(operatorName, "who unlocks", max: 100)
+        let at = now()
+        return try await connection.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM users WHERE username = \(bind: username)").first() else {
+                throw GMPError(.notFound, "no user \(username)")
+            }
+            let was = try Self.accountState(row)
+            try await self.apply(
+                db, AccountRules.unlock(was), was: was, by: "database:\(operatorName)", reason: reason, at: at)
+            var user = try Self.user(row)
+            user.active = true
+            return user
         }
     }
 
@@ -255,10 +277,11 @@ extension GMPStore {
     public func changePassword(_ user: User, current: String, new: String) async throws {
         try Self.validate(password: new)
         guard new != current else { throw GMPError(.invalid, "the new password must differ from the current one") }
-        let hash = Passwords.hash(new, iterations: passwordIterations)
+        let hash = try Passwords.hash(new, iterations: passwordIterations)
         let at = now()
+        let ticket = try await checkPassword(username: user.username, password: current)
         try await connection.transaction { db in
-            _ = try await self.authenticate(db, username: user.username, password: current)
+            try await self.confirm(db, ticket)
             try await self.setPassword(db, userID: user.id, hash: hash)
             try await self.audit(db, user: user.id, action: "update", entity: "user", id: user.id, field: "password", reason: "changed by the user", at: at)
         }
@@ -269,7 +292,7 @@ extension GMPStore {
         try require(admin, .manageUsers)
         try Self.requireReason(reason)
         try Self.validate(password: new)
-        let hash = Passwords.hash(new, iterations: passwordIterations)
+        let hash = try Passwords.hash(new, iterations: passwordIterations)
         let at = now()
         try await connection.transaction { db in
             guard try await db.raw("SELECT id FROM users WHERE id = \(bind: userID)").first() != nil else {
@@ -291,55 +314,64 @@ extension GMPStore {
         return try await connection.read { db in try await db.raw("SELECT * FROM users ORDER BY username").all().map(Self.user) }
     }
 
-    /// Checks a password; returns the user, or throws without saying which part was wrong.
-    func authenticate(_ db: any SQLDatabase, username: String, password: String) async throws -> User {
-        guard let row = try await db.raw("SELECT * FROM users WHERE username = \(bind: username)").first(),
-            Passwords.verify(password, against: try row.decode(column: "password_hash", as: String.self))
-        else { throw GMPError(.unauthenticated, "wrong username or password") }
-        let user = try Self.user(row)
+    /// A password checked against the stored hash, outside any lock (210,000 PBKDF2 rounds take
+    /// a tenth of a second or more): the user and the hash seen, or nil when it is wrong.
+    struct PasswordTicket: Sendable {
+        var user: User
+        var hash: String
+    }
+
+    /// Reads the account (a short read), checks the password outside the store's lock, and on
+    /// a wrong one counts it toward lock-out (``AccountRules``). Throws without saying which
+    /// part was wrong.
+    func checkPassword(username: String, password: String) async throws -> PasswordTicket {
+        let found: (User, String)? = try await connection.read { db in
+            guard let row = try await db.raw("SELECT * FROM users WHERE username = \(bind: username)").first() else { return nil }
+            return (try Self.user(row), try row.decode(column: "password_hash", as: String.self))
+        }
+        guard let (user, hash) = found else { throw GMPError(.unauthenticated, "wrong username or password") }
+        guard Passwords.verify(password, against: hash) else {
+            try await recordFailedAuthentication(userID: user.id, what: "sign-in")
+            throw GMPError(.unauthenticated, "wrong username or password")
+        }
         guard user.active else { throw GMPError(.unauthenticated, "the account \(username) is disabled") }
-        return user
+        return PasswordTicket(user: user, hash: hash)
+    }
+
+    /// The signer's password, checked before the signing transaction; a wrong one counts toward
+    /// lock-out like a wrong sign-in.
+    func verifyPassword(_ user: User, _ password: String) async throws -> PasswordTicket {
+        do {
+            let ticket = try await checkPassword(username: user.username, password: password)
+            guard ticket.user.id == user.id else { throw GMPError(.unauthenticated, "the signature's password is wrong") }
+            return ticket
+        } catch let e as GMPError where e.kind == .unauthenticated {
+            throw GMPError(.unauthenticated, e.message.hasPrefix("the account") ? e.message : "the signature's password is wrong")
+        }
+    }
+
+    /// Inside a transaction: the account still has the hash and the active state the ticket saw
+    /// (no password change or lock-out in between).
+    func confirm(_ db: any SQLDatabase, _ ticket: PasswordTicket) async throws {
+        guard let row = try await db.raw("SELECT * FROM users WHERE id = \(bind: ticket.user.id)").first(),
+            try row.decode(column: "password_hash", as: String.self) == ticket.hash, try Self.user(row).active
+        else { throw GMPError(.unauthenticated, "the account changed while signing: sign again") }
     }
 
     /// Consecutive failed sign-ins after which an account is disabled until an administrator
     /// re-activates it.
-    public static let maxFailedLogins = 5
+    public static let maxFailedLogins = AccountRules.maxFailedAuthentications
 
     /// Signs in: returns a session token (only its hash is stored) and the user. A wrong password
-    /// is counted and audited; after `maxFailedLogins` in a row the account is disabled.
+    /// is counted and audited; after `maxFailedLogins` in a row the account is disabled (never
+    /// the last active administrator's).
     public func login(username: String, password: String) async throws -> (token: String, user: User) {
-        do {
-            return try await startSession(username: username, password: password)
-        } catch let e as GMPError where e.kind == .unauthenticated {
-            try await recordFailedLogin(username: username)
-            throw e
-        }
-    }
-
-    func recordFailedLogin(username: String) async throws {
-        let at = now()
-        try await connection.transaction { db in
-            guard let row = try await db.raw("SELECT * FROM users WHERE username = \(bind: username)").first() else { return }
-            let user = try Self.user(row)
-            let failures = try row.decode(column: "failed_logins", as: Int.self) + 1
-            try await db.raw("UPDATE users SET failed_logins = \(bind: failures) WHERE id = \(bind: user.id)").run()
-            try await self.audit(
-                db, user: user.id, action: "login-failed", entity: "user", id: user.id, field: "failed_logins", old: String(failures - 1),
-                new: String(failures), at: at)
-            if failures >= Self.maxFailedLogins && user.active {
-                try await db.raw("UPDATE users SET active = 0 WHERE id = \(bind: user.id)").run()
-                try await self.audit(
-                    db, user: user.id, action: "update", entity: "user", id: user.id, field: "active", old: "true", new: "false",
-                    reason: "\(failures) failed sign-ins in a row", at: at)
-            }
-        }
-    }
-
-    func startSession(username: String, password: String) async throws -> (token: String, user: User) {
+        let ticket = try await checkPassword(username: username, password: password)
         let token = randomToken()
         let at = clock()
         return try await connection.transaction { db in
-            let user = try await self.authenticate(db, username: username, password: password)
+            try await self.confirm(db, ticket)
+            let user = ticket.user
             try await db.raw("UPDATE users SET failed_logins = 0 WHERE id = \(bind: user.id) AND failed_logins <> 0").run()
             try await db.raw(
                 """
@@ -349,6 +381,50 @@ extension GMPStore {
             ).run()
             try await self.audit(db, user: user.id, action: "login", entity: "session", id: String(sha256Hex(token).prefix(12)), at: Self.timestamp(at))
             return (token, user)
+        }
+    }
+
+    /// The account state the rules see.
+    static func accountState(_ row: any SQLRow) throws -> AccountState {
+        let user = try Self.user(row)
+        return AccountState(
+            userID: user.id, role: user.role, active: user.active,
+            failedAuthentications: try row.decode(column: "failed_logins", as: Int.self))
+    }
+
+    func activeAdministrators(_ db: any SQLDatabase) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM users WHERE role = 'administrator' AND active = 1").first()?
+            .decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// Stores what ``AccountRules`` decide, with its audit entries.
+    func apply(_ db: any SQLDatabase, _ change: AccountChange, was: AccountState, by actor: String, reason: String?, at: String)
+        async throws
+    {
+        let next = change.account
+        try await db.raw(
+            "UPDATE users SET failed_logins = \(bind: next.failedAuthentications), active = \(bind: next.active ? 1 : 0) WHERE id = \(bind: next.userID)"
+        ).run()
+        if next.failedAuthentications != was.failedAuthentications {
+            try await audit(
+                db, user: actor, action: next.failedAuthentications > was.failedAuthentications ? "login-failed" : "update",
+                entity: "user", id: next.userID, field: "failed_logins", old: String(was.failedAuthentications),
+                new: String(next.failedAuthentications), reason: change.keptActiveBecause, at: at)
+        }
+        if next.active != was.active {
+            try await audit(
+                db, user: actor, action: "update", entity: "user", id: next.userID, field: "active", old: String(was.active),
+                new: String(next.active), reason: reason ?? change.disabledBecause, at: at)
+        }
+    }
+
+    func recordFailedAuthentication(userID: String, what: String) async throws {
+        let at = now()
+        try await connection.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID)").first() else { return }
+            let was = try Self.accountState(row)
+            let change = AccountRules.failedAuthentication(was, activeAdministrators: try await self.activeAdministrators(db))
+            try await self.apply(db, change, was: was, by: userID, reason: nil, at: at)
         }
     }
 
@@ -374,14 +450,14 @@ extension GMPStore {
         }
     }
 
-    /// An electronic signature: the signer re-enters the password; who, when and the meaning are
-    /// recorded, and audited. Runs inside the caller's transaction.
+    /// An electronic signature: the signer re-entered the password (checked before the
+    /// transaction, see ``verifyPassword(_:_:)``); who, when and the meaning are recorded, and
+    /// audited. Runs inside the caller's transaction.
     func sign(
-        _ db: any SQLDatabase, _ user: User, password: String, meaning: SignatureMeaning, entity: String, id: String, at: String
+        _ db: any SQLDatabase, _ ticket: PasswordTicket, meaning: SignatureMeaning, entity: String, id: String, at: String
     ) async throws -> Signature {
-        guard let row = try await db.raw("SELECT password_hash FROM users WHERE id = \(bind: user.id)").first(),
-            Passwords.verify(password, against: try row.decode(column: "password_hash", as: String.self))
-        else { throw GMPError(.unauthenticated, "the signature's password is wrong") }
+        try await confirm(db, ticket)
+        let user = ticket.user
         let s = Signature(id: Self.newID("sig"), userID: user.id, fullName: user.fullName, meaning: meaning, entity: entity, entityID: id, at: at)
         try await db.raw(
             """

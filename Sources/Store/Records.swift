@@ -39,10 +39,13 @@ extension GMPStore {
     public func approveRecipe(_ user: User, id: String, password: String) async throws -> RecipeRecord {
         try require(user, .approveRecipe)
         let at = now()
+        let ticket = try await self.verifyPassword(user, password)
         return try await connection.transaction { db in
             var record = try await self.recipeRecord(db, id)
-            guard record.status == .draft else { throw GMPError(.conflict, "recipe \(id) is \(record.status.rawValue), not a draft") }
-            _ = try await self.sign(db, user, password: password, meaning: .approved, entity: "recipe", id: id, at: at)
+            let author = try await db.raw("SELECT created_by FROM recipes WHERE id = \(bind: id)").first()?
+                .decode(column: "created_by", as: String.self) ?? ""
+            if let refusal = RecipeRules.approve(status: record.status, author: author, approver: user) { throw refusal }
+            _ = try await self.sign(db, ticket, meaning: .approved, entity: "recipe", id: id, at: at)
             let previous = try await db.raw(
                 "SELECT id FROM recipes WHERE product = \(bind: record.recipe.product) AND status = 'approved'"
             ).all().map { try $0.decode(column: "id", as: String.self) }
@@ -159,6 +162,7 @@ extension GMPStore {
         try require(user, .decideMaterial)
         try Self.requireReason(reason)
         let at = now()
+        let ticket = try await self.verifyPassword(user, password)
         return try await connection.transaction { db in
             var lot = try await self.lot(db, id)
             guard lot.status == .quarantine || lot.status == .sampled else {
@@ -174,7 +178,7 @@ extension GMPStore {
                     }
                 }
             }
-            _ = try await self.sign(db, user, password: password, meaning: release ? .released : .reviewed, entity: "lot", id: id, at: at)
+            _ = try await self.sign(db, ticket, meaning: release ? .released : .reviewed, entity: "lot", id: id, at: at)
             try await self.setLotStatus(db, lot, release ? .released : .rejected, user: user, reason: reason, at: at)
             lot.status = release ? .released : .rejected
             return lot
@@ -413,6 +417,7 @@ extension GMPStore {
     public func completePhase(_ user: User, batch id: String, phase phaseID: String, password: String) async throws -> Batch {
         try require(user, .executePhase)
         let at = now()
+        let ticket = try await self.verifyPassword(user, password)
         return try await connection.transaction { db in
             var (batch, recipe, entries) = try await self.load(db, batch: id, all: false, phase: phaseID)
             let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
@@ -425,7 +430,7 @@ extension GMPStore {
                 missing.append("no lot of \(m.item) is consumed")
             }
             if !missing.isEmpty { throw GMPError(.conflict, "phase \(phaseID) cannot be completed", details: missing) }
-            _ = try await self.sign(db, user, password: password, meaning: .performed, entity: "phase", id: "\(id)/\(phaseID)", at: at)
+            _ = try await self.sign(db, ticket, meaning: .performed, entity: "phase", id: "\(id)/\(phaseID)", at: at)
             let entry = BatchEntry(id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .completion, userID: user.id, at: at)
             try await self.insert(db, entry)
             try await self.audit(db, user: user.id, action: "complete", entity: "batch", id: id, field: "phase", new: phaseID, at: at)
@@ -444,6 +449,7 @@ extension GMPStore {
     public func verifyPhase(_ user: User, batch id: String, phase phaseID: String, password: String) async throws {
         try require(user, .verifyPhase)
         let at = now()
+        let ticket = try await self.verifyPassword(user, password)
         try await connection.transaction { db in
             let (_, _, entries) = try await self.load(db, batch: id, all: false)
             guard let done = entries.first(where: { $0.kind == .completion && $0.phaseID == phaseID }) else {
@@ -453,7 +459,7 @@ extension GMPStore {
             guard !entries.contains(where: { $0.kind == .verification && $0.phaseID == phaseID }) else {
                 throw GMPError(.conflict, "phase \(phaseID) is already verified")
             }
-            _ = try await self.sign(db, user, password: password, meaning: .verified, entity: "phase", id: "\(id)/\(phaseID)", at: at)
+            _ = try await self.sign(db, ticket, meaning: .verified, entity: "phase", id: "\(id)/\(phaseID)", at: at)
             try await self.insert(
                 db, BatchEntry(id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .verification, userID: user.id, at: at))
         }
@@ -634,6 +640,7 @@ extension GMPStore {
         try require(user, status == .closed ? .closeDeviation : .investigateDeviation)
         try Self.requireReason(note)
         let at = now()
+        let ticket = try await self.verifyPassword(user, password)
         return try await connection.transaction { db in
             guard let row = try await db.raw("SELECT * FROM deviations WHERE id = \(bind: id)").first() else {
                 throw GMPError(.notFound, "no deviation \(id)")
@@ -644,7 +651,7 @@ extension GMPStore {
                     .conflict, "deviation \(id) is \(d.status.rawValue): it can only move to \(d.status.next?.rawValue ?? "nothing (it is closed)")")
             }
             let meaning: SignatureMeaning = status == .closed ? .approved : .reviewed
-            _ = try await self.sign(db, user, password: password, meaning: meaning, entity: "deviation", id: id, at: at)
+            _ = try await self.sign(db, ticket, meaning: meaning, entity: "deviation", id: id, at: at)
             try await db.raw("UPDATE deviations SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
             try await self.audit(db, user: user.id, action: "update", entity: "deviation", id: id, field: "status", old: d.status.rawValue, new: status.rawValue, reason: note, at: at)
             d.status = status
@@ -689,10 +696,11 @@ extension GMPStore {
     public func releaseBatch(_ user: User, batch id: String, password: String) async throws -> Batch {
         try require(user, .releaseBatch)
         let at = now()
+        let ticket = try await self.verifyPassword(user, password)
         return try await connection.transaction { db in
             var (batch, missing) = try await self.releaseBlockers(db, batch: id)
             guard missing.isEmpty else { throw GMPError(.conflict, "batch \(id) cannot be released", details: missing) }
-            _ = try await self.sign(db, user, password: password, meaning: .released, entity: "batch", id: id, at: at)
+            _ = try await self.sign(db, ticket, meaning: .released, entity: "batch", id: id, at: at)
             try await db.raw("UPDATE batches SET status = 'released' WHERE id = \(bind: id)").run()
             try await self.audit(db, user: user.id, action: "release", entity: "batch", id: id, field: "status", old: batch.status.rawValue, new: "released", at: at)
             batch.status = .released

@@ -90,7 +90,7 @@ struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administration of the GMP record store: migrations, users, batch-record export.",
         discussion: "The audit trail is verified with `vectorfab audit verify`.",
-        subcommands: [Migrate.self, Bootstrap.self, CreateUser.self, ExportBatch.self, Burst.self])
+        subcommands: [Migrate.self, Bootstrap.self, CreateUser.self, Unlock.self, ExportBatch.self, Burst.self])
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations.")
@@ -115,6 +115,27 @@ struct Admin: AsyncParsableCommand {
                 try await store.bootstrap(username: username, fullName: fullName, password: password)
             }
             print("Created administrator \(user.username) (\(user.id)).")
+        }
+    }
+
+    struct Unlock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-activate a locked or disabled account, with access to the database itself (no sign-in).",
+            discussion: """
+                The way back when no administrator can sign in. The audit trail records it as done by \
+                'database:<operating-system user>' with the reason.
+                Example: vectorfab admin unlock --username admin --reason "locked after five wrong passwords"
+                """)
+        @OptionGroup var db: DatabaseOptions
+        @Option(help: "The account to re-activate.") var username: String
+        @Option(help: "Why (recorded in the audit trail).") var reason: String
+
+        func run() async throws {
+            let who = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment["LOGNAME"] ?? "unknown"
+            let user = try await db.withStore { store in
+                try await store.unlock(username: username, by: who, reason: reason)
+            }
+            print("Re-activated \(user.username) (\(user.id)); failed sign-ins reset.")
         }
     }
 

@@ -53,8 +53,9 @@ struct AuthenticationTests {
         let locked = await refused { _ = try await s.login(username: "quinn", password: password) }
         #expect(locked?.message.contains("disabled") == true)
         let trail = try await s.auditTrail(staff.admin, entity: "user", id: staff.analyst.id)
-        #expect(trail.filter { $0.action == "login-failed" }.count == 3 * limit - 2 + 1)
-        #expect(trail.contains { $0.field == "active" && $0.newValue == "false" && $0.reason == "\(limit) failed sign-ins in a row" })
+        // Only wrong passwords count: the right one on a disabled account is refused, not counted.
+        #expect(trail.filter { $0.action == "login-failed" }.count == 3 * limit - 2)
+        #expect(trail.contains { $0.field == "active" && $0.newValue == "false" && $0.reason == "\(limit) wrong passwords in a row" })
         try await s.setActive(by: staff.admin, userID: staff.analyst.id, active: true, reason: "identity checked by phone")
         _ = try await s.login(username: "quinn", password: password)
         #expect(try await s.verifyAudit().isEmpty)
@@ -297,7 +298,10 @@ struct GenealogyAndAuditTests {
         _ = try await s.consumeMaterial(r.staff.operatorUser, batch: r.batch.id, phase: first.id, lot: r.lots["CELL-BANK"]!.id, quantity: 1)
         let middle = try await s.auditCount()
         _ = await refused { _ = try await s.completePhase(r.staff.operatorUser, batch: r.batch.id, phase: first.id, password: "wrong password!!") }
-        #expect(try await s.auditCount() == middle)
+        // Nothing of the phase is written; the wrong password itself is counted toward lock-out.
+        #expect(try await s.auditCount() == middle + 1)
+        let counted = try await s.auditTrail(r.staff.admin, entity: "user", id: r.staff.operatorUser.id)
+        #expect(counted.last?.action == "login-failed")
         // The value and the consumption: one audit entry each, nothing from the refusals.
         #expect(middle == before + 2)
         #expect(Set(try await s.lots(r.staff.qa).map(\.id)) == Set(lotsBefore.map(\.id)))

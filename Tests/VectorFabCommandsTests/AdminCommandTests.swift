@@ -7,6 +7,42 @@ import Testing
 /// The administration commands, run as the binary: migrations, users, batch-record export, and
 /// `vectorfab audit verify` finding a record edited behind the application's back.
 struct AdminCommandTests {
+    /// Five wrong administrator passwords at the CLI locked the only administrator for good;
+    /// now the last one stays active, and `admin unlock` re-activates any account from the database.
+    @Test func theOnlyAdministratorSurvivesWrongPasswordsAndUnlockWorks() async throws {
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("vf-unlock-\(UUID().uuidString).sqlite").path
+        let db = ["--database", database]
+        let good = ["VECTORFAB_PASSWORD": "correct horse battery", "VECTORFAB_ADMIN_PASSWORD": "correct horse battery"]
+        #expect(try vectorfab(["admin", "bootstrap", "--username", "ada", "--full-name", "Ada Admin"] + db, environment: good).status == 0)
+        let wrong = ["VECTORFAB_PASSWORD": "correct horse battery", "VECTORFAB_ADMIN_PASSWORD": "a wrong password"]
+        for i in 0..<6 {
+            let r = try vectorfab(
+                ["admin", "create-user", "--admin", "ada", "--username", "u\(i)", "--full-name", "U", "--role", "qa"] + db,
+                environment: wrong)
+            #expect(r.status != 0)
+        }
+        let after = try vectorfab(
+            ["admin", "create-user", "--admin", "ada", "--username", "alex", "--full-name", "Alex QA", "--role", "qa"] + db,
+            environment: good)
+        #expect(after.status == 0, "the only administrator was locked out: \(after.err)")
+        // Alex is locked by wrong passwords at export (a sign-in), then unlocked from the database.
+        for _ in 0..<5 {
+            _ = try vectorfab(
+                ["admin", "export-batch", "--batch", "B-1"] + db, environment: ["VECTORFAB_USER": "alex", "VECTORFAB_PASSWORD": "nope nope nope"])
+        }
+        let locked = try vectorfab(
+            ["admin", "export-batch", "--batch", "B-1"] + db, environment: ["VECTORFAB_USER": "alex", "VECTORFAB_PASSWORD": "correct horse battery"])
+        #expect(locked.err.contains("disabled"), "\(locked.err)")
+        let unlock = try vectorfab(["admin", "unlock", "--username", "alex", "--reason", "identity checked"] + db)
+        #expect(unlock.status == 0, "\(unlock.err)")
+        #expect(unlock.out.contains("Re-activated alex"))
+        let back = try vectorfab(
+            ["admin", "export-batch", "--batch", "B-1"] + db, environment: ["VECTORFAB_USER": "alex", "VECTORFAB_PASSWORD": "correct horse battery"])
+        #expect(back.err.contains("B-1") && !back.err.contains("disabled"), "\(back.err)")
+        #expect(try vectorfab(["audit", "verify"] + db).status == 0)
+        #expect(try vectorfab(["admin", "unlock", "--username", "nobody", "--reason", "x"] + db).status != 0)
+    }
+
     @Test func administrationAndAuditVerificationFromTheCommandLine() async throws {
         let database = FileManager.default.temporaryDirectory.appendingPathComponent("vf-admin-\(UUID().uuidString).sqlite").path
         let db = ["--database", database]
