@@ -214,9 +214,11 @@ public struct SampleBody: StrictBody {
 }
 
 public struct ResultBody: StrictBody {
-    public static let fields: Set<String> = ["value", "pass"]
+    public static let fields: Set<String> = ["value", "pass", "reason"]
     public var value: Double?
     public var pass: Bool?
+    /// Why a sample that has a result is tested again (required then).
+    public var reason: String?
 }
 
 public struct DeviationBody: StrictBody {

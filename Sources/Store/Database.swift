@@ -211,6 +211,9 @@ enum Migrations {
         Migration(version: 3, name: "Failed sign-ins lock an account") { _ in
             ["ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0"]
         },
+        Migration(version: 4, name: "A repeated QC result carries its reason") { _ in
+            ["ALTER TABLE results ADD COLUMN reason TEXT"]
+        },
     ]
 
     /// Applies the migrations not yet applied (up to `version`); returns their names.

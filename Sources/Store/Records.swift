@@ -165,19 +165,12 @@ extension GMPStore {
         let ticket = try await self.verifyPassword(user, password)
         return try await connection.transaction { db in
             var lot = try await self.lot(db, id)
-            guard lot.status == .quarantine || lot.status == .sampled else {
-                throw GMPError(.conflict, "lot \(id) is already \(lot.status.rawValue)")
+            var tests: [(test: String, passed: Bool?)] = []
+            for s in try await db.raw("SELECT * FROM samples WHERE material_lot = \(bind: id)").all().map(Self.sample) {
+                let latest = try await db.raw("SELECT * FROM results WHERE sample_id = \(bind: s.id) ORDER BY at DESC LIMIT 1").first()
+                tests.append((s.test, try latest.map { try $0.decode(column: "pass", as: Int.self) == 1 }))
             }
-            if release {
-                let samples = try await db.raw("SELECT * FROM samples WHERE material_lot = \(bind: id)").all().map(Self.sample)
-                guard !samples.isEmpty else { throw GMPError(.conflict, "lot \(id) has not been sampled and tested") }
-                for s in samples {
-                    let latest = try await db.raw("SELECT * FROM results WHERE sample_id = \(bind: s.id) ORDER BY at DESC LIMIT 1").first()
-                    guard let latest, try latest.decode(column: "pass", as: Int.self) == 1 else {
-                        throw GMPError(.conflict, "lot \(id): test '\(s.test)' has no passing result")
-                    }
-                }
-            }
+            if let refusal = MaterialRules.decide(lot, release: release, tests: tests, today: self.today()) { throw refusal }
             _ = try await self.sign(db, ticket, meaning: release ? .released : .reviewed, entity: "lot", id: id, at: at)
             try await self.setLotStatus(db, lot, release ? .released : .rejected, user: user, reason: reason, at: at)
             lot.status = release ? .released : .rejected
@@ -571,32 +564,36 @@ extension GMPStore {
 
     /// A QC analyst's result: a value against the range, or pass/fail. Out of specification opens
     /// an investigation (an `oos` deviation).
-    public func recordResult(_ user: User, sample id: String, value: Double?, pass: Bool?) async throws -> (result: QCResult, deviation: Deviation?) {
+    /// A QC result against the sample's specification (``SampleRules``): a second result on a
+    /// sample is a repeat, needs a reason and keeps the first; an out-of-specification result
+    /// opens an OOS deviation.
+    public func recordResult(
+        _ user: User, sample id: String, value: Double?, pass: Bool?, reason: String? = nil
+    ) async throws -> (result: QCResult, deviation: Deviation?) {
         try require(user, .recordResult)
+        if let reason { try Self.requireReason(reason) }
         let at = now()
         return try await connection.transaction { db in
             guard let row = try await db.raw("SELECT * FROM samples WHERE id = \(bind: id)").first() else {
                 throw GMPError(.notFound, "no sample \(id)")
             }
             let sample = try Self.sample(row)
-            let passed: Bool
             let spec = sample.specification
-            if spec.isRange {
-                guard let value, value.isFinite else { throw GMPError(.invalid, "test '\(sample.test)' needs a numeric value in \(sample.unit ?? "")") }
-                guard pass == nil else { throw GMPError(.invalid, "give a value, not pass/fail: the test has a numeric specification") }
-                passed = spec.accepts(value)
-            } else {
-                guard let pass, value == nil else { throw GMPError(.invalid, "test '\(sample.test)' is pass/fail: give pass: true or false") }
-                passed = pass
-            }
+            let previous = try await db.raw("SELECT COUNT(*) AS n FROM results WHERE sample_id = \(bind: id)").first()?
+                .decode(column: "n", as: Int.self) ?? 0
+            let decision = try SampleRules.result(
+                for: sample, previousResults: previous, value: value, pass: pass, reason: reason
+            ).get()
+            let passed = decision.passed
             let r = QCResult(id: Self.newID("result"), sampleID: id, value: value, pass: passed, analystID: user.id, at: at)
             try await db.raw(
-                "INSERT INTO results (id, sample_id, value, pass, analyst_id, at) VALUES (\(bind: r.id), \(bind: id), \(bind: value), \(bind: passed ? 1 : 0), \(bind: user.id), \(bind: at))"
+                "INSERT INTO results (id, sample_id, value, pass, analyst_id, at, reason) VALUES (\(bind: r.id), \(bind: id), \(bind: value), \(bind: passed ? 1 : 0), \(bind: user.id), \(bind: at), \(bind: reason))"
             ).run()
             try await db.raw("UPDATE samples SET status = \(bind: passed ? "passed" : "failed") WHERE id = \(bind: id)").run()
             try await self.audit(
-                db, user: user.id, action: "result", entity: "sample", id: id, field: sample.test, old: sample.status,
-                new: value.map { "\($0) \(sample.unit ?? "")" } ?? (passed ? "pass" : "fail"), at: at)
+                db, user: user.id, action: decision.isRepeat ? "repeat-result" : "result", entity: "sample", id: id,
+                field: sample.test, old: sample.status,
+                new: value.map { "\($0) \(sample.unit ?? "")" } ?? (passed ? "pass" : "fail"), reason: reason, at: at)
             var deviation: Deviation?
             if !passed {
                 deviation = try await self.openDeviation(

@@ -305,7 +305,7 @@ public enum API {
         }
         router.post("/api/samples/:id/results") { request, context in
             let b = try await request.body(ResultBody.self, context: context)
-            let (result, deviation) = try await store.recordResult(try context.signedIn(), sample: try context.parameter("id"), value: b.value, pass: b.pass)
+            let (result, deviation) = try await store.recordResult(try context.signedIn(), sample: try context.parameter("id"), value: b.value, pass: b.pass, reason: b.reason)
             return try json(ResultAnswer(result: result, deviation: deviation), status: .created)
         }
         router.get("/api/deviations") { request, context in

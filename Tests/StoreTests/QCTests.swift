@@ -129,3 +129,53 @@ struct QCSpecificationStoreTests {
         #expect(try await store.migrate().isEmpty)
     }
 }
+
+/// Results as a QC analyst and QA expect them: physically possible, repeats with a reason that
+/// keep the first result.
+struct ResultRuleStoreTests {
+    @Test(arguments: Backend.available)
+    func aNegativeEndotoxinIsRefusedAndARepeatNeedsAReasonAndKeepsTheFirst(backend: Backend) async throws {
+        let r = try await Running.make(backend)
+        let s = r.staff.store
+        let sample = try await s.createSample(
+            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Endotoxin", panel: .drugProduct, low: nil, high: nil,
+            unit: nil)
+        let before = try await s.auditCount()
+        let negative = await refused { _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: -3, pass: nil) }
+        #expect(negative?.kind == .invalid)
+        #expect(negative?.message.contains("cannot be below zero") == true)
+        #expect(try await s.auditCount() == before)
+        // Out of specification first: an OOS deviation opens.
+        let first = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 9, pass: nil)
+        #expect(first.deviation?.kind == "oos")
+        // Testing again until it passes needs a reason, and keeps the first result.
+        let noReason = await refused { _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 2, pass: nil) }
+        #expect(noReason?.message.contains("a repeat needs a reason") == true)
+        _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 2, pass: nil, reason: "retest after the OOS investigation")
+        let record = try await s.batchRecord(r.staff.qa, batch: r.batch.id)
+        let results = record.results.filter { $0.sampleID == sample.id }
+        #expect(results.map(\.value) == [9, 2])
+        let trail = try await s.auditTrail(r.staff.qa, entity: "sample", id: sample.id)
+        #expect(trail.contains { $0.action == "repeat-result" && $0.reason == "retest after the OOS investigation" })
+        #expect(try await s.verifyAudit().isEmpty)
+    }
+}
+
+struct MaterialRuleStoreTests {
+    @Test(arguments: Backend.available)
+    func aLotThatExpiredIsNeverReleased(backend: Backend) async throws {
+        let staff = try await Staff.make(backend)
+        let s = staff.store
+        _ = try await s.defineItem(staff.supervisor, code: "MEDIUM", name: "medium", unit: "L")
+        let lot = try await s.receiveLot(staff.operatorUser, item: "MEDIUM", supplier: "S", supplierLot: "2019-7", quantity: 10, expiry: "2020-01-01")
+        let sample = try await s.createSample(staff.analyst, batch: nil, materialLot: lot.id, test: "Identity", low: nil, high: nil, unit: nil)
+        _ = try await s.recordResult(staff.analyst, sample: sample.id, value: nil, pass: true)
+        let before = try await s.auditCount()
+        let refusal = await refused { _ = try await s.decideLot(staff.qa, id: lot.id, release: true, reason: "tests passed", password: password) }
+        #expect(refusal?.kind == .conflict)
+        #expect(refusal?.message.contains("expired on 2020-01-01") == true, "\(refusal?.message ?? "")")
+        #expect(try await s.auditCount() == before)
+        // Rejecting it stays possible.
+        #expect(try await s.decideLot(staff.qa, id: lot.id, release: false, reason: "expired", password: password).status == .rejected)
+    }
+}
