@@ -97,13 +97,14 @@ func signIns(_ location: DatabaseLocation, label: String) async throws {
         _ = try await store.createUser(by: admin, username: "user\(i)", fullName: "User \(i)", role: .operator, password: password)
         names.append("user\(i)")
     }
-    let (token, _) = try await store.login(username: "admin", password: password)
+    let writer = try await store.createUser(by: admin, username: "writer", fullName: "Writer", role: .operator, password: password)
+    let (token, _) = try await store.login(username: "writer", password: password)
     let one = try await seconds { _ = try await store.login(username: "user0", password: password) }
     // Another client: 200 session look-ups and 50 audited writes, alone and during 20 sign-ins.
     func otherClient() async throws -> (reads: Double, writes: Double) {
         let reads = try await seconds { for _ in 0..<200 { _ = try await store.user(forToken: token) } }
         let writes = try await seconds {
-            for i in 0..<50 { _ = try await store.openDeviation(admin, batch: nil, description: "probe \(i)") }
+            for i in 0..<50 { _ = try await store.openDeviation(writer, batch: nil, description: "probe \(i)") }
         }
         return (reads, writes)
     }
@@ -143,6 +144,10 @@ do {
         var c = URLComponents(string: url)!
         c.path = "/\(name)"
         try await bench(.postgres(url: c.string!), label: "PostgreSQL (synchronous_commit on) \(name)", entries: entries)
+        let signName = "vf_sign_\(UUID().uuidString.prefix(8).lowercased())"
+        try await createDatabase(url: url, name: signName)
+        c.path = "/\(signName)"
+        try await signIns(.postgres(url: c.string!), label: "PostgreSQL")
     } else {
         print("PostgreSQL: set VECTORFAB_BENCH_POSTGRES_URL to measure it too.")
     }

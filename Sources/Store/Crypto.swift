@@ -17,6 +17,25 @@ enum Passwords {
         return "pbkdf2-sha256$\(iterations)$\(Data(salt).base64EncodedString())$\(Data(derived).base64EncodedString())"
     }
 
+    /// Hashing runs on one serial queue of its own, off Swift's cooperative threads: 20
+    /// sign-ins at once then take their turns on one core instead of holding every thread that
+    /// other clients' reads and writes need.
+    private static let hashing = DispatchQueue(label: "vectorfab.passwords", qos: .utility)
+
+    /// ``verify(_:against:)`` on the hashing queue.
+    static func verifyOffThread(_ password: String, against stored: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            hashing.async { continuation.resume(returning: verify(password, against: stored)) }
+        }
+    }
+
+    /// ``hash(_:iterations:)`` on the hashing queue.
+    static func hashOffThread(_ password: String, iterations: Int) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            hashing.async { continuation.resume(with: Result { try hash(password, iterations: iterations) }) }
+        }
+    }
+
     static func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$")
         // A stored count outside 1–10,000,000 (edited behind the application's back) fails the

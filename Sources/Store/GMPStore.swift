@@ -199,7 +199,7 @@ extension GMPStore {
     /// Creates the first administrator of an empty store; refused once any user exists.
     public func bootstrap(username: String, fullName: String, password: String) async throws -> User {
         try Self.validate(username: username, fullName: fullName, password: password)
-        let hash = try Passwords.hash(password, iterations: passwordIterations)
+        let hash = try await Passwords.hashOffThread(password, iterations: passwordIterations)
         let at = now()
         return try await connection.transaction { db in
             let n = try await db.raw("SELECT COUNT(*) AS n FROM users").first()!.decode(column: "n", as: Int.self)
@@ -223,7 +223,7 @@ extension GMPStore {
     public func createUser(by admin: User, username: String, fullName: String, role: Role, password: String) async throws -> User {
         try require(admin, .manageUsers)
         try Self.validate(username: username, fullName: fullName, password: password)
-        let hash = try Passwords.hash(password, iterations: passwordIterations)
+        let hash = try await Passwords.hashOffThread(password, iterations: passwordIterations)
         let at = now()
         return try await connection.transaction { db in
             if try await db.raw("SELECT id FROM users WHERE username = \(bind: username)").first() != nil {
@@ -277,7 +277,7 @@ extension GMPStore {
     public func changePassword(_ user: User, current: String, new: String) async throws {
         try Self.validate(password: new)
         guard new != current else { throw GMPError(.invalid, "the new password must differ from the current one") }
-        let hash = try Passwords.hash(new, iterations: passwordIterations)
+        let hash = try await Passwords.hashOffThread(new, iterations: passwordIterations)
         let at = now()
         let ticket = try await checkPassword(username: user.username, password: current)
         try await connection.transaction { db in
@@ -292,7 +292,7 @@ extension GMPStore {
         try require(admin, .manageUsers)
         try Self.requireReason(reason)
         try Self.validate(password: new)
-        let hash = try Passwords.hash(new, iterations: passwordIterations)
+        let hash = try await Passwords.hashOffThread(new, iterations: passwordIterations)
         let at = now()
         try await connection.transaction { db in
             guard try await db.raw("SELECT id FROM users WHERE id = \(bind: userID)").first() != nil else {
@@ -330,7 +330,7 @@ extension GMPStore {
             return (try Self.user(row), try row.decode(column: "password_hash", as: String.self))
         }
         guard let (user, hash) = found else { throw GMPError(.unauthenticated, "wrong username or password") }
-        guard Passwords.verify(password, against: hash) else {
+        guard await Passwords.verifyOffThread(password, against: hash) else {
             try await recordFailedAuthentication(userID: user.id, what: "sign-in")
             throw GMPError(.unauthenticated, "wrong username or password")
         }
