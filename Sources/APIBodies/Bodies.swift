@@ -17,6 +17,12 @@ public struct BadRequest: Error, Sendable {
 /// an error rather than silently ignored.
 public protocol StrictBody: Decodable, Sendable {
     static var fields: Set<String> { get }
+    /// The values each field that is a choice takes, for refusals in words.
+    static var choices: [String: [String]] { get }
+}
+
+extension StrictBody {
+    public static var choices: [String: [String]] { [:] }
 }
 
 /// Decodes request bodies: JSON objects with exactly the fields a body names, numbers within
@@ -57,7 +63,12 @@ public enum BodyDecoder {
         } catch DecodingError.valueNotFound(_, let c) {
             throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' is null")
         } catch DecodingError.dataCorrupted(let c) {
-            throw BadRequest(message: "field '\(c.codingPath.map(\.stringValue).joined(separator: "."))' is not valid: \(c.debugDescription)")
+            let field = c.codingPath.map(\.stringValue).joined(separator: ".")
+            if let values = T.choices[field] {
+                throw BadRequest(
+                    message: "field '\(field)' is \((object[field] as? String).map { "'\($0)'" } ?? "not one of its values"), not one of: \(values.joined(separator: ", "))")
+            }
+            throw BadRequest(message: "field '\(field)' is not valid")
         } catch {
             throw BadRequest(message: "the body cannot be read: \(error)")
         }
@@ -114,6 +125,7 @@ public struct LoginBody: StrictBody {
 
 public struct UserBody: StrictBody {
     public static let fields: Set<String> = ["username", "fullName", "role", "password"]
+    public static let choices = ["role": Role.allCases.map(\.rawValue)]
     public var username: String
     public var fullName: String
     public var role: Role
@@ -203,6 +215,7 @@ public struct CorrectionBody: StrictBody {
 
 public struct SampleBody: StrictBody {
     public static let fields: Set<String> = ["batch", "materialLot", "test", "panel", "low", "high", "unit", "criterion"]
+    public static let choices = ["panel": ReleasePanel.allCases.map(\.rawValue)]
     public var batch: String?
     public var materialLot: String?
     public var test: String
@@ -229,6 +242,7 @@ public struct DeviationBody: StrictBody {
 
 public struct TransitionBody: StrictBody {
     public static let fields: Set<String> = ["to", "note", "password"]
+    public static let choices = ["to": DeviationStatus.allCases.map(\.rawValue)]
     public var to: DeviationStatus
     public var note: String
     public var password: String

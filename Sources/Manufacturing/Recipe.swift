@@ -131,7 +131,9 @@ public enum RecipeGenerator {
             }
         }
         func spec(_ name: String, _ unit: String, _ target: Double, tolerance t: Double = tolerance) -> ParameterSpec {
-            ParameterSpec(name: name, unit: unit, target: target, low: target * (1 - t), high: target * (1 + t))
+            ParameterSpec(
+                name: name, unit: unit, target: significant(target), low: significant(target * (1 - t)),
+                high: significant(target * (1 + t)))
         }
         func round(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
@@ -283,4 +285,10 @@ public enum RecipeGenerator {
                 ReleaseTestSpec(test: $0.test, panel: $0.panel, specification: TestSpecification($0.specification))
             })
     }
+}
+
+/// `x` to `digits` significant digits: limits read 1.65e6, not 1650000.0000000002.
+func significant(_ x: Double, digits: Int = 6) -> Double {
+    guard x.isFinite, x != 0 else { return x }
+    return Double(String(format: "%.\(digits - 1)e", x)) ?? x
 }

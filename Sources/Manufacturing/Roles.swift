@@ -5,6 +5,17 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     case qcAnalyst = "qc-analyst"
     case qa
     case administrator
+
+    /// The role in words, with its article: "an operator", "a QC analyst".
+    public var withArticle: String {
+        switch self {
+        case .operator: "an operator"
+        case .supervisor: "a supervisor"
+        case .qcAnalyst: "a QC analyst"
+        case .qa: "QA"
+        case .administrator: "an administrator"
+        }
+    }
 }
 
 /// Everything a person can do through VectorFab, for the role × action permission matrix.

@@ -72,7 +72,8 @@ public final class GMPStore: Sendable {
     func require(_ user: User, _ action: Action) throws {
         guard user.active else { throw GMPError(.forbidden, "the account \(user.username) is disabled") }
         guard Permissions.allows(user.role, action) else {
-            throw GMPError(.forbidden, "a \(user.role.rawValue) may not \(action.rawValue.replacingOccurrences(of: "-", with: " "))")
+            let what = action.rawValue.replacingOccurrences(of: "-", with: " ")
+            throw GMPError(.forbidden, "\(user.role.withArticle.prefix(1).uppercased() + user.role.withArticle.dropFirst()) may not \(what)")
         }
     }
 
@@ -110,19 +111,53 @@ public final class GMPStore: Sendable {
             previousHash: try row.decode(column: "previous_hash", as: String.self), hash: try row.decode(column: "hash", as: String.self))
     }
 
+    /// Which audit entries to list: every field given narrows the list (entity, record, user,
+    /// dates from and to inclusive as `YYYY-MM-DD`); `after` pages on from a sequence number.
+    public struct AuditFilter: Sendable, Hashable {
+        public var entity: String?
+        public var id: String?
+        public var userID: String?
+        public var from: String?
+        public var to: String?
+        public var after: Int?
+        public var limit: Int
+
+        public init(
+            entity: String? = nil, id: String? = nil, userID: String? = nil, from: String? = nil, to: String? = nil,
+            after: Int? = nil, limit: Int = 1000
+        ) {
+            self.entity = entity
+            self.id = id
+            self.userID = userID
+            self.from = from
+            self.to = to
+            self.after = after
+            self.limit = limit
+        }
+    }
+
     /// Audit entries, oldest first, optionally for one entity.
     public func auditTrail(_ user: User, entity: String? = nil, id: String? = nil, limit: Int = 1000) async throws -> [AuditEntry] {
+        try await auditTrail(user, AuditFilter(entity: entity, id: id, limit: limit))
+    }
+
+    /// Audit entries matching every field of the filter, oldest first.
+    public func auditTrail(_ user: User, _ f: AuditFilter) async throws -> [AuditEntry] {
         try require(user, .readRecords)
+        guard (1...10_000).contains(f.limit) else { throw GMPError(.invalid, "limit must be a whole number from 1 to 10000") }
+        for (name, date) in [("from", f.from), ("to", f.to)] {
+            if let date, !Self.isDate(date) { throw GMPError(.invalid, "\(name) '\(date)' is not a date written YYYY-MM-DD") }
+        }
         return try await connection.read { db in
-            let rows: [any SQLRow]
-            if let entity, let id {
-                rows = try await db.raw(
-                    "SELECT * FROM audit WHERE entity = \(bind: entity) AND entity_id = \(bind: id) ORDER BY sequence LIMIT \(bind: limit)"
-                ).all()
-            } else {
-                rows = try await db.raw("SELECT * FROM audit ORDER BY sequence LIMIT \(bind: limit)").all()
-            }
-            return try rows.map(Self.auditEntry)
+            let q = db.select().column("*").from("audit")
+            if let entity = f.entity { q.where("entity", .equal, entity) }
+            if let id = f.id { q.where("entity_id", .equal, id) }
+            if let userID = f.userID { q.where("user_id", .equal, userID) }
+            if let from = f.from { q.where("at", .greaterThanOrEqual, from) }
+            // Timestamps are ISO 8601 text: every time of the day `to` sorts before "to" + "U".
+            if let to = f.to { q.where("at", .lessThan, to + "U") }
+            if let after = f.after { q.where("sequence", .greaterThan, after) }
+            return try await q.orderBy("sequence").limit(f.limit).all().map(Self.auditEntry)
         }
     }
 

@@ -328,7 +328,15 @@ public enum API {
             guard let limit = Int(limitText), (1...10_000).contains(limit) else {
                 throw BadRequest(message: "limit must be a whole number from 1 to 10000")
             }
-            return try json(try await store.auditTrail(try context.signedIn(), entity: q.get("entity"), id: q.get("id"), limit: limit))
+            var after: Int?
+            if let text = q.get("after") {
+                guard let n = Int(text), n >= 0 else { throw BadRequest(message: "after must be a sequence number of 0 or more") }
+                after = n
+            }
+            let filter = GMPStore.AuditFilter(
+                entity: q.get("entity"), id: q.get("id"), userID: q.get("user"), from: q.get("from"), to: q.get("to"),
+                after: after, limit: limit)
+            return try json(try await store.auditTrail(try context.signedIn(), filter))
         }
         router.get("/api/audit/verify") { _, context in
             let problems = try await store.verifyAudit(by: try context.signedIn())

@@ -1,4 +1,4 @@
-import Manufacturing
+@testable import Manufacturing
 import Testing
 
 /// QC result rules as a table, with no database.
@@ -38,5 +38,21 @@ struct SampleRulesTests {
         #expect(try SampleRules.result(for: sterility, previousResults: 0, value: nil, pass: false, reason: nil).get().opensOOS)
         #expect(throws: GMPError.self) { try SampleRules.result(for: sterility, previousResults: 0, value: 1, pass: nil, reason: nil).get() }
         #expect(try SampleRules.result(for: temperature, previousResults: 0, value: -80, pass: nil, reason: nil).get().passed)
+    }
+}
+
+/// Recipe limits carry no float noise; forbidden messages read in words.
+struct RecipeWordingTests {
+    @Test func limitsHaveSixSignificantDigitsAtMost() {
+        let noisy = 1.5e6 * 1.1  // 1650000.0000000002
+        #expect(noisy != 1_650_000)
+        #expect(significant(noisy) == 1_650_000)
+        #expect(significant(0.1 + 0.2) == 0.3)
+        #expect(significant(2.26e13 * 0.9) == 2.034e13)
+    }
+
+    @Test func rolesReadWithTheirArticle() {
+        #expect(Role.operator.withArticle == "an operator")
+        #expect(Role.qcAnalyst.withArticle == "a QC analyst")
     }
 }

@@ -110,7 +110,7 @@ struct BadInputAPITests {
                 (.post, "/api/items", sup, ["code": "medium; DROP TABLE users", "name": "x", "unit": "L"], "item code"),
                 (.post, "/api/lots", op, ["item": "MEDIUM", "supplier": "S", "supplierLot": "1", "quantity": -5, "expiry": "2030-01-01"], "quantity"),
                 (.post, "/api/lots", op, ["item": "MEDIUM", "supplier": "S", "supplierLot": "1", "quantity": 5, "expiry": "2030-13-01"], "expiry"),
-                (.post, "/api/users", w.tokens[.administrator]!, ["username": "new", "fullName": "N", "role": "pope", "password": password], "'role' is not valid"),
+                (.post, "/api/users", w.tokens[.administrator]!, ["username": "new", "fullName": "N", "role": "pope", "password": password], "field 'role' is 'pope', not one of: operator, supervisor, qc-analyst, qa, administrator"),
                 (.post, "/api/recipes", sup, ["process": "vectorfab: vectorfab/process/1\nname: x\n"], "the process file has mistakes"),
                 (.post, "/api/recipes", sup, ["process": "x", "tolerance": 7], "tolerance"),
                 (.get, "/api/audit?limit=999999", sup, nil, "limit"),
@@ -217,6 +217,40 @@ struct BadInputAPITests {
             let details = answer["details"] as? [String] ?? []
             #expect(details.first?.contains("process:") == true)
             #expect(details.first?.contains("production.working-volume") == true)
+        }
+    }
+}
+
+struct AuditFilterAPITests {
+    /// `GET /api/audit?entity=recipe` returned users, sessions and lots too.
+    @Test func everyAuditFilterFilters() async throws {
+        let w = try await World.make()
+        let sup = w.tokens[.supervisor]!
+        try await w.app().test(.router) { client in
+            let text = try String(contentsOfFile: Repository.path("Examples/seed000-aav-200L.yaml"), encoding: .utf8)
+            #expect(try await client.call(.post, "/api/recipes", token: sup, ["process": text]).0 == .created)
+            func entries(_ query: String) async throws -> [[String: Any]] {
+                let (status, _, buffer) = try await client.call(.get, "/api/audit\(query)", token: sup)
+                #expect(status == .ok, "\(query): \(status)")
+                return (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [[String: Any]] ?? []
+            }
+            let all = try await entries("")
+            #expect(Set(all.compactMap { $0["entity"] as? String }).count > 2)
+            let recipes = try await entries("?entity=recipe")
+            #expect(!recipes.isEmpty && recipes.allSatisfy { $0["entity"] as? String == "recipe" })
+            let samID = w.users[.supervisor]!.id
+            let bySam = try await entries("?user=\(samID)")
+            #expect(!bySam.isEmpty && bySam.allSatisfy { $0["userID"] as? String == samID })
+            #expect(try await entries("?from=2999-01-01").isEmpty)
+            #expect(try await entries("?to=2000-01-01").isEmpty)
+            #expect(try await entries("?from=2000-01-01&to=2999-12-31").count == all.count)
+            let firstTwo = try await entries("?limit=2")
+            let next = try await entries("?limit=2&after=\(firstTwo.last?["sequence"] as? Int ?? 0)")
+            #expect(firstTwo.count == 2 && next.count == 2)
+            #expect((next.first?["sequence"] as? Int ?? 0) > (firstTwo.last?["sequence"] as? Int ?? 0))
+            for bad in ["?from=yesterday", "?after=-1", "?limit=0"] {
+                #expect(try await client.call(.get, "/api/audit\(bad)", token: sup).0 == .badRequest, "\(bad)")
+            }
         }
     }
 }
