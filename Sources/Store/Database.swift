@@ -135,6 +135,9 @@ actor AsyncGate {
 
 /// Versioned schema migrations, recorded in `schema_migrations`.
 enum Migrations {
+    /// The migration after which every GMP row is sealed (see ``Seals``).
+    static let sealing = 5
+
     struct Migration: Sendable {
         var version: Int
         var name: String
@@ -213,6 +216,10 @@ enum Migrations {
         },
         Migration(version: 4, name: "A repeated QC result carries its reason") { _ in
             ["ALTER TABLE results ADD COLUMN reason TEXT"]
+        },
+        // No schema change: existing rows are sealed by GMPStore.migrate once this is applied.
+        Migration(version: sealing, name: "Every GMP record sealed in the audit chain") { _ in
+            ["CREATE INDEX audit_action ON audit (action)"]
         },
     ]
 

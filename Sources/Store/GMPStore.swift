@@ -56,7 +56,13 @@ public final class GMPStore: Sendable {
 
     /// Applies pending schema migrations; returns those applied.
     @discardableResult
-    public func migrate() async throws -> [String] { try await Migrations.migrate(connection, at: now()) }
+    /// Applies pending migrations; when the one that brings sealed records is among them, seals
+    /// every row written before (each gets its audit entry, so later edits are found).
+    public func migrate() async throws -> [String] {
+        let applied = try await Migrations.migrate(connection, at: now())
+        if applied.contains(where: { $0.hasPrefix("\(Migrations.sealing): ") }) { _ = try await sealUnsealedRows(at: now()) }
+        return applied
+    }
 
     func now() -> String { Self.timestamp(clock()) }
 
@@ -192,7 +198,7 @@ public final class GMPStore: Sendable {
                 previous = e.hash
                 expected = e.sequence + 1
             }
-            return problems
+            return problems + (try await self.verifyRecords(db))
         }
     }
 
@@ -253,6 +259,7 @@ extension GMPStore {
             VALUES (\(bind: u.id), \(bind: u.username), \(bind: u.fullName), \(bind: u.role.rawValue), \(bind: hash), 1, \(bind: at))
             """
         ).run()
+        try await seal(db, "users", u.id, by: u.id, at: at)
     }
 
     public func createUser(by admin: User, username: String, fullName: String, role: Role, password: String) async throws -> User {
@@ -317,7 +324,7 @@ extension GMPStore {
         let ticket = try await checkPassword(username: user.username, password: current)
         try await connection.transaction { db in
             try await self.confirm(db, ticket)
-            try await self.setPassword(db, userID: user.id, hash: hash)
+            try await self.setPassword(db, userID: user.id, hash: hash, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "update", entity: "user", id: user.id, field: "password", reason: "changed by the user", at: at)
         }
     }
@@ -333,14 +340,15 @@ extension GMPStore {
             guard try await db.raw("SELECT id FROM users WHERE id = \(bind: userID)").first() != nil else {
                 throw GMPError(.notFound, "no user \(userID)")
             }
-            try await self.setPassword(db, userID: userID, hash: hash)
+            try await self.setPassword(db, userID: userID, hash: hash, by: admin.id, at: at)
             try await self.audit(db, user: admin.id, action: "update", entity: "user", id: userID, field: "password", reason: reason, at: at)
         }
     }
 
     /// Stores a new password hash and ends every session of the user.
-    func setPassword(_ db: any SQLDatabase, userID: String, hash: String) async throws {
+    func setPassword(_ db: any SQLDatabase, userID: String, hash: String, by actor: String, at: String) async throws {
         try await db.raw("UPDATE users SET password_hash = \(bind: hash) WHERE id = \(bind: userID)").run()
+        try await seal(db, "users", userID, by: actor, at: at)
         try await db.raw("DELETE FROM sessions WHERE user_id = \(bind: userID)").run()
     }
 
@@ -407,7 +415,12 @@ extension GMPStore {
         return try await connection.transaction { db in
             try await self.confirm(db, ticket)
             let user = ticket.user
-            try await db.raw("UPDATE users SET failed_logins = 0 WHERE id = \(bind: user.id) AND failed_logins <> 0").run()
+            let failures = try await db.raw("SELECT failed_logins FROM users WHERE id = \(bind: user.id)").first()?
+                .decode(column: "failed_logins", as: Int.self) ?? 0
+            if failures != 0 {
+                try await db.raw("UPDATE users SET failed_logins = 0 WHERE id = \(bind: user.id)").run()
+                try await self.seal(db, "users", user.id, by: user.id, at: Self.timestamp(at))
+            }
             try await db.raw(
                 """
                 INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
@@ -440,6 +453,7 @@ extension GMPStore {
         try await db.raw(
             "UPDATE users SET failed_logins = \(bind: next.failedAuthentications), active = \(bind: next.active ? 1 : 0) WHERE id = \(bind: next.userID)"
         ).run()
+        try await seal(db, "users", next.userID, by: actor, at: at)
         if next.failedAuthentications != was.failedAuthentications {
             try await audit(
                 db, user: actor, action: next.failedAuthentications > was.failedAuthentications ? "login-failed" : "update",
@@ -500,6 +514,7 @@ extension GMPStore {
             VALUES (\(bind: s.id), \(bind: s.userID), \(bind: s.fullName), \(bind: s.meaning.rawValue), \(bind: entity), \(bind: id), \(bind: at))
             """
         ).run()
+        try await seal(db, "signatures", s.id, by: user.id, at: at)
         try await audit(db, user: user.id, action: "sign", entity: entity, id: id, field: "signature", new: "\(meaning.rawValue) by \(user.fullName)", at: at)
         return s
     }

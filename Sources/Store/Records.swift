@@ -30,6 +30,7 @@ extension GMPStore {
                 VALUES (\(bind: record.id), \(bind: recipe.product), \(bind: version), 'draft', \(bind: json), \(bind: user.id), \(bind: at))
                 """
             ).run()
+            try await self.seal(db, "recipes", record.id, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "create", entity: "recipe", id: record.id, field: "version", new: "\(recipe.product) v\(version)", at: at)
             return record
         }
@@ -51,9 +52,11 @@ extension GMPStore {
             ).all().map { try $0.decode(column: "id", as: String.self) }
             for old in previous {
                 try await db.raw("UPDATE recipes SET status = 'obsolete' WHERE id = \(bind: old)").run()
+                try await self.seal(db, "recipes", old, by: user.id, at: at)
                 try await self.audit(db, user: user.id, action: "update", entity: "recipe", id: old, field: "status", old: "approved", new: "obsolete", reason: "superseded by \(id)", at: at)
             }
             try await db.raw("UPDATE recipes SET status = 'approved' WHERE id = \(bind: id)").run()
+            try await self.seal(db, "recipes", id, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "update", entity: "recipe", id: id, field: "status", old: "draft", new: "approved", at: at)
             record.status = .approved
             return record
@@ -104,6 +107,7 @@ extension GMPStore {
                 throw GMPError(.conflict, "item \(code) exists")
             }
             try await db.raw("INSERT INTO material_items (code, name, unit) VALUES (\(bind: code), \(bind: name), \(bind: unit))").run()
+            try await self.seal(db, "material_items", code, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "create", entity: "item", id: code, field: "name", new: name, at: at)
             return MaterialItem(code: code, name: name, unit: unit)
         }
@@ -133,6 +137,7 @@ extension GMPStore {
                 \(bind: expiry), 'quarantine', \(bind: at))
                 """
             ).run()
+            try await self.seal(db, "material_lots", lot.id, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "receive", entity: "lot", id: lot.id, field: "status", new: "quarantine", reason: "\(item) from \(supplier) lot \(supplierLot)", at: at)
             return lot
         }
@@ -154,6 +159,7 @@ extension GMPStore {
 
     func setLotStatus(_ db: any SQLDatabase, _ lot: MaterialLot, _ status: MaterialStatus, user: User, reason: String?, at: String) async throws {
         try await db.raw("UPDATE material_lots SET status = \(bind: status.rawValue) WHERE id = \(bind: lot.id)").run()
+        try await seal(db, "material_lots", lot.id, by: user.id, at: at)
         try await audit(db, user: user.id, action: "update", entity: "lot", id: lot.id, field: "status", old: lot.status.rawValue, new: status.rawValue, reason: reason, at: at)
     }
 
@@ -225,6 +231,7 @@ extension GMPStore {
                 VALUES (\(bind: id), \(bind: recipeID), \(bind: record.recipe.product), 'in-progress', \(bind: user.id), \(bind: at))
                 """
             ).run()
+            try await self.seal(db, "batches", id, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "create", entity: "batch", id: id, field: "recipe", new: "\(record.recipe.product) v\(record.version)", at: at)
             return Batch(id: id, recipeID: recipeID, product: record.recipe.product, status: .inProgress)
         }
@@ -284,6 +291,7 @@ extension GMPStore {
             \(bind: e.reason), \(bind: e.userID), \(bind: e.at))
             """
         ).run()
+        try await seal(db, "batch_entries", e.id, by: e.userID, at: e.at)
     }
 
     /// Records a parameter value; a value out of its range opens a deviation at once.
@@ -382,6 +390,7 @@ extension GMPStore {
                 throw GMPError(.conflict, "lot \(lotID) has \(lot.remaining) left, less than \(quantity)")
             }
             try await db.raw("UPDATE material_lots SET remaining = \(bind: lot.remaining - quantity) WHERE id = \(bind: lotID)").run()
+            try await self.seal(db, "material_lots", lotID, by: user.id, at: at)
             let entry = BatchEntry(
                 id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .material, parameter: lot.item, materialLot: lotID,
                 quantity: quantity, userID: user.id, at: at)
@@ -431,6 +440,7 @@ extension GMPStore {
             let completed = Set(entries.filter { $0.kind == .completion }.map(\.phaseID))
             if recipe.phases.allSatisfy({ completed.contains($0.id) }) {
                 try await db.raw("UPDATE batches SET status = 'complete' WHERE id = \(bind: id)").run()
+                try await self.seal(db, "batches", id, by: user.id, at: at)
                 try await self.audit(db, user: user.id, action: "update", entity: "batch", id: id, field: "status", old: "in-progress", new: "complete", at: at)
                 batch.status = .complete
             }
@@ -555,6 +565,7 @@ extension GMPStore {
                 \(bind: s.high), \(bind: s.unit), \(bind: s.criterion), 'pending', \(bind: user.id), \(bind: at))
                 """
             ).run()
+            try await self.seal(db, "samples", s.id, by: user.id, at: at)
             try await self.audit(
                 db, user: user.id, action: "create", entity: "sample", id: s.id, field: "test",
                 new: "\(panel.map { "\($0.title): " } ?? "")\(test) (\(s.specification.text))", reason: batch ?? materialLot, at: at)
@@ -589,7 +600,9 @@ extension GMPStore {
             try await db.raw(
                 "INSERT INTO results (id, sample_id, value, pass, analyst_id, at, reason) VALUES (\(bind: r.id), \(bind: id), \(bind: value), \(bind: passed ? 1 : 0), \(bind: user.id), \(bind: at), \(bind: reason))"
             ).run()
+            try await self.seal(db, "results", r.id, by: user.id, at: at)
             try await db.raw("UPDATE samples SET status = \(bind: passed ? "passed" : "failed") WHERE id = \(bind: id)").run()
+            try await self.seal(db, "samples", id, by: user.id, at: at)
             try await self.audit(
                 db, user: user.id, action: decision.isRepeat ? "repeat-result" : "result", entity: "sample", id: id,
                 field: sample.test, old: sample.status,
@@ -614,6 +627,7 @@ extension GMPStore {
             VALUES (\(bind: d.id), \(bind: batch), \(bind: sample), \(bind: kind), \(bind: description), 'open', \(bind: user.id), \(bind: at))
             """
         ).run()
+        try await seal(db, "deviations", d.id, by: user.id, at: at)
         try await audit(db, user: user.id, action: "open", entity: "deviation", id: d.id, field: "status", new: "open", reason: description, at: at)
         return d
     }
@@ -650,6 +664,7 @@ extension GMPStore {
             let meaning: SignatureMeaning = status == .closed ? .approved : .reviewed
             _ = try await self.sign(db, ticket, meaning: meaning, entity: "deviation", id: id, at: at)
             try await db.raw("UPDATE deviations SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
+            try await self.seal(db, "deviations", id, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "update", entity: "deviation", id: id, field: "status", old: d.status.rawValue, new: status.rawValue, reason: note, at: at)
             d.status = status
             return d
@@ -699,6 +714,7 @@ extension GMPStore {
             guard missing.isEmpty else { throw GMPError(.conflict, "batch \(id) cannot be released", details: missing) }
             _ = try await self.sign(db, ticket, meaning: .released, entity: "batch", id: id, at: at)
             try await db.raw("UPDATE batches SET status = 'released' WHERE id = \(bind: id)").run()
+            try await self.seal(db, "batches", id, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "release", entity: "batch", id: id, field: "status", old: batch.status.rawValue, new: "released", at: at)
             batch.status = .released
             return batch

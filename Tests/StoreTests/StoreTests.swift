@@ -298,12 +298,15 @@ struct GenealogyAndAuditTests {
         _ = try await s.consumeMaterial(r.staff.operatorUser, batch: r.batch.id, phase: first.id, lot: r.lots["CELL-BANK"]!.id, quantity: 1)
         let middle = try await s.auditCount()
         _ = await refused { _ = try await s.completePhase(r.staff.operatorUser, batch: r.batch.id, phase: first.id, password: "wrong password!!") }
-        // Nothing of the phase is written; the wrong password itself is counted toward lock-out.
-        #expect(try await s.auditCount() == middle + 1)
+        // Nothing of the phase is written; the wrong password itself is counted toward lock-out
+        // (its audit entry and the seal of the user's row).
+        #expect(try await s.auditCount() == middle + 2)
         let counted = try await s.auditTrail(r.staff.admin, entity: "user", id: r.staff.operatorUser.id)
         #expect(counted.last?.action == "login-failed")
-        // The value and the consumption: one audit entry each, nothing from the refusals.
-        #expect(middle == before + 2)
+        // The value and the consumption: one audit entry each and the seals of the rows they
+        // wrote (the value's entry; the consumption's entry and the lot's remaining quantity),
+        // nothing from the refusals.
+        #expect(middle == before + 5)
         #expect(Set(try await s.lots(r.staff.qa).map(\.id)) == Set(lotsBefore.map(\.id)))
         #expect(try await s.batch(r.staff.qa, id: r.batch.id).entries.count == 2)
     }

@@ -76,7 +76,7 @@ struct AdminCommandTests {
         // Someone edits the audit table directly: the command names the entry and exits 2.
         let store = try await GMPStore.open(.sqlite(path: database), passwordIterations: 1000)
         try await store.unauditedTransaction { db in
-            try await db.raw("UPDATE audit SET new_value = 'administrator' WHERE sequence = 2").run()
+            try await db.raw("UPDATE audit SET new_value = 'tampered' WHERE sequence = 2").run()
         }
         try await store.close()
         let broken = try vectorfab(["audit", "verify"] + db)
