@@ -102,6 +102,9 @@ public struct MaterialLot: Codable, Sendable, Hashable {
 
 public enum BatchStatus: String, Codable, Sendable, Hashable, CaseIterable {
     case inProgress = "in-progress", complete, released, rejected
+    /// Released, then a result, a deviation or a recalled material reopened it: QA must release
+    /// it again (the release check lists what stands in the way).
+    case onHold = "on-hold"
 }
 
 public struct Batch: Codable, Sendable, Hashable {
@@ -347,7 +350,8 @@ public enum ReleaseCheck {
             }
         }
         for d in deviations where d.status != .closed {
-            missing.append("deviation \(d.id) is \(d.status.rawValue), not closed")
+            let what = d.description.count > 100 ? d.description.prefix(99) + "…" : Substring(d.description)
+            missing.append("deviation \(d.id) is \(d.status.rawValue), not closed (\(d.kind): \(what))")
         }
         return missing
     }

@@ -61,7 +61,9 @@ public enum MaterialRules {
         _ lot: MaterialLot, release: Bool, tests: [(test: String, passed: Bool?)], today: String
     ) -> GMPError? {
         var reasons: [String] = []
-        if lot.status != .quarantine && lot.status != .sampled {
+        // A released lot may still be rejected: a recall.
+        let recall = lot.status == .released && !release
+        if lot.status != .quarantine && lot.status != .sampled && !recall {
             return GMPError(.conflict, "lot \(lot.id) is already \(lot.status.rawValue)")
         }
         if release {

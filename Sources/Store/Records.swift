@@ -177,8 +177,21 @@ extension GMPStore {
                 tests.append((s.test, try latest.map { try $0.decode(column: "pass", as: Int.self) == 1 }))
             }
             if let refusal = MaterialRules.decide(lot, release: release, tests: tests, today: self.today()) { throw refusal }
+            let recall = lot.status == .released && !release
             _ = try await self.sign(db, ticket, meaning: release ? .released : .reviewed, entity: "lot", id: id, at: at)
             try await self.setLotStatus(db, lot, release ? .released : .rejected, user: user, reason: reason, at: at)
+            if recall {
+                // Every batch that used the lot gets a deviation, which blocks its release and
+                // puts a released one back on hold.
+                let batches = Set(
+                    try await db.raw("SELECT DISTINCT batch_id FROM batch_entries WHERE material_lot = \(bind: id)").all()
+                        .map { try $0.decode(column: "batch_id", as: String.self) })
+                for batch in batches.sorted() {
+                    _ = try await self.openDeviation(
+                        db, user: user, batch: batch, sample: nil, kind: "recall",
+                        description: "material lot \(id) (\(lot.item), supplier lot \(lot.supplierLot)) was recalled: \(reason)", at: at)
+                }
+            }
             lot.status = release ? .released : .rejected
             return lot
         }
@@ -601,6 +614,7 @@ extension GMPStore {
                 "INSERT INTO results (id, sample_id, value, pass, analyst_id, at, reason) VALUES (\(bind: r.id), \(bind: id), \(bind: value), \(bind: passed ? 1 : 0), \(bind: user.id), \(bind: at), \(bind: reason))"
             ).run()
             try await self.seal(db, "results", r.id, by: user.id, at: at)
+            try await self.holdIfReleased(db, batch: sample.batchID, user: user, reason: "a QC result was entered after release", at: at)
             try await db.raw("UPDATE samples SET status = \(bind: passed ? "passed" : "failed") WHERE id = \(bind: id)").run()
             try await self.seal(db, "samples", id, by: user.id, at: at)
             try await self.audit(
@@ -617,9 +631,23 @@ extension GMPStore {
         }
     }
 
+    /// A released batch goes back on hold for QA when something about it changes afterwards.
+    func holdIfReleased(_ db: any SQLDatabase, batch id: String?, user: User, reason: String, at: String) async throws {
+        guard let id,
+            let row = try await db.raw("SELECT status FROM batches WHERE id = \(bind: id)").first(),
+            try row.decode(column: "status", as: String.self) == BatchStatus.released.rawValue
+        else { return }
+        try await db.raw("UPDATE batches SET status = \(bind: BatchStatus.onHold.rawValue) WHERE id = \(bind: id)").run()
+        try await seal(db, "batches", id, by: user.id, at: at)
+        try await audit(
+            db, user: user.id, action: "hold", entity: "batch", id: id, field: "status", old: "released", new: "on-hold",
+            reason: reason, at: at)
+    }
+
     func openDeviation(
         _ db: any SQLDatabase, user: User, batch: String?, sample: String?, kind: String, description: String, at: String
     ) async throws -> Deviation {
+        try await holdIfReleased(db, batch: batch, user: user, reason: "a deviation was opened after release", at: at)
         let d = Deviation(id: Self.newID("dev"), batchID: batch, sampleID: sample, kind: kind, description: description, status: .open)
         try await db.raw(
             """

@@ -13,7 +13,10 @@ struct MaterialRulesTests {
         (.sampled, true, [("Identity", nil), ("Bioburden", false)], "2030-01-01", "test 'Identity' has no passing result"),
         (.sampled, true, [("Identity", true)], "2020-01-01", "expired on 2020-01-01"),
         (.sampled, true, [("Identity", true)], "2026-09-21", "expired on 2026-09-21"),
-        (.released, false, [], "2030-01-01", "is already released"),
+        (.released, true, [("Identity", true)], "2030-01-01", "is already released"),
+        // Rejecting a released lot is a recall.
+        (.released, false, [], "2030-01-01", nil),
+        (.rejected, false, [], "2030-01-01", "is already rejected"),
     ] as [(MaterialStatus, Bool, [(String, Bool?)], String, String?)])
     func qaDecidesOnALot(status: MaterialStatus, release: Bool, tests: [(String, Bool?)], expiry: String, refusal: String?) {
         let r = MaterialRules.decide(

@@ -179,3 +179,47 @@ struct MaterialRuleStoreTests {
         #expect(try await s.decideLot(staff.qa, id: lot.id, release: false, reason: "expired", password: password).status == .rejected)
     }
 }
+
+/// After release, nothing changes quietly: a result or a deviation puts the batch back on
+/// hold, and a recalled material lot opens a deviation on every batch that used it.
+struct AfterReleaseTests {
+    func released(_ backend: Backend) async throws -> Running {
+        let r = try await Running.make(backend)
+        for phase in r.recipe.recipe.phases { try await r.execute(phase) }
+        try await r.passReleasePanel()
+        #expect(try await r.staff.store.releaseBatch(r.staff.qa, batch: r.batch.id, password: password).status == .released)
+        return r
+    }
+
+    @Test(arguments: Backend.available)
+    func aResultAfterReleasePutsTheBatchOnHoldUntilQAReleasesItAgain(backend: Backend) async throws {
+        let r = try await released(backend)
+        let s = r.staff.store
+        let sample = try await s.createSample(
+            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Osmolality", low: 260, high: 340, unit: "mOsm/kg")
+        _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 300, pass: nil)
+        #expect(try await s.batch(r.staff.qa, id: r.batch.id).batch.status == .onHold)
+        let trail = try await s.auditTrail(r.staff.qa, entity: "batch", id: r.batch.id)
+        #expect(trail.contains { $0.action == "hold" && $0.reason == "a QC result was entered after release" })
+        #expect(try await s.releaseCheck(r.staff.qa, batch: r.batch.id).isEmpty)
+        #expect(try await s.releaseBatch(r.staff.qa, batch: r.batch.id, password: password).status == .released)
+        #expect(try await s.verifyAudit().isEmpty)
+    }
+
+    @Test(arguments: Backend.available)
+    func aRecalledLotOpensADeviationOnEveryBatchThatUsedIt(backend: Backend) async throws {
+        let r = try await released(backend)
+        let s = r.staff.store
+        let lot = try #require(r.lots["CELL-BANK"])
+        let recalled = try await s.decideLot(r.staff.qa, id: lot.id, release: false, reason: "supplier recall 2026-11", password: password)
+        #expect(recalled.status == .rejected)
+        #expect(try await s.batch(r.staff.qa, id: r.batch.id).batch.status == .onHold)
+        let deviations = try await s.deviations(r.staff.qa, batch: r.batch.id)
+        #expect(deviations.contains { $0.kind == "recall" && $0.description.contains(lot.id) && $0.status == .open })
+        let blockers = try await s.releaseCheck(r.staff.qa, batch: r.batch.id)
+        #expect(blockers.contains { $0.contains("recalled") }, "\(blockers)")
+        // A recalled lot is used no more.
+        #expect(try await s.lots(r.staff.qa).first { $0.id == lot.id }?.status == .rejected)
+        #expect(try await s.verifyAudit().isEmpty)
+    }
+}

@@ -180,7 +180,7 @@ struct BatchLifecycleTests {
         for phase in phases.dropFirst() { try await r.execute(phase) }
         try await r.passReleasePanel()
         let blocked = await refused { _ = try await s.releaseBatch(r.staff.qa, batch: r.batch.id, password: password) }
-        #expect(blocked?.details == ["deviation \(d.id) is open, not closed"])
+        #expect(blocked?.details == ["deviation \(d.id) is open, not closed (\(d.kind): \(d.description))"])
         // The lifecycle, one signed step at a time; only QA closes.
         #expect(await refused { _ = try await s.advanceDeviation(r.staff.supervisor, id: d.id, to: .closed, note: "done", password: password) }?.kind == .forbidden)
         #expect(await refused { _ = try await s.advanceDeviation(r.staff.supervisor, id: d.id, to: .capa, note: "skip", password: password) }?.kind == .conflict)
