@@ -175,6 +175,11 @@ public struct BatchEntry: Codable, Sendable, Hashable {
     }
 }
 
+/// Where a sample stands: waiting for its result, or judged by its latest one.
+public enum SampleStatus: String, Codable, Sendable, Hashable, CaseIterable {
+    case pending, passed, failed
+}
+
 public struct QCSample: Codable, Sendable, Hashable {
     public var id: String
     public var batchID: String?

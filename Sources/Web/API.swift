@@ -104,6 +104,28 @@ extension Request {
     }
 }
 
+/// `limit` (1–1000, default 100) and `offset` (default 0) from a query.
+func page(_ q: Hummingbird.Parameters) throws -> Page {
+    func int(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+        guard let text = q.get(name) else { return fallback }
+        guard let n = Int(text), range.contains(n) else {
+            throw BadRequest(message: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
+    }
+    return Page(limit: try int("limit", 100, 1...Page.maxLimit), offset: try int("offset", 0, 0...Page.maxOffset))
+}
+
+/// A query parameter that is one of an enumeration's values, or a 400 listing them.
+func choice<E: RawRepresentable & CaseIterable>(_ text: String?, _ name: String, _ type: E.Type) throws -> E?
+where E.RawValue == String {
+    guard let text else { return nil }
+    guard let value = E(rawValue: text) else {
+        throw BadRequest(message: "\(name) '\(text)' is not one of: " + E.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    return value
+}
+
 extension AppContext {
     func signedIn() throws -> User {
         guard let user else { throw GMPError(.unauthenticated, "sign in first") }
@@ -219,7 +241,16 @@ public enum API {
             let b = try await request.body(ItemBody.self, context: context)
             return try json(try await store.defineItem(try context.signedIn(), code: b.code, name: b.name, unit: b.unit), status: .created)
         }
-        router.get("/api/lots") { _, context in try json(try await store.lots(try context.signedIn())) }
+        router.get("/api/lots") { request, context in
+            let q = request.uri.queryParameters
+            return try json(
+                try await store.lots(
+                    try context.signedIn(), item: q.get("item"), status: try choice(q.get("status"), "status", MaterialStatus.self),
+                    page: try page(q)))
+        }
+        router.get("/api/items") { request, context in
+            try json(try await store.items(try context.signedIn(), page: try page(request.uri.queryParameters)))
+        }
         router.post("/api/lots") { request, context in
             let b = try await request.body(LotBody.self, context: context)
             return try json(
@@ -240,6 +271,17 @@ public enum API {
         router.post("/api/batches") { request, context in
             let b = try await request.body(BatchBody.self, context: context)
             return try json(try await store.createBatch(try context.signedIn(), recipeID: b.recipeId), status: .created)
+        }
+        router.get("/api/batches") { request, context in
+            let q = request.uri.queryParameters
+            return try json(
+                try await store.batches(
+                    try context.signedIn(), status: try choice(q.get("status"), "status", BatchStatus.self), page: try page(q)))
+        }
+        router.get("/api/samples") { request, context in
+            let q = request.uri.queryParameters
+            let status = try choice(q.get("status"), "status", SampleStatus.self)?.rawValue
+            return try json(try await store.samples(try context.signedIn(), batch: q.get("batch"), status: status, page: try page(q)))
         }
         router.get("/api/batches/:id") { _, context in
             let (batch, entries) = try await store.batch(try context.signedIn(), id: try context.parameter("id"))
@@ -309,7 +351,11 @@ public enum API {
             return try json(ResultAnswer(result: result, deviation: deviation), status: .created)
         }
         router.get("/api/deviations") { request, context in
-            try json(try await store.deviations(try context.signedIn(), batch: request.uri.queryParameters.get("batch")))
+            let q = request.uri.queryParameters
+            return try json(
+                try await store.deviations(
+                    try context.signedIn(), batch: q.get("batch"), status: try choice(q.get("status"), "status", DeviationStatus.self),
+                    page: try page(q)))
         }
         router.post("/api/deviations") { request, context in
             let b = try await request.body(DeviationBody.self, context: context)

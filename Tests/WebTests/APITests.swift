@@ -255,6 +255,44 @@ struct AuditFilterAPITests {
     }
 }
 
+struct ListAPITests {
+    /// Lists with filters and paging for batches, items, lots, samples and deviations.
+    @Test func listsFilterAndPage() async throws {
+        let w = try await World.make()
+        let sup = w.tokens[.supervisor]!, op = w.tokens[.operator]!
+        try await w.app().test(.router) { client in
+            func list(_ uri: String) async throws -> [[String: Any]] {
+                let (status, _, buffer) = try await client.call(.get, uri, token: sup)
+                #expect(status == .ok, "\(uri): \(status)")
+                return (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [[String: Any]] ?? []
+            }
+            for code in ["AAA", "BBB", "CCC"] {
+                #expect(try await client.call(.post, "/api/items", token: sup, ["code": code, "name": code.lowercased(), "unit": "L"]).0 == .created)
+                #expect(
+                    try await client.call(
+                        .post, "/api/lots", token: op,
+                        ["item": code, "supplier": "S", "supplierLot": "1", "quantity": 5, "expiry": "2030-01-01"]
+                    ).0 == .created)
+            }
+            #expect(try await client.call(.post, "/api/deviations", token: op, ["description": "spill"]).0 == .created)
+            #expect(try await list("/api/items").compactMap { $0["code"] as? String } == ["AAA", "BBB", "CCC"])
+            #expect(try await list("/api/items?limit=2&offset=1").compactMap { $0["code"] as? String } == ["BBB", "CCC"])
+            #expect(try await list("/api/lots?item=BBB").count == 1)
+            #expect(try await list("/api/lots?status=quarantine").count == 3)
+            #expect(try await list("/api/lots?status=released").isEmpty)
+            #expect(try await list("/api/deviations?status=open").count == 1)
+            #expect(try await list("/api/deviations?status=closed").isEmpty)
+            #expect(try await list("/api/batches").isEmpty)
+            #expect(try await list("/api/samples?status=pending").isEmpty)
+            for bad in ["/api/lots?status=lost", "/api/batches?limit=0", "/api/items?offset=-1", "/api/samples?status=maybe"] {
+                let (status, answer, _) = try await client.call(.get, bad, token: sup)
+                #expect(status == .badRequest, "\(bad)")
+                #expect((answer["message"] as? String)?.isEmpty == false)
+            }
+        }
+    }
+}
+
 struct WorkflowAPITests {
     /// Recipe from a process file, approval, materials, a batch, a deviation: all over HTTP.
     @Test func aBatchIsRunOverTheAPI() async throws {

@@ -1,0 +1,84 @@
+import Foundation
+import Manufacturing
+import SQLKit
+
+/// A page of a list: at most `limit` records after skipping `offset`, oldest first.
+public struct Page: Sendable, Hashable {
+    public var limit: Int
+    public var offset: Int
+
+    public init(limit: Int = 100, offset: Int = 0) {
+        self.limit = limit
+        self.offset = offset
+    }
+
+    /// The largest page, and how far a list may be paged.
+    public static let maxLimit = 1_000
+    public static let maxOffset = 10_000_000
+
+    func check() throws {
+        guard (1...Self.maxLimit).contains(limit) else {
+            throw GMPError(.invalid, "limit must be a whole number from 1 to \(Self.maxLimit)")
+        }
+        guard (0...Self.maxOffset).contains(offset) else {
+            throw GMPError(.invalid, "offset must be a whole number from 0 to \(Self.maxOffset)")
+        }
+    }
+}
+
+/// Lists of records with filters and paging, for the people who review them.
+extension GMPStore {
+    func list<T>(
+        _ table: String, order: String, filters: [(String, String?)], page: Page, user: User, decode: @escaping @Sendable (any SQLRow) throws -> T
+    ) async throws -> [T] where T: Sendable {
+        try require(user, .readRecords)
+        try page.check()
+        return try await connection.read { db in
+            let q = db.select().column("*").from(table)
+            for (column, value) in filters { if let value { q.where(SQLIdentifier(column), .equal, SQLBind(value)) } }
+            return try await q.orderBy(order).orderBy("id").limit(page.limit).offset(page.offset).all().map(decode)
+        }
+    }
+
+    /// Batches, optionally of one status, in the order they were started.
+    public func batches(_ user: User, status: BatchStatus? = nil, page: Page = Page()) async throws -> [Batch] {
+        try await list("batches", order: "created_at", filters: [("status", status?.rawValue)], page: page, user: user, decode: Self.batch)
+    }
+
+    /// Material items, by code.
+    public func items(_ user: User, page: Page = Page()) async throws -> [MaterialItem] {
+        try require(user, .readRecords)
+        try page.check()
+        return try await connection.read { db in
+            try await db.select().column("*").from("material_items").orderBy("code").limit(page.limit).offset(page.offset).all()
+                .map {
+                    MaterialItem(
+                        code: try $0.decode(column: "code", as: String.self), name: try $0.decode(column: "name", as: String.self),
+                        unit: try $0.decode(column: "unit", as: String.self))
+                }
+        }
+    }
+
+    /// Supplier lots, optionally of one item or status, in the order they were received.
+    public func lots(_ user: User, item: String? = nil, status: MaterialStatus? = nil, page: Page) async throws -> [MaterialLot] {
+        try await list(
+            "material_lots", order: "received_at", filters: [("item", item), ("status", status?.rawValue)], page: page, user: user,
+            decode: Self.lot)
+    }
+
+    /// Samples, optionally of one batch or status, in the order they were taken.
+    public func samples(_ user: User, batch: String? = nil, status: String? = nil, page: Page = Page()) async throws -> [QCSample] {
+        try await list(
+            "samples", order: "created_at", filters: [("batch_id", batch), ("status", status)], page: page, user: user,
+            decode: Self.sample)
+    }
+
+    /// Deviations, optionally of one batch or status, in the order they were opened.
+    public func deviations(
+        _ user: User, batch: String?, status: DeviationStatus?, page: Page
+    ) async throws -> [Deviation] {
+        try await list(
+            "deviations", order: "opened_at", filters: [("batch_id", batch), ("status", status?.rawValue)], page: page,
+            user: user, decode: Self.deviation)
+    }
+}
