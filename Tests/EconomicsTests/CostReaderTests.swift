@@ -23,6 +23,8 @@ struct CostReaderTests {
         ("medium: \"10 EUR/L\"", "medium: \"10 USD/L\"", "costs.materials.medium", "not the unit"),
         ("medium: \"10 EUR/L\"", "medium: \"10 EUR\"", "costs.materials.medium", "not the unit"),
         ("medium: \"10 EUR/L\"", "medium: \"-10 EUR/L\"", "costs.materials.medium", "is negative"),
+        // Issue 9: "1e308 EUR" exited 0 and printed "∞ (no dose)" for a lot that makes doses.
+        ("medium: \"10 EUR/L\"", "medium: \"1e308 EUR/L\"", "costs.materials.medium", "is out of range: numbers are read from 1e-30 to 1e30"),
         ("success-rate: \"80 %\"", "success-rate: \"120 %\"", "costs.success-rate", "above 100 %"),
         ("    Filter: {filter: \"500 EUR/m²\"}\n", "", "costs.steps.Filter", "missing field 'Filter'"),
         ("Titer: \"100 EUR\"}", "Titre: \"100 EUR\"}", "costs.qc.tests.Titer", "missing field 'Titer'"),

@@ -9,7 +9,8 @@ struct ExampleTests {
     static let examples: [String] = {
         let dir = Repository.path("Examples")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".json") }.sorted()
+        // Hidden files are other tests' temporary copies.
+        return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".json")) && !$0.hasPrefix(".") }.sorted()
     }()
 
     /// The figures each example must reproduce. An example missing here fails the test.

@@ -11,7 +11,9 @@ struct FuzzCorpusTests {
 
     static func seeds(_ target: String) -> [String] {
         var files = Replay.files(at: root.appendingPathComponent("Fuzz/Corpus/\(target)").path)
+        // Hidden files are other tests' temporary copies, which may vanish while this runs.
         let examples = Replay.files(at: root.appendingPathComponent("Examples").path)
+            .filter { !$0.split(separator: "/").contains { $0.hasPrefix(".") } }
         switch target {
         case "process-reader", "cost-reader": files += examples.filter { !$0.contains("/capacity/") }
         case "facility-reader", "demand-reader": files += examples.filter { $0.contains("/capacity/") }

@@ -71,7 +71,7 @@ struct OtherSchemaTests {
     }
 
     static let capacityFiles: [String] = {
-        ((try? FileManager.default.contentsOfDirectory(atPath: Repository.path("Examples/capacity"))) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: Repository.path("Examples/capacity"))) ?? []).filter { $0.hasSuffix(".yaml") && !$0.hasPrefix(".") }.sorted()
     }()
 
     @Test func costFilesValidate() throws {

@@ -109,6 +109,24 @@ struct BoundedWorkTests {
         try refused(["scale-curve", tank, "--scales=\(many)"], saying: ["more than the limit of \(WorkLimits.scales)"])
     }
 
+    @Test func anAbsurdPriceInACostFileIsRefusedAtItsLine() throws {
+        let folder = Repository.path("Examples/costs")
+        let costs = try String(contentsOfFile: "\(folder)/aav-eur-2024.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "vial: \"15 EUR\"", with: "vial: \"1e308 EUR\"")
+        #expect(costs.contains("1e308 EUR"))
+        let name = ".test-costs-\(UUID().uuidString).yaml"
+        try costs.write(toFile: "\(folder)/\(name)", atomically: true, encoding: .utf8)
+        let process = try String(contentsOfFile: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "costs: costs/aav-eur-2024.yaml", with: "costs: costs/\(name)")
+        let processPath = Repository.path("Examples/.test-process-\(UUID().uuidString).yaml")
+        try process.write(toFile: processPath, atomically: true, encoding: .utf8)
+        defer {
+            try? FileManager.default.removeItem(atPath: "\(folder)/\(name)")
+            try? FileManager.default.removeItem(atPath: processPath)
+        }
+        try refused(["cost", processPath], saying: ["\(name):", "costs.materials.vial", "'1e308 EUR' is out of range"])
+    }
+
     @Test func transferOffersOnlyTheFormatsItWrites() throws {
         let help = try vectorfab(["transfer", "--help"])
         #expect(help.out.contains("values: text, json"))
