@@ -193,11 +193,11 @@ public struct QCSample: Codable, Sendable, Hashable {
     public var unit: String?
     /// A pass/fail test's acceptance criterion.
     public var criterion: String?
-    public var status: String
+    public var status: SampleStatus
 
     public init(
         id: String, batchID: String?, materialLot: String?, test: String, panel: ReleasePanel? = nil, low: Double?,
-        high: Double?, unit: String?, criterion: String? = nil, status: String
+        high: Double?, unit: String?, criterion: String? = nil, status: SampleStatus
     ) {
         self.id = id
         self.batchID = batchID

@@ -67,9 +67,9 @@ extension GMPStore {
     }
 
     /// Samples, optionally of one batch or status, in the order they were taken.
-    public func samples(_ user: User, batch: String? = nil, status: String? = nil, page: Page = Page()) async throws -> [QCSample] {
+    public func samples(_ user: User, batch: String? = nil, status: SampleStatus? = nil, page: Page = Page()) async throws -> [QCSample] {
         try await list(
-            "samples", order: "created_at", filters: [("batch_id", batch), ("status", status)], page: page, user: user,
+            "samples", order: "created_at", filters: [("batch_id", batch), ("status", status?.rawValue)], page: page, user: user,
             decode: Self.sample)
     }
 

@@ -500,7 +500,7 @@ extension GMPStore {
             panel: try row.decodeOptionalEnum(column: "panel", as: ReleasePanel.self),
             low: try row.decode(column: "low", as: Double?.self), high: try row.decode(column: "high", as: Double?.self),
             unit: try row.decode(column: "unit", as: String?.self), criterion: try row.decode(column: "criterion", as: String?.self),
-            status: try row.decode(column: "status", as: String.self))
+            status: try row.decodeEnum(column: "status", as: SampleStatus.self))
     }
 
     static func result(_ row: any SQLRow) throws -> QCResult {
@@ -570,7 +570,7 @@ extension GMPStore {
             }
             let s = QCSample(
                 id: Self.newID("sample"), batchID: batch, materialLot: materialLot, test: test, panel: panel, low: spec.low,
-                high: spec.high, unit: spec.unit, criterion: spec.criterion, status: "pending")
+                high: spec.high, unit: spec.unit, criterion: spec.criterion, status: .pending)
             try await db.raw(
                 """
                 INSERT INTO samples (id, batch_id, material_lot, test, panel, low, high, unit, criterion, status, created_by, created_at)
@@ -615,11 +615,11 @@ extension GMPStore {
             ).run()
             try await self.seal(db, "results", r.id, by: user.id, at: at)
             try await self.holdIfReleased(db, batch: sample.batchID, user: user, reason: "a QC result was entered after release", at: at)
-            try await db.raw("UPDATE samples SET status = \(bind: passed ? "passed" : "failed") WHERE id = \(bind: id)").run()
+            try await db.raw("UPDATE samples SET status = \(bind: (passed ? SampleStatus.passed : .failed).rawValue) WHERE id = \(bind: id)").run()
             try await self.seal(db, "samples", id, by: user.id, at: at)
             try await self.audit(
                 db, user: user.id, action: decision.isRepeat ? "repeat-result" : "result", entity: "sample", id: id,
-                field: sample.test, old: sample.status,
+                field: sample.test, old: sample.status.rawValue,
                 new: value.map { "\($0) \(sample.unit ?? "")" } ?? (passed ? "pass" : "fail"), reason: reason, at: at)
             var deviation: Deviation?
             if !passed {

@@ -280,7 +280,7 @@ public enum API {
         }
         router.get("/api/samples") { request, context in
             let q = request.uri.queryParameters
-            let status = try choice(q.get("status"), "status", SampleStatus.self)?.rawValue
+            let status = try choice(q.get("status"), "status", SampleStatus.self)
             return try json(try await store.samples(try context.signedIn(), batch: q.get("batch"), status: status, page: try page(q)))
         }
         router.get("/api/batches/:id") { _, context in
