@@ -29,3 +29,24 @@ public enum Replay {
             }.sorted()
     }
 }
+
+#if FUZZING
+    // Provided by libFuzzer when Fuzz/run builds with -sanitize=fuzzer.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    private func LLVMFuzzerRunDriver(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
+
+    /// Hands the process over to libFuzzer's driver. SwiftPM links an executable's `main` to
+    /// `<module>_main`; in the fuzz build each target defines that symbol as a call to this.
+    public func runFuzzer(
+        _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt {
+        var count = argc
+        var arguments = argv
+        return LLVMFuzzerRunDriver(&count, &arguments, callback)
+    }
+#endif

@@ -40,14 +40,7 @@ public enum BodyDecoder {
         guard let object = parsed as? [String: Any] else {
             throw BadRequest(message: "the body must be a JSON object", details: ["expected fields: " + T.fields.sorted().joined(separator: ", ")])
         }
-        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
-            if let text = value as? String, text.unicodeScalars.contains(where: { $0.value == 0 }) {
-                throw BadRequest(message: "field '\(key)' contains a NUL character", details: ["text without control character U+0000"])
-            }
-        }
-        if let problem = JSONPosition.outOfRangeNumber(in: object) {
-            throw BadRequest(message: problem, details: ["numbers are read from 1e-30 to 1e30 in magnitude, or 0"])
-        }
+        if let problem = JSONPosition.unreadableValue(in: object) { throw problem }
         let unknown = Set(object.keys).subtracting(T.fields)
         if !unknown.isEmpty {
             throw BadRequest(
@@ -101,14 +94,23 @@ public enum JSONPosition {
         return "\(message) at line \(line), column \(column) (byte \(offset))"
     }
 
-    /// The first number outside the magnitudes files take (`QuantityParser.magnitudes`), by field.
-    public static func outOfRangeNumber(in object: [String: Any]) -> String? {
+    /// The first field, in name order, whose value no field can take: a number outside the
+    /// magnitudes files take (`QuantityParser.magnitudes`), or text with U+0000 (PostgreSQL
+    /// refuses it, SQLite cuts the text there).
+    public static func unreadableValue(in object: [String: Any]) -> BadRequest? {
         for (key, value) in object.sorted(by: { $0.key < $1.key }) {
-            // true and false read as 1 and 0, within range.
-            guard let number = value as? NSNumber else { continue }
-            let x = number.doubleValue
-            if !x.isFinite || (x != 0 && !QuantityParser.magnitudes.contains(abs(x))) {
-                return "field '\(key)' is out of range: \(number)"
+            if let text = value as? String {
+                if text.unicodeScalars.contains(where: { $0.value == 0 }) {
+                    return BadRequest(message: "field '\(key)' contains a NUL character", details: ["text without control character U+0000"])
+                }
+            } else if let number = value as? NSNumber {
+                // true and false read as 1 and 0, within range.
+                let x = number.doubleValue
+                if !x.isFinite || (x != 0 && !QuantityParser.magnitudes.contains(abs(x))) {
+                    return BadRequest(
+                        message: "field '\(key)' is out of range: \(number)",
+                        details: ["numbers are read from 1e-30 to 1e30 in magnitude, or 0"])
+                }
             }
         }
         return nil

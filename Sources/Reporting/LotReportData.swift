@@ -237,7 +237,7 @@ struct NonFiniteJSON {
 
     /// Rewrites JSONEncoder's pretty output line by line: each value sits on its own line.
     func rewrite(_ text: String) -> String {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // Open lists by the key they belong to, with the count of non-finite elements in each.
         var open: [(key: String?, indent: String, count: Int, reason: String)] = []
         var out: [String] = []
@@ -290,8 +290,7 @@ struct NonFiniteJSON {
             }
             out.append(line)
         }
-        lines = out
-        return lines.joined(separator: "\n")
+        return out.joined(separator: "\n")
     }
 }
 

@@ -357,8 +357,8 @@ extension GMPStore {
         return try await connection.read { db in try await db.raw("SELECT * FROM users ORDER BY username").all().map(Self.user) }
     }
 
-    /// A password checked against the stored hash, outside any lock (210,000 PBKDF2 rounds take
-    /// a tenth of a second or more): the user and the hash seen, or nil when it is wrong.
+    /// A password checked against the stored hash, outside any lock (210,000 PBKDF2 rounds):
+    /// the user and the hash it was checked against.
     struct PasswordTicket: Sendable {
         var user: User
         var hash: String

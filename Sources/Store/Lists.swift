@@ -29,14 +29,15 @@ public struct Page: Sendable, Hashable {
 /// Lists of records with filters and paging, for the people who review them.
 extension GMPStore {
     func list<T>(
-        _ table: String, order: String, filters: [(String, String?)], page: Page, user: User, decode: @escaping @Sendable (any SQLRow) throws -> T
+        _ table: String, order: String, key: String = "id", filters: [(String, String?)] = [], page: Page, user: User,
+        decode: @escaping @Sendable (any SQLRow) throws -> T
     ) async throws -> [T] where T: Sendable {
         try require(user, .readRecords)
         try page.check()
         return try await connection.read { db in
             let q = db.select().column("*").from(table)
             for (column, value) in filters { if let value { q.where(SQLIdentifier(column), .equal, SQLBind(value)) } }
-            return try await q.orderBy(order).orderBy("id").limit(page.limit).offset(page.offset).all().map(decode)
+            return try await q.orderBy(order).orderBy(key).limit(page.limit).offset(page.offset).all().map(decode)
         }
     }
 
@@ -47,15 +48,10 @@ extension GMPStore {
 
     /// Material items, by code.
     public func items(_ user: User, page: Page = Page()) async throws -> [MaterialItem] {
-        try require(user, .readRecords)
-        try page.check()
-        return try await connection.read { db in
-            try await db.select().column("*").from("material_items").orderBy("code").limit(page.limit).offset(page.offset).all()
-                .map {
-                    MaterialItem(
-                        code: try $0.decode(column: "code", as: String.self), name: try $0.decode(column: "name", as: String.self),
-                        unit: try $0.decode(column: "unit", as: String.self))
-                }
+        try await list("material_items", order: "code", key: "code", page: page, user: user) {
+            MaterialItem(
+                code: try $0.decode(column: "code", as: String.self), name: try $0.decode(column: "name", as: String.self),
+                unit: try $0.decode(column: "unit", as: String.self))
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import FuzzSupport
 
-/// libFuzzer's entry point.
+/// libFuzzer's entry point: FuzzTargets.processReader on one input.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     FuzzTargets.processReader(bytes.map { Data(bytes: $0, count: size) } ?? Data())
@@ -9,25 +9,11 @@ public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 #if FUZZING
-    // Built by Fuzz/run with -sanitize=fuzzer,address: SwiftPM links an executable's main to
-    // "<module>_main", so that symbol hands over to libFuzzer's driver.
-    @_silgen_name("LLVMFuzzerRunDriver")
-    func LLVMFuzzerRunDriver(
-        _ argc: UnsafeMutablePointer<CInt>,
-        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-    ) -> CInt
-
     @_cdecl("FuzzProcessReader_main")
-    public func fuzzMain(
-        _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-    ) -> CInt {
-        var count = argc
-        var arguments = argv
-        return LLVMFuzzerRunDriver(&count, &arguments, fuzzOneInput)
+    public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        runFuzzer(argc, argv, fuzzOneInput)
     }
 #else
-    /// Without libFuzzer: replays the files and folders given as arguments.
     @main struct Main {
         static func main() { Replay.main(FuzzTargets.processReader) }
     }
