@@ -100,13 +100,11 @@ public enum FacilityReader {
 
         var closures: [Closure] = []
         var origin: [Int] = []  // the written closure each (yearly) copy comes from
-        let written = r.list("closures", required: false, expected: "a list of shutdowns and maintenance periods")
-        if written.count > Self.maxClosures {
-            r.problem(
-                "has \(written.count) closures, more than the limit of \(Self.maxClosures)", at: "closures",
-                expected: "at most \(Self.maxClosures) closures (a yearly one is written once with every-year: true)")
-        }
-        for (k, (path, node)) in written.prefix(Self.maxClosures).enumerated() {
+        let written = r.list(
+            "closures", required: false,
+            expected: "a list of shutdowns and maintenance periods (a yearly one written once, with every-year: true)",
+            max: Self.maxClosures, counting: "closures")
+        for (k, (path, node)) in written.enumerated() {
             let c = FieldReader(node, path: path, issues: issues)
             let closureName = c.string("name", expected: "the closure's name")
             guard let from = date(c, "from"), let to = date(c, "to") else {
@@ -235,13 +233,10 @@ public enum DemandReader {
             let file = p.string("process", expected: "the path of the product's process file")
             let unit = p.choice("unit", DemandUnit.self) ?? .patients
             var amounts: [Double] = []
-            let periods = p.list("demand", expected: "patients or doses per period, one number a period")
-            if periods.count > WorkLimits.demandPeriods, let (ap, an) = periods.last {
-                issues.add(
-                    "has \(periods.count) periods, more than the limit of \(WorkLimits.demandPeriods)", at: an,
-                    path: ap, expected: "a horizon of at most \(WorkLimits.demandPeriods) periods (50 years of months)")
-            }
-            for (ap, an) in periods.prefix(WorkLimits.demandPeriods) {
+            let periods = p.list(
+                "demand", expected: "patients or doses per period, one number a period (at most 50 years of months)",
+                max: WorkLimits.demandPeriods, counting: "periods")
+            for (ap, an) in periods {
                 guard case .scalar(let t, _) = an.value, let v = Double(t), v.isFinite, v >= 0 else {
                     issues.add(
                         "is not a number of \(unit.rawValue) of 0 or more", at: an, path: ap, expected: "such as 120")

@@ -135,3 +135,21 @@ struct DiffLimitTests {
         #expect(try ProcessDiff.inputChanges(small, small).isEmpty)
     }
 }
+
+/// Lists that set how much a lot simulation does are bounded in the process reader.
+struct ProcessListLimitTests {
+    @Test func aProcessWithTooManyDownstreamStepsIsRefused() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Examples")
+        let text = try String(contentsOf: folder.appendingPathComponent("seed000-aav-200L.yaml"), encoding: .utf8)
+        let step = "  - {step: hold, name: Hold, yield: \"99 %\", duration: \"1 h\"}\n"
+        let bloated = text.replacingOccurrences(of: "downstream:\n", with: "downstream:\n" + String(repeating: step, count: 51))
+        #expect(bloated != text)
+        do {
+            _ = try ProcessFile.parse(bloated, file: "bloated.yaml")
+            Issue.record("a process with 50+ steps was accepted")
+        } catch {
+            #expect(error.issues.contains { $0.message.hasPrefix("has ") && $0.message.hasSuffix("steps, more than the limit of 50") }, "\(error)")
+        }
+    }
+}

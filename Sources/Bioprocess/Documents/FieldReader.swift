@@ -453,13 +453,24 @@ public final class FieldReader {
     }
 
     /// The items of a list, each with its path; an issue if the field is not a list.
-    public func list(_ key: String, required: Bool = true, expected: String = "a list") -> [(FieldPath, DocumentNode)] {
+    /// The items of a list field. Past `max` items the list is an error (naming the count and
+    /// the limit) and only the first `max` are returned: every list that sets how much work is
+    /// done has its limit here.
+    public func list(
+        _ key: String, required: Bool = true, expected: String = "a list", max: Int = 10_000, counting noun: String = "items"
+    ) -> [(FieldPath, DocumentNode)]
+    {
         guard let n = node(key, required: required, expected: expected) else { return [] }
         guard case .sequence(let items) = n.value else {
             issues.add("is \(n.kindDescription)", at: n, path: path.appending(key), expected: expected)
             return []
         }
-        return items.enumerated().map { (path.appending(key).appending(index: $0.offset), $0.element) }
+        if items.count > max {
+            issues.add(
+                "has \(items.count) \(noun), more than the limit of \(max)", at: n, path: path.appending(key),
+                expected: "at most \(max) \(noun)")
+        }
+        return items.prefix(max).enumerated().map { (path.appending(key).appending(index: $0.offset), $0.element) }
     }
 
     /// Records an issue at a field of this mapping (or at the mapping itself).

@@ -169,7 +169,7 @@ public enum ProcessReader {
         guard let r else { return SeedTrain(passageTime: .zero, stages: []) }
         let passage = r.quantity("passage-time", Duration.self, bound: .nonNegative)
         var stages: [SeedStage] = []
-        for (path, node) in r.list("stages", expected: "a list of seed-train vessels") {
+        for (path, node) in r.list("stages", expected: "a list of seed-train vessels", max: 20, counting: "stages") {
             let s = FieldReader(node, path: path, issues: r.issues)
             let surface = s.optionalQuantity("surface", Area.self)
             let stage = SeedStage(
@@ -277,7 +277,7 @@ public enum ProcessReader {
             let plasmid =
                 t.either("plasmid", MassPerCell.self, MassConcentration.self) ?? .first(Quantity(canonical: .nan))
             var shares: [PlasmidShare] = []
-            for (path, node) in t.list("plasmids", required: false, expected: "a list of plasmids with their share") {
+            for (path, node) in t.list("plasmids", required: false, expected: "a list of plasmids with their share", max: 20, counting: "plasmids") {
                 let p = FieldReader(node, path: path, issues: r.issues)
                 shares.append(
                     PlasmidShare(
@@ -317,7 +317,7 @@ public enum ProcessReader {
 
     static func readDownstream(_ r: FieldReader, issues: IssueCollector) -> [DownstreamStep] {
         var steps: [DownstreamStep] = []
-        for (path, node) in r.list("downstream", expected: "a list of unit operations") {
+        for (path, node) in r.list("downstream", expected: "a list of unit operations", max: 50, counting: "steps") {
             let s = FieldReader(node, path: path, issues: issues)
             guard let keyword = s.choice("step", StepKeyword.self) else {
                 continue
@@ -465,7 +465,7 @@ public enum ProcessReader {
     static func readQualityControl(_ r: FieldReader?, steps: [DownstreamStep]) -> QualityControl {
         guard let r else { return QualityControl(inProcess: [], release: [], retainedVials: 0) }
         var samples: [InProcessSample] = []
-        for (path, node) in r.list("in-process", required: false, expected: "a list of in-process samples") {
+        for (path, node) in r.list("in-process", required: false, expected: "a list of in-process samples", max: 200, counting: "samples") {
             let s = FieldReader(node, path: path, issues: r.issues)
             let test = s.string("test", expected: "the test's name")
             let after = s.string("after", expected: "the name of the downstream step the sample is taken after")
@@ -481,7 +481,7 @@ public enum ProcessReader {
             s.finish()
         }
         var tests: [ReleaseTest] = []
-        for (path, node) in r.list("release", expected: "a list of release tests") {
+        for (path, node) in r.list("release", expected: "a list of release tests", max: 200, counting: "tests") {
             let s = FieldReader(node, path: path, issues: r.issues)
             let test = ReleaseTest(
                 test: s.string("test", expected: "the test's name"),
