@@ -16,6 +16,6 @@ if [ ! -f "$dir/PG_VERSION" ]; then
   run "$bin/initdb -D $dir -U vectorfab --auth=trust -E UTF8 >/dev/null"
 fi
 if ! run "$bin/pg_ctl -D $dir status" >/dev/null 2>&1; then
-  run "$bin/pg_ctl -D $dir -l $dir/server.log -o \"-p $port -c listen_addresses=127.0.0.1 -k /tmp\" -w start" >&2
+  run "$bin/pg_ctl -D $dir -l $dir/server.log -o \"-p $port -c listen_addresses=127.0.0.1 -c max_connections=300 -k /tmp\" -w start" >&2
 fi
 echo "postgres://vectorfab@127.0.0.1:$port/postgres"

@@ -37,99 +37,342 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// One database connection used by one writer at a time, with transactions.
+/// The store's connections: one writer that owns the audit chain and commits the writes that
+/// arrive together in one transaction (group commit), and a pool of connections for reads.
 ///
 /// GMP records are written one transaction after another: every change appends to a single
-/// hash chain. On PostgreSQL a transaction-level advisory lock also serialises writers of
-/// other application instances.
+/// hash chain. Writes are queued first in, first out; the writer takes every write waiting
+/// (up to ``GroupCommitter/maxGroup``) into one transaction, each inside its own savepoint so a
+/// refused write undoes only itself, and answers each client only once the commit is durable.
+/// On PostgreSQL a transaction-level advisory lock also serialises writers of other application
+/// instances. Reads go to their own connections (SQLite's write-ahead log lets them run beside
+/// the writer), so no read waits behind a write.
 final class Connection: @unchecked Sendable {
     enum Dialect { case sqlite, postgres }
 
-    let sql: any SQLDatabase
+    /// The writer's connection, for schema set-up and the tests that open one by hand.
+    var sql: any SQLDatabase { committer.session }
     let dialect: Dialect
-    private let closer: @Sendable () async throws -> Void
-    private let gate = AsyncGate()
+    private let committer: GroupCommitter
+    private let readers: ReadPool
+    private let closeWriter: @Sendable () async throws -> Void
 
-    private init(sql: any SQLDatabase, dialect: Dialect, closer: @escaping @Sendable () async throws -> Void) {
-        self.sql = sql
-        self.dialect = dialect
-        self.closer = closer
+    private init(location: DatabaseLocation, writer: ReadPool.Opened, logger: Logger) {
+        self.dialect = location.isPostgres ? .postgres : .sqlite
+        self.committer = GroupCommitter(session: WriteSession(writer.sql), dialect: dialect)
+        self.closeWriter = writer.close
+        self.readers = ReadPool(limit: Self.readConnections) { index in
+            try await Self.openOne(location, writer: false, id: index + 2, logger: logger)
+        }
     }
 
+    /// The most connections that serve reads at once.
+    static let readConnections = 3
+
     static func open(_ location: DatabaseLocation, logger: Logger) async throws -> Connection {
+        Connection(location: location, writer: try await openOne(location, writer: true, id: 1, logger: logger), logger: logger)
+    }
+
+    private static func openOne(_ location: DatabaseLocation, writer: Bool, id: Int, logger: Logger) async throws
+        -> ReadPool.Opened
+    {
         switch location {
         case .sqlite(let path):
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             let sql = connection.sql()
-            // Durable commits: write-ahead log, synced on every commit.
-            _ = try await sql.raw("PRAGMA journal_mode=WAL").all()
-            try await sql.raw("PRAGMA synchronous=FULL").run()
-            try await sql.raw("PRAGMA foreign_keys=ON").run()
-            try await sql.raw("PRAGMA busy_timeout=10000").run()
-            return Connection(sql: sql, dialect: .sqlite) { try await connection.close().get() }
+            do {
+                if writer {
+                    // Durable commits: write-ahead log, synced on every commit.
+                    _ = try await sql.raw("PRAGMA journal_mode=WAL").all()
+                    try await sql.raw("PRAGMA synchronous=FULL").run()
+                    try await sql.raw("PRAGMA foreign_keys=ON").run()
+                } else {
+                    try await sql.raw("PRAGMA query_only=ON").run()
+                }
+                try await sql.raw("PRAGMA busy_timeout=10000").run()
+            } catch {
+                try? await connection.close().get()
+                throw error
+            }
+            return (sql, { try await connection.close().get() })
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)
             let connection = try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration.coreConfiguration, id: 1,
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration.coreConfiguration, id: id,
                 logger: logger)
-            return Connection(sql: connection.sql(), dialect: .postgres) { try await connection.close() }
+            return (connection.sql(), { try await connection.close() })
         }
     }
 
-    func close() async throws { try await closer() }
+    func close() async throws {
+        var failure: (any Error)?
+        do { try await readers.close() } catch { failure = error }
+        do { try await closeWriter() } catch { failure = failure ?? error }
+        if let failure { throw failure }
+    }
 
     /// The SQL type of a floating-point column.
     var double: String { dialect == .postgres ? "DOUBLE PRECISION" : "REAL" }
 
-    /// Runs `body` in one transaction, alone: commits if it returns, rolls back if it throws.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await gate.withPermit {
-            try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
-            do {
-                if dialect == .postgres { try await sql.raw("SELECT pg_advisory_xact_lock(727465)").run() }
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+    /// Runs `body` as one write: stored with the writes committed beside it, or (if it throws)
+    /// not at all. Returns once the commit is durable.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let box = ResultBox<T>()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            committer.submit(
+                GroupCommitter.Job(
+                    run: { db in box.set(try await body(db)) },
+                    finish: { error in
+                        if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: box.take()) }
+                    }))
         }
     }
 
-    /// Runs `body` alone, without a transaction (reads).
+    /// Runs `body` on a read connection (no write waits for it, nor it for a write).
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await gate.withPermit { try await body(sql) }
+        try await readers.with(body)
     }
 }
 
-/// A first-in, first-out lock for async code: one holder at a time.
-actor AsyncGate {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+extension DatabaseLocation {
+    var isPostgres: Bool { if case .postgres = self { true } else { false } }
+}
 
-    func acquire() async {
-        if !busy {
-            busy = true
-            return
+/// A value handed from the writer's task to the waiting client.
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: T?
+    func set(_ v: T) { lock.withLock { value = v } }
+    func take() -> T { lock.withLock { value! } }
+}
+
+/// The writer's connection within a transaction, with the head of the audit chain as the writes
+/// of this transaction have left it and the audit entries not yet inserted: the writer owns the
+/// chain, so it reads its head once a transaction and inserts a write's entries in one statement.
+final class WriteSession: SQLDatabase, @unchecked Sendable {
+    let base: any SQLDatabase
+    private let lock = NSLock()
+    private var _head: (sequence: Int, hash: String)?
+    private var _pending: [AuditEntry] = []
+
+    init(_ base: any SQLDatabase) { self.base = base }
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        base.execute(sql: query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try await base.execute(sql: query, onRow)
+    }
+
+    /// The chain's head: read from the database on the first entry of a transaction.
+    func head() async throws -> (sequence: Int, hash: String) {
+        if let h = lock.withLock({ _head }) { return h }
+        let last = try await base.raw("SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1").first()
+        let h = (
+            sequence: try last.map { try $0.decode(column: "sequence", as: Int.self) } ?? 0,
+            hash: try last.map { try $0.decode(column: "hash", as: String.self) } ?? String(repeating: "0", count: 64)
+        )
+        lock.withLock { _head = h }
+        return h
+    }
+
+    /// Appends an entry (already hashed onto the head) to those to insert.
+    func append(_ entry: AuditEntry) {
+        lock.withLock {
+            _pending.append(entry)
+            _head = (entry.sequence, entry.hash)
         }
-        await withCheckedContinuation { waiters.append($0) }
     }
 
-    func release() {
-        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    /// Where the chain stood: to go back to when a write is undone.
+    var mark: (head: (sequence: Int, hash: String)?, pending: Int) { lock.withLock { (_head, _pending.count) } }
+
+    func restore(_ mark: (head: (sequence: Int, hash: String)?, pending: Int)) {
+        lock.withLock {
+            _head = mark.head
+            _pending.removeLast(_pending.count - mark.pending)
+        }
     }
 
-    nonisolated func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await acquire()
+    /// A new transaction: the head is read again (another instance may have written since).
+    func reset() { lock.withLock { _head = nil; _pending = [] } }
+
+    /// Inserts the entries appended since the last flush, a few hundred a statement.
+    func flush() async throws {
+        let entries = lock.withLock { () -> [AuditEntry] in
+            defer { _pending = [] }
+            return _pending
+        }
+        var start = 0
+        while start < entries.count {
+            let chunk = entries[start..<min(start + 500, entries.count)]
+            let insert = base.insert(into: "audit").columns(
+                "sequence", "at", "user_id", "action", "entity", "entity_id", "field", "old_value", "new_value", "reason",
+                "previous_hash", "hash")
+            for e in chunk {
+                insert.values(
+                    SQLBind(e.sequence), SQLBind(e.at), SQLBind(e.userID), SQLBind(e.action), SQLBind(e.entity), SQLBind(e.entityID),
+                    SQLBind(e.field), SQLBind(e.oldValue), SQLBind(e.newValue), SQLBind(e.reason), SQLBind(e.previousHash),
+                    SQLBind(e.hash))
+            }
+            try await insert.run()
+            start += chunk.count
+        }
+    }
+}
+
+/// Commits the writes that arrive together in one transaction.
+final class GroupCommitter: @unchecked Sendable {
+    struct Job: Sendable {
+        var run: @Sendable (any SQLDatabase) async throws -> Void
+        var finish: @Sendable ((any Error)?) -> Void
+    }
+
+    /// The most writes one transaction takes.
+    static let maxGroup = 128
+
+    let session: WriteSession
+    let dialect: Connection.Dialect
+    private let lock = NSLock()
+    private var pending: [Job] = []
+    private var draining = false
+
+    init(session: WriteSession, dialect: Connection.Dialect) {
+        self.session = session
+        self.dialect = dialect
+    }
+
+    func submit(_ job: Job) {
+        let start = lock.withLock { () -> Bool in
+            pending.append(job)
+            if draining { return false }
+            draining = true
+            return true
+        }
+        if start { Task { await self.drain() } }
+    }
+
+    private func drain() async {
+        while true {
+            let jobs = lock.withLock { () -> [Job] in
+                if pending.isEmpty {
+                    draining = false
+                    return []
+                }
+                let taken = Array(pending.prefix(Self.maxGroup))
+                pending.removeFirst(taken.count)
+                return taken
+            }
+            if jobs.isEmpty { return }
+            let outcomes = await commit(jobs)
+            for (job, outcome) in zip(jobs, outcomes) { job.finish(outcome) }
+        }
+    }
+
+    private func run(_ sql: String) async throws { try await session.base.raw(SQLQueryString(sql)).run() }
+
+    /// One transaction for the jobs: each job's error, or nil once the commit is durable.
+    private func commit(_ jobs: [Job]) async -> [(any Error)?] {
+        var outcomes: [(any Error)?] = Array(repeating: nil, count: jobs.count)
+        session.reset()
         do {
-            let result = try await body()
-            await release()
+            try await run(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
+            do {
+                if dialect == .postgres { try await run("SELECT pg_advisory_xact_lock(727465)") }
+                if jobs.count == 1 {
+                    try await jobs[0].run(session)
+                    try await session.flush()
+                } else {
+                    for (index, job) in jobs.enumerated() {
+                        let mark = session.mark
+                        try await run("SAVEPOINT vf_write")
+                        do {
+                            try await job.run(session)
+                            try await session.flush()
+                        } catch {
+                            outcomes[index] = error
+                            session.restore(mark)
+                            try await run("ROLLBACK TO SAVEPOINT vf_write")
+                        }
+                        try await run("RELEASE SAVEPOINT vf_write")
+                    }
+                }
+                try await run("COMMIT")
+            } catch {
+                try? await run("ROLLBACK")
+                throw error
+            }
+        } catch {
+            // Nothing of this transaction is stored: every write in it fails.
+            for index in outcomes.indices where outcomes[index] == nil { outcomes[index] = error }
+        }
+        session.reset()
+        return outcomes
+    }
+}
+
+/// Read connections, each used by one reader at a time, opened as readers need them (up to
+/// ``Connection/readConnections``).
+actor ReadPool {
+    typealias Opened = (sql: any SQLDatabase, close: @Sendable () async throws -> Void)
+    private let open: @Sendable (Int) async throws -> Opened
+    private let limit: Int
+    private var opened: [Opened] = []
+    private var opening = 0
+    private var free: [Int] = []
+    private var waiters: [CheckedContinuation<Int, Never>] = []
+    private var closed = false
+
+    init(limit: Int, open: @escaping @Sendable (Int) async throws -> Opened) {
+        self.limit = limit
+        self.open = open
+    }
+
+    private func acquire() async throws -> (Int, any SQLDatabase) {
+        if closed { throw StoreIntegrityError(description: "the store is closed") }
+        if let index = free.popLast() { return (index, opened[index].sql) }
+        if opened.count + opening < limit {
+            opening += 1
+            defer { opening -= 1 }
+            let connection = try await open(opened.count + opening)
+            opened.append(connection)
+            return (opened.count - 1, connection.sql)
+        }
+        let index = await withCheckedContinuation { waiters.append($0) }
+        return (index, opened[index].sql)
+    }
+
+    private func release(_ index: Int) {
+        if waiters.isEmpty { free.append(index) } else { waiters.removeFirst().resume(returning: index) }
+    }
+
+    func with<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let (index, sql) = try await acquire()
+        do {
+            let result = try await body(sql)
+            release(index)
             return result
         } catch {
-            await release()
+            release(index)
             throw error
         }
+    }
+
+    func close() async throws {
+        closed = true
+        var failure: (any Error)?
+        for connection in opened {
+            do { try await connection.close() } catch { failure = failure ?? error }
+        }
+        opened = []
+        if let failure { throw failure }
     }
 }
 

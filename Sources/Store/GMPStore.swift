@@ -50,7 +50,7 @@ public final class GMPStore: Sendable {
 
     /// Runs SQL in one transaction on the store's connection, bypassing every GMP rule and the
     /// audit trail: for benchmarks (the raw rate of the same database) and tests only.
-    public func unauditedTransaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func unauditedTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await connection.transaction(body)
     }
 
@@ -90,21 +90,15 @@ public final class GMPStore: Sendable {
         _ db: any SQLDatabase, user: String, action: String, entity: String, id: String, field: String? = nil,
         old: String? = nil, new: String? = nil, reason: String? = nil, at: String
     ) async throws {
-        let last = try await db.raw("SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1").first()
-        let previous = try last.map { try $0.decode(column: "hash", as: String.self) } ?? String(repeating: "0", count: 64)
-        let sequence = (try last.map { try $0.decode(column: "sequence", as: Int.self) } ?? 0) + 1
+        guard let session = db as? WriteSession else {
+            throw StoreIntegrityError(description: "an audit entry written outside the store's writer")
+        }
+        let head = try await session.head()
         var entry = AuditEntry(
-            sequence: sequence, at: at, userID: user, action: action, entity: entity, entityID: id, field: field,
-            oldValue: old, newValue: new, reason: reason, previousHash: previous, hash: "")
+            sequence: head.sequence + 1, at: at, userID: user, action: action, entity: entity, entityID: id, field: field,
+            oldValue: old, newValue: new, reason: reason, previousHash: head.hash, hash: "")
         entry.hash = sha256Hex(entry.canonical)
-        try await db.raw(
-            """
-            INSERT INTO audit (sequence, at, user_id, action, entity, entity_id, field, old_value, new_value, reason, previous_hash, hash)
-            VALUES (\(bind: entry.sequence), \(bind: entry.at), \(bind: entry.userID), \(bind: entry.action), \(bind: entry.entity),
-            \(bind: entry.entityID), \(bind: entry.field), \(bind: entry.oldValue), \(bind: entry.newValue), \(bind: entry.reason),
-            \(bind: entry.previousHash), \(bind: entry.hash))
-            """
-        ).run()
+        session.append(entry)
     }
 
     static func auditEntry(_ row: any SQLRow) throws -> AuditEntry {
