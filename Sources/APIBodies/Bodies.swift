@@ -13,16 +13,15 @@ public struct BadRequest: Error, Sendable {
     }
 }
 
-/// A request body with exactly the fields it names: unknown fields are refused, so a typo is
-/// an error rather than silently ignored.
-public protocol StrictBody: Decodable, Sendable {
-    static var fields: Set<String> { get }
-    /// The values each field that is a choice takes, for refusals in words.
-    static var choices: [String: [String]] { get }
-}
+/// A request body with exactly the fields it declares as properties: unknown fields are
+/// refused, so a typo is an error rather than silently ignored.
+public protocol StrictBody: Decodable, Sendable {}
 
 extension StrictBody {
-    public static var choices: [String: [String]] { [:] }
+    /// The fields the body reads (its properties, see ``FieldRecorder``).
+    public static var fields: Set<String> { FieldRecorder.fields(of: Self.self).names }
+    /// The values each field that is a choice takes, for refusals in words.
+    public static var choices: [String: [String]] { FieldRecorder.fields(of: Self.self).choices }
 }
 
 /// Decodes request bodies: JSON objects with exactly the fields a body names, numbers within
@@ -120,14 +119,11 @@ public enum JSONPosition {
 // MARK: The bodies
 
 public struct LoginBody: StrictBody {
-    public static let fields: Set<String> = ["username", "password"]
     public var username: String
     public var password: String
 }
 
 public struct UserBody: StrictBody {
-    public static let fields: Set<String> = ["username", "fullName", "role", "password"]
-    public static let choices = ["role": Role.allCases.map(\.rawValue)]
     public var username: String
     public var fullName: String
     public var role: Role
@@ -135,89 +131,88 @@ public struct UserBody: StrictBody {
 }
 
 public struct PasswordChangeBody: StrictBody {
-    public static let fields: Set<String> = ["currentPassword", "newPassword"]
     public var currentPassword: String
     public var newPassword: String
 }
 
 public struct PasswordResetBody: StrictBody {
-    public static let fields: Set<String> = ["password", "reason"]
     public var password: String
     public var reason: String
 }
 
 public struct ActiveBody: StrictBody {
-    public static let fields: Set<String> = ["active", "reason"]
     public var active: Bool
     public var reason: String
 }
 
 public struct RecipeBody: StrictBody {
-    public static let fields: Set<String> = ["process", "tolerance"]
     /// The process file's text, YAML or JSON.
     public var process: String
     public var tolerance: Double?
 }
 
 public struct PasswordBody: StrictBody {
-    public static let fields: Set<String> = ["password"]
     public var password: String
 }
 
 public struct ItemBody: StrictBody {
-    public static let fields: Set<String> = ["code", "name", "unit"]
     public var code: String
     public var name: String
     public var unit: String
 }
 
 public struct LotBody: StrictBody {
-    public static let fields: Set<String> = ["item", "supplier", "supplierLot", "quantity", "expiry"]
     public var item: String
     public var supplier: String
     public var supplierLot: String
     public var quantity: Double
     public var expiry: String
+    /// The date by which the lot must be tested again before use, if it has one.
+    public var retest: String?
+}
+
+public struct RetestBody: StrictBody {
+    /// The new retest date, `YYYY-MM-DD`.
+    public var until: String
+    public var reason: String
+    public var password: String
+}
+
+public struct ResumeBody: StrictBody {
+    public var reason: String
+    public var password: String
 }
 
 public struct DecisionBody: StrictBody {
-    public static let fields: Set<String> = ["release", "reason", "password"]
     public var release: Bool
     public var reason: String
     public var password: String
 }
 
 public struct BatchBody: StrictBody {
-    public static let fields: Set<String> = ["recipeId"]
     public var recipeId: String
 }
 
 public struct ValueBody: StrictBody {
-    public static let fields: Set<String> = ["parameter", "value"]
     public var parameter: String
     public var value: Double
 }
 
 public struct MaterialBody: StrictBody {
-    public static let fields: Set<String> = ["lot", "quantity"]
     public var lot: String
     public var quantity: Double
 }
 
 public struct EquipmentBody: StrictBody {
-    public static let fields: Set<String> = ["equipment"]
     public var equipment: String
 }
 
 public struct CorrectionBody: StrictBody {
-    public static let fields: Set<String> = ["value", "reason"]
     public var value: Double
     public var reason: String
 }
 
 public struct SampleBody: StrictBody {
-    public static let fields: Set<String> = ["batch", "materialLot", "test", "panel", "low", "high", "unit", "criterion"]
-    public static let choices = ["panel": ReleasePanel.allCases.map(\.rawValue)]
     public var batch: String?
     public var materialLot: String?
     public var test: String
@@ -229,7 +224,6 @@ public struct SampleBody: StrictBody {
 }
 
 public struct ResultBody: StrictBody {
-    public static let fields: Set<String> = ["value", "pass", "reason"]
     public var value: Double?
     public var pass: Bool?
     /// Why a sample that has a result is tested again (required then).
@@ -237,14 +231,11 @@ public struct ResultBody: StrictBody {
 }
 
 public struct DeviationBody: StrictBody {
-    public static let fields: Set<String> = ["batch", "description"]
     public var batch: String?
     public var description: String
 }
 
 public struct TransitionBody: StrictBody {
-    public static let fields: Set<String> = ["to", "note", "password"]
-    public static let choices = ["to": DeviationStatus.allCases.map(\.rawValue)]
     public var to: DeviationStatus
     public var note: String
     public var password: String

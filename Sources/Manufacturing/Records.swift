@@ -86,9 +86,14 @@ public struct MaterialLot: Codable, Sendable, Hashable {
     public var remaining: Double
     /// `YYYY-MM-DD`.
     public var expiry: String
+    /// The date by which the lot must be tested again before use (`YYYY-MM-DD`), if it has one.
+    public var retest: String?
     public var status: MaterialStatus
 
-    public init(id: String, item: String, supplier: String, supplierLot: String, quantity: Double, remaining: Double, expiry: String, status: MaterialStatus) {
+    public init(
+        id: String, item: String, supplier: String, supplierLot: String, quantity: Double, remaining: Double, expiry: String,
+        retest: String? = nil, status: MaterialStatus
+    ) {
         self.id = id
         self.item = item
         self.supplier = supplier
@@ -96,6 +101,7 @@ public struct MaterialLot: Codable, Sendable, Hashable {
         self.quantity = quantity
         self.remaining = remaining
         self.expiry = expiry
+        self.retest = retest
         self.status = status
     }
 }
@@ -250,12 +256,11 @@ public struct Deviation: Codable, Sendable, Hashable {
     public var id: String
     public var batchID: String?
     public var sampleID: String?
-    /// `process` (opened by hand or by an out-of-range value) or `oos` (out of specification).
-    public var kind: String
+    public var kind: DeviationKind
     public var description: String
     public var status: DeviationStatus
 
-    public init(id: String, batchID: String?, sampleID: String?, kind: String, description: String, status: DeviationStatus) {
+    public init(id: String, batchID: String?, sampleID: String?, kind: DeviationKind, description: String, status: DeviationStatus) {
         self.id = id
         self.batchID = batchID
         self.sampleID = sampleID
@@ -356,7 +361,7 @@ public enum ReleaseCheck {
         }
         for d in deviations where d.status != .closed {
             let what = d.description.count > 100 ? d.description.prefix(99) + "…" : Substring(d.description)
-            missing.append("deviation \(d.id) is \(d.status.rawValue), not closed (\(d.kind): \(what))")
+            missing.append("deviation \(d.id) is \(d.status.words), not closed (\(d.kind.rawValue): \(what))")
         }
         return missing
     }

@@ -53,8 +53,19 @@ public enum SampleRules {
     }
 }
 
-/// QA's decision on a supplier lot (EU GMP chapter 5), as a pure function listing every reason.
+/// QA's decisions on a supplier lot (EU GMP chapter 5), as pure functions listing every reason.
 public enum MaterialRules {
+    /// Why a lot may not be used today (`YYYY-MM-DD`): empty when it may.
+    public static func usable(_ lot: MaterialLot, today: String) -> [String] {
+        var reasons: [String] = []
+        if lot.status != .released { reasons.append("lot \(lot.id) is \(lot.status.rawValue), not released by QA") }
+        if lot.expiry < today { reasons.append("lot \(lot.id) expired on \(lot.expiry)") }
+        if let retest = lot.retest, retest < today {
+            reasons.append("lot \(lot.id) was due for retest on \(retest): test it again before use")
+        }
+        return reasons
+    }
+
     /// `tests` gives each sample of the lot with whether its latest result passed (nil: none yet);
     /// `today` is `YYYY-MM-DD`.
     public static func decide(
@@ -72,8 +83,46 @@ public enum MaterialRules {
                 reasons.append("lot \(lot.id): test '\(t.test)' has no passing result")
             }
             if lot.expiry <= today { reasons.append("lot \(lot.id) expired on \(lot.expiry): an expired lot is never released") }
+            if let retest = lot.retest, retest < today {
+                reasons.append("lot \(lot.id) was due for retest on \(retest): set a new retest date after a passing retest")
+            }
         }
         guard !reasons.isEmpty else { return nil }
         return GMPError(.conflict, reasons.joined(separator: "; "), details: reasons.count > 1 ? reasons : [])
+    }
+
+    /// A new retest date after a retest: later than today, no later than the expiry, and a
+    /// result passing since the retest came due (`latestPass`: the time of the latest passing
+    /// result of the lot's samples).
+    public static func retest(_ lot: MaterialLot, until date: String, latestPass: String?, today: String) -> GMPError? {
+        var reasons: [String] = []
+        if lot.status == .rejected { reasons.append("lot \(lot.id) is rejected") }
+        if date <= today { reasons.append("the new retest date \(date) must be after today (\(today))") }
+        if date > lot.expiry { reasons.append("the retest date \(date) is after the lot's expiry \(lot.expiry)") }
+        let since = lot.retest ?? ""
+        if latestPass.map({ String($0.prefix(10)) >= since }) != true {
+            reasons.append(
+                lot.retest.map { "lot \(lot.id) has no passing result since its retest came due on \($0)" }
+                    ?? "lot \(lot.id) has no passing result")
+        }
+        guard !reasons.isEmpty else { return nil }
+        return GMPError(.conflict, reasons.joined(separator: "; "), details: reasons.count > 1 ? reasons : [])
+    }
+
+    /// A released lot rejected after use: every batch that used it (`used`: its id and
+    /// status) goes on hold, and each gets a recall deviation, which blocks its release.
+    public static func recall(
+        _ lot: MaterialLot, reason: String, used: [(batch: String, status: BatchStatus)]
+    ) -> (holds: [(batch: String, status: BatchStatus)], deviations: [DeviationToOpen]) {
+        var holds: [(String, BatchStatus)] = []
+        var deviations: [DeviationToOpen] = []
+        for (batch, status) in used {
+            if let held = BatchRules.hold(status) { holds.append((batch, held)) }
+            deviations.append(
+                DeviationToOpen(
+                    kind: .recall, batchID: batch,
+                    description: "material lot \(lot.id) (\(lot.item), supplier lot \(lot.supplierLot)) was recalled: \(reason)"))
+        }
+        return (holds, deviations)
     }
 }

@@ -464,6 +464,12 @@ enum Migrations {
         Migration(version: sealing, name: "Every GMP record sealed in the audit chain") { _ in
             ["CREATE INDEX audit_action ON audit (action)"]
         },
+        Migration(version: 6, name: "Material lots carry a retest date; batch entries indexed by kind") { _ in
+            [
+                "ALTER TABLE material_lots ADD COLUMN retest TEXT",
+                "CREATE INDEX batch_entries_kind ON batch_entries (batch_id, kind)",
+            ]
+        },
     ]
 
     /// Applies the migrations not yet applied (up to `version`); returns their names.

@@ -90,7 +90,7 @@ extension GMPStore {
             id: try row.decode(column: "id", as: String.self), item: try row.decode(column: "item", as: String.self),
             supplier: try row.decode(column: "supplier", as: String.self), supplierLot: try row.decode(column: "supplier_lot", as: String.self),
             quantity: try row.decode(column: "quantity", as: Double.self), remaining: try row.decode(column: "remaining", as: Double.self),
-            expiry: try row.decode(column: "expiry", as: String.self),
+            expiry: try row.decode(column: "expiry", as: String.self), retest: try row.decode(column: "retest", as: String?.self),
             status: try row.decodeEnum(column: "status", as: MaterialStatus.self))
     }
 
@@ -115,13 +115,17 @@ extension GMPStore {
 
     /// A supplier lot received into quarantine.
     public func receiveLot(
-        _ user: User, item: String, supplier: String, supplierLot: String, quantity: Double, expiry: String
+        _ user: User, item: String, supplier: String, supplierLot: String, quantity: Double, expiry: String, retest: String? = nil
     ) async throws -> MaterialLot {
         try require(user, .receiveMaterial)
         try Self.requireText(supplier, "the supplier")
         try Self.requireText(supplierLot, "the supplier's lot number", max: 100)
         try Self.requireNumber(quantity, "the quantity received", positive: true)
         guard Self.isDate(expiry) else { throw GMPError(.invalid, "expiry '\(expiry)' is not a date written YYYY-MM-DD") }
+        if let retest {
+            guard Self.isDate(retest) else { throw GMPError(.invalid, "retest '\(retest)' is not a date written YYYY-MM-DD") }
+            guard retest <= expiry else { throw GMPError(.invalid, "the retest date \(retest) is after the expiry \(expiry)") }
+        }
         let at = now()
         return try await connection.transaction { db in
             guard try await db.raw("SELECT code FROM material_items WHERE code = \(bind: item)").first() != nil else {
@@ -129,12 +133,12 @@ extension GMPStore {
             }
             let lot = MaterialLot(
                 id: Self.newID("lot"), item: item, supplier: supplier, supplierLot: supplierLot, quantity: quantity, remaining: quantity,
-                expiry: expiry, status: .quarantine)
+                expiry: expiry, retest: retest, status: .quarantine)
             try await db.raw(
                 """
-                INSERT INTO material_lots (id, item, supplier, supplier_lot, quantity, remaining, expiry, status, received_at)
+                INSERT INTO material_lots (id, item, supplier, supplier_lot, quantity, remaining, expiry, retest, status, received_at)
                 VALUES (\(bind: lot.id), \(bind: item), \(bind: supplier), \(bind: supplierLot), \(bind: quantity), \(bind: quantity),
-                \(bind: expiry), 'quarantine', \(bind: at))
+                \(bind: expiry), \(bind: retest), 'quarantine', \(bind: at))
                 """
             ).run()
             try await self.seal(db, "material_lots", lot.id, by: user.id, at: at)
@@ -181,18 +185,52 @@ extension GMPStore {
             _ = try await self.sign(db, ticket, meaning: release ? .released : .reviewed, entity: "lot", id: id, at: at)
             try await self.setLotStatus(db, lot, release ? .released : .rejected, user: user, reason: reason, at: at)
             if recall {
-                // Every batch that used the lot gets a deviation, which blocks its release and
-                // puts a released one back on hold.
-                let batches = Set(
-                    try await db.raw("SELECT DISTINCT batch_id FROM batch_entries WHERE material_lot = \(bind: id)").all()
-                        .map { try $0.decode(column: "batch_id", as: String.self) })
-                for batch in batches.sorted() {
-                    _ = try await self.openDeviation(
-                        db, user: user, batch: batch, sample: nil, kind: "recall",
-                        description: "material lot \(id) (\(lot.item), supplier lot \(lot.supplierLot)) was recalled: \(reason)", at: at)
+                // Every batch that used the lot goes on hold with a recall deviation, which
+                // blocks its release until QA closes it.
+                let used = try await db.raw(
+                    """
+                    SELECT DISTINCT b.id, b.status FROM batch_entries e JOIN batches b ON b.id = e.batch_id
+                    WHERE e.material_lot = \(bind: id) ORDER BY b.id
+                    """
+                ).all().map { (batch: try $0.decode(column: "id", as: String.self), status: try $0.decodeEnum(column: "status", as: BatchStatus.self)) }
+                let (holds, deviations) = MaterialRules.recall(lot, reason: reason, used: used)
+                for (batch, status) in holds {
+                    let was = used.first { $0.batch == batch }!
+                    try await self.setBatchStatus(
+                        db, Batch(id: batch, recipeID: "", product: "", status: was.status), status, by: user, action: "hold",
+                        reason: "material lot \(id) was recalled", at: at)
                 }
+                for d in deviations { _ = try await self.openDeviation(db, user: user, d, at: at) }
             }
             lot.status = release ? .released : .rejected
+            return lot
+        }
+    }
+
+    /// QA sets a new retest date after a passing retest (signed): later than today, within the
+    /// expiry, and a result passing since the retest came due.
+    public func setRetest(_ user: User, lot id: String, until date: String, reason: String, password: String) async throws -> MaterialLot {
+        try require(user, .decideMaterial)
+        try Self.requireReason(reason)
+        guard Self.isDate(date) else { throw GMPError(.invalid, "retest '\(date)' is not a date written YYYY-MM-DD") }
+        let at = now()
+        let ticket = try await self.verifyPassword(user, password)
+        return try await connection.transaction { db in
+            var lot = try await self.lot(db, id)
+            let latestPass = try await db.raw(
+                """
+                SELECT MAX(r.at) AS at FROM results r JOIN samples s ON s.id = r.sample_id
+                WHERE s.material_lot = \(bind: id) AND r.pass = 1
+                """
+            ).first()?.decode(column: "at", as: String?.self)
+            if let refusal = MaterialRules.retest(lot, until: date, latestPass: latestPass, today: String(at.prefix(10))) {
+                throw refusal
+            }
+            _ = try await self.sign(db, ticket, meaning: .approved, entity: "lot", id: id, at: at)
+            try await db.raw("UPDATE material_lots SET retest = \(bind: date) WHERE id = \(bind: id)").run()
+            try await self.seal(db, "material_lots", id, by: user.id, at: at)
+            try await self.audit(db, user: user.id, action: "update", entity: "lot", id: id, field: "retest", old: lot.retest, new: date, reason: reason, at: at)
+            lot.retest = date
             return lot
         }
     }
@@ -283,16 +321,30 @@ extension GMPStore {
         return recipe
     }
 
-    /// The phase an entry may be recorded in: the first not yet complete, in recipe order.
-    static func openPhase(_ recipe: MasterRecipe, _ entries: [BatchEntry], batch: Batch, phaseID: String) throws -> Phase {
-        guard batch.status == .inProgress else { throw GMPError(.conflict, "batch \(batch.id) is \(batch.status.rawValue)") }
-        guard let phase = recipe.phase(phaseID) else { throw GMPError(.notFound, "the recipe has no phase \(phaseID)") }
-        let completed = Set(entries.filter { $0.kind == .completion }.map(\.phaseID))
-        if completed.contains(phaseID) { throw GMPError(.conflict, "phase \(phaseID) is complete") }
-        if let first = recipe.phases.first(where: { !completed.contains($0.id) }), first.id != phaseID {
-            throw GMPError(.conflict, "phase \(phaseID) cannot start before phase \(first.id) '\(first.name)' is complete: no step may be skipped")
+    /// The batch as the rules see it (see ``load(_:batch:all:phase:)``).
+    func state(_ db: any SQLDatabase, batch id: String, all: Bool = true, phase: String? = nil) async throws -> BatchState {
+        let (batch, recipe, entries) = try await load(db, batch: id, all: all, phase: phase)
+        return BatchState(batch: batch, recipe: recipe, entries: entries)
+    }
+
+    /// Stores what a batch rule decided: the entry, the batch's new status, the deviation.
+    func apply(_ db: any SQLDatabase, _ change: BatchChange, state: BatchState, by user: User, at: String) async throws -> Deviation? {
+        try await insert(db, change.entry)
+        if let status = change.status {
+            try await setBatchStatus(db, state.batch, status, by: user, action: "update", reason: nil, at: at)
         }
-        return phase
+        guard let d = change.deviation else { return nil }
+        return try await openDeviation(db, user: user, d, at: at)
+    }
+
+    func setBatchStatus(
+        _ db: any SQLDatabase, _ batch: Batch, _ status: BatchStatus, by user: User, action: String, reason: String?, at: String
+    ) async throws {
+        try await db.raw("UPDATE batches SET status = \(bind: status.rawValue) WHERE id = \(bind: batch.id)").run()
+        try await seal(db, "batches", batch.id, by: user.id, at: at)
+        try await audit(
+            db, user: user.id, action: action, entity: "batch", id: batch.id, field: "status", old: batch.status.rawValue,
+            new: status.rawValue, reason: reason, at: at)
     }
 
     func insert(_ db: any SQLDatabase, _ e: BatchEntry) async throws {
@@ -312,31 +364,15 @@ extension GMPStore {
         -> (entry: BatchEntry, deviation: Deviation?)
     {
         try require(user, .executePhase)
-        guard value.isFinite else { throw GMPError(.invalid, "the value must be a finite number") }
         let at = now()
         return try await connection.transaction { db in
-            let (batch, recipe, entries) = try await self.load(db, batch: id, all: false, phase: phaseID)
-            let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
-            guard let spec = phase.parameters.first(where: { $0.name == parameter }) else {
-                throw GMPError(
-                    .invalid, "phase \(phaseID) has no parameter '\(parameter)'",
-                    details: ["expected one of: " + phase.parameters.map(\.name).joined(separator: ", ")])
-            }
-            if entries.contains(where: { $0.phaseID == phaseID && $0.kind == .value && $0.parameter == parameter }) {
-                throw GMPError(.conflict, "'\(parameter)' is already recorded in phase \(phaseID): correct it with a reason instead")
-            }
-            let entry = BatchEntry(
-                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .value, parameter: parameter, value: value,
-                inRange: spec.accepts(value), userID: user.id, at: at)
-            try await self.insert(db, entry)
-            try await self.audit(db, user: user.id, action: "record", entity: "batch", id: id, field: "\(phaseID)/\(parameter)", new: "\(value) \(spec.unit)", at: at)
-            var deviation: Deviation?
-            if !spec.accepts(value) {
-                deviation = try await self.openDeviation(
-                    db, user: user, batch: id, sample: nil, kind: "process",
-                    description: "\(parameter) = \(value) \(spec.unit) in phase \(phaseID), outside \(spec.low)–\(spec.high) \(spec.unit)", at: at)
-            }
-            return (entry, deviation)
+            let state = try await self.state(db, batch: id, all: false, phase: phaseID)
+            let change = try BatchRules.recordValue(
+                state, phase: phaseID, parameter: parameter, value: value, id: Self.newID("entry"), by: Stamp(user: user, at: at)
+            ).get()
+            let unit = state.recipe.phase(phaseID)?.parameters.first { $0.name == parameter }?.unit ?? ""
+            try await self.audit(db, user: user.id, action: "record", entity: "batch", id: id, field: "\(phaseID)/\(parameter)", new: "\(Figure.text(value)) \(unit)", at: at)
+            return (change.entry, try await self.apply(db, change, state: state, by: user, at: at))
         }
     }
 
@@ -346,37 +382,21 @@ extension GMPStore {
     {
         try require(user, .correctEntry)
         try Self.requireReason(reason)
-        guard value.isFinite else { throw GMPError(.invalid, "the value must be a finite number") }
         let at = now()
         return try await connection.transaction { db in
             guard let row = try await db.raw("SELECT * FROM batch_entries WHERE id = \(bind: entryID)").first() else {
                 throw GMPError(.notFound, "no entry \(entryID)")
             }
             let old = try Self.entry(row)
-            guard old.kind == .value, let parameter = old.parameter else { throw GMPError(.conflict, "only recorded values can be corrected") }
-            let (batch, recipe, entries) = try await self.load(db, batch: old.batchID, all: false, phase: old.phaseID)
-            guard batch.status == .inProgress else { throw GMPError(.conflict, "batch \(batch.id) is \(batch.status.rawValue)") }
-            if entries.contains(where: { $0.kind == .completion && $0.phaseID == old.phaseID }) {
-                throw GMPError(.conflict, "phase \(old.phaseID) is complete: open a deviation instead")
-            }
-            if entries.contains(where: { $0.corrects == entryID }) {
-                throw GMPError(.conflict, "entry \(entryID) is already corrected: correct the latest correction")
-            }
-            let spec = recipe.phase(old.phaseID)!.parameters.first { $0.name == parameter }!
-            let entry = BatchEntry(
-                id: Self.newID("entry"), batchID: old.batchID, phaseID: old.phaseID, kind: .value, parameter: parameter, value: value,
-                inRange: spec.accepts(value), corrects: entryID, reason: reason, userID: user.id, at: at)
-            try await self.insert(db, entry)
+            let state = try await self.state(db, batch: old.batchID, all: false, phase: old.phaseID)
+            let change = try BatchRules.correct(
+                state, entry: old, value: value, reason: reason, id: Self.newID("entry"), by: Stamp(user: user, at: at)
+            ).get()
+            let unit = state.recipe.phase(old.phaseID)?.parameters.first { $0.name == old.parameter }?.unit ?? ""
             try await self.audit(
-                db, user: user.id, action: "correct", entity: "batch", id: old.batchID, field: "\(old.phaseID)/\(parameter)",
-                old: old.value.map { "\($0) \(spec.unit)" }, new: "\(value) \(spec.unit)", reason: reason, at: at)
-            var deviation: Deviation?
-            if !spec.accepts(value) {
-                deviation = try await self.openDeviation(
-                    db, user: user, batch: old.batchID, sample: nil, kind: "process",
-                    description: "\(parameter) corrected to \(value) \(spec.unit) in phase \(old.phaseID), outside \(spec.low)–\(spec.high)", at: at)
-            }
-            return (entry, deviation)
+                db, user: user.id, action: "correct", entity: "batch", id: old.batchID, field: "\(old.phaseID)/\(old.parameter ?? "")",
+                old: old.value.map { "\(Figure.text($0)) \(unit)" }, new: "\(Figure.text(value)) \(unit)", reason: reason, at: at)
+            return (change.entry, try await self.apply(db, change, state: state, by: user, at: at))
         }
     }
 
@@ -385,31 +405,19 @@ extension GMPStore {
         -> BatchEntry
     {
         try require(user, .executePhase)
-        try Self.requireNumber(quantity, "the quantity consumed", positive: true)
         let at = now()
-        let today = today()
         return try await connection.transaction { db in
-            let (batch, recipe, entries) = try await self.load(db, batch: id, all: false)
-            let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
+            let state = try await self.state(db, batch: id, all: false)
             let lot = try await self.lot(db, lotID)
-            guard phase.materials.contains(where: { $0.item == lot.item }) else {
-                throw GMPError(
-                    .conflict, "phase \(phaseID) does not call for \(lot.item)",
-                    details: ["it calls for: " + phase.materials.map(\.item).joined(separator: ", ")])
-            }
-            guard lot.status == .released else { throw GMPError(.conflict, "lot \(lotID) is \(lot.status.rawValue), not released by QA") }
-            guard lot.expiry >= today else { throw GMPError(.conflict, "lot \(lotID) expired on \(lot.expiry)") }
-            guard lot.remaining + 1e-9 >= quantity else {
-                throw GMPError(.conflict, "lot \(lotID) has \(lot.remaining) left, less than \(quantity)")
-            }
-            try await db.raw("UPDATE material_lots SET remaining = \(bind: lot.remaining - quantity) WHERE id = \(bind: lotID)").run()
+            let change = try BatchRules.consume(
+                state, phase: phaseID, lot: lot, quantity: quantity, id: Self.newID("entry"), by: Stamp(user: user, at: at)
+            ).get()
+            let left = lot.remaining - quantity
+            try await db.raw("UPDATE material_lots SET remaining = \(bind: left) WHERE id = \(bind: lotID)").run()
             try await self.seal(db, "material_lots", lotID, by: user.id, at: at)
-            let entry = BatchEntry(
-                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .material, parameter: lot.item, materialLot: lotID,
-                quantity: quantity, userID: user.id, at: at)
-            try await self.insert(db, entry)
-            try await self.audit(db, user: user.id, action: "consume", entity: "lot", id: lotID, field: "remaining", old: "\(lot.remaining)", new: "\(lot.remaining - quantity)", reason: "batch \(id) phase \(phaseID)", at: at)
-            return entry
+            try await self.insert(db, change.entry)
+            try await self.audit(db, user: user.id, action: "consume", entity: "lot", id: lotID, field: "remaining", old: Figure.text(lot.remaining), new: Figure.text(left), reason: "batch \(id) phase \(phaseID)", at: at)
+            return change.entry
         }
     }
 
@@ -418,13 +426,13 @@ extension GMPStore {
         try Self.requireText(equipment, "the equipment's identifier", max: 100)
         let at = now()
         return try await connection.transaction { db in
-            let (batch, recipe, entries) = try await self.load(db, batch: id, all: false)
-            _ = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
-            let entry = BatchEntry(
-                id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .equipment, equipment: equipment, userID: user.id, at: at)
-            try await self.insert(db, entry)
+            let state = try await self.state(db, batch: id, all: false)
+            let change = try BatchRules.useEquipment(
+                state, phase: phaseID, equipment: equipment, id: Self.newID("entry"), by: Stamp(user: user, at: at)
+            ).get()
+            try await self.insert(db, change.entry)
             try await self.audit(db, user: user.id, action: "record", entity: "batch", id: id, field: "\(phaseID)/equipment", new: equipment, at: at)
-            return entry
+            return change.entry
         }
     }
 
@@ -434,29 +442,13 @@ extension GMPStore {
         let at = now()
         let ticket = try await self.verifyPassword(user, password)
         return try await connection.transaction { db in
-            var (batch, recipe, entries) = try await self.load(db, batch: id, all: false, phase: phaseID)
-            let phase = try Self.openPhase(recipe, entries, batch: batch, phaseID: phaseID)
-            let mine = entries.filter { $0.phaseID == phaseID }
-            var missing: [String] = []
-            for p in phase.parameters where !mine.contains(where: { $0.kind == .value && $0.parameter == p.name }) {
-                missing.append("'\(p.name)' is not recorded")
-            }
-            for m in phase.materials where m.quantity > 0 && !mine.contains(where: { $0.kind == .material && $0.parameter == m.item }) {
-                missing.append("no lot of \(m.item) is consumed")
-            }
-            if !missing.isEmpty { throw GMPError(.conflict, "phase \(phaseID) cannot be completed", details: missing) }
+            let state = try await self.state(db, batch: id, all: false, phase: phaseID)
+            let change = try BatchRules.complete(state, phase: phaseID, id: Self.newID("entry"), by: Stamp(user: user, at: at)).get()
             _ = try await self.sign(db, ticket, meaning: .performed, entity: "phase", id: "\(id)/\(phaseID)", at: at)
-            let entry = BatchEntry(id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .completion, userID: user.id, at: at)
-            try await self.insert(db, entry)
             try await self.audit(db, user: user.id, action: "complete", entity: "batch", id: id, field: "phase", new: phaseID, at: at)
-            entries.append(entry)
-            let completed = Set(entries.filter { $0.kind == .completion }.map(\.phaseID))
-            if recipe.phases.allSatisfy({ completed.contains($0.id) }) {
-                try await db.raw("UPDATE batches SET status = 'complete' WHERE id = \(bind: id)").run()
-                try await self.seal(db, "batches", id, by: user.id, at: at)
-                try await self.audit(db, user: user.id, action: "update", entity: "batch", id: id, field: "status", old: "in-progress", new: "complete", at: at)
-                batch.status = .complete
-            }
+            _ = try await self.apply(db, change, state: state, by: user, at: at)
+            var batch = state.batch
+            if let status = change.status { batch.status = status }
             return batch
         }
     }
@@ -467,17 +459,27 @@ extension GMPStore {
         let at = now()
         let ticket = try await self.verifyPassword(user, password)
         try await connection.transaction { db in
-            let (_, _, entries) = try await self.load(db, batch: id, all: false)
-            guard let done = entries.first(where: { $0.kind == .completion && $0.phaseID == phaseID }) else {
-                throw GMPError(.conflict, "phase \(phaseID) is not complete")
-            }
-            guard done.userID != user.id else { throw GMPError(.conflict, "the person who performed a phase cannot verify it") }
-            guard !entries.contains(where: { $0.kind == .verification && $0.phaseID == phaseID }) else {
-                throw GMPError(.conflict, "phase \(phaseID) is already verified")
-            }
+            let state = try await self.state(db, batch: id, all: false)
+            let change = try BatchRules.verify(state, phase: phaseID, id: Self.newID("entry"), by: Stamp(user: user, at: at)).get()
             _ = try await self.sign(db, ticket, meaning: .verified, entity: "phase", id: "\(id)/\(phaseID)", at: at)
-            try await self.insert(
-                db, BatchEntry(id: Self.newID("entry"), batchID: id, phaseID: phaseID, kind: .verification, userID: user.id, at: at))
+            _ = try await self.apply(db, change, state: state, by: user, at: at)
+        }
+    }
+
+    /// QA lifts a batch's hold with a reason and a signature: back to execution, or to complete.
+    public func resumeBatch(_ user: User, batch id: String, reason: String, password: String) async throws -> Batch {
+        try require(user, .releaseBatch)
+        try Self.requireReason(reason)
+        let at = now()
+        let ticket = try await self.verifyPassword(user, password)
+        return try await connection.transaction { db in
+            let state = try await self.state(db, batch: id, all: false)
+            let status = try BatchRules.resume(state, reason: reason).get()
+            _ = try await self.sign(db, ticket, meaning: .reviewed, entity: "batch", id: id, at: at)
+            try await self.setBatchStatus(db, state.batch, status, by: user, action: "resume", reason: reason, at: at)
+            var batch = state.batch
+            batch.status = status
+            return batch
         }
     }
 
@@ -513,7 +515,7 @@ extension GMPStore {
     static func deviation(_ row: any SQLRow) throws -> Deviation {
         Deviation(
             id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String?.self),
-            sampleID: try row.decode(column: "sample_id", as: String?.self), kind: try row.decode(column: "kind", as: String.self),
+            sampleID: try row.decode(column: "sample_id", as: String?.self), kind: try row.decodeEnum(column: "kind", as: DeviationKind.self),
             description: try row.decode(column: "description", as: String.self),
             status: try row.decodeEnum(column: "status", as: DeviationStatus.self))
     }
@@ -624,8 +626,11 @@ extension GMPStore {
             var deviation: Deviation?
             if !passed {
                 deviation = try await self.openDeviation(
-                    db, user: user, batch: sample.batchID, sample: id, kind: "oos",
-                    description: "out of specification: \(sample.test) = \(value.map { "\($0)" } ?? "fail"), specification \(spec.text)", at: at)
+                    db, user: user,
+                    DeviationToOpen(
+                        kind: .oos, batchID: sample.batchID, sampleID: id,
+                        description: "out of specification: \(sample.test) = \(value.map { Figure.text($0) } ?? "fail"), specification \(spec.text)"),
+                    at: at)
             }
             return (r, deviation)
         }
@@ -633,30 +638,26 @@ extension GMPStore {
 
     /// A released batch goes back on hold for QA when something about it changes afterwards.
     func holdIfReleased(_ db: any SQLDatabase, batch id: String?, user: User, reason: String, at: String) async throws {
-        guard let id,
-            let row = try await db.raw("SELECT status FROM batches WHERE id = \(bind: id)").first(),
-            try row.decode(column: "status", as: String.self) == BatchStatus.released.rawValue
-        else { return }
-        try await db.raw("UPDATE batches SET status = \(bind: BatchStatus.onHold.rawValue) WHERE id = \(bind: id)").run()
-        try await seal(db, "batches", id, by: user.id, at: at)
-        try await audit(
-            db, user: user.id, action: "hold", entity: "batch", id: id, field: "status", old: "released", new: "on-hold",
-            reason: reason, at: at)
+        guard let id, let row = try await db.raw("SELECT * FROM batches WHERE id = \(bind: id)").first() else { return }
+        let batch = try Self.batch(row)
+        guard batch.status == .released, let held = BatchRules.hold(batch.status) else { return }
+        try await setBatchStatus(db, batch, held, by: user, action: "hold", reason: reason, at: at)
     }
 
-    func openDeviation(
-        _ db: any SQLDatabase, user: User, batch: String?, sample: String?, kind: String, description: String, at: String
-    ) async throws -> Deviation {
-        try await holdIfReleased(db, batch: batch, user: user, reason: "a deviation was opened after release", at: at)
-        let d = Deviation(id: Self.newID("dev"), batchID: batch, sampleID: sample, kind: kind, description: description, status: .open)
+    func openDeviation(_ db: any SQLDatabase, user: User, _ new: DeviationToOpen, at: String) async throws -> Deviation {
+        try await holdIfReleased(db, batch: new.batchID, user: user, reason: "a deviation was opened after release", at: at)
+        let d = Deviation(
+            id: Self.newID("dev"), batchID: new.batchID, sampleID: new.sampleID, kind: new.kind, description: new.description,
+            status: .open)
         try await db.raw(
             """
             INSERT INTO deviations (id, batch_id, sample_id, kind, description, status, opened_by, opened_at)
-            VALUES (\(bind: d.id), \(bind: batch), \(bind: sample), \(bind: kind), \(bind: description), 'open', \(bind: user.id), \(bind: at))
+            VALUES (\(bind: d.id), \(bind: d.batchID), \(bind: d.sampleID), \(bind: d.kind.rawValue), \(bind: d.description), 'open',
+            \(bind: user.id), \(bind: at))
             """
         ).run()
         try await seal(db, "deviations", d.id, by: user.id, at: at)
-        try await audit(db, user: user.id, action: "open", entity: "deviation", id: d.id, field: "status", new: "open", reason: description, at: at)
+        try await audit(db, user: user.id, action: "open", entity: "deviation", id: d.id, field: "status", new: "open", reason: d.description, at: at)
         return d
     }
 
@@ -670,7 +671,8 @@ extension GMPStore {
                     throw GMPError(.notFound, "no batch \(batch)")
                 }
             }
-            return try await self.openDeviation(db, user: user, batch: batch, sample: nil, kind: "process", description: description, at: at)
+            return try await self.openDeviation(
+                db, user: user, DeviationToOpen(kind: .process, batchID: batch, description: description), at: at)
         }
     }
 
@@ -684,17 +686,12 @@ extension GMPStore {
             guard let row = try await db.raw("SELECT * FROM deviations WHERE id = \(bind: id)").first() else {
                 throw GMPError(.notFound, "no deviation \(id)")
             }
-            var d = try Self.deviation(row)
-            guard d.status.next == status else {
-                throw GMPError(
-                    .conflict, "deviation \(id) is \(d.status.rawValue): it can only move to \(d.status.next?.rawValue ?? "nothing (it is closed)")")
-            }
-            let meaning: SignatureMeaning = status == .closed ? .approved : .reviewed
-            _ = try await self.sign(db, ticket, meaning: meaning, entity: "deviation", id: id, at: at)
+            let was = try Self.deviation(row)
+            let d = try DeviationRules.advance(was, to: status, by: user, note: note).get()
+            _ = try await self.sign(db, ticket, meaning: DeviationRules.meaning(of: status), entity: "deviation", id: id, at: at)
             try await db.raw("UPDATE deviations SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
             try await self.seal(db, "deviations", id, by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "update", entity: "deviation", id: id, field: "status", old: d.status.rawValue, new: status.rawValue, reason: note, at: at)
-            d.status = status
+            try await self.audit(db, user: user.id, action: "update", entity: "deviation", id: id, field: "status", old: was.status.rawValue, new: status.rawValue, reason: note, at: at)
             return d
         }
     }
@@ -738,13 +735,13 @@ extension GMPStore {
         let at = now()
         let ticket = try await self.verifyPassword(user, password)
         return try await connection.transaction { db in
-            var (batch, missing) = try await self.releaseBlockers(db, batch: id)
-            guard missing.isEmpty else { throw GMPError(.conflict, "batch \(id) cannot be released", details: missing) }
+            let state = try await self.state(db, batch: id)
+            let qc = try await self.qcRecords(db, batch: id)
+            let status = try BatchRules.release(state, samples: qc.samples, results: qc.results, deviations: qc.deviations).get()
             _ = try await self.sign(db, ticket, meaning: .released, entity: "batch", id: id, at: at)
-            try await db.raw("UPDATE batches SET status = 'released' WHERE id = \(bind: id)").run()
-            try await self.seal(db, "batches", id, by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "release", entity: "batch", id: id, field: "status", old: batch.status.rawValue, new: "released", at: at)
-            batch.status = .released
+            try await self.setBatchStatus(db, state.batch, status, by: user, action: "release", reason: nil, at: at)
+            var batch = state.batch
+            batch.status = status
             return batch
         }
     }

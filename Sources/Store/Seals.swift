@@ -9,6 +9,9 @@ import SQLKit
 enum Seals {
     enum Column: Sendable {
         case text, integer, real
+        /// A text column added after rows were sealed: left out of the encoding while empty,
+        /// so the rows sealed before it came keep their hash.
+        case addedText
     }
 
     struct Table: Sendable {
@@ -36,7 +39,7 @@ enum Seals {
             name: "material_lots", key: "id",
             columns: [
                 ("id", .text), ("item", .text), ("supplier", .text), ("supplier_lot", .text), ("quantity", .real),
-                ("remaining", .real), ("expiry", .text), ("status", .text), ("received_at", .text),
+                ("remaining", .real), ("expiry", .text), ("status", .text), ("received_at", .text), ("retest", .addedText),
             ]),
         Table(
             name: "batches", key: "id",
@@ -82,10 +85,13 @@ enum Seals {
 
     /// A row as text, the same on SQLite and PostgreSQL: each column by name, length-prefixed.
     static func canonical(_ row: any SQLRow, _ table: Table) throws -> String {
-        try table.columns.map { column -> String in
+        try table.columns.compactMap { column -> String? in
             let value: String
             switch column.type {
             case .text: value = try row.decode(column: column.name, as: String?.self) ?? "∅"
+            case .addedText:
+                guard let text = try row.decode(column: column.name, as: String?.self) else { return nil }
+                value = text
             case .integer: value = try row.decode(column: column.name, as: Int?.self).map(String.init) ?? "∅"
             case .real: value = try row.decode(column: column.name, as: Double?.self).map { "\($0)" } ?? "∅"
             }

@@ -53,7 +53,7 @@ struct QCSpecificationStoreTests {
         let low = try #require(titer.specification.low)
         let (result, deviation) = try await s.recordResult(r.staff.analyst, sample: sample.id, value: low / 2, pass: nil)
         #expect(!result.pass)
-        #expect(deviation?.kind == "oos")
+        #expect(deviation?.kind == .oos)
         #expect(deviation?.description.contains(titer.specification.text) == true)
         let blockers = try await s.releaseCheck(r.staff.qa, batch: r.batch.id)
         #expect(blockers.contains("drug substance release test 'vg titer (ddPCR)' (\(titer.specification.text)) has not passed"))
@@ -95,7 +95,7 @@ struct QCSpecificationStoreTests {
         #expect(sample.specification == spec)
         #expect(sample.panel == nil)
         let (_, deviation) = try await s.recordResult(staff.analyst, sample: sample.id, value: 5e11, pass: nil)
-        #expect(deviation?.kind == "oos")
+        #expect(deviation?.kind == .oos)
         // A test the recipe does not specify keeps the client's specification.
         let adHoc = try await s.createSample(staff.operatorUser, batch: batch.id, materialLot: nil, test: "Osmolality", low: 260, high: 340, unit: "mOsm/kg")
         #expect(adHoc.specification == TestSpecification(low: 260, high: 340, unit: "mOsm/kg", criterion: nil))
@@ -147,7 +147,7 @@ struct ResultRuleStoreTests {
         #expect(try await s.auditCount() == before)
         // Out of specification first: an OOS deviation opens.
         let first = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 9, pass: nil)
-        #expect(first.deviation?.kind == "oos")
+        #expect(first.deviation?.kind == .oos)
         // Testing again until it passes needs a reason, and keeps the first result.
         let noReason = await refused { _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 2, pass: nil) }
         #expect(noReason?.message.contains("a repeat needs a reason") == true)
@@ -215,7 +215,7 @@ struct AfterReleaseTests {
         #expect(recalled.status == .rejected)
         #expect(try await s.batch(r.staff.qa, id: r.batch.id).batch.status == .onHold)
         let deviations = try await s.deviations(r.staff.qa, batch: r.batch.id)
-        #expect(deviations.contains { $0.kind == "recall" && $0.description.contains(lot.id) && $0.status == .open })
+        #expect(deviations.contains { $0.kind == .recall && $0.description.contains(lot.id) && $0.status == .open })
         let blockers = try await s.releaseCheck(r.staff.qa, batch: r.batch.id)
         #expect(blockers.contains { $0.contains("recalled") }, "\(blockers)")
         // A recalled lot is used no more.

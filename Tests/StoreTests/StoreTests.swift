@@ -224,7 +224,7 @@ struct BatchLifecycleTests {
         #expect(await refused { _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: nil, pass: true) }?.kind == .invalid)
         let (result, deviation) = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 25, pass: nil)
         #expect(!result.pass)
-        #expect(deviation?.kind == "oos")
+        #expect(deviation?.kind == .oos)
         #expect(await refused { _ = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Titer", low: 5, high: 1, unit: "vg/mL") }?.kind == .invalid)
     }
 
