@@ -223,3 +223,74 @@ struct AfterReleaseTests {
         #expect(try await s.verifyAudit().isEmpty)
     }
 }
+
+/// A recall reaches batches still being made, and a lot past its retest date waits for its retest.
+struct RecallAndRetestTests {
+    @Test(arguments: Backend.available)
+    func aRecallPutsABatchInProgressOnHoldUntilQALiftsIt(backend: Backend) async throws {
+        let r = try await Running.make(backend)
+        let s = r.staff.store
+        let phases = r.recipe.recipe.phases
+        let firstWithMaterial = try #require(phases.firstIndex { $0.materials.contains { $0.quantity > 0 } })
+        for phase in phases[...firstWithMaterial] { try await r.execute(phase) }
+        let item = try #require(phases[firstWithMaterial].materials.first { $0.quantity > 0 }?.item)
+        let lot = try #require(r.lots[item])
+        _ = try await s.decideLot(r.staff.qa, id: lot.id, release: false, reason: "supplier notice SN-12", password: password)
+        #expect(try await s.batch(r.staff.qa, id: r.batch.id).batch.status == .onHold)
+        // Nothing more is recorded on a held batch.
+        let next = phases[firstWithMaterial + 1]
+        let refused = await refused { try await r.execute(next) }
+        #expect(refused?.message.contains("is on hold") == true, "\(refused?.description ?? "executed")")
+        // Lifting the hold needs QA, a reason and a signature; the recall deviation still blocks release.
+        #expect(await self.refused { _ = try await s.resumeBatch(r.staff.supervisor, batch: r.batch.id, reason: "x", password: password) }?.kind == .forbidden)
+        let resumed = try await s.resumeBatch(r.staff.qa, batch: r.batch.id, reason: "assessed: lot quarantined, batch continues under DEV", password: password)
+        #expect(resumed.status == .inProgress)
+        try await r.execute(next)
+        #expect(try await s.releaseCheck(r.staff.qa, batch: r.batch.id).contains { $0.contains("recall") })
+        let trail = try await s.auditTrail(r.staff.qa, entity: "batch", id: r.batch.id)
+        #expect(trail.contains { $0.action == "hold" && $0.newValue == "on-hold" && $0.reason == "material lot \(lot.id) was recalled" })
+        #expect(trail.contains { $0.action == "resume" && $0.reason?.contains("assessed") == true })
+        #expect(try await s.verifyAudit().isEmpty)
+    }
+
+    func refused(_ body: () async throws -> Void) async -> GMPError? {
+        do {
+            try await body()
+            return nil
+        } catch let e as GMPError {
+            return e
+        } catch {
+            return GMPError(.invalid, "\(error)")
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func aLotPastItsRetestDateIsNotUsedUntilQASetsANewOneAfterAPassingRetest(backend: Backend) async throws {
+        let clock = TestClock()
+        let r = try await Running.make(backend, clock: clock)
+        let s = r.staff.store
+        let phase = try #require(r.recipe.recipe.phases.first { $0.materials.contains { $0.quantity > 0 } })
+        let item = try #require(phase.materials.first { $0.quantity > 0 }?.item)
+        // A lot whose retest falls due in ten days (the test clock stands at 2026-09-21).
+        let lot = try await s.receiveLot(
+            r.staff.operatorUser, item: item, supplier: "Supplier", supplierLot: "RT-1", quantity: 1e6, expiry: "2030-01-01", retest: "2026-10-01")
+        let sample = try await s.createSample(r.staff.analyst, batch: nil, materialLot: lot.id, test: "Identity", low: nil, high: nil, unit: nil)
+        _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: nil, pass: true)
+        _ = try await s.decideLot(r.staff.qa, id: lot.id, release: true, reason: "tests passed", password: password)
+        #expect(await refused { _ = try await s.receiveLot(r.staff.operatorUser, item: item, supplier: "S", supplierLot: "RT-2", quantity: 1, expiry: "2027-01-01", retest: "2028-01-01") }?.kind == .invalid)
+        clock.advance(20 * 86_400)  // 2026-10-11: past the retest date
+        for earlier in r.recipe.recipe.phases.prefix { $0.id != phase.id } { try await r.execute(earlier) }
+        let late = await refused {
+            _ = try await s.consumeMaterial(r.staff.operatorUser, batch: r.batch.id, phase: phase.id, lot: lot.id, quantity: 1)
+        }
+        #expect(late?.message.contains("due for retest on 2026-10-01") == true, "\(late?.description ?? "consumed")")
+        // A new date needs a passing result since the retest came due.
+        let noRetest = await refused { _ = try await s.setRetest(r.staff.qa, lot: lot.id, until: "2027-04-01", reason: "retested", password: password) }
+        #expect(noRetest?.message.contains("no passing result since") == true, "\(noRetest?.description ?? "set")")
+        let retest = try await s.createSample(r.staff.analyst, batch: nil, materialLot: lot.id, test: "Identity (retest)", low: nil, high: nil, unit: nil)
+        _ = try await s.recordResult(r.staff.analyst, sample: retest.id, value: nil, pass: true)
+        #expect(try await s.setRetest(r.staff.qa, lot: lot.id, until: "2027-04-01", reason: "retest passed", password: password).retest == "2027-04-01")
+        _ = try await s.consumeMaterial(r.staff.operatorUser, batch: r.batch.id, phase: phase.id, lot: lot.id, quantity: 1)
+        #expect(try await s.verifyAudit().isEmpty)
+    }
+}
