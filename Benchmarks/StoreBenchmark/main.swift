@@ -14,9 +14,13 @@ import SQLKit
 import Store
 
 var entries = 2000
+var probe = false
+var writesOnly = false
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     if a == "--entries", let n = args.popFirst().flatMap(Int.init) { entries = n }
+    if a == "--probe" { probe = true }
+    if a == "--writes-only" { writesOnly = true }
 }
 let password = "correct horse battery"
 
@@ -133,9 +137,30 @@ func createDatabase(url: String, name: String) async throws {
     try await admin.close()
 }
 
+/// What a statement costs through the store's writer: transactions of 0, 2, 4 and 8 `SELECT 1`.
+func probeStatements(_ location: DatabaseLocation) async throws {
+    let store = try await GMPStore.open(location, passwordIterations: 1000)
+    for k in [0, 2, 4, 8] {
+        let n = 1000
+        let t = try await seconds {
+            for _ in 0..<n {
+                try await store.unauditedTransaction { db in for _ in 0..<k { _ = try await db.raw("SELECT 1 AS one").all() } }
+            }
+        }
+        print(String(format: "  %d statements a transaction: %6.1f µs a transaction", k, t / Double(n) * 1e6))
+    }
+    try await store.close()
+}
+
 do {
+    if probe {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vf-probe-\(UUID().uuidString).sqlite").path
+        try await probeStatements(.sqlite(path: path))
+        exit(0)
+    }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("vf-bench-\(UUID().uuidString).sqlite").path
     try await bench(.sqlite(path: path), label: "SQLite (WAL, synchronous=FULL) at \(path)", entries: entries)
+    if writesOnly { exit(0) }
     let signPath = FileManager.default.temporaryDirectory.appendingPathComponent("vf-sign-\(UUID().uuidString).sqlite").path
     try await signIns(.sqlite(path: signPath), label: "SQLite")
     if let url = ProcessInfo.processInfo.environment["VECTORFAB_BENCH_POSTGRES_URL"] {

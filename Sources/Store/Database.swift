@@ -116,11 +116,13 @@ final class Connection: @unchecked Sendable {
 
     /// Runs `body` as one write: stored with the writes committed beside it, or (if it throws)
     /// not at all. Returns once the commit is durable.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// `chain: false` for a schema migration, which may run before the audit table exists.
+    func transaction<T: Sendable>(chain: Bool = true, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let box = ResultBox<T>()
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             committer.submit(
                 GroupCommitter.Job(
+                    chain: chain,
                     run: { db in box.set(try await body(db)) },
                     finish: { error in
                         if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: box.take()) }
@@ -164,14 +166,42 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
     var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        base.execute(sql: query, onRow)
+        count(query)
+        return base.execute(sql: query, onRow)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        try await base.execute(sql: query, onRow)
+        count(query)
+        do {
+            try await base.execute(sql: query, onRow)
+        } catch {
+            // A failed statement may have left the transaction unusable (PostgreSQL aborts it).
+            lock.withLock { _changes += 1 }
+            throw error
+        }
     }
 
-    /// The chain's head: read from the database on the first entry of a transaction.
+    private var _changes = 0
+
+    /// Statements that may have changed the transaction's state: every one but a SELECT, and
+    /// any that failed. A write refused before any of them needs no rollback.
+    var changes: Int { lock.withLock { _changes } }
+
+    private func count(_ query: any SQLExpression) {
+        var serializer = SQLSerializer(database: base)
+        query.serialize(to: &serializer)
+        let read = serializer.sql.prefix(7).uppercased().hasPrefix("SELECT ")
+        if !read { lock.withLock { _changes += 1 } }
+    }
+
+    /// The chain's head as the last commit left it. The writer owns the chain, so it keeps the
+    /// head between transactions; another process that appended meanwhile (an administration
+    /// command on the same file, another instance on PostgreSQL) makes the next insert collide
+    /// on the sequence number, and the writer reads the head again and retries (see
+    /// ``GroupCommitter``).
+    private var _committed: (sequence: Int, hash: String)?
+
+    /// The chain's head: the committed one, or read from the database.
     func head() async throws -> (sequence: Int, hash: String) {
         if let h = lock.withLock({ _head }) { return h }
         let last = try await base.raw("SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1").first()
@@ -181,6 +211,99 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
         )
         lock.withLock { _head = h }
         return h
+    }
+
+    /// Whether the head in use was kept from an earlier transaction rather than read in this one.
+    var headWasKept = false
+
+    private var _stale = false
+
+    /// The transaction committed: its head is the chain's (unless SQL outside the audit trail
+    /// ran in it, which may have changed the chain).
+    func committed() {
+        lock.withLock {
+            _committed = _stale ? nil : _head
+            if _stale {
+                kept = [:]
+                keptOrder = []
+            }
+            _stale = false
+        }
+    }
+
+    /// The kept head may be stale: read it again next time.
+    func forgetHead() {
+        lock.withLock {
+            _committed = nil
+            _stale = true
+        }
+    }
+
+    // MARK: Batches the writer keeps
+
+    /// The batches written lately: each with its completions and verifications, and the
+    /// entries of the phases written: the writer is the only one that changes them, so it reads
+    /// a batch once rather than on every entry. Checked at the start of each transaction against
+    /// the chain (``validate(chainLength:)``): any write by someone else appends to the chain,
+    /// and then every kept batch is read again.
+    struct KeptBatch: Sendable {
+        var batch: Batch
+        var control: [BatchEntry]
+        var phases: [String: [BatchEntry]]
+    }
+
+    private var kept: [String: KeptBatch] = [:]
+    private var keptOrder: [String] = []
+    static let keptBatches = 64
+
+    func keptBatch(_ id: String) -> KeptBatch? { lock.withLock { kept[id] } }
+
+    func keep(_ batch: KeptBatch) {
+        lock.withLock {
+            if kept[batch.batch.id] == nil {
+                keptOrder.append(batch.batch.id)
+                if keptOrder.count > Self.keptBatches { kept[keptOrder.removeFirst()] = nil }
+            }
+            kept[batch.batch.id] = batch
+        }
+    }
+
+    /// A phase's entries read for a kept batch.
+    func keep(_ entries: [BatchEntry], batch id: String, phase: String) { lock.withLock { kept[id]?.phases[phase] = entries } }
+
+    /// An entry this transaction inserted.
+    func keptAppend(_ e: BatchEntry) {
+        lock.withLock {
+            if e.kind == .completion || e.kind == .verification {
+                kept[e.batchID]?.control.append(e)
+            } else {
+                kept[e.batchID]?.phases[e.phaseID]?.append(e)
+            }
+        }
+    }
+
+    /// A status this transaction set.
+    func keptStatus(_ id: String, _ status: BatchStatus) { lock.withLock { kept[id]?.batch.status = status } }
+
+    func forgetBatches() {
+        lock.withLock {
+            kept = [:]
+            keptOrder = []
+        }
+    }
+
+    /// At the start of a transaction: the chain's length as stored. If it is not what this
+    /// writer last committed, someone else wrote: the head and the kept batches are read again.
+    func validate(chainLength: Int) {
+        lock.withLock {
+            if _committed?.sequence != chainLength || (_committed == nil && chainLength != 0) {
+                _committed = nil
+                _head = nil
+                headWasKept = false
+                kept = [:]
+                keptOrder = []
+            }
+        }
     }
 
     /// Appends an entry (already hashed onto the head) to those to insert.
@@ -201,8 +324,15 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
         }
     }
 
-    /// A new transaction: the head is read again (another instance may have written since).
-    func reset() { lock.withLock { _head = nil; _pending = [] } }
+    /// A new transaction, from the committed head.
+    func reset() {
+        lock.withLock {
+            _head = _committed
+            _pending = []
+            _stale = false
+            headWasKept = _committed != nil
+        }
+    }
 
     /// Inserts the entries appended since the last flush, a few hundred a statement.
     func flush() async throws {
@@ -231,6 +361,8 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
 /// Commits the writes that arrive together in one transaction.
 final class GroupCommitter: @unchecked Sendable {
     struct Job: Sendable {
+        /// Whether the job works on the audit chain (every GMP write does; a migration not).
+        var chain: Bool
         var run: @Sendable (any SQLDatabase) async throws -> Void
         var finish: @Sendable ((any Error)?) -> Void
     }
@@ -266,7 +398,9 @@ final class GroupCommitter: @unchecked Sendable {
                     draining = false
                     return []
                 }
-                let taken = Array(pending.prefix(Self.maxGroup))
+                // A group is of chain writes or of migrations, never both.
+                let chain = pending[0].chain
+                let taken = Array(pending.prefix(Self.maxGroup).prefix { $0.chain == chain })
                 pending.removeFirst(taken.count)
                 return taken
             }
@@ -279,41 +413,80 @@ final class GroupCommitter: @unchecked Sendable {
     private func run(_ sql: String) async throws { try await session.base.raw(SQLQueryString(sql)).run() }
 
     /// One transaction for the jobs: each job's error, or nil once the commit is durable.
+    ///
+    /// A job refused before it changed anything (the rules refuse before writing) is simply
+    /// left out. One that fails after a change rolls the transaction back; it fails, and the
+    /// others run again in a new transaction, where those before it find the same state as
+    /// before. The audit entries of the writes are inserted together before the commit.
     private func commit(_ jobs: [Job]) async -> [(any Error)?] {
         var outcomes: [(any Error)?] = Array(repeating: nil, count: jobs.count)
-        session.reset()
-        do {
-            try await run(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
+        var remaining = Array(jobs.indices)
+        var retriedStaleHead = false
+        while !remaining.isEmpty {
+            session.reset()
             do {
-                if dialect == .postgres { try await run("SELECT pg_advisory_xact_lock(727465)") }
-                if jobs.count == 1 {
-                    try await jobs[0].run(session)
-                    try await session.flush()
-                } else {
-                    for (index, job) in jobs.enumerated() {
+                try await run(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
+                var dirtyFailure = false
+                do {
+                    // One statement: the lock between instances (PostgreSQL) and the chain's
+                    // length, which says whether anyone else wrote since this writer's last commit.
+                    if jobs[0].chain {
+                        let length = try await session.base.raw(
+                            dialect == .postgres
+                                ? "SELECT pg_advisory_xact_lock(727465)::text AS locked, (SELECT MAX(sequence) FROM audit) AS n"
+                                : "SELECT MAX(sequence) AS n FROM audit"
+                        ).first()?.decode(column: "n", as: Int?.self) ?? 0
+                        session.validate(chainLength: length)
+                    } else {
+                        if dialect == .postgres { try await run("SELECT pg_advisory_xact_lock(727465)") }
+                        session.forgetHead()
+                    }
+                    for index in remaining {
                         let mark = session.mark
-                        try await run("SAVEPOINT vf_write")
+                        let changes = session.changes
                         do {
-                            try await job.run(session)
-                            try await session.flush()
+                            try await jobs[index].run(session)
                         } catch {
                             outcomes[index] = error
-                            session.restore(mark)
-                            try await run("ROLLBACK TO SAVEPOINT vf_write")
+                            if session.changes == changes {
+                                session.restore(mark)
+                                continue
+                            }
+                            dirtyFailure = true
+                            break
                         }
-                        try await run("RELEASE SAVEPOINT vf_write")
                     }
+                    if !dirtyFailure {
+                        do {
+                            try await session.flush()
+                        } catch where session.headWasKept && !retriedStaleHead {
+                            // Someone else appended to the chain: read its head and run again.
+                            try? await run("ROLLBACK")
+                            session.forgetHead()
+                            session.forgetBatches()
+                            retriedStaleHead = true
+                            for index in remaining { outcomes[index] = nil }
+                            continue
+                        }
+                        try await run("COMMIT")
+                        session.committed()
+                        break
+                    }
+                } catch {
+                    try? await run("ROLLBACK")
+                    session.forgetBatches()
+                    throw error
                 }
-                try await run("COMMIT")
+                try await run("ROLLBACK")
+                session.forgetBatches()
+                remaining = remaining.filter { outcomes[$0] == nil }
             } catch {
-                try? await run("ROLLBACK")
-                throw error
+                session.forgetBatches()
+                // Nothing of this transaction is stored: every write still in it fails.
+                for index in remaining where outcomes[index] == nil { outcomes[index] = error }
+                break
             }
-        } catch {
-            // Nothing of this transaction is stored: every write in it fails.
-            for index in outcomes.indices where outcomes[index] == nil { outcomes[index] = error }
         }
-        session.reset()
         return outcomes
     }
 }
@@ -464,17 +637,18 @@ enum Migrations {
         Migration(version: sealing, name: "Every GMP record sealed in the audit chain") { _ in
             ["CREATE INDEX audit_action ON audit (action)"]
         },
-        Migration(version: 6, name: "Material lots carry a retest date; batch entries indexed by kind") { _ in
+        Migration(version: 6, name: "Material lots carry a retest date; batch entries indexed by kind and phase") { _ in
             [
                 "ALTER TABLE material_lots ADD COLUMN retest TEXT",
                 "CREATE INDEX batch_entries_kind ON batch_entries (batch_id, kind)",
+                "CREATE INDEX batch_entries_phase ON batch_entries (batch_id, phase_id)",
             ]
         },
     ]
 
     /// Applies the migrations not yet applied (up to `version`); returns their names.
     static func migrate(_ c: Connection, at now: String, upTo version: Int = .max) async throws -> [String] {
-        try await c.transaction { db in
+        try await c.transaction(chain: false) { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             ).run()

@@ -24,13 +24,11 @@ extension GMPStore {
             let last = try await db.raw("SELECT MAX(version) AS v FROM recipes WHERE product = \(bind: recipe.product)").first()
             let version = (try last?.decode(column: "v", as: Int?.self) ?? 0) + 1
             let record = RecipeRecord(id: Self.newID("recipe"), version: version, status: .draft, recipe: recipe)
-            try await db.raw(
+            try await self.sealed(db, "recipes",
                 """
                 INSERT INTO recipes (id, product, version, status, definition, created_by, created_at)
                 VALUES (\(bind: record.id), \(bind: recipe.product), \(bind: version), 'draft', \(bind: json), \(bind: user.id), \(bind: at))
-                """
-            ).run()
-            try await self.seal(db, "recipes", record.id, by: user.id, at: at)
+                """, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "create", entity: "recipe", id: record.id, field: "version", new: "\(recipe.product) v\(version)", at: at)
             return record
         }
@@ -51,12 +49,10 @@ extension GMPStore {
                 "SELECT id FROM recipes WHERE product = \(bind: record.recipe.product) AND status = 'approved'"
             ).all().map { try $0.decode(column: "id", as: String.self) }
             for old in previous {
-                try await db.raw("UPDATE recipes SET status = 'obsolete' WHERE id = \(bind: old)").run()
-                try await self.seal(db, "recipes", old, by: user.id, at: at)
+                try await self.sealed(db, "recipes", "UPDATE recipes SET status = 'obsolete' WHERE id = \(bind: old)", by: user.id, at: at)
                 try await self.audit(db, user: user.id, action: "update", entity: "recipe", id: old, field: "status", old: "approved", new: "obsolete", reason: "superseded by \(id)", at: at)
             }
-            try await db.raw("UPDATE recipes SET status = 'approved' WHERE id = \(bind: id)").run()
-            try await self.seal(db, "recipes", id, by: user.id, at: at)
+            try await self.sealed(db, "recipes", "UPDATE recipes SET status = 'approved' WHERE id = \(bind: id)", by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "update", entity: "recipe", id: id, field: "status", old: "draft", new: "approved", at: at)
             record.status = .approved
             return record
@@ -106,8 +102,7 @@ extension GMPStore {
             if try await db.raw("SELECT code FROM material_items WHERE code = \(bind: code)").first() != nil {
                 throw GMPError(.conflict, "item \(code) exists")
             }
-            try await db.raw("INSERT INTO material_items (code, name, unit) VALUES (\(bind: code), \(bind: name), \(bind: unit))").run()
-            try await self.seal(db, "material_items", code, by: user.id, at: at)
+            try await self.sealed(db, "material_items", "INSERT INTO material_items (code, name, unit) VALUES (\(bind: code), \(bind: name), \(bind: unit))", by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "create", entity: "item", id: code, field: "name", new: name, at: at)
             return MaterialItem(code: code, name: name, unit: unit)
         }
@@ -134,14 +129,12 @@ extension GMPStore {
             let lot = MaterialLot(
                 id: Self.newID("lot"), item: item, supplier: supplier, supplierLot: supplierLot, quantity: quantity, remaining: quantity,
                 expiry: expiry, retest: retest, status: .quarantine)
-            try await db.raw(
+            try await self.sealed(db, "material_lots",
                 """
                 INSERT INTO material_lots (id, item, supplier, supplier_lot, quantity, remaining, expiry, retest, status, received_at)
                 VALUES (\(bind: lot.id), \(bind: item), \(bind: supplier), \(bind: supplierLot), \(bind: quantity), \(bind: quantity),
                 \(bind: expiry), \(bind: retest), 'quarantine', \(bind: at))
-                """
-            ).run()
-            try await self.seal(db, "material_lots", lot.id, by: user.id, at: at)
+                """, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "receive", entity: "lot", id: lot.id, field: "status", new: "quarantine", reason: "\(item) from \(supplier) lot \(supplierLot)", at: at)
             return lot
         }
@@ -162,8 +155,7 @@ extension GMPStore {
     }
 
     func setLotStatus(_ db: any SQLDatabase, _ lot: MaterialLot, _ status: MaterialStatus, user: User, reason: String?, at: String) async throws {
-        try await db.raw("UPDATE material_lots SET status = \(bind: status.rawValue) WHERE id = \(bind: lot.id)").run()
-        try await seal(db, "material_lots", lot.id, by: user.id, at: at)
+        try await sealed(db, "material_lots", "UPDATE material_lots SET status = \(bind: status.rawValue) WHERE id = \(bind: lot.id)", by: user.id, at: at)
         try await audit(db, user: user.id, action: "update", entity: "lot", id: lot.id, field: "status", old: lot.status.rawValue, new: status.rawValue, reason: reason, at: at)
     }
 
@@ -227,8 +219,7 @@ extension GMPStore {
                 throw refusal
             }
             _ = try await self.sign(db, ticket, meaning: .approved, entity: "lot", id: id, at: at)
-            try await db.raw("UPDATE material_lots SET retest = \(bind: date) WHERE id = \(bind: id)").run()
-            try await self.seal(db, "material_lots", id, by: user.id, at: at)
+            try await self.sealed(db, "material_lots", "UPDATE material_lots SET retest = \(bind: date) WHERE id = \(bind: id)", by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "update", entity: "lot", id: id, field: "retest", old: lot.retest, new: date, reason: reason, at: at)
             lot.retest = date
             return lot
@@ -276,13 +267,11 @@ extension GMPStore {
             let year = String(at.prefix(4))
             let count = try await db.raw("SELECT COUNT(*) AS n FROM batches WHERE id LIKE \(bind: "B-\(year)-%")").first()!.decode(column: "n", as: Int.self)
             let id = "B-\(year)-\(String(format: "%04d", count + 1))"
-            try await db.raw(
+            try await self.sealed(db, "batches",
                 """
                 INSERT INTO batches (id, recipe_id, product, status, created_by, created_at)
                 VALUES (\(bind: id), \(bind: recipeID), \(bind: record.recipe.product), 'in-progress', \(bind: user.id), \(bind: at))
-                """
-            ).run()
-            try await self.seal(db, "batches", id, by: user.id, at: at)
+                """, by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "create", entity: "batch", id: id, field: "recipe", new: "\(record.recipe.product) v\(record.version)", at: at)
             return Batch(id: id, recipeID: recipeID, product: record.recipe.product, status: .inProgress)
         }
@@ -294,22 +283,71 @@ extension GMPStore {
     func load(_ db: any SQLDatabase, batch id: String, all: Bool = true, phase: String? = nil) async throws
         -> (Batch, MasterRecipe, [BatchEntry])
     {
-        guard let row = try await db.raw("SELECT * FROM batches WHERE id = \(bind: id)").first() else {
-            throw GMPError(.notFound, "no batch \(id)")
+        // The writer keeps the batches it writes (their completions and verifications, and
+        // the entries of the phases it wrote).
+        if !all, let session = db as? WriteSession {
+            var kept: WriteSession.KeptBatch
+            if let k = session.keptBatch(id) {
+                kept = k
+            } else {
+                let (batch, _, control) = try await loadStored(session, batch: id, all: false)
+                kept = WriteSession.KeptBatch(batch: batch, control: control, phases: [:])
+                session.keep(kept)
+            }
+            var entries = kept.control
+            if let phase {
+                if let mine = kept.phases[phase] {
+                    entries += mine
+                } else {
+                    let mine = try await db.raw(
+                        """
+                        SELECT * FROM batch_entries WHERE batch_id = \(bind: id) AND phase_id = \(bind: phase)
+                        AND kind NOT IN ('completion', 'verification') ORDER BY at, id
+                        """
+                    ).all().map(Self.entry)
+                    session.keep(mine, batch: id, phase: phase)
+                    entries += mine
+                }
+            }
+            return (kept.batch, try await recipeDefinition(db, kept.batch.recipeID), entries)
         }
-        let batch = try Self.batch(row)
-        let recipe = try await recipeDefinition(db, batch.recipeID)
-        let entries: [BatchEntry]
+        return try await loadStored(db, batch: id, all: all, phase: phase)
+    }
+
+    private func loadStored(_ db: any SQLDatabase, batch id: String, all: Bool, phase: String? = nil) async throws
+        -> (Batch, MasterRecipe, [BatchEntry])
+    {
         if all {
-            entries = try await db.raw("SELECT * FROM batch_entries WHERE batch_id = \(bind: id) ORDER BY at, id").all().map(Self.entry)
-        } else {
-            entries = try await db.raw(
-                """
-                SELECT * FROM batch_entries WHERE batch_id = \(bind: id)
-                AND (kind IN ('completion', 'verification') OR phase_id = \(bind: phase ?? "")) ORDER BY at, id
-                """
-            ).all().map(Self.entry)
+            guard let row = try await db.raw("SELECT * FROM batches WHERE id = \(bind: id)").first() else {
+                throw GMPError(.notFound, "no batch \(id)")
+            }
+            let batch = try Self.batch(row)
+            let recipe = try await recipeDefinition(db, batch.recipeID)
+            let entries = try await db.raw("SELECT * FROM batch_entries WHERE batch_id = \(bind: id) ORDER BY at, id").all().map(Self.entry)
+            return (batch, recipe, entries)
         }
+        // One statement, two index look-ups (not a scan of the whole record): the batch with
+        // its completions and verifications, and the phase's own entries.
+        var entriesQuery: SQLQueryString =
+            "SELECT * FROM batch_entries WHERE batch_id = \(bind: id) AND kind IN ('completion', 'verification')"
+        if let phase {
+            entriesQuery = entriesQuery + """
+                 UNION ALL SELECT * FROM batch_entries WHERE batch_id = \(bind: id) AND phase_id = \(bind: phase)
+                AND kind NOT IN ('completion', 'verification')
+                """
+        }
+        let rows = try await db.raw(
+            "SELECT b.id AS b_id, b.recipe_id AS b_recipe_id, b.product AS b_product, b.status AS b_status, e.* FROM batches b LEFT JOIN ("
+                + entriesQuery + ") e ON 1 = 1 WHERE b.id = \(bind: id)"
+        ).all()
+        guard let first = rows.first else { throw GMPError(.notFound, "no batch \(id)") }
+        let batch = Batch(
+            id: try first.decode(column: "b_id", as: String.self), recipeID: try first.decode(column: "b_recipe_id", as: String.self),
+            product: try first.decode(column: "b_product", as: String.self),
+            status: try first.decodeEnum(column: "b_status", as: BatchStatus.self))
+        let recipe = try await recipeDefinition(db, batch.recipeID)
+        let entries = try rows.filter { try $0.decode(column: "id", as: String?.self) != nil }.map(Self.entry)
+            .sorted { ($0.at, $0.id) < ($1.at, $1.id) }
         return (batch, recipe, entries)
     }
 
@@ -340,23 +378,22 @@ extension GMPStore {
     func setBatchStatus(
         _ db: any SQLDatabase, _ batch: Batch, _ status: BatchStatus, by user: User, action: String, reason: String?, at: String
     ) async throws {
-        try await db.raw("UPDATE batches SET status = \(bind: status.rawValue) WHERE id = \(bind: batch.id)").run()
-        try await seal(db, "batches", batch.id, by: user.id, at: at)
+        try await sealed(db, "batches", "UPDATE batches SET status = \(bind: status.rawValue) WHERE id = \(bind: batch.id)", by: user.id, at: at)
+        (db as? WriteSession)?.keptStatus(batch.id, status)
         try await audit(
             db, user: user.id, action: action, entity: "batch", id: batch.id, field: "status", old: batch.status.rawValue,
             new: status.rawValue, reason: reason, at: at)
     }
 
     func insert(_ db: any SQLDatabase, _ e: BatchEntry) async throws {
-        try await db.raw(
+        try await sealed(db, "batch_entries",
             """
             INSERT INTO batch_entries (id, batch_id, phase_id, kind, parameter, value, in_range, material_lot, quantity, equipment, corrects, reason, user_id, at)
             VALUES (\(bind: e.id), \(bind: e.batchID), \(bind: e.phaseID), \(bind: e.kind.rawValue), \(bind: e.parameter), \(bind: e.value),
             \(bind: e.inRange.map { $0 ? 1 : 0 }), \(bind: e.materialLot), \(bind: e.quantity), \(bind: e.equipment), \(bind: e.corrects),
             \(bind: e.reason), \(bind: e.userID), \(bind: e.at))
-            """
-        ).run()
-        try await seal(db, "batch_entries", e.id, by: e.userID, at: e.at)
+            """, by: e.userID, at: e.at)
+        (db as? WriteSession)?.keptAppend(e)
     }
 
     /// Records a parameter value; a value out of its range opens a deviation at once.
@@ -413,8 +450,7 @@ extension GMPStore {
                 state, phase: phaseID, lot: lot, quantity: quantity, id: Self.newID("entry"), by: Stamp(user: user, at: at)
             ).get()
             let left = lot.remaining - quantity
-            try await db.raw("UPDATE material_lots SET remaining = \(bind: left) WHERE id = \(bind: lotID)").run()
-            try await self.seal(db, "material_lots", lotID, by: user.id, at: at)
+            try await self.sealed(db, "material_lots", "UPDATE material_lots SET remaining = \(bind: left) WHERE id = \(bind: lotID)", by: user.id, at: at)
             try await self.insert(db, change.entry)
             try await self.audit(db, user: user.id, action: "consume", entity: "lot", id: lotID, field: "remaining", old: Figure.text(lot.remaining), new: Figure.text(left), reason: "batch \(id) phase \(phaseID)", at: at)
             return change.entry
@@ -573,14 +609,12 @@ extension GMPStore {
             let s = QCSample(
                 id: Self.newID("sample"), batchID: batch, materialLot: materialLot, test: test, panel: panel, low: spec.low,
                 high: spec.high, unit: spec.unit, criterion: spec.criterion, status: .pending)
-            try await db.raw(
+            try await self.sealed(db, "samples",
                 """
                 INSERT INTO samples (id, batch_id, material_lot, test, panel, low, high, unit, criterion, status, created_by, created_at)
                 VALUES (\(bind: s.id), \(bind: batch), \(bind: materialLot), \(bind: test), \(bind: panel?.rawValue), \(bind: s.low),
                 \(bind: s.high), \(bind: s.unit), \(bind: s.criterion), 'pending', \(bind: user.id), \(bind: at))
-                """
-            ).run()
-            try await self.seal(db, "samples", s.id, by: user.id, at: at)
+                """, by: user.id, at: at)
             try await self.audit(
                 db, user: user.id, action: "create", entity: "sample", id: s.id, field: "test",
                 new: "\(panel.map { "\($0.title): " } ?? "")\(test) (\(s.specification.text))", reason: batch ?? materialLot, at: at)
@@ -612,13 +646,11 @@ extension GMPStore {
             ).get()
             let passed = decision.passed
             let r = QCResult(id: Self.newID("result"), sampleID: id, value: value, pass: passed, analystID: user.id, at: at)
-            try await db.raw(
+            try await self.sealed(db, "results",
                 "INSERT INTO results (id, sample_id, value, pass, analyst_id, at, reason) VALUES (\(bind: r.id), \(bind: id), \(bind: value), \(bind: passed ? 1 : 0), \(bind: user.id), \(bind: at), \(bind: reason))"
-            ).run()
-            try await self.seal(db, "results", r.id, by: user.id, at: at)
+            , by: user.id, at: at)
             try await self.holdIfReleased(db, batch: sample.batchID, user: user, reason: "a QC result was entered after release", at: at)
-            try await db.raw("UPDATE samples SET status = \(bind: (passed ? SampleStatus.passed : .failed).rawValue) WHERE id = \(bind: id)").run()
-            try await self.seal(db, "samples", id, by: user.id, at: at)
+            try await self.sealed(db, "samples", "UPDATE samples SET status = \(bind: (passed ? SampleStatus.passed : .failed).rawValue) WHERE id = \(bind: id)", by: user.id, at: at)
             try await self.audit(
                 db, user: user.id, action: decision.isRepeat ? "repeat-result" : "result", entity: "sample", id: id,
                 field: sample.test, old: sample.status.rawValue,
@@ -649,14 +681,12 @@ extension GMPStore {
         let d = Deviation(
             id: Self.newID("dev"), batchID: new.batchID, sampleID: new.sampleID, kind: new.kind, description: new.description,
             status: .open)
-        try await db.raw(
+        try await sealed(db, "deviations",
             """
             INSERT INTO deviations (id, batch_id, sample_id, kind, description, status, opened_by, opened_at)
             VALUES (\(bind: d.id), \(bind: d.batchID), \(bind: d.sampleID), \(bind: d.kind.rawValue), \(bind: d.description), 'open',
             \(bind: user.id), \(bind: at))
-            """
-        ).run()
-        try await seal(db, "deviations", d.id, by: user.id, at: at)
+            """, by: user.id, at: at)
         try await audit(db, user: user.id, action: "open", entity: "deviation", id: d.id, field: "status", new: "open", reason: d.description, at: at)
         return d
     }
@@ -689,8 +719,7 @@ extension GMPStore {
             let was = try Self.deviation(row)
             let d = try DeviationRules.advance(was, to: status, by: user, note: note).get()
             _ = try await self.sign(db, ticket, meaning: DeviationRules.meaning(of: status), entity: "deviation", id: id, at: at)
-            try await db.raw("UPDATE deviations SET status = \(bind: status.rawValue) WHERE id = \(bind: id)").run()
-            try await self.seal(db, "deviations", id, by: user.id, at: at)
+            try await self.sealed(db, "deviations", "UPDATE deviations SET status = \(bind: status.rawValue) WHERE id = \(bind: id)", by: user.id, at: at)
             try await self.audit(db, user: user.id, action: "update", entity: "deviation", id: id, field: "status", old: was.status.rawValue, new: status.rawValue, reason: note, at: at)
             return d
         }

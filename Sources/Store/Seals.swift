@@ -105,15 +105,15 @@ enum Seals {
 }
 
 extension GMPStore {
-    /// Seals one row as it now stands, inside the writing transaction.
-    func seal(_ db: any SQLDatabase, _ tableName: String, _ key: String, by user: String, at: String) async throws {
+    /// Runs an insert or update of GMP rows and seals every row it wrote, as the database
+    /// returned it (`RETURNING *`: one statement, and the hash of exactly what is stored).
+    func sealed(_ db: any SQLDatabase, _ tableName: String, _ query: SQLQueryString, by user: String, at: String) async throws {
         guard let table = Seals.table(tableName) else { throw StoreIntegrityError(description: "no GMP table \(tableName)") }
-        guard
-            let row = try await db.raw(
-                SQLQueryString("SELECT * FROM \(unsafeRaw: table.name) WHERE \(unsafeRaw: table.key) = ") + "\(bind: key)"
-            ).first()
-        else { throw StoreIntegrityError(description: "\(table.name) has no row \(key) to seal") }
-        try await audit(db, user: user, action: "seal", entity: table.name, id: key, new: try Seals.hash(row, table), at: at)
+        let rows = try await db.raw(query + " RETURNING *").all()
+        guard !rows.isEmpty else { throw StoreIntegrityError(description: "\(table.name) has no row to seal") }
+        for row in rows {
+            try await audit(db, user: user, action: "seal", entity: table.name, id: try Seals.key(row, table), new: try Seals.hash(row, table), at: at)
+        }
     }
 
     /// Seals every row of every GMP table not sealed yet (rows written before records were
