@@ -42,10 +42,72 @@ func bench(_ location: DatabaseLocation, label: String, entries: Int) async thro
     let batch = try await store.createBatch(sup, recipeID: draft.id)
     let phase = recipe.phases[0].id
 
-    let one = try await seconds {
-        for i in 0..<entries { _ = try await store.recordEquipment(op, batch: batch.id, phase: phase, equipment: "E\(i)") }
+    // The raw rate: the entry row and an audit row per transaction, into tables with the same
+    // keys and indexes as the store's, on the same connection settings.
+    try await store.unauditedTransaction { db in
+        for statement in [
+            """
+            CREATE TABLE raw_entries (id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, phase_id TEXT NOT NULL, kind TEXT NOT NULL,
+            parameter TEXT, value REAL, in_range INTEGER, material_lot TEXT, quantity REAL, equipment TEXT, corrects TEXT,
+            reason TEXT, user_id TEXT NOT NULL, at TEXT NOT NULL)
+            """,
+            "CREATE INDEX raw_entries_lot ON raw_entries (material_lot)",
+            "CREATE INDEX raw_entries_kind ON raw_entries (batch_id, kind)",
+            "CREATE INDEX raw_entries_phase ON raw_entries (batch_id, phase_id)",
+            """
+            CREATE TABLE raw_audit (sequence BIGINT PRIMARY KEY, at TEXT NOT NULL, user_id TEXT NOT NULL, action TEXT NOT NULL,
+            entity TEXT NOT NULL, entity_id TEXT NOT NULL, field TEXT, old_value TEXT, new_value TEXT, reason TEXT,
+            previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+            """,
+            "CREATE INDEX raw_audit_entity ON raw_audit (entity, entity_id)",
+        ] {
+            try await db.raw(SQLQueryString(statement)).run()
+        }
     }
+    nonisolated(unsafe) var rawCount = 0
+    func rawRound(_ n: Int) async throws -> Double {
+        try await seconds {
+            for _ in 0..<n {
+                rawCount += 1
+                let i = rawCount
+                try await store.unauditedTransaction { db in
+                    try await db.raw(
+                        """
+                        INSERT INTO raw_entries (id, batch_id, phase_id, kind, equipment, user_id, at)
+                        VALUES (\(bind: "raw-\(i)"), \(bind: batch.id), \(bind: phase), 'equipment', \(bind: "E\(i)"), \(bind: op.id), \(bind: "2026-01-01T00:00:00.000Z"))
+                        """
+                    ).run()
+                    try await db.raw(
+                        """
+                        INSERT INTO raw_audit (sequence, at, user_id, action, entity, entity_id, previous_hash, hash)
+                        VALUES (\(bind: i), '2026-01-01T00:00:00.000Z', \(bind: op.id), 'record', 'batch', \(bind: batch.id), \(bind: String(repeating: "p", count: 64)), \(bind: String(repeating: "h", count: 64)))
+                        """
+                    ).run()
+                }
+            }
+        }
+    }
+    nonisolated(unsafe) var written = 0
+    func oneWriterRound(_ n: Int) async throws -> Double {
+        try await seconds {
+            for _ in 0..<n {
+                written += 1
+                _ = try await store.recordEquipment(op, batch: batch.id, phase: phase, equipment: "E\(written)")
+            }
+        }
+    }
+    // Alternating rounds, medians: the disk's speed varies from second to second.
+    var ones: [Double] = [], raws: [Double] = []
+    let rounds = 3
+    for _ in 0..<rounds {
+        ones.append(try await oneWriterRound(entries / rounds))
+        raws.append(try await rawRound(entries / rounds))
+    }
+    let perRound = Double(entries / rounds)
+    let one = ones.sorted()[rounds / 2] / perRound
+    let raw = raws.sorted()[rounds / 2] / perRound
     let clients = 50
+    let before = store.writeStatistics
     let many = try await seconds {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<clients {
@@ -58,36 +120,17 @@ func bench(_ location: DatabaseLocation, label: String, entries: Int) async thro
             try await group.waitForAll()
         }
     }
-    // The raw rate: the entry row and an audit row per transaction, same connection settings.
-    try await store.unauditedTransaction { db in
-        try await db.raw("CREATE TABLE raw_entries AS SELECT * FROM batch_entries WHERE 1 = 0").run()
-        try await db.raw("CREATE TABLE raw_audit AS SELECT * FROM audit WHERE 1 = 0").run()
-    }
-    let raw = try await seconds {
-        for i in 0..<entries {
-            try await store.unauditedTransaction { db in
-                try await db.raw(
-                    """
-                    INSERT INTO raw_entries (id, batch_id, phase_id, kind, equipment, user_id, at)
-                    VALUES (\(bind: "raw-\(i)"), \(bind: batch.id), \(bind: phase), 'equipment', \(bind: "E\(i)"), \(bind: op.id), \(bind: "2026-01-01T00:00:00Z"))
-                    """
-                ).run()
-                try await db.raw(
-                    """
-                    INSERT INTO raw_audit (sequence, at, user_id, action, entity, entity_id, previous_hash, hash)
-                    VALUES (\(bind: i), '2026-01-01T00:00:00Z', \(bind: op.id), 'record', 'batch', \(bind: batch.id), 'p', 'h')
-                    """
-                ).run()
-            }
-        }
-    }
+    let after = store.writeStatistics
+    let perTransaction = Double(after.writes - before.writes) / Double(max(1, after.transactions - before.transactions))
     let chainOK = try await store.verifyAudit().isEmpty
     try await store.close()
     print(label)
-    print(String(format: "  one writer:          %6.0f entries/s (%d entries, %.2f s)", Double(entries) / one, entries, one))
-    print(String(format: "  50 concurrent:       %6.0f entries/s (%d entries, %.2f s)", Double(entries / clients * clients) / many, entries / clients * clients, many))
-    print(String(format: "  raw inserts:         %6.0f transactions/s (entry + audit row each, same durability)", Double(entries) / raw))
-    print(String(format: "  VectorFab ÷ raw:     %.2f (one writer)", (Double(entries) / one) / (Double(entries) / raw)))
+    let manyRate = Double(entries / clients * clients) / many
+    print(String(format: "  one writer:          %6.0f entries/s (median of %d rounds of %d entries)", 1 / one, rounds, entries / rounds))
+    print(String(format: "  raw inserts:         %6.0f transactions/s (entry + audit row each, same keys, indexes and durability; rounds alternating)", 1 / raw))
+    print(String(format: "  50 concurrent:       %6.0f entries/s (%d entries, %.2f s, %.1f writes a transaction)", manyRate, entries / clients * clients, many, perTransaction))
+    print(String(format: "  one writer ÷ raw:    %.2f (goal ≥ 0.5)", raw / one))
+    print(String(format: "  50 clients ÷ raw:    %.2f (goal ≥ 2, through group commit)", manyRate * raw))
     print("  audit chain verifies: \(chainOK)")
 }
 

@@ -58,6 +58,10 @@ public final class GMPStore: Sendable {
         }
     }
 
+    /// Transactions the writer ran and the writes they carried since the store opened (group
+    /// commit puts several writes in one transaction).
+    public var writeStatistics: (transactions: Int, writes: Int) { connection.writeStatistics }
+
     /// Applies pending schema migrations; returns those applied.
     @discardableResult
     /// Applies pending migrations; when the one that brings sealed records is among them, seals
