@@ -168,13 +168,14 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
     var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        count(query)
-        return base.execute(sql: query, onRow)
+        let promise = base.eventLoop.makePromise(of: Void.self)
+        promise.completeWithTask { try await self.execute(sql: query, onRow) }
+        return promise.futureResult
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        count(query)
         do {
+            try await count(query)
             try await base.execute(sql: query, onRow)
         } catch {
             // A failed statement may have left the transaction unusable (PostgreSQL aborts it).
@@ -189,11 +190,46 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
     /// any that failed. A write refused before any of them needs no rollback.
     var changes: Int { lock.withLock { _changes } }
 
-    private func count(_ query: any SQLExpression) {
+    /// Counts a statement that may change the transaction; first inserts the deferred batch
+    /// entries if the statement names their table (so that every read sees them).
+    private func count(_ query: any SQLExpression) async throws {
         var serializer = SQLSerializer(database: base)
         query.serialize(to: &serializer)
         let read = serializer.sql.prefix(7).uppercased().hasPrefix("SELECT ")
         if !read { lock.withLock { _changes += 1 } }
+        if lock.withLock({ !_pendingEntries.isEmpty }), serializer.sql.contains("batch_entries") { try await flushEntries() }
+    }
+
+    private var _pendingEntries: [BatchEntry] = []
+
+    /// A batch entry to insert with the others of the transaction (it counts as a change).
+    func deferInsert(_ e: BatchEntry) {
+        lock.withLock {
+            _pendingEntries.append(e)
+            _changes += 1
+        }
+    }
+
+    private func flushEntries() async throws {
+        let entries = lock.withLock { () -> [BatchEntry] in
+            defer { _pendingEntries = [] }
+            return _pendingEntries
+        }
+        var start = 0
+        while start < entries.count {
+            let chunk = entries[start..<min(start + 500, entries.count)]
+            let insert = base.insert(into: "batch_entries").columns(
+                "id", "batch_id", "phase_id", "kind", "parameter", "value", "in_range", "material_lot", "quantity", "equipment",
+                "corrects", "reason", "user_id", "at")
+            for e in chunk {
+                insert.values(
+                    SQLBind(e.id), SQLBind(e.batchID), SQLBind(e.phaseID), SQLBind(e.kind.rawValue), SQLBind(e.parameter),
+                    SQLBind(e.value), SQLBind(e.inRange.map { $0 ? 1 : 0 }), SQLBind(e.materialLot), SQLBind(e.quantity),
+                    SQLBind(e.equipment), SQLBind(e.corrects), SQLBind(e.reason), SQLBind(e.userID), SQLBind(e.at))
+            }
+            try await insert.run()
+            start += chunk.count
+        }
     }
 
     /// The chain's head as the last commit left it. The writer owns the chain, so it keeps the
@@ -331,13 +367,16 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
         lock.withLock {
             _head = _committed
             _pending = []
+            _pendingEntries = []
             _stale = false
             headWasKept = _committed != nil
         }
     }
 
-    /// Inserts the entries appended since the last flush, a few hundred a statement.
+    /// Inserts the batch entries and the audit entries appended since the last flush, a few
+    /// hundred a statement.
     func flush() async throws {
+        try await flushEntries()
         let entries = lock.withLock { () -> [AuditEntry] in
             defer { _pending = [] }
             return _pending

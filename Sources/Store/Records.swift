@@ -385,15 +385,15 @@ extension GMPStore {
             new: status.rawValue, reason: reason, at: at)
     }
 
+    /// Appends an entry to the batch record, sealed. The writer inserts the entries of a
+    /// transaction together, before any statement that reads them and before the commit.
     func insert(_ db: any SQLDatabase, _ e: BatchEntry) async throws {
-        try await sealed(db, "batch_entries",
-            """
-            INSERT INTO batch_entries (id, batch_id, phase_id, kind, parameter, value, in_range, material_lot, quantity, equipment, corrects, reason, user_id, at)
-            VALUES (\(bind: e.id), \(bind: e.batchID), \(bind: e.phaseID), \(bind: e.kind.rawValue), \(bind: e.parameter), \(bind: e.value),
-            \(bind: e.inRange.map { $0 ? 1 : 0 }), \(bind: e.materialLot), \(bind: e.quantity), \(bind: e.equipment), \(bind: e.corrects),
-            \(bind: e.reason), \(bind: e.userID), \(bind: e.at))
-            """, by: e.userID, at: e.at)
-        (db as? WriteSession)?.keptAppend(e)
+        guard let session = db as? WriteSession else {
+            throw StoreIntegrityError(description: "a batch entry written outside the store's writer")
+        }
+        try await audit(db, user: e.userID, action: "seal", entity: "batch_entries", id: e.id, new: Seals.entryHash(e), at: e.at)
+        session.deferInsert(e)
+        session.keptAppend(e)
     }
 
     /// Records a parameter value; a value out of its range opens a deviation at once.

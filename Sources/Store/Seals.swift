@@ -1,4 +1,5 @@
 import Foundation
+import Manufacturing
 import SQLKit
 
 /// Every GMP record in the audit chain. Each write seals the rows it creates or changes: an
@@ -7,7 +8,7 @@ import SQLKit
 /// verify` then recomputes every row's hash and names any row edited, inserted or deleted
 /// behind the application's back, in any GMP table.
 enum Seals {
-    enum Column: Sendable {
+    enum Column: Sendable, Equatable {
         case text, integer, real
         /// A text column added after rows were sealed: left out of the encoding while empty,
         /// so the rows sealed before it came keep their hash.
@@ -85,18 +86,37 @@ enum Seals {
 
     /// A row as text, the same on SQLite and PostgreSQL: each column by name, length-prefixed.
     static func canonical(_ row: any SQLRow, _ table: Table) throws -> String {
-        try table.columns.compactMap { column -> String? in
-            let value: String
-            switch column.type {
-            case .text: value = try row.decode(column: column.name, as: String?.self) ?? "∅"
-            case .addedText:
-                guard let text = try row.decode(column: column.name, as: String?.self) else { return nil }
-                value = text
-            case .integer: value = try row.decode(column: column.name, as: Int?.self).map(String.init) ?? "∅"
-            case .real: value = try row.decode(column: column.name, as: Double?.self).map { "\($0)" } ?? "∅"
+        try canonical(table) { name, type in
+            switch type {
+            case .text, .addedText: try row.decode(column: name, as: String?.self)
+            case .integer: try row.decode(column: name, as: Int?.self).map(String.init)
+            case .real: try row.decode(column: name, as: Double?.self).map { "\($0)" }
             }
+        }
+    }
+
+    /// The encoding of a row from its columns' values as text (nil: NULL).
+    static func canonical(_ table: Table, value: (String, Column) throws -> String?) rethrows -> String {
+        try table.columns.compactMap { column -> String? in
+            let text = try value(column.name, column.type)
+            if column.type == .addedText && text == nil { return nil }
+            let value = text ?? "∅"
             return "\(column.name)=\(value.utf8.count):\(value)"
         }.joined(separator: "|")
+    }
+
+    static let entries = table("batch_entries")!
+
+    /// The seal of a batch entry about to be inserted, from its values: the same text as the
+    /// stored row gives (a test reads every entry back through `audit verify`).
+    static func entryHash(_ e: BatchEntry) -> String {
+        let values: [String: String?] = [
+            "id": e.id, "batch_id": e.batchID, "phase_id": e.phaseID, "kind": e.kind.rawValue, "parameter": e.parameter,
+            "value": e.value.map { "\($0)" }, "in_range": e.inRange.map { $0 ? "1" : "0" }, "material_lot": e.materialLot,
+            "quantity": e.quantity.map { "\($0)" }, "equipment": e.equipment, "corrects": e.corrects, "reason": e.reason,
+            "user_id": e.userID, "at": e.at,
+        ]
+        return sha256Hex(canonical(entries) { name, _ in values[name] ?? nil })
     }
 
     static func hash(_ row: any SQLRow, _ table: Table) throws -> String { sha256Hex(try canonical(row, table)) }
