@@ -17,22 +17,22 @@ enum Passwords {
         return "pbkdf2-sha256$\(iterations)$\(Data(salt).base64EncodedString())$\(Data(derived).base64EncodedString())"
     }
 
-    /// Hashing runs on one serial queue of its own, off Swift's cooperative threads: 20
-    /// sign-ins at once then take their turns on one core instead of holding every thread that
-    /// other clients' reads and writes need.
-    private static let hashing = DispatchQueue(label: "vectorfab.passwords", qos: .utility)
+    /// Hashing runs on one thread of its own, at the lowest scheduling priority: 20 sign-ins
+    /// at once take their turns on at most one core, and only with the time other clients'
+    /// reads and writes leave (a sign-in waits a little longer; nobody else does).
+    private static let hashing = HashingThread()
 
-    /// ``verify(_:against:)`` on the hashing queue.
+    /// ``verify(_:against:)`` on the hashing thread.
     static func verifyOffThread(_ password: String, against stored: String) async -> Bool {
         await withCheckedContinuation { continuation in
-            hashing.async { continuation.resume(returning: verify(password, against: stored)) }
+            hashing.submit { continuation.resume(returning: verify(password, against: stored)) }
         }
     }
 
-    /// ``hash(_:iterations:)`` on the hashing queue.
+    /// ``hash(_:iterations:)`` on the hashing thread.
     static func hashOffThread(_ password: String, iterations: Int) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
-            hashing.async { continuation.resume(with: Result { try hash(password, iterations: iterations) }) }
+            hashing.submit { continuation.resume(with: Result { try hash(password, iterations: iterations) }) }
         }
     }
 
@@ -59,6 +59,40 @@ enum Passwords {
                 from: password, salt: salt, using: .sha256, outputByteCount: bytes, unsafeUncheckedRounds: max(1, iterations))
         else { return nil }
         return key.withUnsafeBytes { Array($0) }
+    }
+}
+
+/// A thread that runs jobs one after another, first in first out, at nice 19.
+final class HashingThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [@Sendable () -> Void] = []
+
+    init() {
+        let thread = Thread { [self] in self.run() }
+        thread.name = "vectorfab.passwords"
+        thread.start()
+    }
+
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        #if os(Linux)
+            // On Linux `who = 0` is the calling thread: the lowest priority of the normal scheduler
+            // (a share when the cores are busy, never starved).
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        #endif
+        while true {
+            condition.lock()
+            while jobs.isEmpty { condition.wait() }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job()
+        }
     }
 }
 

@@ -8,6 +8,31 @@ import Testing
 struct PasswordHashTests {
     func hex(_ bytes: [UInt8]?) -> String { (bytes ?? []).map { String(format: "%02x", $0) }.joined() }
 
+    /// The store's own hex encoder (seals, hashes, tokens) against SHA-256's published vectors.
+    @Test func sha256HexMatchesPublishedVectors() {
+        #expect(sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(randomToken().count == 64 && randomToken().allSatisfy(\.isHexDigit))
+    }
+
+    #if os(Linux)
+        /// Hashing runs on its own thread at nice 19, so sign-ins never hold other clients back.
+        @Test func passwordsAreHashedOnALowPriorityThread() async throws {
+            _ = await Passwords.verifyOffThread("x", against: "pbkdf2-sha256$1$AAAA$AAAA")
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            var nice: [Int] = []
+            for task in tasks {
+                guard let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8) else { continue }
+                // Fields after the command's closing parenthesis: state is field 3, nice field 19.
+                let fields = stat[stat.range(of: ")")!.upperBound...].split(separator: " ")
+                nice.append(Int(fields[16]) ?? 0)
+            }
+            // One thread, the hashing one, runs at nice 19 (libdispatch may lower its own
+            // workers a little, never that far).
+            #expect(nice.filter { $0 == 19 }.count == 1, "\(nice)")
+        }
+    #endif
+
     @Test(arguments: [
         // RFC 7914 §11 (PBKDF2-HMAC-SHA256 test vectors).
         ("passwd", "salt", 1, 64,
