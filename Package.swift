@@ -122,7 +122,7 @@ let package = Package(
             path: "Benchmarks/RefusalBenchmark",
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
-        .testTarget(name: "ManufacturingTests", dependencies: ["Manufacturing"], swiftSettings: upcoming),
+        .testTarget(name: "ManufacturingTests", dependencies: ["Manufacturing", "Bioprocess"], swiftSettings: upcoming),
         .testTarget(
             name: "WebTests",
             dependencies: [

@@ -60,7 +60,7 @@ public enum BodyDecoder {
                 throw BadRequest(
                     message: "field '\(field)' is \((object[field] as? String).map { "'\($0)'" } ?? "not one of its values"), not one of: \(values.joined(separator: ", "))")
             }
-            throw BadRequest(message: "field '\(field)' is not valid")
+            throw BadRequest(message: "field '\(field)' is not valid: \(c.debugDescription)")
         } catch {
             throw BadRequest(message: "the body cannot be read: \(error)")
         }
@@ -217,10 +217,8 @@ public struct SampleBody: StrictBody {
     public var materialLot: String?
     public var test: String
     public var panel: ReleasePanel?
-    public var low: Double?
-    public var high: Double?
-    public var unit: String?
-    public var criterion: String?
+    /// `{"low": …, "high": …, "unit": …}` or `{"criterion": …}`; none for a test the recipe specifies.
+    public var specification: QCSpecification?
 }
 
 public struct ResultBody: StrictBody {

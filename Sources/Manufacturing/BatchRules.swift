@@ -1,3 +1,4 @@
+import Bioprocess
 import Foundation
 
 /// A batch as the execution rules see it: the record, its master recipe and its entries (all
@@ -304,15 +305,6 @@ public enum DeviationRules {
 extension ParameterSpec {
     /// `36.5–37.5 °C`, with the significant digits of the process file.
     public var rangeText: String { "\(Figure.text(low))–\(Figure.text(high)) \(unit)" }
-}
-
-/// A recorded figure in messages: at most six significant digits, as the process file writes
-/// them (`1.65e+06`, `37`, `0.25`).
-public enum Figure {
-    public static func text(_ x: Double) -> String {
-        guard x.isFinite else { return "\(x)" }
-        return String(format: "%.6g", x)
-    }
 }
 
 /// What a deviation is about.

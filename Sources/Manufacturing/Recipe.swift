@@ -64,53 +64,14 @@ public struct SampleSpec: Codable, Sendable, Hashable {
     /// The release panel the sample is for; nil for an in-process sample.
     public var panel: ReleasePanel?
     /// What the result must be; nil when the result is for information only.
-    public var specification: TestSpecification?
+    public var specification: QCSpecification?
 }
 
 /// A release test and its specification, in one panel.
 public struct ReleaseTestSpec: Codable, Sendable, Hashable {
     public var test: String
     public var panel: ReleasePanel
-    public var specification: TestSpecification
-}
-
-/// What a QC result must be to pass: a range on a value (`low`, `high`, either open, in
-/// `unit`), or pass/fail against a `criterion` judged by the analyst.
-public struct TestSpecification: Codable, Sendable, Hashable {
-    public var low: Double?
-    public var high: Double?
-    public var unit: String?
-    public var criterion: String?
-
-    public init(low: Double?, high: Double?, unit: String?, criterion: String?) {
-        self.low = low
-        self.high = high
-        self.unit = unit
-        self.criterion = criterion
-    }
-
-    public init(_ s: QCSpecification) {
-        switch s {
-        case .range(let low, let high, let unit): self.init(low: low, high: high, unit: unit, criterion: nil)
-        case .passFail(let criterion): self.init(low: nil, high: nil, unit: nil, criterion: criterion)
-        }
-    }
-
-    /// A numeric specification (a value is entered), rather than pass/fail.
-    public var isRange: Bool { low != nil || high != nil }
-
-    public func accepts(_ value: Double) -> Bool { value >= (low ?? -.infinity) && value <= (high ?? .infinity) }
-
-    /// `1e+13–2e+13 vg/mL`, `≥ 1e+13 vg/mL`, `≤ 5 EU/mL`, `pass: no growth`.
-    public var text: String {
-        let u = unit.map { " \($0)" } ?? ""
-        switch (low, high) {
-        case (let l?, let h?): return "\(l)–\(h)\(u)"
-        case (let l?, nil): return "≥ \(l)\(u)"
-        case (nil, let h?): return "≤ \(h)\(u)"
-        case (nil, nil): return "pass: \(criterion ?? "conforms")"
-        }
-    }
+    public var specification: QCSpecification
 }
 
 /// Generates a master recipe from a process definition.
@@ -127,7 +88,7 @@ public enum RecipeGenerator {
             p.qualityControl.release.filter { $0.panel == panel }.map {
                 SampleSpec(
                     test: $0.test, volumeML: $0.volume.value(in: "mL"), panel: panel,
-                    specification: TestSpecification($0.specification))
+                    specification: $0.specification)
             }
         }
         func spec(_ name: String, _ unit: String, _ target: Double, tolerance t: Double = tolerance) -> ParameterSpec {
@@ -230,7 +191,7 @@ public enum RecipeGenerator {
             var samples = p.qualityControl.inProcess.filter { $0.afterStep == o.index }.map {
                 SampleSpec(
                     test: $0.test, volumeML: $0.volume.value(in: "mL"), panel: nil,
-                    specification: $0.specification.map(TestSpecification.init))
+                    specification: $0.specification)
             }
             if o.index == p.downstream.count - 1 {
                 // The formulated bulk: the drug-substance panel's samples.
@@ -282,7 +243,7 @@ public enum RecipeGenerator {
         return MasterRecipe(
             product: p.product.name, process: p.name, unitProcedures: procedures,
             releaseTests: p.qualityControl.release.map {
-                ReleaseTestSpec(test: $0.test, panel: $0.panel, specification: TestSpecification($0.specification))
+                ReleaseTestSpec(test: $0.test, panel: $0.panel, specification: $0.specification)
             })
     }
 }

@@ -193,31 +193,25 @@ public struct QCSample: Codable, Sendable, Hashable {
     public var test: String
     /// The release panel the sample is for; nil for in-process and material samples.
     public var panel: ReleasePanel?
-    /// A numeric specification [low, high] (either open), or a pass/fail test when both are nil.
-    public var low: Double?
-    public var high: Double?
-    public var unit: String?
-    /// A pass/fail test's acceptance criterion.
-    public var criterion: String?
+    /// What its result must be; nil for a pass/fail test with no stated criterion.
+    public var specification: QCSpecification?
     public var status: SampleStatus
 
     public init(
-        id: String, batchID: String?, materialLot: String?, test: String, panel: ReleasePanel? = nil, low: Double?,
-        high: Double?, unit: String?, criterion: String? = nil, status: SampleStatus
+        id: String, batchID: String?, materialLot: String?, test: String, panel: ReleasePanel? = nil,
+        specification: QCSpecification?, status: SampleStatus
     ) {
         self.id = id
         self.batchID = batchID
         self.materialLot = materialLot
         self.test = test
         self.panel = panel
-        self.low = low
-        self.high = high
-        self.unit = unit
-        self.criterion = criterion
+        self.specification = specification
         self.status = status
     }
 
-    public var specification: TestSpecification { TestSpecification(low: low, high: high, unit: unit, criterion: criterion) }
+    /// The specification in words.
+    public var specificationText: String { specification?.text ?? "pass: conforms" }
 }
 
 public struct QCResult: Codable, Sendable, Hashable {

@@ -1,3 +1,4 @@
+import Bioprocess
 import Foundation
 
 /// What the result rules decide for one result: whether it passes, and whether it opens an
@@ -21,21 +22,19 @@ public enum SampleRules {
         for sample: QCSample, previousResults: Int, value: Double?, pass: Bool?, reason: String?
     ) -> Result<ResultDecision, GMPError> {
         var reasons: [String] = []
-        let spec = sample.specification
         var passed = false
-        if spec.isRange {
+        if let spec = sample.specification, case .range(_, _, let unit) = spec {
             if pass != nil { reasons.append("give a value, not pass/fail: the test has a numeric specification") }
             if let value {
                 if !value.isFinite {
                     reasons.append("the value must be a finite number")
-                } else if value < 0 && !signedUnits.contains(sample.unit ?? "") {
-                    reasons.append(
-                        "\(value) \(sample.unit ?? "") is negative: a \(sample.test) result cannot be below zero")
+                } else if value < 0 && !signedUnits.contains(unit) {
+                    reasons.append("\(Figure.text(value)) \(unit) is negative: a \(sample.test) result cannot be below zero")
                 } else {
                     passed = spec.accepts(value)
                 }
             } else {
-                reasons.append("test '\(sample.test)' needs a numeric value\(sample.unit.map { " in \($0)" } ?? "")")
+                reasons.append("test '\(sample.test)' needs a numeric value in \(unit)")
             }
         } else {
             if value != nil { reasons.append("test '\(sample.test)' is pass/fail: give pass: true or false, not a value") }
@@ -50,6 +49,34 @@ public enum SampleRules {
             return .failure(GMPError(.invalid, reasons.joined(separator: "; "), details: reasons.count > 1 ? reasons : []))
         }
         return .success(ResultDecision(passed: passed, isRepeat: isRepeat))
+    }
+}
+
+extension SampleRules {
+    /// The specification a new sample of a batch takes: the approved recipe's for a release
+    /// panel test (which must be in the panel) or for an in-process test the recipe names —
+    /// then the client may send none other —, else the client's.
+    public static func specification(
+        recipe: MasterRecipe, test: String, panel: ReleasePanel?, given: QCSpecification?
+    ) -> Result<QCSpecification?, GMPError> {
+        let specified: QCSpecification?
+        if let panel {
+            guard let t = recipe.releaseTests.first(where: { $0.test == test && $0.panel == panel }) else {
+                return .failure(
+                    GMPError(
+                        .invalid, "the recipe's \(panel.title) panel has no test '\(test)'",
+                        details: ["expected one of: " + recipe.releaseTests.filter { $0.panel == panel }.map(\.test).joined(separator: ", ")]))
+            }
+            specified = t.specification
+        } else {
+            specified = recipe.phases.flatMap(\.samples).first { $0.test == test && $0.panel == nil }?.specification
+        }
+        guard let specified else { return .success(given) }
+        guard given == nil || given == specified else {
+            return .failure(
+                GMPError(.invalid, "test '\(test)' is specified by the approved recipe (\(specified.text)); send no other specification"))
+        }
+        return .success(specified)
     }
 }
 

@@ -536,9 +536,19 @@ extension GMPStore {
             id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String?.self),
             materialLot: try row.decode(column: "material_lot", as: String?.self), test: try row.decode(column: "test", as: String.self),
             panel: try row.decodeOptionalEnum(column: "panel", as: ReleasePanel.self),
+            specification: try Self.specification(row), status: try row.decodeEnum(column: "status", as: SampleStatus.self))
+    }
+
+    /// A sample's specification from its four columns; columns that make none were changed
+    /// behind the application's back.
+    static func specification(_ row: any SQLRow) throws -> QCSpecification? {
+        let made = QCSpecification.from(
             low: try row.decode(column: "low", as: Double?.self), high: try row.decode(column: "high", as: Double?.self),
-            unit: try row.decode(column: "unit", as: String?.self), criterion: try row.decode(column: "criterion", as: String?.self),
-            status: try row.decodeEnum(column: "status", as: SampleStatus.self))
+            unit: try row.decode(column: "unit", as: String?.self), criterion: try row.decode(column: "criterion", as: String?.self))
+        switch made {
+        case .success(let spec): return spec
+        case .failure(let e): throw StoreIntegrityError(description: "a sample's specification cannot be read: \(e)")
+        }
     }
 
     static func result(_ row: any SQLRow) throws -> QCResult {
@@ -561,63 +571,42 @@ extension GMPStore {
     /// may not send another; any other sample carries the client's: a range (`low`, `high`,
     /// `unit`) or pass/fail (with an optional `criterion`).
     public func createSample(
-        _ user: User, batch: String?, materialLot: String?, test: String, panel: ReleasePanel? = nil, low: Double?,
-        high: Double?, unit: String?, criterion: String? = nil
+        _ user: User, batch: String?, materialLot: String?, test: String, panel: ReleasePanel? = nil,
+        specification given: QCSpecification? = nil
     ) async throws -> QCSample {
         try require(user, materialLot != nil ? .sampleMaterial : .createSample)
         try Self.requireText(test, "the test's name", max: 200)
         guard (batch == nil) != (materialLot == nil) else { throw GMPError(.invalid, "a sample is of one batch or one material lot") }
-        if let low { try Self.requireNumber(abs(low), "the specification's low limit") }
-        if let high { try Self.requireNumber(abs(high), "the specification's high limit") }
-        if let low, let high, low > high { throw GMPError(.invalid, "the specification's low limit \(low) is above its high limit \(high)") }
-        if (low != nil || high != nil) && (unit ?? "").isEmpty { throw GMPError(.invalid, "a numeric specification needs its unit") }
-        if let criterion {
-            try Self.requireText(criterion, "the pass/fail criterion", max: 500)
-            if low != nil || high != nil { throw GMPError(.invalid, "a specification is a range or a pass/fail criterion, not both") }
+        if let given {
+            // The same checks as the four fields it is stored as.
+            if case .failure(let e) = QCSpecification.from(low: given.low, high: given.high, unit: given.unit, criterion: given.criterion) {
+                throw GMPError(.invalid, e.description, details: e.problems.count > 1 ? e.problems : [])
+            }
         }
         if panel != nil && batch == nil { throw GMPError(.invalid, "a release-panel sample is of a batch, not of a material lot") }
-        let given = TestSpecification(low: low, high: high, unit: unit, criterion: criterion)
-        let clientGaveSpec = low != nil || high != nil || unit != nil || criterion != nil
         let at = now()
         return try await connection.transaction { db in
             var spec = given
             if let batch {
                 let (_, recipe, _) = try await self.load(db, batch: batch, all: false)
-                let specified: TestSpecification?
-                if let panel {
-                    guard let t = recipe.releaseTests.first(where: { $0.test == test && $0.panel == panel }) else {
-                        throw GMPError(
-                            .invalid, "the recipe's \(panel.title) panel has no test '\(test)'",
-                            details: ["expected one of: " + recipe.releaseTests.filter { $0.panel == panel }.map(\.test).joined(separator: ", ")])
-                    }
-                    specified = t.specification
-                } else {
-                    specified = recipe.phases.flatMap(\.samples).first { $0.test == test && $0.panel == nil }?.specification
-                }
-                if let specified {
-                    guard !clientGaveSpec || given == specified else {
-                        throw GMPError(
-                            .invalid, "test '\(test)' is specified by the approved recipe (\(specified.text)); send no other specification")
-                    }
-                    spec = specified
-                }
+                spec = try SampleRules.specification(recipe: recipe, test: test, panel: panel, given: given).get()
             }
             if let materialLot {
                 let lot = try await self.lot(db, materialLot)
                 if lot.status == .quarantine { try await self.setLotStatus(db, lot, .sampled, user: user, reason: "sampled for \(test)", at: at) }
             }
             let s = QCSample(
-                id: Self.newID("sample"), batchID: batch, materialLot: materialLot, test: test, panel: panel, low: spec.low,
-                high: spec.high, unit: spec.unit, criterion: spec.criterion, status: .pending)
+                id: Self.newID("sample"), batchID: batch, materialLot: materialLot, test: test, panel: panel, specification: spec,
+                status: .pending)
             try await self.sealed(db, "samples",
                 """
                 INSERT INTO samples (id, batch_id, material_lot, test, panel, low, high, unit, criterion, status, created_by, created_at)
-                VALUES (\(bind: s.id), \(bind: batch), \(bind: materialLot), \(bind: test), \(bind: panel?.rawValue), \(bind: s.low),
-                \(bind: s.high), \(bind: s.unit), \(bind: s.criterion), 'pending', \(bind: user.id), \(bind: at))
+                VALUES (\(bind: s.id), \(bind: batch), \(bind: materialLot), \(bind: test), \(bind: panel?.rawValue), \(bind: spec?.low),
+                \(bind: spec?.high), \(bind: spec?.unit), \(bind: spec?.criterion), 'pending', \(bind: user.id), \(bind: at))
                 """, by: user.id, at: at)
             try await self.audit(
                 db, user: user.id, action: "create", entity: "sample", id: s.id, field: "test",
-                new: "\(panel.map { "\($0.title): " } ?? "")\(test) (\(s.specification.text))", reason: batch ?? materialLot, at: at)
+                new: "\(panel.map { "\($0.title): " } ?? "")\(test) (\(s.specificationText))", reason: batch ?? materialLot, at: at)
             return s
         }
     }
@@ -638,7 +627,6 @@ extension GMPStore {
                 throw GMPError(.notFound, "no sample \(id)")
             }
             let sample = try Self.sample(row)
-            let spec = sample.specification
             let previous = try await db.raw("SELECT COUNT(*) AS n FROM results WHERE sample_id = \(bind: id)").first()?
                 .decode(column: "n", as: Int.self) ?? 0
             let decision = try SampleRules.result(
@@ -654,14 +642,14 @@ extension GMPStore {
             try await self.audit(
                 db, user: user.id, action: decision.isRepeat ? "repeat-result" : "result", entity: "sample", id: id,
                 field: sample.test, old: sample.status.rawValue,
-                new: value.map { "\($0) \(sample.unit ?? "")" } ?? (passed ? "pass" : "fail"), reason: reason, at: at)
+                new: value.map { "\(Figure.text($0)) \(sample.specification?.unit ?? "")" } ?? (passed ? "pass" : "fail"), reason: reason, at: at)
             var deviation: Deviation?
             if !passed {
                 deviation = try await self.openDeviation(
                     db, user: user,
                     DeviationToOpen(
                         kind: .oos, batchID: sample.batchID, sampleID: id,
-                        description: "out of specification: \(sample.test) = \(value.map { Figure.text($0) } ?? "fail"), specification \(spec.text)"),
+                        description: "out of specification: \(sample.test) = \(value.map { Figure.text($0) } ?? "fail"), specification \(sample.specificationText)"),
                     at: at)
             }
             return (r, deviation)

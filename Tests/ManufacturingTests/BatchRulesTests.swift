@@ -1,3 +1,4 @@
+import Bioprocess
 import Foundation
 import Manufacturing
 import Testing

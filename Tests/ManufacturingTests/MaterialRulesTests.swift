@@ -1,3 +1,4 @@
+import Bioprocess
 import Manufacturing
 import Testing
 

@@ -1,12 +1,13 @@
+import Bioprocess
 @testable import Manufacturing
 import Testing
 
 /// QC result rules as a table, with no database.
 struct SampleRulesTests {
-    let endotoxin = QCSample(id: "s", batchID: "b", materialLot: nil, test: "Endotoxin", low: nil, high: 5, unit: "EU/mL", status: .pending)
+    let endotoxin = QCSample(id: "s", batchID: "b", materialLot: nil, test: "Endotoxin", specification: .range(low: nil, high: 5, unit: "EU/mL"), status: .pending)
     let sterility = QCSample(
-        id: "t", batchID: "b", materialLot: nil, test: "Sterility", low: nil, high: nil, unit: nil, criterion: "no growth", status: .pending)
-    let temperature = QCSample(id: "u", batchID: nil, materialLot: nil, test: "Storage", low: -90, high: -60, unit: "°C", status: .pending)
+        id: "t", batchID: "b", materialLot: nil, test: "Sterility", specification: .passFail(criterion: "no growth"), status: .pending)
+    let temperature = QCSample(id: "u", batchID: nil, materialLot: nil, test: "Storage", specification: .range(low: -90, high: -60, unit: "°C"), status: .pending)
 
     @Test(arguments: [
         // value, pass, previous results, reason → passed (nil: refused), message fragment

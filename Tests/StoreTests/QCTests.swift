@@ -16,34 +16,36 @@ struct QCSpecificationStoreTests {
         let s = r.staff.store
         let titer = try #require(r.recipe.recipe.releaseTests.first { $0.test == "vg titer (ddPCR)" && $0.panel == .drugSubstance })
         let sample = try await s.createSample(
-            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: titer.test, panel: .drugSubstance, low: nil, high: nil, unit: nil)
+            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: titer.test, panel: .drugSubstance)
         #expect(sample.specification == titer.specification)
         #expect(sample.panel == .drugSubstance)
         // Sending the recipe's own specification is accepted; another one is refused.
         let same = try await s.createSample(
             r.staff.analyst, batch: r.batch.id, materialLot: nil, test: titer.test, panel: .drugSubstance,
-            low: titer.specification.low, high: titer.specification.high, unit: titer.specification.unit)
+            specification: titer.specification)
         #expect(same.specification == titer.specification)
         let before = try await s.batchRecord(r.staff.qa, batch: r.batch.id)
         let looser = await refused {
             _ = try await s.createSample(
-                r.staff.analyst, batch: r.batch.id, materialLot: nil, test: titer.test, panel: .drugSubstance, low: 1, high: nil, unit: "vg/mL")
+                r.staff.analyst, batch: r.batch.id, materialLot: nil, test: titer.test, panel: .drugSubstance, specification: .range(low: 1, high: nil, unit: "vg/mL"))
         }
         #expect(looser?.kind == .invalid)
         #expect(looser?.message.contains("specified by the approved recipe") == true)
         // A test the panel does not have, a panel on a material lot.
         let unknown = await refused {
-            _ = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Sterility", panel: .drugSubstance, low: nil, high: nil, unit: nil)
+            _ = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Sterility", panel: .drugSubstance)
         }
         #expect(unknown?.details.first?.contains("vg titer (ddPCR)") == true)
         #expect(
             await refused {
-                _ = try await s.createSample(r.staff.analyst, batch: nil, materialLot: r.lots["MEDIUM"]!.id, test: "pH", panel: .drugProduct, low: nil, high: nil, unit: nil)
+                _ = try await s.createSample(r.staff.analyst, batch: nil, materialLot: r.lots["MEDIUM"]!.id, test: "pH", panel: .drugProduct)
             }?.kind == .invalid)
-        #expect(
-            await refused {
-                _ = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Bioburden", low: 1, high: 2, unit: "CFU", criterion: "none")
-            }?.kind == .invalid)
+        // A range and a criterion at once is no specification (the API's four fields).
+        guard case .failure(let both) = QCSpecification.from(low: 1, high: 2, unit: "CFU", criterion: "none") else {
+            Issue.record("a range with a criterion was accepted")
+            return
+        }
+        #expect(both.problems == ["a specification is a range or a pass/fail criterion, not both"])
         let after = try await s.batchRecord(r.staff.qa, batch: r.batch.id)
         #expect(after.samples == before.samples)
         #expect(after.audit.count == before.audit.count)
@@ -61,8 +63,8 @@ struct QCSpecificationStoreTests {
         #expect(blockers.contains { $0.hasPrefix("drug product release test 'vg titer (ddPCR)'") && $0.hasSuffix("has no sample") })
         // A pass/fail test: a value is refused, pass or fail is not.
         let sterility = try await s.createSample(
-            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Sterility (Ph. Eur. 2.6.1)", panel: .drugProduct, low: nil, high: nil, unit: nil)
-        #expect(sterility.criterion == "no growth")
+            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Sterility (Ph. Eur. 2.6.1)", panel: .drugProduct)
+        #expect(sterility.specification?.criterion == "no growth")
         #expect(await refused { _ = try await s.recordResult(r.staff.analyst, sample: sterility.id, value: 0, pass: nil) }?.kind == .invalid)
         #expect(try await s.recordResult(r.staff.analyst, sample: sterility.id, value: nil, pass: true).result.pass)
         #expect(try await s.verifyAudit().isEmpty)
@@ -74,7 +76,7 @@ struct QCSpecificationStoreTests {
         let s = staff.store
         var recipe = try seedRecipe()
         // Give the affinity-capture titer a specification.
-        let spec = TestSpecification(low: 1e12, high: nil, unit: "vg/mL", criterion: nil)
+        let spec = QCSpecification.range(low: 1e12, high: nil, unit: "vg/mL")
         var found = false
         for u in recipe.unitProcedures.indices {
             for o in recipe.unitProcedures[u].operations.indices {
@@ -91,14 +93,14 @@ struct QCSpecificationStoreTests {
         let draft = try await s.createRecipe(staff.supervisor, recipe)
         let approved = try await s.approveRecipe(staff.qa, id: draft.id, password: password)
         let batch = try await s.createBatch(staff.supervisor, recipeID: approved.id)
-        let sample = try await s.createSample(staff.operatorUser, batch: batch.id, materialLot: nil, test: "vg titer", low: nil, high: nil, unit: nil)
+        let sample = try await s.createSample(staff.operatorUser, batch: batch.id, materialLot: nil, test: "vg titer")
         #expect(sample.specification == spec)
         #expect(sample.panel == nil)
         let (_, deviation) = try await s.recordResult(staff.analyst, sample: sample.id, value: 5e11, pass: nil)
         #expect(deviation?.kind == .oos)
         // A test the recipe does not specify keeps the client's specification.
-        let adHoc = try await s.createSample(staff.operatorUser, batch: batch.id, materialLot: nil, test: "Osmolality", low: 260, high: 340, unit: "mOsm/kg")
-        #expect(adHoc.specification == TestSpecification(low: 260, high: 340, unit: "mOsm/kg", criterion: nil))
+        let adHoc = try await s.createSample(staff.operatorUser, batch: batch.id, materialLot: nil, test: "Osmolality", specification: .range(low: 260, high: 340, unit: "mOsm/kg"))
+        #expect(adHoc.specification == QCSpecification.range(low: 260, high: 340, unit: "mOsm/kg"))
     }
 
     /// A database made by the first schema version is upgraded in place and keeps its records.
@@ -125,7 +127,7 @@ struct QCSpecificationStoreTests {
         let sample = try await store.unauditedTransaction { db in
             try GMPStore.sample(try #require(try await db.raw("SELECT * FROM samples WHERE id = 'sample-old'").first()))
         }
-        #expect(sample.test == "Endotoxin" && sample.high == 5 && sample.panel == nil && sample.criterion == nil)
+        #expect(sample.test == "Endotoxin" && sample.specification == .range(low: nil, high: 5, unit: "EU/mL") && sample.panel == nil)
         #expect(try await store.migrate().isEmpty)
     }
 }
@@ -138,8 +140,7 @@ struct ResultRuleStoreTests {
         let r = try await Running.make(backend)
         let s = r.staff.store
         let sample = try await s.createSample(
-            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Endotoxin", panel: .drugProduct, low: nil, high: nil,
-            unit: nil)
+            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Endotoxin", panel: .drugProduct)
         let before = try await s.auditCount()
         let negative = await refused { _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: -3, pass: nil) }
         #expect(negative?.kind == .invalid)
@@ -168,7 +169,7 @@ struct MaterialRuleStoreTests {
         let s = staff.store
         _ = try await s.defineItem(staff.supervisor, code: "MEDIUM", name: "medium", unit: "L")
         let lot = try await s.receiveLot(staff.operatorUser, item: "MEDIUM", supplier: "S", supplierLot: "2019-7", quantity: 10, expiry: "2020-01-01")
-        let sample = try await s.createSample(staff.analyst, batch: nil, materialLot: lot.id, test: "Identity", low: nil, high: nil, unit: nil)
+        let sample = try await s.createSample(staff.analyst, batch: nil, materialLot: lot.id, test: "Identity")
         _ = try await s.recordResult(staff.analyst, sample: sample.id, value: nil, pass: true)
         let before = try await s.auditCount()
         let refusal = await refused { _ = try await s.decideLot(staff.qa, id: lot.id, release: true, reason: "tests passed", password: password) }
@@ -196,7 +197,7 @@ struct AfterReleaseTests {
         let r = try await released(backend)
         let s = r.staff.store
         let sample = try await s.createSample(
-            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Osmolality", low: 260, high: 340, unit: "mOsm/kg")
+            r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Osmolality", specification: .range(low: 260, high: 340, unit: "mOsm/kg"))
         _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 300, pass: nil)
         #expect(try await s.batch(r.staff.qa, id: r.batch.id).batch.status == .onHold)
         let trail = try await s.auditTrail(r.staff.qa, entity: "batch", id: r.batch.id)
@@ -274,7 +275,7 @@ struct RecallAndRetestTests {
         // A lot whose retest falls due in ten days (the test clock stands at 2026-09-21).
         let lot = try await s.receiveLot(
             r.staff.operatorUser, item: item, supplier: "Supplier", supplierLot: "RT-1", quantity: 1e6, expiry: "2030-01-01", retest: "2026-10-01")
-        let sample = try await s.createSample(r.staff.analyst, batch: nil, materialLot: lot.id, test: "Identity", low: nil, high: nil, unit: nil)
+        let sample = try await s.createSample(r.staff.analyst, batch: nil, materialLot: lot.id, test: "Identity")
         _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: nil, pass: true)
         _ = try await s.decideLot(r.staff.qa, id: lot.id, release: true, reason: "tests passed", password: password)
         #expect(await refused { _ = try await s.receiveLot(r.staff.operatorUser, item: item, supplier: "S", supplierLot: "RT-2", quantity: 1, expiry: "2027-01-01", retest: "2028-01-01") }?.kind == .invalid)
@@ -287,7 +288,7 @@ struct RecallAndRetestTests {
         // A new date needs a passing result since the retest came due.
         let noRetest = await refused { _ = try await s.setRetest(r.staff.qa, lot: lot.id, until: "2027-04-01", reason: "retested", password: password) }
         #expect(noRetest?.message.contains("no passing result since") == true, "\(noRetest?.description ?? "set")")
-        let retest = try await s.createSample(r.staff.analyst, batch: nil, materialLot: lot.id, test: "Identity (retest)", low: nil, high: nil, unit: nil)
+        let retest = try await s.createSample(r.staff.analyst, batch: nil, materialLot: lot.id, test: "Identity (retest)")
         _ = try await s.recordResult(r.staff.analyst, sample: retest.id, value: nil, pass: true)
         #expect(try await s.setRetest(r.staff.qa, lot: lot.id, until: "2027-04-01", reason: "retest passed", password: password).retest == "2027-04-01")
         _ = try await s.consumeMaterial(r.staff.operatorUser, batch: r.batch.id, phase: phase.id, lot: lot.id, quantity: 1)

@@ -17,7 +17,7 @@ struct SealTests {
         let s = r.staff.store
         let first = r.recipe.recipe.phases[0]
         _ = try await s.recordValue(r.staff.operatorUser, batch: r.batch.id, phase: first.id, parameter: first.parameters[0].name, value: first.parameters[0].target * 10)
-        let sample = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Endotoxin", panel: .drugProduct, low: nil, high: nil, unit: nil)
+        let sample = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Endotoxin", panel: .drugProduct)
         _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 2, pass: nil)
         return r
     }

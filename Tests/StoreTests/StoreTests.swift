@@ -203,7 +203,7 @@ struct BatchLifecycleTests {
         #expect(await refused { _ = try await s.consumeMaterial(r.staff.operatorUser, batch: r.batch.id, phase: first.id, lot: r.lots["CELL-BANK"]!.id, quantity: 2e9) }?.message.contains("less than") == true)
         // A released lot that expires.
         let soon = try await s.receiveLot(r.staff.operatorUser, item: "CELL-BANK", supplier: "Bank", supplierLot: "WCB-3", quantity: 10, expiry: "2026-09-22")
-        let sample = try await s.createSample(r.staff.analyst, batch: nil, materialLot: soon.id, test: "Identity", low: nil, high: nil, unit: nil)
+        let sample = try await s.createSample(r.staff.analyst, batch: nil, materialLot: soon.id, test: "Identity")
         _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: nil, pass: true)
         _ = try await s.decideLot(r.staff.qa, id: soon.id, release: true, reason: "passed", password: password)
         clock.advance(3 * 86_400)
@@ -219,13 +219,13 @@ struct BatchLifecycleTests {
     func anOutOfSpecificationResultOpensAnInvestigation(backend: Backend) async throws {
         let r = try await Running.make(backend)
         let s = r.staff.store
-        let sample = try await s.createSample(r.staff.operator, batch: r.batch.id, materialLot: nil, test: "Endotoxin", low: 0, high: 10, unit: "EU/mL")
+        let sample = try await s.createSample(r.staff.operator, batch: r.batch.id, materialLot: nil, test: "Endotoxin", specification: .range(low: 0, high: 10, unit: "EU/mL"))
         #expect(await refused { _ = try await s.recordResult(r.staff.operatorUser, sample: sample.id, value: 1, pass: nil) }?.kind == .forbidden)
         #expect(await refused { _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: nil, pass: true) }?.kind == .invalid)
         let (result, deviation) = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 25, pass: nil)
         #expect(!result.pass)
         #expect(deviation?.kind == .oos)
-        #expect(await refused { _ = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Titer", low: 5, high: 1, unit: "vg/mL") }?.kind == .invalid)
+        #expect(await refused { _ = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Titer", specification: .range(low: 5, high: 1, unit: "vg/mL")) }?.kind == .invalid)
     }
 
     /// A status written behind the application's back is an error when read, never a guess.
@@ -352,9 +352,9 @@ struct PermissionMatrixTests {
         case .defineMaterial: _ = try await s.defineItem(u, code: "ITEM-\(tag.uppercased())", name: "x", unit: "g")
         case .receiveMaterial: _ = try await s.receiveLot(u, item: "MEDIUM", supplier: "s", supplierLot: "l", quantity: 1, expiry: "2030-01-01")
         case .sampleMaterial:
-            _ = try await s.createSample(u, batch: nil, materialLot: r.lots["MEDIUM"]!.id, test: "t", low: nil, high: nil, unit: nil)
+            _ = try await s.createSample(u, batch: nil, materialLot: r.lots["MEDIUM"]!.id, test: "t")
         case .createSample:
-            _ = try await s.createSample(u, batch: r.batch.id, materialLot: nil, test: "t", low: nil, high: nil, unit: nil)
+            _ = try await s.createSample(u, batch: r.batch.id, materialLot: nil, test: "t")
         case .decideMaterial: _ = try await s.decideLot(u, id: r.lots["MEDIUM"]!.id, release: false, reason: "x", password: password)
         case .createBatch: _ = try await s.createBatch(u, recipeID: r.recipe.id)
         case .executePhase: _ = try await s.recordEquipment(u, batch: r.batch.id, phase: first.id, equipment: "BSC-1")

@@ -128,7 +128,7 @@ struct Running {
         for item in items.sorted() {
             _ = try await s.defineItem(staff.supervisor, code: item, name: item.lowercased(), unit: "unit")
             let lot = try await s.receiveLot(staff.operatorUser, item: item, supplier: "Supplier", supplierLot: "S-\(item)", quantity: 1e9, expiry: "2030-01-01")
-            let sample = try await s.createSample(staff.analyst, batch: nil, materialLot: lot.id, test: "Identity", low: nil, high: nil, unit: nil)
+            let sample = try await s.createSample(staff.analyst, batch: nil, materialLot: lot.id, test: "Identity")
             _ = try await s.recordResult(staff.analyst, sample: sample.id, value: nil, pass: true)
             lots[item] = try await s.decideLot(staff.qa, id: lot.id, release: true, reason: "tests passed", password: password)
         }
@@ -156,14 +156,14 @@ struct Running {
     func passReleasePanel() async throws {
         for test in recipe.recipe.releaseTests {
             let sample = try await staff.store.createSample(
-                staff.analyst, batch: batch.id, materialLot: nil, test: test.test, panel: test.panel, low: nil, high: nil, unit: nil)
+                staff.analyst, batch: batch.id, materialLot: nil, test: test.test, panel: test.panel)
             _ = try await staff.store.recordResult(
                 staff.analyst, sample: sample.id, value: test.specification.passingValue, pass: test.specification.isRange ? nil : true)
         }
     }
 }
 
-extension TestSpecification {
+extension QCSpecification {
     /// A value the range accepts (its middle, or just inside its open side); nil for pass/fail.
     var passingValue: Double? {
         switch (low, high) {

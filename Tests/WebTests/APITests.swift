@@ -327,8 +327,19 @@ struct WorkflowAPITests {
             #expect(try await client.call(.post, "/api/items", token: sup, ["code": "MEDIUM", "name": "Medium", "unit": "L"]).0 == .created)
             let (_, lot, _) = try await client.call(.post, "/api/lots", token: op, ["item": "MEDIUM", "supplier": "S", "supplierLot": "M1", "quantity": 500, "expiry": "2030-01-01"])
             let lotID = try #require(lot["id"] as? String)
-            let (_, sample, _) = try await client.call(.post, "/api/samples", token: qc, ["materialLot": lotID, "test": "Osmolality", "low": 260, "high": 340, "unit": "mOsm/kg"])
+            let (_, sample, _) = try await client.call(.post, "/api/samples", token: qc, ["materialLot": lotID, "test": "Osmolality", "specification": ["low": 260, "high": 340, "unit": "mOsm/kg"]])
             let sampleID = try #require(sample["id"] as? String)
+            let spec = sample["specification"] as? [String: Any]
+            #expect(spec?["low"] as? Double == 260 && spec?["high"] as? Double == 340 && spec?["unit"] as? String == "mOsm/kg")
+            // A specification is a range or a criterion, and nothing else.
+            let (mixed, mixedAnswer, _) = try await client.call(
+                .post, "/api/samples", token: qc, ["materialLot": lotID, "test": "pH", "specification": ["low": 6, "unit": "pH", "criterion": "clear"]])
+            #expect(mixed == .badRequest)
+            #expect((mixedAnswer["message"] as? String)?.contains("a range or a pass/fail criterion, not both") == true, "\(mixedAnswer)")
+            let (typo, typoAnswer, _) = try await client.call(
+                .post, "/api/samples", token: qc, ["materialLot": lotID, "test": "pH", "specification": ["min": 6, "unit": "pH"]])
+            #expect(typo == .badRequest)
+            #expect((typoAnswer["message"] as? String)?.contains("unknown field 'min' in a specification") == true, "\(typoAnswer)")
             let (_, result, _) = try await client.call(.post, "/api/samples/\(sampleID)/results", token: qc, ["value": 300])
             #expect((result["result"] as? [String: Any])?["pass"] as? Bool == true)
             #expect(try await client.call(.post, "/api/lots/\(lotID)/decision", token: qa, ["release": true, "reason": "in specification", "password": password]).0 == .ok)
@@ -343,7 +354,7 @@ struct WorkflowAPITests {
             let (dsStatus, ds, _) = try await client.call(
                 .post, "/api/samples", token: qc, ["batch": batchID, "test": "Mycoplasma (PCR)", "panel": "drug-substance"])
             #expect(dsStatus == .created)
-            #expect(ds["criterion"] as? String == "not detected")
+            #expect((ds["specification"] as? [String: Any])?["criterion"] as? String == "not detected")
             #expect(ds["panel"] as? String == "drug-substance")
             // An unknown panel, another specification than the recipe's: 400, nothing stored.
             let (badPanel, badAnswer, _) = try await client.call(
@@ -351,7 +362,7 @@ struct WorkflowAPITests {
             #expect(badPanel == .badRequest)
             #expect((badAnswer["message"] as? String)?.contains("panel") == true, "\(badAnswer)")
             let (other, _, _) = try await client.call(
-                .post, "/api/samples", token: qc, ["batch": batchID, "test": "Mycoplasma (PCR)", "panel": "drug-substance", "criterion": "absent"])
+                .post, "/api/samples", token: qc, ["batch": batchID, "test": "Mycoplasma (PCR)", "panel": "drug-substance", "specification": ["criterion": "absent"]])
             #expect(other == .badRequest)
             let (_, after, _) = try await client.call(.get, "/api/batches/\(batchID)/record", token: op)
             #expect((after["samples"] as? [Any])?.count == 1)

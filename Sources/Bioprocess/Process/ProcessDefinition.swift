@@ -592,11 +592,6 @@ public struct QualityControl: Sendable, Hashable {
 
 /// What a QC result must be to pass: a range on a measured value (either limit may be open),
 /// or a pass/fail criterion the analyst judges (`no growth`, `conforms to reference`).
-public enum QCSpecification: Sendable, Hashable {
-    case range(low: Double?, high: Double?, unit: String)
-    case passFail(criterion: String)
-}
-
 /// The two release panels: the formulated bulk before fill and the filled vials.
 public enum ReleasePanel: String, Sendable, Hashable, CaseIterable, Codable {
     case drugSubstance = "drug-substance"

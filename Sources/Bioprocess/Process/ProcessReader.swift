@@ -527,6 +527,7 @@ public enum ProcessReader {
             if !m.has("min") && !m.has("max") {
                 m.problem("a range needs a limit", expected: "min, max or both")
             }
+            if m.has("unit") && unit.isEmpty { m.problem("the unit is empty", at: "unit", expected: "the result's unit, such as vg/mL") }
             if let low, let high, low > high {
                 m.problem("min \(low) is above max \(high)", at: "min", expected: "min ≤ max")
             }

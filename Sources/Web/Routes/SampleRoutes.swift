@@ -17,8 +17,8 @@ struct SampleRoutes {
             let b = try await request.body(SampleBody.self, context: context)
             return try json(
                 try await store.createSample(
-                    try context.signedIn(), batch: b.batch, materialLot: b.materialLot, test: b.test, panel: b.panel, low: b.low,
-                    high: b.high, unit: b.unit, criterion: b.criterion),
+                    try context.signedIn(), batch: b.batch, materialLot: b.materialLot, test: b.test, panel: b.panel,
+                    specification: b.specification),
                 status: .created)
         }
         samples.post(":id/results") { request, context in
