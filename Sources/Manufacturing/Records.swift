@@ -284,13 +284,23 @@ public struct Signature: Codable, Sendable, Hashable {
     }
 }
 
+/// What an audit entry records.
+public enum AuditAction: String, Codable, Sendable, Hashable, CaseIterable {
+    case create, update, receive, consume, record, correct, complete, open, release, hold, resume, sign, login
+    case loginFailed = "login-failed"
+    case result
+    case repeatResult = "repeat-result"
+    /// The hash of a GMP row as written (see the store's seals).
+    case seal
+}
+
 /// One link of the audit trail: who changed what, when, from what to what, and why, chained
 /// to the previous link by its hash.
 public struct AuditEntry: Codable, Sendable, Hashable {
     public var sequence: Int
     public var at: String
     public var userID: String
-    public var action: String
+    public var action: AuditAction
     public var entity: String
     public var entityID: String
     public var field: String?
@@ -300,7 +310,7 @@ public struct AuditEntry: Codable, Sendable, Hashable {
     public var previousHash: String
     public var hash: String
 
-    public init(sequence: Int, at: String, userID: String, action: String, entity: String, entityID: String, field: String?, oldValue: String?, newValue: String?, reason: String?, previousHash: String, hash: String) {
+    public init(sequence: Int, at: String, userID: String, action: AuditAction, entity: String, entityID: String, field: String?, oldValue: String?, newValue: String?, reason: String?, previousHash: String, hash: String) {
         self.sequence = sequence
         self.at = at
         self.userID = userID
@@ -318,7 +328,7 @@ public struct AuditEntry: Codable, Sendable, Hashable {
     /// The exact text the hash covers: every field and the previous hash, unambiguously joined.
     public var canonical: String {
         [
-            String(sequence), at, userID, action, entity, entityID, field ?? "∅", oldValue ?? "∅", newValue ?? "∅",
+            String(sequence), at, userID, action.rawValue, entity, entityID, field ?? "∅", oldValue ?? "∅", newValue ?? "∅",
             reason ?? "∅", previousHash,
         ].map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
     }

@@ -95,7 +95,7 @@ public final class GMPStore: Sendable {
 
     /// Appends one link to the audit chain, in the current transaction.
     func audit(
-        _ db: any SQLDatabase, user: String, action: String, entity: String, id: String, field: String? = nil,
+        _ db: any SQLDatabase, user: String, action: AuditAction, entity: String, id: String, field: String? = nil,
         old: String? = nil, new: String? = nil, reason: String? = nil, at: String
     ) async throws {
         guard let session = db as? WriteSession else {
@@ -112,7 +112,7 @@ public final class GMPStore: Sendable {
     static func auditEntry(_ row: any SQLRow) throws -> AuditEntry {
         AuditEntry(
             sequence: try row.decode(column: "sequence", as: Int.self), at: try row.decode(column: "at", as: String.self),
-            userID: try row.decode(column: "user_id", as: String.self), action: try row.decode(column: "action", as: String.self),
+            userID: try row.decode(column: "user_id", as: String.self), action: try row.decodeEnum(column: "action", as: AuditAction.self),
             entity: try row.decode(column: "entity", as: String.self), entityID: try row.decode(column: "entity_id", as: String.self),
             field: try row.decode(column: "field", as: String?.self), oldValue: try row.decode(column: "old_value", as: String?.self),
             newValue: try row.decode(column: "new_value", as: String?.self), reason: try row.decode(column: "reason", as: String?.self),
@@ -185,7 +185,17 @@ public final class GMPStore: Sendable {
             var previous = String(repeating: "0", count: 64)
             var expected = 1
             for row in rows {
-                let e = try Self.auditEntry(row)
+                let e: AuditEntry
+                do {
+                    e = try Self.auditEntry(row)
+                } catch {
+                    // A value no version writes (an action, a type): edited behind the back.
+                    let sequence = (try? row.decode(column: "sequence", as: Int.self)) ?? expected
+                    problems.append("entry \(sequence) was edited: \(error)")
+                    previous = (try? row.decode(column: "hash", as: String.self)) ?? previous
+                    expected = sequence + 1
+                    continue
+                }
                 if e.sequence != expected {
                     problems.append(
                         e.sequence > expected
@@ -249,7 +259,7 @@ extension GMPStore {
             guard n == 0 else { throw GMPError(.conflict, "the store already has users: ask an administrator for an account") }
             let user = User(id: Self.newID("user"), username: username, fullName: fullName, role: .administrator, active: true)
             try await self.insert(db, user, hash: hash, at: at)
-            try await self.audit(db, user: user.id, action: "create", entity: "user", id: user.id, field: "role", new: "administrator", reason: "first administrator", at: at)
+            try await self.audit(db, user: user.id, action: .create, entity: "user", id: user.id, field: "role", new: "administrator", reason: "first administrator", at: at)
             return user
         }
     }
@@ -273,7 +283,7 @@ extension GMPStore {
             }
             let user = User(id: Self.newID("user"), username: username, fullName: fullName, role: role, active: true)
             try await self.insert(db, user, hash: hash, at: at)
-            try await self.audit(db, user: admin.id, action: "create", entity: "user", id: user.id, field: "role", new: role.rawValue, at: at)
+            try await self.audit(db, user: admin.id, action: .create, entity: "user", id: user.id, field: "role", new: role.rawValue, at: at)
             return user
         }
     }
@@ -325,7 +335,7 @@ extension GMPStore {
         try await connection.transaction { db in
             try await self.confirm(db, ticket)
             try await self.setPassword(db, userID: user.id, hash: hash, by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "update", entity: "user", id: user.id, field: "password", reason: "changed by the user", at: at)
+            try await self.audit(db, user: user.id, action: .update, entity: "user", id: user.id, field: "password", reason: "changed by the user", at: at)
         }
     }
 
@@ -341,7 +351,7 @@ extension GMPStore {
                 throw GMPError(.notFound, "no user \(userID)")
             }
             try await self.setPassword(db, userID: userID, hash: hash, by: admin.id, at: at)
-            try await self.audit(db, user: admin.id, action: "update", entity: "user", id: userID, field: "password", reason: reason, at: at)
+            try await self.audit(db, user: admin.id, action: .update, entity: "user", id: userID, field: "password", reason: reason, at: at)
         }
     }
 
@@ -425,7 +435,7 @@ extension GMPStore {
                 VALUES (\(bind: sha256Hex(token)), \(bind: user.id), \(bind: Self.timestamp(at)), \(bind: Self.timestamp(at.addingTimeInterval(Self.sessionLength))))
                 """
             ).run()
-            try await self.audit(db, user: user.id, action: "login", entity: "session", id: String(sha256Hex(token).prefix(12)), at: Self.timestamp(at))
+            try await self.audit(db, user: user.id, action: .login, entity: "session", id: String(sha256Hex(token).prefix(12)), at: Self.timestamp(at))
             return (token, user)
         }
     }
@@ -453,13 +463,13 @@ extension GMPStore {
         , by: actor, at: at)
         if next.failedAuthentications != was.failedAuthentications {
             try await audit(
-                db, user: actor, action: next.failedAuthentications > was.failedAuthentications ? "login-failed" : "update",
+                db, user: actor, action: next.failedAuthentications > was.failedAuthentications ? .loginFailed : .update,
                 entity: "user", id: next.userID, field: "failed_logins", old: String(was.failedAuthentications),
                 new: String(next.failedAuthentications), reason: change.keptActiveBecause, at: at)
         }
         if next.active != was.active {
             try await audit(
-                db, user: actor, action: "update", entity: "user", id: next.userID, field: "active", old: String(was.active),
+                db, user: actor, action: .update, entity: "user", id: next.userID, field: "active", old: String(was.active),
                 new: String(next.active), reason: reason ?? change.disabledBecause, at: at)
         }
     }
@@ -510,7 +520,7 @@ extension GMPStore {
             INSERT INTO signatures (id, user_id, full_name, meaning, entity, entity_id, at)
             VALUES (\(bind: s.id), \(bind: s.userID), \(bind: s.fullName), \(bind: s.meaning.rawValue), \(bind: entity), \(bind: id), \(bind: at))
             """, by: user.id, at: at)
-        try await audit(db, user: user.id, action: "sign", entity: entity, id: id, field: "signature", new: "\(meaning.rawValue) by \(user.fullName)", at: at)
+        try await audit(db, user: user.id, action: .sign, entity: entity, id: id, field: "signature", new: "\(meaning.rawValue) by \(user.fullName)", at: at)
         return s
     }
 

@@ -29,7 +29,7 @@ extension GMPStore {
                 INSERT INTO recipes (id, product, version, status, definition, created_by, created_at)
                 VALUES (\(bind: record.id), \(bind: recipe.product), \(bind: version), 'draft', \(bind: json), \(bind: user.id), \(bind: at))
                 """, by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "create", entity: "recipe", id: record.id, field: "version", new: "\(recipe.product) v\(version)", at: at)
+            try await self.audit(db, user: user.id, action: .create, entity: "recipe", id: record.id, field: "version", new: "\(recipe.product) v\(version)", at: at)
             return record
         }
     }
@@ -50,10 +50,10 @@ extension GMPStore {
             ).all().map { try $0.decode(column: "id", as: String.self) }
             for old in previous {
                 try await self.sealed(db, "recipes", "UPDATE recipes SET status = 'obsolete' WHERE id = \(bind: old)", by: user.id, at: at)
-                try await self.audit(db, user: user.id, action: "update", entity: "recipe", id: old, field: "status", old: "approved", new: "obsolete", reason: "superseded by \(id)", at: at)
+                try await self.audit(db, user: user.id, action: .update, entity: "recipe", id: old, field: "status", old: "approved", new: "obsolete", reason: "superseded by \(id)", at: at)
             }
             try await self.sealed(db, "recipes", "UPDATE recipes SET status = 'approved' WHERE id = \(bind: id)", by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "update", entity: "recipe", id: id, field: "status", old: "draft", new: "approved", at: at)
+            try await self.audit(db, user: user.id, action: .update, entity: "recipe", id: id, field: "status", old: "draft", new: "approved", at: at)
             record.status = .approved
             return record
         }
@@ -103,7 +103,7 @@ extension GMPStore {
                 throw GMPError(.conflict, "item \(code) exists")
             }
             try await self.sealed(db, "material_items", "INSERT INTO material_items (code, name, unit) VALUES (\(bind: code), \(bind: name), \(bind: unit))", by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "create", entity: "item", id: code, field: "name", new: name, at: at)
+            try await self.audit(db, user: user.id, action: .create, entity: "item", id: code, field: "name", new: name, at: at)
             return MaterialItem(code: code, name: name, unit: unit)
         }
     }
@@ -135,7 +135,7 @@ extension GMPStore {
                 VALUES (\(bind: lot.id), \(bind: item), \(bind: supplier), \(bind: supplierLot), \(bind: quantity), \(bind: quantity),
                 \(bind: expiry), \(bind: retest), 'quarantine', \(bind: at))
                 """, by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "receive", entity: "lot", id: lot.id, field: "status", new: "quarantine", reason: "\(item) from \(supplier) lot \(supplierLot)", at: at)
+            try await self.audit(db, user: user.id, action: .receive, entity: "lot", id: lot.id, field: "status", new: "quarantine", reason: "\(item) from \(supplier) lot \(supplierLot)", at: at)
             return lot
         }
     }
@@ -156,7 +156,7 @@ extension GMPStore {
 
     func setLotStatus(_ db: any SQLDatabase, _ lot: MaterialLot, _ status: MaterialStatus, user: User, reason: String?, at: String) async throws {
         try await sealed(db, "material_lots", "UPDATE material_lots SET status = \(bind: status.rawValue) WHERE id = \(bind: lot.id)", by: user.id, at: at)
-        try await audit(db, user: user.id, action: "update", entity: "lot", id: lot.id, field: "status", old: lot.status.rawValue, new: status.rawValue, reason: reason, at: at)
+        try await audit(db, user: user.id, action: .update, entity: "lot", id: lot.id, field: "status", old: lot.status.rawValue, new: status.rawValue, reason: reason, at: at)
     }
 
     /// QA releases (if its tests passed) or rejects a lot, with a signature.
@@ -189,7 +189,7 @@ extension GMPStore {
                 for (batch, status) in holds {
                     let was = used.first { $0.batch == batch }!
                     try await self.setBatchStatus(
-                        db, Batch(id: batch, recipeID: "", product: "", status: was.status), status, by: user, action: "hold",
+                        db, Batch(id: batch, recipeID: "", product: "", status: was.status), status, by: user, action: .hold,
                         reason: "material lot \(id) was recalled", at: at)
                 }
                 for d in deviations { _ = try await self.openDeviation(db, user: user, d, at: at) }
@@ -220,7 +220,7 @@ extension GMPStore {
             }
             _ = try await self.sign(db, ticket, meaning: .approved, entity: "lot", id: id, at: at)
             try await self.sealed(db, "material_lots", "UPDATE material_lots SET retest = \(bind: date) WHERE id = \(bind: id)", by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "update", entity: "lot", id: id, field: "retest", old: lot.retest, new: date, reason: reason, at: at)
+            try await self.audit(db, user: user.id, action: .update, entity: "lot", id: id, field: "retest", old: lot.retest, new: date, reason: reason, at: at)
             lot.retest = date
             return lot
         }
@@ -272,7 +272,7 @@ extension GMPStore {
                 INSERT INTO batches (id, recipe_id, product, status, created_by, created_at)
                 VALUES (\(bind: id), \(bind: recipeID), \(bind: record.recipe.product), 'in-progress', \(bind: user.id), \(bind: at))
                 """, by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "create", entity: "batch", id: id, field: "recipe", new: "\(record.recipe.product) v\(record.version)", at: at)
+            try await self.audit(db, user: user.id, action: .create, entity: "batch", id: id, field: "recipe", new: "\(record.recipe.product) v\(record.version)", at: at)
             return Batch(id: id, recipeID: recipeID, product: record.recipe.product, status: .inProgress)
         }
     }
@@ -369,14 +369,14 @@ extension GMPStore {
     func apply(_ db: any SQLDatabase, _ change: BatchChange, state: BatchState, by user: User, at: String) async throws -> Deviation? {
         try await insert(db, change.entry)
         if let status = change.status {
-            try await setBatchStatus(db, state.batch, status, by: user, action: "update", reason: nil, at: at)
+            try await setBatchStatus(db, state.batch, status, by: user, action: .update, reason: nil, at: at)
         }
         guard let d = change.deviation else { return nil }
         return try await openDeviation(db, user: user, d, at: at)
     }
 
     func setBatchStatus(
-        _ db: any SQLDatabase, _ batch: Batch, _ status: BatchStatus, by user: User, action: String, reason: String?, at: String
+        _ db: any SQLDatabase, _ batch: Batch, _ status: BatchStatus, by user: User, action: AuditAction, reason: String?, at: String
     ) async throws {
         try await sealed(db, "batches", "UPDATE batches SET status = \(bind: status.rawValue) WHERE id = \(bind: batch.id)", by: user.id, at: at)
         (db as? WriteSession)?.keptStatus(batch.id, status)
@@ -391,7 +391,7 @@ extension GMPStore {
         guard let session = db as? WriteSession else {
             throw StoreIntegrityError(description: "a batch entry written outside the store's writer")
         }
-        try await audit(db, user: e.userID, action: "seal", entity: "batch_entries", id: e.id, new: Seals.entryHash(e), at: e.at)
+        try await audit(db, user: e.userID, action: .seal, entity: "batch_entries", id: e.id, new: Seals.entryHash(e), at: e.at)
         session.deferInsert(e)
         session.keptAppend(e)
     }
@@ -408,7 +408,7 @@ extension GMPStore {
                 state, phase: phaseID, parameter: parameter, value: value, id: Self.newID("entry"), by: Stamp(user: user, at: at)
             ).get()
             let unit = state.recipe.phase(phaseID)?.parameters.first { $0.name == parameter }?.unit ?? ""
-            try await self.audit(db, user: user.id, action: "record", entity: "batch", id: id, field: "\(phaseID)/\(parameter)", new: "\(Figure.text(value)) \(unit)", at: at)
+            try await self.audit(db, user: user.id, action: .record, entity: "batch", id: id, field: "\(phaseID)/\(parameter)", new: "\(Figure.text(value)) \(unit)", at: at)
             return (change.entry, try await self.apply(db, change, state: state, by: user, at: at))
         }
     }
@@ -431,7 +431,7 @@ extension GMPStore {
             ).get()
             let unit = state.recipe.phase(old.phaseID)?.parameters.first { $0.name == old.parameter }?.unit ?? ""
             try await self.audit(
-                db, user: user.id, action: "correct", entity: "batch", id: old.batchID, field: "\(old.phaseID)/\(old.parameter ?? "")",
+                db, user: user.id, action: .correct, entity: "batch", id: old.batchID, field: "\(old.phaseID)/\(old.parameter ?? "")",
                 old: old.value.map { "\(Figure.text($0)) \(unit)" }, new: "\(Figure.text(value)) \(unit)", reason: reason, at: at)
             return (change.entry, try await self.apply(db, change, state: state, by: user, at: at))
         }
@@ -452,7 +452,7 @@ extension GMPStore {
             let left = lot.remaining - quantity
             try await self.sealed(db, "material_lots", "UPDATE material_lots SET remaining = \(bind: left) WHERE id = \(bind: lotID)", by: user.id, at: at)
             try await self.insert(db, change.entry)
-            try await self.audit(db, user: user.id, action: "consume", entity: "lot", id: lotID, field: "remaining", old: Figure.text(lot.remaining), new: Figure.text(left), reason: "batch \(id) phase \(phaseID)", at: at)
+            try await self.audit(db, user: user.id, action: .consume, entity: "lot", id: lotID, field: "remaining", old: Figure.text(lot.remaining), new: Figure.text(left), reason: "batch \(id) phase \(phaseID)", at: at)
             return change.entry
         }
     }
@@ -467,7 +467,7 @@ extension GMPStore {
                 state, phase: phaseID, equipment: equipment, id: Self.newID("entry"), by: Stamp(user: user, at: at)
             ).get()
             try await self.insert(db, change.entry)
-            try await self.audit(db, user: user.id, action: "record", entity: "batch", id: id, field: "\(phaseID)/equipment", new: equipment, at: at)
+            try await self.audit(db, user: user.id, action: .record, entity: "batch", id: id, field: "\(phaseID)/equipment", new: equipment, at: at)
             return change.entry
         }
     }
@@ -481,7 +481,7 @@ extension GMPStore {
             let state = try await self.state(db, batch: id, all: false, phase: phaseID)
             let change = try BatchRules.complete(state, phase: phaseID, id: Self.newID("entry"), by: Stamp(user: user, at: at)).get()
             _ = try await self.sign(db, ticket, meaning: .performed, entity: "phase", id: "\(id)/\(phaseID)", at: at)
-            try await self.audit(db, user: user.id, action: "complete", entity: "batch", id: id, field: "phase", new: phaseID, at: at)
+            try await self.audit(db, user: user.id, action: .complete, entity: "batch", id: id, field: "phase", new: phaseID, at: at)
             _ = try await self.apply(db, change, state: state, by: user, at: at)
             var batch = state.batch
             if let status = change.status { batch.status = status }
@@ -512,7 +512,7 @@ extension GMPStore {
             let state = try await self.state(db, batch: id, all: false)
             let status = try BatchRules.resume(state, reason: reason).get()
             _ = try await self.sign(db, ticket, meaning: .reviewed, entity: "batch", id: id, at: at)
-            try await self.setBatchStatus(db, state.batch, status, by: user, action: "resume", reason: reason, at: at)
+            try await self.setBatchStatus(db, state.batch, status, by: user, action: .resume, reason: reason, at: at)
             var batch = state.batch
             batch.status = status
             return batch
@@ -605,7 +605,7 @@ extension GMPStore {
                 \(bind: spec?.high), \(bind: spec?.unit), \(bind: spec?.criterion), 'pending', \(bind: user.id), \(bind: at))
                 """, by: user.id, at: at)
             try await self.audit(
-                db, user: user.id, action: "create", entity: "sample", id: s.id, field: "test",
+                db, user: user.id, action: .create, entity: "sample", id: s.id, field: "test",
                 new: "\(panel.map { "\($0.title): " } ?? "")\(test) (\(s.specificationText))", reason: batch ?? materialLot, at: at)
             return s
         }
@@ -640,7 +640,7 @@ extension GMPStore {
             try await self.holdIfReleased(db, batch: sample.batchID, user: user, reason: "a QC result was entered after release", at: at)
             try await self.sealed(db, "samples", "UPDATE samples SET status = \(bind: (passed ? SampleStatus.passed : .failed).rawValue) WHERE id = \(bind: id)", by: user.id, at: at)
             try await self.audit(
-                db, user: user.id, action: decision.isRepeat ? "repeat-result" : "result", entity: "sample", id: id,
+                db, user: user.id, action: decision.isRepeat ? .repeatResult : .result, entity: "sample", id: id,
                 field: sample.test, old: sample.status.rawValue,
                 new: value.map { "\(Figure.text($0)) \(sample.specification?.unit ?? "")" } ?? (passed ? "pass" : "fail"), reason: reason, at: at)
             var deviation: Deviation?
@@ -661,7 +661,7 @@ extension GMPStore {
         guard let id, let row = try await db.raw("SELECT * FROM batches WHERE id = \(bind: id)").first() else { return }
         let batch = try Self.batch(row)
         guard batch.status == .released, let held = BatchRules.hold(batch.status) else { return }
-        try await setBatchStatus(db, batch, held, by: user, action: "hold", reason: reason, at: at)
+        try await setBatchStatus(db, batch, held, by: user, action: .hold, reason: reason, at: at)
     }
 
     func openDeviation(_ db: any SQLDatabase, user: User, _ new: DeviationToOpen, at: String) async throws -> Deviation {
@@ -675,7 +675,7 @@ extension GMPStore {
             VALUES (\(bind: d.id), \(bind: d.batchID), \(bind: d.sampleID), \(bind: d.kind.rawValue), \(bind: d.description), 'open',
             \(bind: user.id), \(bind: at))
             """, by: user.id, at: at)
-        try await audit(db, user: user.id, action: "open", entity: "deviation", id: d.id, field: "status", new: "open", reason: d.description, at: at)
+        try await audit(db, user: user.id, action: .open, entity: "deviation", id: d.id, field: "status", new: "open", reason: d.description, at: at)
         return d
     }
 
@@ -708,7 +708,7 @@ extension GMPStore {
             let d = try DeviationRules.advance(was, to: status, by: user, note: note).get()
             _ = try await self.sign(db, ticket, meaning: DeviationRules.meaning(of: status), entity: "deviation", id: id, at: at)
             try await self.sealed(db, "deviations", "UPDATE deviations SET status = \(bind: status.rawValue) WHERE id = \(bind: id)", by: user.id, at: at)
-            try await self.audit(db, user: user.id, action: "update", entity: "deviation", id: id, field: "status", old: was.status.rawValue, new: status.rawValue, reason: note, at: at)
+            try await self.audit(db, user: user.id, action: .update, entity: "deviation", id: id, field: "status", old: was.status.rawValue, new: status.rawValue, reason: note, at: at)
             return d
         }
     }
@@ -756,7 +756,7 @@ extension GMPStore {
             let qc = try await self.qcRecords(db, batch: id)
             let status = try BatchRules.release(state, samples: qc.samples, results: qc.results, deviations: qc.deviations).get()
             _ = try await self.sign(db, ticket, meaning: .released, entity: "batch", id: id, at: at)
-            try await self.setBatchStatus(db, state.batch, status, by: user, action: "release", reason: nil, at: at)
+            try await self.setBatchStatus(db, state.batch, status, by: user, action: .release, reason: nil, at: at)
             var batch = state.batch
             batch.status = status
             return batch
@@ -770,7 +770,7 @@ extension GMPStore {
 public struct Genealogy: Codable, Sendable {
     public struct Consumption: Codable, Sendable {
         public var batch: String
-        public var batchStatus: String
+        public var batchStatus: BatchStatus
         public var phase: String
         public var lot: String
         public var item: String
@@ -800,7 +800,7 @@ extension GMPStore {
             """
         ).all().map {
             Genealogy.Consumption(
-                batch: try $0.decode(column: "batch_id", as: String.self), batchStatus: try $0.decode(column: "batch_status", as: String.self),
+                batch: try $0.decode(column: "batch_id", as: String.self), batchStatus: try $0.decodeEnum(column: "batch_status", as: BatchStatus.self),
                 phase: try $0.decode(column: "phase_id", as: String.self), lot: try $0.decode(column: "material_lot", as: String.self),
                 item: try $0.decode(column: "item", as: String.self), supplier: try $0.decode(column: "supplier", as: String.self),
                 supplierLot: try $0.decode(column: "supplier_lot", as: String.self), quantity: try $0.decode(column: "quantity", as: Double.self))

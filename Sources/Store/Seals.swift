@@ -132,7 +132,7 @@ extension GMPStore {
         let rows = try await db.raw(query + " RETURNING *").all()
         guard !rows.isEmpty else { throw StoreIntegrityError(description: "\(table.name) has no row to seal") }
         for row in rows {
-            try await audit(db, user: user, action: "seal", entity: table.name, id: try Seals.key(row, table), new: try Seals.hash(row, table), at: at)
+            try await audit(db, user: user, action: .seal, entity: table.name, id: try Seals.key(row, table), new: try Seals.hash(row, table), at: at)
         }
     }
 
@@ -150,7 +150,7 @@ extension GMPStore {
                     let key = try Seals.key(row, table)
                     guard !sealed.contains("\(table.name)/\(key)") else { continue }
                     try await self.audit(
-                        db, user: "migration", action: "seal", entity: table.name, id: key, new: try Seals.hash(row, table),
+                        db, user: "migration", action: .seal, entity: table.name, id: key, new: try Seals.hash(row, table),
                         reason: "sealed when records joined the audit chain", at: at)
                     count += 1
                 }

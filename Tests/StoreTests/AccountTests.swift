@@ -88,7 +88,7 @@ struct AccountRuleStoreTests {
         #expect(after?.message.contains("disabled") == true, "\(after?.message ?? "")")
         #expect(await refused { _ = try await s.login(username: "alex", password: password) } != nil)
         let trail = try await s.auditTrail(staff.admin, entity: "user", id: staff.qa.id)
-        #expect(trail.filter { $0.action == "login-failed" }.count == AccountRules.maxFailedAuthentications)
+        #expect(trail.filter { $0.action == .loginFailed }.count == AccountRules.maxFailedAuthentications)
         #expect(trail.contains { $0.field == "active" && $0.newValue == "false" && $0.reason == "5 wrong passwords in a row" })
         #expect(try await s.verifyAudit().isEmpty)
     }

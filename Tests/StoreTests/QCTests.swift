@@ -157,7 +157,7 @@ struct ResultRuleStoreTests {
         let results = record.results.filter { $0.sampleID == sample.id }
         #expect(results.map(\.value) == [9, 2])
         let trail = try await s.auditTrail(r.staff.qa, entity: "sample", id: sample.id)
-        #expect(trail.contains { $0.action == "repeat-result" && $0.reason == "retest after the OOS investigation" })
+        #expect(trail.contains { $0.action == .repeatResult && $0.reason == "retest after the OOS investigation" })
         #expect(try await s.verifyAudit().isEmpty)
     }
 }
@@ -201,7 +201,7 @@ struct AfterReleaseTests {
         _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 300, pass: nil)
         #expect(try await s.batch(r.staff.qa, id: r.batch.id).batch.status == .onHold)
         let trail = try await s.auditTrail(r.staff.qa, entity: "batch", id: r.batch.id)
-        #expect(trail.contains { $0.action == "hold" && $0.reason == "a QC result was entered after release" })
+        #expect(trail.contains { $0.action == .hold && $0.reason == "a QC result was entered after release" })
         #expect(try await s.releaseCheck(r.staff.qa, batch: r.batch.id).isEmpty)
         #expect(try await s.releaseBatch(r.staff.qa, batch: r.batch.id, password: password).status == .released)
         #expect(try await s.verifyAudit().isEmpty)
@@ -249,8 +249,8 @@ struct RecallAndRetestTests {
         try await r.execute(next)
         #expect(try await s.releaseCheck(r.staff.qa, batch: r.batch.id).contains { $0.contains("recall") })
         let trail = try await s.auditTrail(r.staff.qa, entity: "batch", id: r.batch.id)
-        #expect(trail.contains { $0.action == "hold" && $0.newValue == "on-hold" && $0.reason == "material lot \(lot.id) was recalled" })
-        #expect(trail.contains { $0.action == "resume" && $0.reason?.contains("assessed") == true })
+        #expect(trail.contains { $0.action == .hold && $0.newValue == "on-hold" && $0.reason == "material lot \(lot.id) was recalled" })
+        #expect(trail.contains { $0.action == .resume && $0.reason?.contains("assessed") == true })
         #expect(try await s.verifyAudit().isEmpty)
     }
 

@@ -138,5 +138,8 @@ struct OpenAPITests {
         #expect(values("Role") == Set(Role.allCases.map(\.rawValue)))
         #expect(values("DeviationStatus") == Set(DeviationStatus.allCases.map(\.rawValue)))
         #expect(values("ReleasePanel") == Set(ReleasePanel.allCases.map(\.rawValue)))
+        #expect(values("BatchStatus") == Set(BatchStatus.allCases.map(\.rawValue)))
+        #expect(values("DeviationKind") == Set(DeviationKind.allCases.map(\.rawValue)))
+        #expect(values("AuditAction") == Set(AuditAction.allCases.map(\.rawValue)))
     }
 }
