@@ -725,10 +725,24 @@ struct StoreIntegrityError: Error, CustomStringConvertible {
 }
 
 extension SQLRow {
+    /// A type's name in words: `AuditAction` → "an audit action".
+    static func words(_ type: Any.Type) -> String {
+        var out = ""
+        for c in String(describing: type) {
+            if c.isUppercase && !out.isEmpty { out.append(" ") }
+            out.append(contentsOf: c.lowercased())
+        }
+        return ("aeiou".contains(out.first ?? "x") ? "an " : "a ") + out
+    }
+
+    static func values<C: CaseIterable>(_ c: C.Type) -> [String] {
+        c.allCases.compactMap { ($0 as? any RawRepresentable)?.rawValue as? String }
+    }
+
     /// A column holding an enumeration's raw value; an unknown value is an error, never a guess.
     func decodeEnum<E: RawRepresentable>(column: String, as type: E.Type) throws -> E where E.RawValue == String {
         guard let value = try decodeOptionalEnum(column: column, as: type) else {
-            throw StoreIntegrityError(description: "column \(column) is empty where a \(E.self) is expected")
+            throw StoreIntegrityError(description: "column \(column) is empty where \(Self.words(E.self)) is expected")
         }
         return value
     }
@@ -736,7 +750,11 @@ extension SQLRow {
     func decodeOptionalEnum<E: RawRepresentable>(column: String, as type: E.Type) throws -> E? where E.RawValue == String {
         guard let raw = try decode(column: column, as: String?.self) else { return nil }
         guard let value = E(rawValue: raw) else {
-            throw StoreIntegrityError(description: "column \(column) holds '\(raw)', not a known \(E.self)")
+            let known = (E.self as? any CaseIterable.Type).map { Self.values($0) } ?? []
+            throw StoreIntegrityError(
+                description: known.isEmpty
+                    ? "column \(column) holds '\(raw)', not \(Self.words(E.self))"
+                    : "column \(column) holds '\(raw)', not one of: \(known.joined(separator: ", "))")
         }
         return value
     }
