@@ -112,16 +112,24 @@ public enum BatchRules {
         guard reasons.isEmpty, let spec else {
             return .failure(refuse(value.isFinite ? .conflict : .invalid, reasons))
         }
+        return .success(valueChange(s, phase: phaseID, spec, value, corrects: nil, reason: nil, id: id, by: stamp))
+    }
+
+    /// A value entry, and the process deviation it opens when it is out of its range.
+    static func valueChange(
+        _ s: BatchState, phase phaseID: String, _ spec: ParameterSpec, _ value: Double, corrects: String?, reason: String?,
+        id: String, by stamp: Stamp
+    ) -> BatchChange {
         let entry = BatchEntry(
-            id: id, batchID: s.batch.id, phaseID: phaseID, kind: .value, parameter: parameter, value: value,
-            inRange: spec.accepts(value), userID: stamp.user.id, at: stamp.at)
+            id: id, batchID: s.batch.id, phaseID: phaseID, kind: .value, parameter: spec.name, value: value,
+            inRange: spec.accepts(value), corrects: corrects, reason: reason, userID: stamp.user.id, at: stamp.at)
+        let what = corrects == nil ? "\(spec.name) =" : "\(spec.name) corrected to"
         let deviation = spec.accepts(value)
             ? nil
             : DeviationToOpen(
                 kind: .process, batchID: s.batch.id,
-                description:
-                    "\(parameter) = \(Figure.text(value)) \(spec.unit) in phase \(phaseID), outside \(spec.rangeText)")
-        return .success(BatchChange(entry: entry, status: nil, deviation: deviation))
+                description: "\(what) \(Figure.text(value)) \(spec.unit) in phase \(phaseID), outside \(spec.rangeText)")
+        return BatchChange(entry: entry, status: nil, deviation: deviation)
     }
 
     /// A correction: a new entry naming the one it corrects, with the reason; the first value
@@ -145,16 +153,7 @@ public enum BatchRules {
             return .failure(GMPError(.conflict, "the recipe no longer has '\(parameter)' in phase \(old.phaseID)"))
         }
         guard reasons.isEmpty else { return .failure(refuse(value.isFinite ? .conflict : .invalid, reasons)) }
-        let entry = BatchEntry(
-            id: id, batchID: s.batch.id, phaseID: old.phaseID, kind: .value, parameter: parameter, value: value,
-            inRange: spec.accepts(value), corrects: old.id, reason: reason, userID: stamp.user.id, at: stamp.at)
-        let deviation = spec.accepts(value)
-            ? nil
-            : DeviationToOpen(
-                kind: .process, batchID: s.batch.id,
-                description:
-                    "\(parameter) corrected to \(Figure.text(value)) \(spec.unit) in phase \(old.phaseID), outside \(spec.rangeText)")
-        return .success(BatchChange(entry: entry, status: nil, deviation: deviation))
+        return .success(valueChange(s, phase: old.phaseID, spec, value, corrects: old.id, reason: reason, id: id, by: stamp))
     }
 
     /// A quantity of a material lot consumed: the phase calls for its item, QA released it, it

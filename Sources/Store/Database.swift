@@ -215,18 +215,28 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
             defer { _pendingEntries = [] }
             return _pendingEntries
         }
-        var start = 0
-        while start < entries.count {
-            let chunk = entries[start..<min(start + 500, entries.count)]
-            let insert = base.insert(into: "batch_entries").columns(
+        try await insertRows(
+            into: "batch_entries",
+            columns: [
                 "id", "batch_id", "phase_id", "kind", "parameter", "value", "in_range", "material_lot", "quantity", "equipment",
-                "corrects", "reason", "user_id", "at")
-            for e in chunk {
-                insert.values(
+                "corrects", "reason", "user_id", "at",
+            ],
+            entries.map { e in
+                [
                     SQLBind(e.id), SQLBind(e.batchID), SQLBind(e.phaseID), SQLBind(e.kind.rawValue), SQLBind(e.parameter),
                     SQLBind(e.value), SQLBind(e.inRange.map { $0 ? 1 : 0 }), SQLBind(e.materialLot), SQLBind(e.quantity),
-                    SQLBind(e.equipment), SQLBind(e.corrects), SQLBind(e.reason), SQLBind(e.userID), SQLBind(e.at))
-            }
+                    SQLBind(e.equipment), SQLBind(e.corrects), SQLBind(e.reason), SQLBind(e.userID), SQLBind(e.at),
+                ]
+            })
+    }
+
+    /// Rows inserted 500 a statement (within SQLite's and PostgreSQL's bind limits).
+    private func insertRows(into table: String, columns: [String], _ rows: [[SQLBind]]) async throws {
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(start + 500, rows.count)]
+            let insert = base.insert(into: table).columns(columns)
+            for row in chunk { insert.values(row) }
             try await insert.run()
             start += chunk.count
         }
@@ -381,21 +391,19 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
             defer { _pending = [] }
             return _pending
         }
-        var start = 0
-        while start < entries.count {
-            let chunk = entries[start..<min(start + 500, entries.count)]
-            let insert = base.insert(into: "audit").columns(
+        try await insertRows(
+            into: "audit",
+            columns: [
                 "sequence", "at", "user_id", "action", "entity", "entity_id", "field", "old_value", "new_value", "reason",
-                "previous_hash", "hash")
-            for e in chunk {
-                insert.values(
-                    SQLBind(e.sequence), SQLBind(e.at), SQLBind(e.userID), SQLBind(e.action), SQLBind(e.entity), SQLBind(e.entityID),
-                    SQLBind(e.field), SQLBind(e.oldValue), SQLBind(e.newValue), SQLBind(e.reason), SQLBind(e.previousHash),
-                    SQLBind(e.hash))
-            }
-            try await insert.run()
-            start += chunk.count
-        }
+                "previous_hash", "hash",
+            ],
+            entries.map { e in
+                [
+                    SQLBind(e.sequence), SQLBind(e.at), SQLBind(e.userID), SQLBind(e.action.rawValue), SQLBind(e.entity),
+                    SQLBind(e.entityID), SQLBind(e.field), SQLBind(e.oldValue), SQLBind(e.newValue), SQLBind(e.reason),
+                    SQLBind(e.previousHash), SQLBind(e.hash),
+                ]
+            })
     }
 }
 

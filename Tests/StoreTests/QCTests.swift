@@ -240,10 +240,10 @@ struct RecallAndRetestTests {
         #expect(try await s.batch(r.staff.qa, id: r.batch.id).batch.status == .onHold)
         // Nothing more is recorded on a held batch.
         let next = phases[firstWithMaterial + 1]
-        let refused = await refused { try await r.execute(next) }
-        #expect(refused?.message.contains("is on hold") == true, "\(refused?.description ?? "executed")")
+        let onHold = await refused { try await r.execute(next) }
+        #expect(onHold?.message.contains("is on hold") == true, "\(onHold?.description ?? "executed")")
         // Lifting the hold needs QA, a reason and a signature; the recall deviation still blocks release.
-        #expect(await self.refused { _ = try await s.resumeBatch(r.staff.supervisor, batch: r.batch.id, reason: "x", password: password) }?.kind == .forbidden)
+        #expect(await refused { _ = try await s.resumeBatch(r.staff.supervisor, batch: r.batch.id, reason: "x", password: password) }?.kind == .forbidden)
         let resumed = try await s.resumeBatch(r.staff.qa, batch: r.batch.id, reason: "assessed: lot quarantined, batch continues under DEV", password: password)
         #expect(resumed.status == .inProgress)
         try await r.execute(next)
@@ -252,17 +252,6 @@ struct RecallAndRetestTests {
         #expect(trail.contains { $0.action == .hold && $0.newValue == "on-hold" && $0.reason == "material lot \(lot.id) was recalled" })
         #expect(trail.contains { $0.action == .resume && $0.reason?.contains("assessed") == true })
         #expect(try await s.verifyAudit().isEmpty)
-    }
-
-    func refused(_ body: () async throws -> Void) async -> GMPError? {
-        do {
-            try await body()
-            return nil
-        } catch let e as GMPError {
-            return e
-        } catch {
-            return GMPError(.invalid, "\(error)")
-        }
     }
 
     @Test(arguments: Backend.available)
