@@ -93,10 +93,7 @@ public enum BatchRules {
         _ s: BatchState, phase phaseID: String, parameter: String, value: Double, id: String, by stamp: Stamp
     ) -> Result<BatchChange, GMPError> {
         let phase: Phase
-        switch openPhase(s, phaseID) {
-        case .failure(let e): return .failure(e)
-        case .success(let p): phase = p
-        }
+        do { phase = try openPhase(s, phaseID).get() } catch { return .failure(error) }
         var reasons: [String] = []
         if !value.isFinite { reasons.append("the value must be a finite number") }
         let spec = phase.parameters.first { $0.name == parameter }
@@ -162,10 +159,7 @@ public enum BatchRules {
         _ s: BatchState, phase phaseID: String, lot: MaterialLot, quantity: Double, id: String, by stamp: Stamp
     ) -> Result<BatchChange, GMPError> {
         let phase: Phase
-        switch openPhase(s, phaseID) {
-        case .failure(let e): return .failure(e)
-        case .success(let p): phase = p
-        }
+        do { phase = try openPhase(s, phaseID).get() } catch { return .failure(error) }
         var reasons: [String] = []
         var details: [String] = []
         if !(quantity.isFinite && quantity > 0) { reasons.append("the quantity consumed must be a finite number above 0") }
@@ -208,10 +202,7 @@ public enum BatchRules {
         BatchChange, GMPError
     > {
         let phase: Phase
-        switch openPhase(s, phaseID) {
-        case .failure(let e): return .failure(e)
-        case .success(let p): phase = p
-        }
+        do { phase = try openPhase(s, phaseID).get() } catch { return .failure(error) }
         let mine = s.entries.filter { $0.phaseID == phaseID }
         var missing: [String] = []
         for p in phase.parameters where !mine.contains(where: { $0.kind == .value && $0.parameter == p.name }) {
