@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Domain: quantities, process definitions, the lot simulator. Foundation at most.
@@ -50,14 +51,17 @@ let package = Package(
             swiftSettings: upcoming),
         // The API's request bodies and their strict decoding: Foundation only, so it can be fuzzed.
         .target(name: "APIBodies", dependencies: ["Bioprocess", "Manufacturing"], swiftSettings: upcoming),
-        // The HTTP JSON API (Hummingbird).
+        // The HTTP JSON API and the web application's pages (Hummingbird, Mustache templates in
+        // Sources/Web/Templates, plain CSS in Sources/Web/Static).
         .target(
             name: "Web",
             dependencies: [
-                "APIBodies", "Manufacturing", "Store", "Bioprocess", "FileFormats",
+                "APIBodies", "Manufacturing", "Store", "Bioprocess", "FileFormats", "Reporting",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            resources: [.copy("Templates"), .copy("Static")],
             swiftSettings: upcoming),
         // Edge: reads YAML and JSON files into the domain's neutral document tree.
         .target(

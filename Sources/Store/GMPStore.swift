@@ -214,6 +214,13 @@ public final class GMPStore: Sendable {
         }
     }
 
+    /// The number of accounts (a site without any shows its set-up page).
+    public func userCount() async throws -> Int {
+        try await connection.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM users").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
     /// The number of audit entries.
     public func auditCount() async throws -> Int {
         try await connection.read { db in

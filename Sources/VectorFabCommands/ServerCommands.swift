@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileFormats
 import Foundation
 import Hummingbird
 import Logging
@@ -62,16 +63,30 @@ func passwordFromEnvironment(_ name: String) throws -> String {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the GMP records' HTTP JSON API (docs/openapi.yaml).",
-        discussion: "Example: vectorfab serve --database vectorfab.sqlite --port 8080")
+        abstract: "Serve the web application and the HTTP JSON API (docs/openapi.yaml).",
+        discussion: """
+            On a database without users, the first page is a one-time set-up form for the first \
+            administrator, protected by a set-up code printed in the log. --demo fills a new database \
+            with a demo site and prints how to sign in.
+            Example: vectorfab serve --demo
+            """)
 
     @OptionGroup var db: DatabaseOptions
 
-    @Option(help: "The address to listen on.")
+    @Option(help: "The address to listen on (loopback by default; 0.0.0.0 to serve the network).")
     var host: String = "127.0.0.1"
 
-    @Option(help: "The port to listen on.")
+    @Option(help: "The port to listen on, 1–65535.")
     var port: Int = 8080
+
+    @Option(help: "The folder of process files the process library shows.")
+    var library: String = "Examples"
+
+    @Flag(help: "Fill a new, empty database with a demo site: one user per role, an approved recipe, a batch in progress.")
+    var demo = false
+
+    @Flag(help: "Mark session cookies Secure (when the site is served behind TLS).")
+    var secureCookies = false
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1–65535, e.g. --port 8080.") }
@@ -80,9 +95,66 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await db.withStore { store in
             let logger = Logger(label: "vectorfab.web")
-            logger.info("VectorFab API on http://\(host):\(port) with \(store.location)")
-            try await API.application(store: store, host: host, port: port, logger: logger).runService()
+            let url = "http://\(host == "0.0.0.0" ? "localhost" : host):\(port)/"
+            if demo {
+                guard try await store.userCount() == 0 else {
+                    throw ValidationError("--demo fills a new database only: \(store.location) has users already (use another --database)")
+                }
+                let accounts = try await Demo.fill(store, library: library)
+                logger.info("Demo site on \(store.location): sign in at \(url) as one of (passwords shown once):")
+                for a in accounts { logger.info("  \(a.role.rawValue): \(a.username) / \(a.password)") }
+            }
+            var setupCode: String?
+            if try await store.userCount() == 0 {
+                let code = Site.newSetupCode()
+                setupCode = code
+                logger.info("No users yet: open \(url)setup and create the first administrator with the set-up code \(code)")
+            }
+            let site = try await Site.load(library: library, secureCookies: secureCookies, setupCode: setupCode)
+            logger.info("VectorFab on \(url) with \(store.location)")
+            try await API.application(store: store, site: site, host: host, port: port, logger: logger).runService()
         }
+    }
+}
+
+/// A demo site: one user per role (random passwords), the first example's recipe approved, a
+/// batch from it in progress.
+enum Demo {
+    struct Account {
+        var role: Role
+        var username: String
+        var password: String
+    }
+
+    static func fill(_ store: GMPStore, library: String) async throws -> [Account] {
+        func password() -> String {
+            let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+            var rng = SystemRandomNumberGenerator()
+            return String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+        }
+        let people: [(Role, String, String)] = [
+            (.administrator, "ada", "Ada Admin"), (.supervisor, "sam", "Sam Supervisor"), (.operator, "olga", "Olga Operator"),
+            (.qcAnalyst, "quinn", "Quinn Analyst"), (.qa, "alex", "Alex QA"),
+        ]
+        var accounts: [Account] = []
+        var users: [Role: User] = [:]
+        for (role, username, name) in people {
+            let p = password()
+            let user = role == .administrator
+                ? try await store.bootstrap(username: username, fullName: name, password: p)
+                : try await store.createUser(by: users[.administrator]!, username: username, fullName: name, role: role, password: p)
+            users[role] = user
+            accounts.append(Account(role: role, username: username, password: p))
+        }
+        let processPath = library + "/seed000-aav-200L.yaml"
+        if FileManager.default.fileExists(atPath: processPath) {
+            let recipe = try RecipeGenerator.generate(try ProcessFile.load(path: processPath))
+            let draft = try await store.createRecipe(users[.supervisor]!, recipe)
+            let qa = accounts.first { $0.role == .qa }!
+            _ = try await store.approveRecipe(users[.qa]!, id: draft.id, password: qa.password)
+            _ = try await store.createBatch(users[.supervisor]!, recipeID: draft.id)
+        }
+        return accounts
     }
 }
 

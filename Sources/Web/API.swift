@@ -167,9 +167,11 @@ public enum API {
     /// The largest request body, in bytes.
     public static let maxBodyBytes = 1 << 20
 
-    public static func router(store: GMPStore) -> Router<AppContext> {
+    public static func router(store: GMPStore, site: Site? = nil) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: SecurityHeaders())
+        if let site { PageRoutes(store: store, site: site).addRoutes(to: router) }
         router.get("/health") { _, _ in try json(["status": "ok"]) }
         let api = router.group("api")
         SessionRoutes(store: store).addPublicRoutes(to: api)
@@ -187,7 +189,7 @@ public enum API {
     }
 
     /// The HTTP server.
-    public static func application(store: GMPStore, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(store: store), configuration: .init(address: .hostname(host, port: port), serverName: "VectorFab"), logger: logger)
+    public static func application(store: GMPStore, site: Site? = nil, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(store: store, site: site), configuration: .init(address: .hostname(host, port: port), serverName: "VectorFab"), logger: logger)
     }
 }

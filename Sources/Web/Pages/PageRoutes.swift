@@ -1,0 +1,206 @@
+import Bioprocess
+import FileFormats
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdAuth
+import Manufacturing
+import NIOCore
+import Reporting
+import Store
+
+/// The web application's pages: sign-in, first-run set-up, and the pages of signed-in users.
+struct PageRoutes {
+    let store: GMPStore
+    let site: Site
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/static/app.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: ResponseBody(byteBuffer: Site.stylesheet))
+        }
+        addSignIn(to: router)
+        let pages = router.group().add(middleware: CookieAuthenticator(store: store)).add(middleware: RequirePageSignIn())
+        pages.get("/") { _, context in
+            site.page("home", try await values(context, title: "Start", ["processCount": library().processes.count]))
+        }
+        pages.get("/processes") { _, context in
+            let (processes, problems) = library()
+            return site.page(
+                "processes",
+                try await values(
+                    context, title: "Process library",
+                    ["processes": processes.map(\.row), "problems": problems.map { ["file": $0.file, "message": $0.message] }]))
+        }
+        pages.get("/processes/:file") { _, context in
+            let file = try context.parameter("file")
+            guard let entry = library().processes.first(where: { $0.file == file }) else {
+                return site.page(
+                    "error", try await values(context, title: "No such process", ["message": "The library has no process file \(file)."]),
+                    status: .notFound)
+            }
+            return site.page("process", try await values(context, title: entry.report.product, entry.details))
+        }
+        pages.post("/sign-out") { request, context in
+            let form = try await Form(request, context: context)
+            guard let identity = context.identity, Cookies.matches(form["csrf"], Cookies.csrf(for: identity.token)) else {
+                return site.page("error", ["title": "Refused", "message": "The form is out of date: reload the page and try again."], status: .forbidden)
+            }
+            try await store.logout(token: identity.token)
+            return Response(
+                status: .seeOther,
+                headers: [.location: "/sign-in", .setCookie: Cookies.set(Cookies.session, "", site: site, maxAge: 0)])
+        }
+    }
+
+    /// The values every page has: its title, the signed-in user and the CSRF token of forms.
+    func values(_ context: AppContext, title: String, _ more: [String: Any] = [:]) async throws -> [String: Any] {
+        let identity = try context.requireIdentity()
+        var v = more
+        v["title"] = title
+        v["user"] = ["fullName": identity.user.fullName, "username": identity.user.username, "roleName": identity.user.role.title]
+        v["csrf"] = Cookies.csrf(for: identity.token)
+        return v
+    }
+
+    // MARK: Sign-in and set-up
+
+    func addSignIn(to router: Router<AppContext>) {
+        router.get("/sign-in") { request, _ in
+            if site.setupCode != nil, try await store.userCount() == 0 { return Response(status: .seeOther, headers: [.location: "/setup"]) }
+            return preSessionPage("sign-in", request, ["title": "Sign in", "next": safeNext(request.uri.queryParameters.get("next"))])
+        }
+        router.post("/sign-in") { request, context in
+            let form = try await Form(request, context: context)
+            let next = safeNext(form["next"])
+            guard let pre = Cookies.value(Cookies.preSession, in: request), Cookies.matches(form["csrf"], Cookies.csrf(for: pre)) else {
+                return preSessionPage(
+                    "sign-in", request, ["title": "Sign in", "next": next, "message": "The form is out of date: sign in again."],
+                    status: .forbidden)
+            }
+            do {
+                let (token, _) = try await store.login(username: form["username"] ?? "", password: form["password"] ?? "")
+                return Response(
+                    status: .seeOther,
+                    headers: [.location: next.isEmpty ? "/" : next, .setCookie: Cookies.set(Cookies.session, token, site: site, maxAge: Int(GMPStore.sessionLength))])
+            } catch let e as GMPError where e.kind == .unauthenticated {
+                return preSessionPage(
+                    "sign-in", request, ["title": "Sign in", "next": next, "username": form["username"] ?? "", "message": e.message],
+                    status: .unauthorized)
+            }
+        }
+        router.get("/setup") { request, _ in
+            guard site.setupCode != nil, try await store.userCount() == 0 else {
+                return site.page("error", ["title": "Set up already", "message": "This site has its administrator: sign in."], status: .notFound)
+            }
+            return preSessionPage("setup", request, ["title": "Set up"])
+        }
+        router.post("/setup") { request, context in
+            guard let code = site.setupCode, try await store.userCount() == 0 else {
+                return site.page("error", ["title": "Set up already", "message": "This site has its administrator: sign in."], status: .notFound)
+            }
+            let form = try await Form(request, context: context)
+            let kept: [String: Any] = ["title": "Set up", "username": form["username"] ?? "", "fullName": form["fullName"] ?? ""]
+            guard let pre = Cookies.value(Cookies.preSession, in: request), Cookies.matches(form["csrf"], Cookies.csrf(for: pre)) else {
+                return preSessionPage("setup", request, kept.merging(["message": "The form is out of date: try again."]) { $1 }, status: .forbidden)
+            }
+            guard Cookies.matches(form["code"]?.uppercased().trimmingCharacters(in: .whitespaces), code) else {
+                return preSessionPage(
+                    "setup", request, kept.merging(["message": "The set-up code is wrong: it is printed in the server's log."]) { $1 },
+                    status: .forbidden)
+            }
+            do {
+                _ = try await store.bootstrap(
+                    username: form["username"] ?? "", fullName: form["fullName"] ?? "", password: form["password"] ?? "")
+            } catch let e as GMPError {
+                return preSessionPage("setup", request, kept.merging(["message": e.message]) { $1 }, status: .badRequest)
+            }
+            return Response(status: .seeOther, headers: [.location: "/sign-in"])
+        }
+    }
+
+    /// A page with a form before any session: a pre-session cookie carries the CSRF secret.
+    func preSessionPage(_ name: String, _ request: Request, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let existing = Cookies.value(Cookies.preSession, in: request).flatMap { $0.count == 48 ? $0 : nil }
+        let secret = existing ?? Cookies.randomSecret()
+        var v = values
+        v["csrf"] = Cookies.csrf(for: secret)
+        var response = site.page(name, v, status: status)
+        if existing == nil { response.headers[.setCookie] = Cookies.set(Cookies.preSession, secret, site: site, maxAge: 3600) }
+        return response
+    }
+
+    /// Where to go after signing in: a path of this site only.
+    func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count <= 500 else { return "" }
+        return next
+    }
+
+    // MARK: The process library
+
+    struct Entry {
+        var file: String
+        var definition: ProcessDefinition
+        var report: LotReportData
+
+        var row: [String: Any] {
+            [
+                "file": file, "product": report.product, "platform": report.production.platform,
+                "doses": Fmt.count(report.summary.doses), "lotTime": measure(report.summary.lotTime),
+            ]
+        }
+
+        var details: [String: Any] {
+            let s = report.summary
+            let figures: [(String, String)] = [
+                ("doses a lot", Fmt.count(s.doses)), ("patients a lot", Fmt.count(s.patients)),
+                ("vials filled", Fmt.count(s.vialsFilled)), ("vials a dose", Fmt.count(s.vialsPerDose)),
+                ("bulk vector", measure(s.bulkVector)), ("downstream yield", Fmt.percent(s.downstreamYield)),
+                ("harvest volume", measure(s.harvestVolume)), ("lot time", measure(s.lotTime)),
+            ]
+            return [
+                "file": file, "report": ["product": report.product, "process": report.process, "vector": report.vector],
+                "figures": figures.map { ["label": $0.0, "value": $0.1] },
+                "seed": report.seedTrain.map {
+                    [
+                        "name": $0.name, "vessels": Fmt.count($0.vessels), "cellsIn": Fmt.number($0.cellsIn.value),
+                        "cellsOut": Fmt.number($0.cellsOut.value), "doublings": Fmt.number($0.doublings), "days": measure($0.duration),
+                    ]
+                },
+                "steps": report.downstream.map {
+                    [
+                        "name": $0.name, "volumeIn": measure($0.volumeIn), "volumeOut": measure($0.volumeOut),
+                        "vectorOut": measure($0.vectorOut), "yield": Fmt.percent($0.stepYield),
+                        "equipment": [$0.columnVolume.map { "column \(measure($0))" }, $0.filterArea.map { "filter \(measure($0))" },
+                            $0.membraneArea.map { "membrane \(measure($0))" }].compactMap { $0 }.joined(separator: ", "),
+                    ]
+                },
+                "timeline": report.timeline.map { ["name": $0.name, "days": "\(Fmt.number($0.startDay))–\(Fmt.number($0.endDay))"] },
+            ]
+        }
+
+        func measure(_ m: Measure) -> String { "\(Fmt.number(m.value)) \(m.unit)" }
+    }
+
+    /// The process files of the library folder (top level), each simulated; files that are not
+    /// process files or cannot make a lot are listed with their first problem.
+    func library() -> (processes: [Entry], problems: [(file: String, message: String)]) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: site.library)) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }.sorted().prefix(200)
+        var processes: [Entry] = []
+        var problems: [(String, String)] = []
+        for name in names {
+            do {
+                let definition = try ProcessFile.load(path: site.library + "/" + name)
+                let report = try LotReport.simulate(definition)
+                processes.append(Entry(file: name, definition: definition, report: LotReportData(report)))
+            } catch let e as DefinitionError {
+                problems.append((name, e.issues.first.map(\.description) ?? "not a process file"))
+            } catch {
+                problems.append((name, "\(error)"))
+            }
+        }
+        return (processes, problems)
+    }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Screenshots of every page of a running VectorFab site, at 1440×900 and 390×844.
+
+    python3 Tests/Browser/screenshots.py http://127.0.0.1:8080 USER PASSWORD OUTDIR
+
+Signs in through the sign-in form, then visits each page; writes OUTDIR/<page>-<width>.png.
+"""
+import sys
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.common.by import By
+
+base, user, password, out = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
+pages = [("sign-in", "/sign-in"), ("home", "/"), ("processes", "/processes"),
+         ("process", "/processes/seed000-aav-200L.yaml")]
+
+for width, height in [(1440, 900), (390, 844)]:
+    options = Options()
+    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", f"--window-size={width},{height}"]:
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options)
+    try:
+        driver.get(base + "/sign-in")
+        driver.save_screenshot(f"{out}/sign-in-{width}.png")
+        driver.find_element(By.NAME, "username").send_keys(user)
+        driver.find_element(By.NAME, "password").send_keys(password)
+        driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        for name, path in pages[1:]:
+            driver.get(base + path)
+            full = driver.execute_script("return document.body.scrollHeight")
+            driver.set_window_size(width, min(max(height, full), 4000))
+            driver.save_screenshot(f"{out}/{name}-{width}.png")
+            driver.set_window_size(width, height)
+    finally:
+        driver.quit()
+print("screenshots in", out)

@@ -1,0 +1,170 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Manufacturing
+import NIOCore
+import Store
+import Testing
+
+@testable import Web
+
+/// The web application's pages: sign-in with cookies and CSRF tokens, the first-run set-up, the
+/// security headers, and the process library with its lot reports.
+struct PageTests {
+    struct Answer {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var html: String
+
+        func cookie(_ name: String) -> String? {
+            for value in headers[values: .setCookie] where value.hasPrefix(name + "=") {
+                return String(value.dropFirst(name.count + 1).prefix { $0 != ";" })
+            }
+            return nil
+        }
+
+        /// The value of the first hidden `csrf` field.
+        var csrf: String? {
+            guard let r = html.range(of: #"name="csrf" value=""#) else { return nil }
+            return String(html[r.upperBound...].prefix { $0 != "\"" })
+        }
+    }
+
+    static func site(setupCode: String? = nil) async throws -> Site {
+        try await Site.load(library: Repository.path("Examples"), setupCode: setupCode)
+    }
+
+    static func get(_ client: some TestClientProtocol, _ uri: String, cookies: [String: String] = [:]) async throws -> Answer {
+        var headers: HTTPFields = [:]
+        if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        return try await client.execute(uri: uri, method: .get, headers: headers, body: nil) { r in
+            Answer(status: r.status, headers: r.headers, html: String(buffer: r.body))
+        }
+    }
+
+    static func post(_ client: some TestClientProtocol, _ uri: String, _ fields: [String: String], cookies: [String: String] = [:])
+        async throws -> Answer
+    {
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) { r in
+            Answer(status: r.status, headers: r.headers, html: String(buffer: r.body))
+        }
+    }
+
+    /// Signs in through the form; returns the session cookie.
+    static func signIn(_ client: some TestClientProtocol, _ username: String) async throws -> String {
+        let form = try await get(client, "/sign-in")
+        let pre = try #require(form.cookie("vf_pre"))
+        let answer = try await post(
+            client, "/sign-in", ["username": username, "password": password, "csrf": try #require(form.csrf), "next": "/processes"],
+            cookies: ["vf_pre": pre])
+        #expect(answer.status == .seeOther)
+        #expect(answer.headers[.location] == "/processes", "back where the user was going")
+        let cookie = try #require(answer.headers[values: .setCookie].first { $0.hasPrefix("vf_session=") })
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+        return try #require(answer.cookie("vf_session"))
+    }
+
+    @Test func noPageWithoutASessionButSignInSetUpAndHealth() async throws {
+        let w = try await World.make()
+        let app = Application(router: API.router(store: w.store, site: try await Self.site()))
+        try await app.test(.router) { client in
+            for path in ["/", "/processes", "/processes/seed000-aav-200L.yaml"] {
+                let answer = try await Self.get(client, path)
+                #expect(answer.status == .seeOther, "\(path)")
+                #expect(answer.headers[.location]?.hasPrefix("/sign-in") == true)
+            }
+            #expect(try await Self.get(client, "/processes", cookies: ["vf_session": "forged"]).status == .seeOther)
+            let signIn = try await Self.get(client, "/sign-in")
+            #expect(signIn.status == .ok && signIn.html.contains("<form method=\"post\" action=\"/sign-in\">"))
+            // No inline script and nothing from another origin; no framing, no sniffing.
+            let csp = try #require(signIn.headers[.contentSecurityPolicy])
+            #expect(csp.contains("script-src 'self'") && csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"))
+            #expect(!signIn.html.contains("<script") && !signIn.html.contains("http://") && !signIn.html.contains("https://"))
+            #expect(signIn.headers[.xContentTypeOptions] == "nosniff")
+            #expect(try await Self.get(client, "/health").status == .ok)
+            #expect(try await Self.get(client, "/static/app.css").headers[.contentType]?.hasPrefix("text/css") == true)
+        }
+    }
+
+    @Test func signingInNeedsTheFormsTokenAndTheRightPasswordAndSigningOutEndsTheSession() async throws {
+        let w = try await World.make()
+        let app = Application(router: API.router(store: w.store, site: try await Self.site()))
+        try await app.test(.router) { client in
+            let form = try await Self.get(client, "/sign-in")
+            let pre = try #require(form.cookie("vf_pre"))
+            // A post without the form's token (another site's form) is refused.
+            let forged = try await Self.post(client, "/sign-in", ["username": "alex", "password": password, "csrf": "00"], cookies: ["vf_pre": pre])
+            #expect(forged.status == .forbidden)
+            #expect(forged.cookie("vf_session") == nil)
+            let wrong = try await Self.post(
+                client, "/sign-in", ["username": "alex", "password": "not the password", "csrf": try #require(form.csrf)], cookies: ["vf_pre": pre])
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.html.contains("wrong username or password"))
+            // An open redirect is not followed.
+            let away = try await Self.post(
+                client, "/sign-in", ["username": "alex", "password": password, "csrf": try #require(form.csrf), "next": "//evil.example"],
+                cookies: ["vf_pre": pre])
+            #expect(away.headers[.location] == "/")
+            let session = try await Self.signIn(client, "alex")
+            let home = try await Self.get(client, "/", cookies: ["vf_session": session])
+            #expect(home.status == .ok && home.html.contains("Welcome, Alex"))
+            // Signing out needs the page's token, and ends the session in the store.
+            #expect(try await Self.post(client, "/sign-out", ["csrf": "nope"], cookies: ["vf_session": session]).status == .forbidden)
+            let out = try await Self.post(client, "/sign-out", ["csrf": try #require(home.csrf)], cookies: ["vf_session": session])
+            #expect(out.status == .seeOther)
+            #expect(try await Self.get(client, "/", cookies: ["vf_session": session]).status == .seeOther)
+            await #expect(throws: GMPError.self) { _ = try await w.store.user(forToken: session) }
+        }
+    }
+
+    @Test func theFirstAdministratorIsCreatedWithTheSetUpCodeOnce() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vf-\(UUID().uuidString).sqlite").path
+        let store = Keep.shared.keep(try await GMPStore.open(.sqlite(path: path), passwordIterations: 1000))
+        let app = Application(router: API.router(store: store, site: try await Self.site(setupCode: "ABCD2345EFGH")))
+        try await app.test(.router) { client in
+            #expect(try await Self.get(client, "/sign-in").headers[.location] == "/setup")
+            let form = try await Self.get(client, "/setup")
+            #expect(form.status == .ok && form.html.contains("set-up code"))
+            let pre = try #require(form.cookie("vf_pre"))
+            let fields = ["username": "ada", "fullName": "Ada Admin", "password": password, "csrf": try #require(form.csrf)]
+            let wrongCode = try await Self.post(client, "/setup", fields.merging(["code": "WRONG"]) { $1 }, cookies: ["vf_pre": pre])
+            #expect(wrongCode.status == .forbidden && wrongCode.html.contains("set-up code is wrong"))
+            #expect(try await store.userCount() == 0)
+            let shortPassword = try await Self.post(
+                client, "/setup", fields.merging(["code": "abcd2345efgh", "password": "short"]) { $1 }, cookies: ["vf_pre": pre])
+            #expect(shortPassword.status == .badRequest && shortPassword.html.contains("12 to 200 characters"))
+            let done = try await Self.post(client, "/setup", fields.merging(["code": "abcd2345efgh"]) { $1 }, cookies: ["vf_pre": pre])
+            #expect(done.status == .seeOther && done.headers[.location] == "/sign-in")
+            #expect(try await store.users(try await store.login(username: "ada", password: password).user).map(\.role) == [.administrator])
+            // Once there is an administrator, set-up is gone.
+            #expect(try await Self.get(client, "/setup").status == .notFound)
+            #expect(try await Self.post(client, "/setup", fields.merging(["code": "ABCD2345EFGH", "username": "eve"]) { $1 }, cookies: ["vf_pre": pre]).status == .notFound)
+        }
+    }
+
+    @Test func theLibraryListsTheExamplesAndEachLotReportShowsItsFigures() async throws {
+        let w = try await World.make()
+        let app = Application(router: API.router(store: w.store, site: try await Self.site()))
+        try await app.test(.router) { client in
+            let session = try await Self.signIn(client, "olga")
+            let list = try await Self.get(client, "/processes", cookies: ["vf_session": session])
+            #expect(list.status == .ok)
+            for file in ["seed000-aav-200L.yaml", "aav-dmd-suspension-2000L.yaml", "lv-sickle-cell-industrial.yaml"] {
+                #expect(list.html.contains("href=\"/processes/\(file)\""), "\(file)")
+            }
+            let page = try await Self.get(client, "/processes/seed000-aav-200L.yaml", cookies: ["vf_session": session])
+            #expect(page.status == .ok)
+            // The figures the CLI reports for seed 000 (DOMAIN.md): 11 doses, 89 vials.
+            #expect(page.html.contains("<span class=\"value\">11</span><span class=\"label\">doses a lot</span>"))
+            #expect(page.html.contains("<span class=\"value\">89</span><span class=\"label\">vials filled</span>"))
+            #expect(page.html.contains("Affinity capture"))
+            let missing = try await Self.get(client, "/processes/..%2F..%2Fetc%2Fpasswd", cookies: ["vf_session": session])
+            #expect(missing.status == .notFound)
+        }
+    }
+}
