@@ -5,10 +5,14 @@
 
 Signs in through the sign-in form, then visits each page; writes OUTDIR/<page>-<width>.png.
 """
+import os
 import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+
+os.environ["SE_AVOID_STATS"] = "true"  # Selenium Manager: no call to the internet
 
 base, user, password, out = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
 pages = [("sign-in", "/sign-in"), ("home", "/"), ("processes", "/processes"),
@@ -18,7 +22,8 @@ for width, height in [(1440, 900), (390, 844)]:
     options = Options()
     for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", f"--window-size={width},{height}"]:
         options.add_argument(arg)
-    driver = webdriver.Chrome(options=options)
+    options.binary_location = "/usr/bin/chromium"
+    driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
     try:
         driver.get(base + "/sign-in")
         driver.save_screenshot(f"{out}/sign-in-{width}.png")
