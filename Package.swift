@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Store", "Manufacturing", "Bioprocess", "FileFormats", "TestSupport",
+                "Web", "Store", "Manufacturing", "Bioprocess", "FileFormats", "Reporting", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

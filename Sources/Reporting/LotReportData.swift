@@ -117,6 +117,13 @@ public struct LotReportData: Codable, Sendable {
         public var phase: String
         public var startDay: Double
         public var endDay: Double
+
+        public init(name: String, phase: String, startDay: Double, endDay: Double) {
+            self.name = name
+            self.phase = phase
+            self.startDay = startDay
+            self.endDay = endDay
+        }
     }
 
     public init(_ r: LotReport) {

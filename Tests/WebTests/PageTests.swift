@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Manufacturing
+import Reporting
 import NIOCore
 import Store
 import Testing
@@ -166,5 +167,23 @@ struct PageTests {
             let missing = try await Self.get(client, "/processes/..%2F..%2Fetc%2Fpasswd", cookies: ["vf_session": session])
             #expect(missing.status == .notFound)
         }
+    }
+}
+
+/// The lot timeline drawn as SVG: a bar per stage, its names escaped, nothing clipped.
+struct TimelineChartTests {
+    @Test func everyStageIsABarWithItsDaysAndLongNamesAreCutWithTheWholeInTheTooltip() {
+        let stages = [
+            LotReportData.Stage(name: "Seed <flask> & bag", phase: "expansion", startDay: 0, endDay: 3),
+            LotReportData.Stage(name: String(repeating: "Growth to induction ", count: 4), phase: "production", startDay: 3, endDay: 5.5),
+            LotReportData.Stage(name: "QC release testing", phase: "release", startDay: 5.5, endDay: 20),
+        ]
+        let svg = TimelineChart.svg(stages)
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>"))
+        #expect(svg.components(separatedBy: "<rect x=").count - 1 == stages.count + 3, "a bar per stage, a legend square per phase")
+        #expect(svg.contains("Seed &lt;flask&gt; &amp; bag") && !svg.contains("<flask>"))
+        #expect(svg.contains("Growth to induction Growth to induction Gro…"))
+        #expect(svg.contains("<title>\(stages[1].name): day 3 to 5.5 (2.5 d)</title>"))
+        #expect(svg.contains(">20 d</text>"), "the last tick is the lot's end")
     }
 }

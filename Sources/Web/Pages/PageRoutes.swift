@@ -177,10 +177,13 @@ struct PageRoutes {
                     ]
                 },
                 "timeline": report.timeline.map { ["name": $0.name, "days": "\(Fmt.number($0.startDay))–\(Fmt.number($0.endDay))"] },
+                "timelineChart": TimelineChart.svg(report.timeline),
             ]
         }
 
-        func measure(_ m: Measure) -> String { "\(Fmt.number(m.value)) \(m.unit)" }
+        func measure(_ m: Measure) -> String {
+            "\(Fmt.number(m.value)) \(m.unit.replacingOccurrences(of: "m2", with: "m²").replacingOccurrences(of: "m3", with: "m³"))"
+        }
     }
 
     /// The process files of the library folder (top level), each simulated; files that are not
