@@ -1,3 +1,5 @@
+import Bioprocess
+import FileFormats
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -185,5 +187,35 @@ struct TimelineChartTests {
         #expect(svg.contains("Growth to induction Growth to induction Gro…"))
         #expect(svg.contains("<title>\(stages[1].name): day 3 to 5.5 (2.5 d)</title>"))
         #expect(svg.contains(">20 d</text>"), "the last tick is the lot's end")
+    }
+}
+
+/// Platforms compared in the browser: the same figures as `vectorfab compare`, and the table as CSV.
+struct ComparePageTests {
+    @Test func thePageShowsTheComparisonTheCommandComputesAndItsCSV() async throws {
+        let w = try await World.make()
+        let app = Application(router: API.router(store: w.store, site: try await PageTests.site()))
+        let files = ["aav-dmd-flasks.yaml", "aav-dmd-suspension-2000L.yaml"]
+        let expected = try PlatformComparison.compare(
+            files.map { try ProcessFile.load(path: Repository.path("Examples/\($0)")) }, targetDoses: 250)
+        try await app.test(.router) { client in
+            let session = try await PageTests.signIn(client, "sam")
+            let query = files.map { "file=\($0)" }.joined(separator: "&") + "&doses=250"
+            let page = try await PageTests.get(client, "/compare?" + query, cookies: ["vf_session": session])
+            #expect(page.status == .ok)
+            for r in expected.rows {
+                #expect(page.html.contains("<td>\(r.model)</td>"), "\(r.model)")
+                #expect(page.html.contains("<td class=\"num\">\(Fmt.count(r.lots))</td>"), "\(r.model) lots")
+            }
+            let csv = try await PageTests.get(client, "/compare.csv?" + query, cookies: ["vf_session": session])
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.headers[.contentDisposition]?.contains("attachment") == true)
+            #expect(csv.html.hasPrefix("\u{FEFF}process,platform"), "a byte-order mark for Excel")
+            #expect(csv.html.dropFirst() == Substring(ComparisonReport.csv(expected)))
+            let bad = try await PageTests.get(client, "/compare?file=aav-dmd-flasks.yaml&doses=0", cookies: ["vf_session": session])
+            #expect(bad.status == .badRequest && bad.html.contains("doses must be a whole number from 1"))
+            let unknown = try await PageTests.get(client, "/compare?file=nope.yaml&doses=5", cookies: ["vf_session": session])
+            #expect(unknown.status == .badRequest && unknown.html.contains("no process file nope.yaml"))
+        }
     }
 }

@@ -42,6 +42,16 @@ struct PageRoutes {
             }
             return site.page("process", try await values(context, title: entry.report.product, entry.details))
         }
+        pages.get("/compare") { request, context in
+            let (values, status) = comparison(request)
+            return site.page("compare", try await self.values(context, title: "Compare platforms", values), status: status)
+        }
+        pages.get("/compare.csv") { request, _ in
+            guard let (c, _) = try? compared(request).get() else {
+                return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "choose process files and a number of doses\n")))
+            }
+            return csvDownload(ComparisonReport.csv(c), name: "platform-comparison.csv")
+        }
         pages.post("/sign-out") { request, context in
             let form = try await Form(request, context: context)
             guard let identity = context.identity, Cookies.matches(form["csrf"], Cookies.csrf(for: identity.token)) else {
@@ -135,6 +145,83 @@ struct PageRoutes {
     func safeNext(_ next: String?) -> String {
         guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count <= 500 else { return "" }
         return next
+    }
+
+    // MARK: Compare platforms
+
+    /// The files and doses asked for, compared; or why not.
+    func compared(_ request: Request) -> Result<(PlatformComparison, [String]), GMPError> {
+        let q = request.uri.queryParameters
+        let entries = library().processes
+        var files = q.getAll("file")
+        if files.isEmpty { files = entries.map(\.file).filter { $0.hasPrefix("aav-dmd-") } }
+        guard !files.isEmpty, files.count <= 20 else { return .failure(GMPError(.invalid, "choose one to 20 process files")) }
+        var chosen: [Entry] = []
+        for f in files {
+            guard let e = entries.first(where: { $0.file == f }) else { return .failure(GMPError(.invalid, "the library has no process file \(f)")) }
+            chosen.append(e)
+        }
+        let dosesText = q.get("doses") ?? "100"
+        guard let doses = Int(dosesText), (1...WorkLimits.doses).contains(doses) else {
+            return .failure(GMPError(.invalid, "doses must be a whole number from 1 to \(Fmt.count(WorkLimits.doses)), not '\(dosesText)'"))
+        }
+        do {
+            return .success((try PlatformComparison.compare(chosen.map(\.definition), targetDoses: doses), files))
+        } catch {
+            return .failure(GMPError(.invalid, "\(error)"))
+        }
+    }
+
+    func comparison(_ request: Request) -> ([String: Any], HTTPResponse.Status) {
+        let entries = library().processes
+        let asked = Set(request.uri.queryParameters.getAll("file"))
+        var v: [String: Any] = [
+            "maxDoses": WorkLimits.doses, "doses": request.uri.queryParameters.get("doses") ?? "100",
+        ]
+        let result = compared(request)
+        let chosen: Set<String>
+        switch result {
+        case .success(let (c, files)):
+            chosen = Set(files)
+            var notes = c.rows.filter(\.wasScaled).map {
+                "\($0.model): the lot as written (\(Fmt.count($0.writtenUnitsPerLot)) \($0.platform.unitName)) makes no dose once QC vials and whole vials are counted; scaled to the smallest lot that makes one."
+            }
+            if let best = c.rows.min(by: { $0.totalHandlings < $1.totalHandlings }),
+                let worst = c.rows.max(by: { $0.totalHandlings < $1.totalHandlings }), best.totalHandlings > 0, c.rows.count > 1
+            {
+                notes.append(
+                    "\(worst.model) needs \(Fmt.number(worst.totalHandlings / best.totalHandlings)) × the handlings and \(Fmt.number(worst.totalSuiteTime / best.totalSuiteTime)) × the suite time of \(best.model).")
+            }
+            let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+            v["result"] = [
+                "title": "\(Fmt.count(c.targetDoses)) doses",
+                "rows": c.rows.map { r in
+                    [
+                        "platform": r.platform.rawValue, "model": r.model, "units": Fmt.count(r.unitsPerLot) + (r.wasScaled ? "*" : ""),
+                        "doses": Fmt.count(r.dosesPerLot), "lots": Fmt.count(r.lots), "totalUnits": Fmt.count(r.totalUnits),
+                        "lotDays": Fmt.number(r.lotDuration.value(in: "d")), "suiteDays": Fmt.number(r.totalSuiteTime.value(in: "d")),
+                        "handlings": Fmt.count(r.totalHandlings),
+                    ]
+                },
+                "notes": notes,
+                "query": (files.map { "file=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" } + ["doses=\(c.targetDoses)"])
+                    .joined(separator: "&"),
+            ]
+        case .failure(let e):
+            chosen = asked
+            v["message"] = e.message
+        }
+        v["choices"] = entries.map { ["file": $0.file, "product": $0.report.product, "platform": $0.report.production.platform, "checked": chosen.contains($0.file)] }
+        if case .failure = result { return (v, .badRequest) }
+        return (v, .ok)
+    }
+
+    /// A CSV download: UTF-8 with a byte-order mark, so that Excel reads accents right.
+    func csvDownload(_ csv: String, name: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: "\u{FEFF}" + csv)))
     }
 
     // MARK: The process library
