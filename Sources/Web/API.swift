@@ -15,8 +15,12 @@ public struct AppContext: AuthRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: SignedIn?
 
+    /// The client's IP address (nil in tests without a socket).
+    public var remoteAddress: String?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies are small JSON documents (a process file at most): 1 MiB. A larger body is
@@ -171,13 +175,14 @@ public enum API {
         let router = Router(context: AppContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: SecurityHeaders())
-        if let site { PageRoutes(store: store, site: site).addRoutes(to: router) }
+        let throttle = SignInThrottle()
+        if let site { PageRoutes(store: store, site: site, throttle: throttle).addRoutes(to: router) }
         router.get("/health") { _, _ in try json(["status": "ok"]) }
         let api = router.group("api")
-        SessionRoutes(store: store).addPublicRoutes(to: api)
+        SessionRoutes(store: store, throttle: throttle).addPublicRoutes(to: api)
         // Every other route needs a signed-in user: a bearer token from POST /api/login.
         let signedIn = api.group().add(middleware: BearerAuthenticator(store: store)).add(middleware: RequireSignIn())
-        SessionRoutes(store: store).addRoutes(to: signedIn)
+        SessionRoutes(store: store, throttle: throttle).addRoutes(to: signedIn)
         UserRoutes(store: store).addRoutes(to: signedIn.group("users"))
         RecipeRoutes(store: store).addRoutes(to: signedIn.group("recipes"))
         MaterialRoutes(store: store).addRoutes(items: signedIn.group("items"), lots: signedIn.group("lots"))

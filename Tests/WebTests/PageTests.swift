@@ -219,3 +219,48 @@ struct ComparePageTests {
         }
     }
 }
+
+/// Sign-in throttling: failed sign-ins from one address are counted, and beyond the limit even
+/// the right password waits.
+struct ThrottleTests {
+    @Test func tooManyFailedSignInsAreRefusedWith429UntilTheWindowPasses() throws {
+        let t = SignInThrottle(limit: 3, window: 60)
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        let keys = ["address:10.0.0.1", "user:alex"]
+        for i in 0..<3 {
+            try t.check(keys, now: start + Double(i))
+            t.failed(keys, now: start + Double(i))
+        }
+        #expect(throws: SignInThrottle.TooMany.self) { try t.check(keys, now: start + 10) }
+        // Another username from the same address: still refused (no spraying).
+        #expect(throws: SignInThrottle.TooMany.self) { try t.check(["address:10.0.0.1", "user:sam"], now: start + 10) }
+        do {
+            try t.check(keys, now: start + 10)
+        } catch {
+            #expect(error.retryAfter == 50, "until the first failure leaves the window")
+        }
+        try t.check(keys, now: start + 61)
+    }
+
+    @Test func theAPIAndThePagesShareTheCount() async throws {
+        let w = try await World.make()
+        let app = Application(router: API.router(store: w.store, site: try await PageTests.site()))
+        try await app.test(.router) { client in
+            for i in 0..<20 {
+                let (status, _, _) = try await client.call(.post, "/api/login", token: nil, ["username": "nobody\(i)", "password": "wrong password"])
+                #expect(status == .unauthorized)
+            }
+            let refused = try await client.execute(
+                uri: "/api/login", method: .post, headers: [.contentType: "application/json"],
+                body: body(["username": "alex", "password": password])
+            ) { r in (r.status, r.headers[.retryAfter]) }
+            #expect(refused.0 == .tooManyRequests)
+            #expect(Int(refused.1 ?? "") ?? 0 > 0)
+            let form = try await PageTests.get(client, "/sign-in")
+            let page = try await PageTests.post(
+                client, "/sign-in", ["username": "alex", "password": password, "csrf": try #require(form.csrf)],
+                cookies: ["vf_pre": try #require(form.cookie("vf_pre"))])
+            #expect(page.status == .tooManyRequests && page.html.contains("Too many failed sign-ins"))
+        }
+    }
+}

@@ -13,6 +13,7 @@ import Store
 struct PageRoutes {
     let store: GMPStore
     let site: Site
+    let throttle: SignInThrottle
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/static/app.css") { _, _ in
@@ -89,12 +90,25 @@ struct PageRoutes {
                     "sign-in", request, ["title": "Sign in", "next": next, "message": "The form is out of date: sign in again."],
                     status: .forbidden)
             }
+            let username = form["username"] ?? ""
+            let keys = SignInThrottle.keys(context, username: username)
+            do throws(SignInThrottle.TooMany) {
+                try throttle.check(keys)
+            } catch {
+                var r = preSessionPage(
+                    "sign-in", request, ["title": "Sign in", "next": next, "username": username, "message": "Too many failed sign-ins: try again in \(error.retryAfter) s."],
+                    status: .tooManyRequests)
+                r.headers[.retryAfter] = String(error.retryAfter)
+                return r
+            }
             do {
-                let (token, _) = try await store.login(username: form["username"] ?? "", password: form["password"] ?? "")
+                let (token, _) = try await store.login(username: username, password: form["password"] ?? "")
+                throttle.succeeded(username: username)
                 return Response(
                     status: .seeOther,
                     headers: [.location: next.isEmpty ? "/" : next, .setCookie: Cookies.set(Cookies.session, token, site: site, maxAge: Int(GMPStore.sessionLength))])
             } catch let e as GMPError where e.kind == .unauthenticated {
+                throttle.failed(keys)
                 return preSessionPage(
                     "sign-in", request, ["title": "Sign in", "next": next, "username": form["username"] ?? "", "message": e.message],
                     status: .unauthorized)

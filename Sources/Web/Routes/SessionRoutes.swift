@@ -1,17 +1,27 @@
 import APIBodies
 import Hummingbird
+import Manufacturing
 import Store
 
 /// Signing in and out, and the signed-in user's own account.
 struct SessionRoutes {
     let store: GMPStore
+    let throttle: SignInThrottle
 
     /// The one route open to anyone.
     func addPublicRoutes(to api: RouterGroup<AppContext>) {
         api.post("login") { request, context in
             let b = try await request.body(LoginBody.self, context: context)
-            let (token, user) = try await store.login(username: b.username, password: b.password)
-            return try json(Session(token: token, user: user))
+            let keys = SignInThrottle.keys(context, username: b.username)
+            try throttle.check(keys)
+            do {
+                let (token, user) = try await store.login(username: b.username, password: b.password)
+                throttle.succeeded(username: b.username)
+                return try json(Session(token: token, user: user))
+            } catch let e as GMPError where e.kind == .unauthenticated {
+                throttle.failed(keys)
+                throw e
+            }
         }
     }
 
