@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "APIBodies", "Manufacturing", "Store", "Bioprocess", "FileFormats", "Reporting",
+                "APIBodies", "Manufacturing", "Store", "Bioprocess", "Economics", "FileFormats", "Reporting",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Store", "Manufacturing", "Bioprocess", "FileFormats", "Reporting", "TestSupport",
+                "Web", "Store", "Manufacturing", "Bioprocess", "Economics", "FileFormats", "Reporting", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

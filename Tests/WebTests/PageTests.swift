@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Manufacturing
+import Economics
 import Reporting
 import NIOCore
 import Store
@@ -261,6 +262,35 @@ struct ThrottleTests {
                 client, "/sign-in", ["username": "alex", "password": password, "csrf": try #require(form.csrf)],
                 cookies: ["vf_pre": try #require(form.cookie("vf_pre"))])
             #expect(page.status == .tooManyRequests && page.html.contains("Too many failed sign-ins"))
+        }
+    }
+}
+
+/// Costs in the browser: the figures `vectorfab cost` computes, the chart and the CSV.
+struct CostPageTests {
+    @Test func theCostPageShowsTheCommandsFiguresAChartAndItsLinesAsCSV() async throws {
+        let w = try await World.make()
+        let app = Application(router: API.router(store: w.store, site: try await PageTests.site()))
+        let file = "aav-dmd-suspension-2000L.yaml"
+        let report = try CostReport(try EconomicFile.load(path: Repository.path("Examples/\(file)")))
+        let c = report.model.costs.currency
+        try await app.test(.router) { client in
+            let session = try await PageTests.signIn(client, "olga")
+            let list = try await PageTests.get(client, "/costs", cookies: ["vf_session": session])
+            #expect(list.html.contains("href=\"/costs/\(file)\""))
+            #expect(!list.html.contains("href=\"/costs/seed000-aav-200L.yaml\""), "a process without costs is not listed")
+            let page = try await PageTests.get(client, "/costs/\(file)", cookies: ["vf_session": session])
+            #expect(page.status == .ok)
+            #expect(page.html.contains("<span class=\"value\">\(Fmt.money(report.cost.perDose, c))</span><span class=\"label\">per dose</span>"))
+            let price = try #require(report.price)
+            #expect(page.html.contains(Fmt.money(price.pricePerDose, c)))
+            let segments = CostStage.allCases.flatMap { s in CostCategory.allCases.map { report.cost.matrix[s, $0] } }.filter { $0 > 0 }
+            let chart = try #require(page.html.range(of: "<svg").flatMap { start in page.html.range(of: "</svg>").map { page.html[start.lowerBound..<$0.upperBound] } })
+            #expect(chart.components(separatedBy: "<title>").count - 1 == segments.count + 1, "a segment per non-zero cell, and the chart's title")
+            let csv = try await PageTests.get(client, "/costs/\(file).csv", cookies: ["vf_session": session])
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.html == "\u{FEFF}" + report.csv())
+            #expect(try await PageTests.get(client, "/costs/seed000-aav-200L.yaml", cookies: ["vf_session": session]).status == .notFound)
         }
     }
 }

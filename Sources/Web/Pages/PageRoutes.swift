@@ -1,4 +1,5 @@
 import Bioprocess
+import Economics
 import FileFormats
 import Foundation
 import HTTPTypes
@@ -52,6 +53,29 @@ struct PageRoutes {
                 return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "choose process files and a number of doses\n")))
             }
             return csvDownload(ComparisonReport.csv(c), name: "platform-comparison.csv")
+        }
+        pages.get("/costs") { _, context in
+            let rows = costed().map { (file, r) -> [String: Any] in
+                let c = r.model.costs.currency
+                return [
+                    "file": file, "product": r.model.process.product.name, "doses": Fmt.count(r.cost.doses),
+                    "perLot": Fmt.money(r.cost.perLotReleased, c), "perDose": Fmt.money(r.cost.perDose, c),
+                    "price": r.price.map { Fmt.money($0.pricePerDose, c) } ?? "—",
+                ]
+            }
+            return site.page("costs", try await values(context, title: "Cost of goods", ["rows": rows]))
+        }
+        pages.get("/costs/:file") { _, context in
+            let name = try context.parameter("file")
+            if name.hasSuffix(".csv"), let (_, r) = costed().first(where: { $0.file + ".csv" == name }) {
+                return csvDownload(r.csv(), name: String(name.dropLast(4).replacingOccurrences(of: ".", with: "-")) + "-cost.csv")
+            }
+            guard let (file, r) = costed().first(where: { $0.file == name }) else {
+                return site.page(
+                    "error", try await values(context, title: "No such cost", ["message": "The library has no process file \(name) with costs."]),
+                    status: .notFound)
+            }
+            return site.page("cost", try await values(context, title: "Cost of goods", costValues(file, r)))
         }
         pages.post("/sign-out") { request, context in
             let form = try await Form(request, context: context)
@@ -236,6 +260,63 @@ struct PageRoutes {
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
             body: ResponseBody(byteBuffer: ByteBuffer(string: "\u{FEFF}" + csv)))
+    }
+
+    // MARK: Costs
+
+    /// The library's process files that carry costs, each costed.
+    func costed() -> [(file: String, report: CostReport)] {
+        library().processes.compactMap { e in
+            guard let model = try? EconomicFile.load(path: site.library + "/" + e.file), let r = try? CostReport(model) else { return nil }
+            return (e.file, r)
+        }
+    }
+
+    func costValues(_ file: String, _ r: CostReport) -> [String: Any] {
+        let c = r.model.costs.currency
+        let total = r.cost.matrix.total
+        var figures: [(String, String)] = [
+            ("per lot made", Fmt.money(r.cost.perLotAttempted, c)), ("per released lot", Fmt.money(r.cost.perLotReleased, c)),
+            ("per dose", Fmt.money(r.cost.perDose, c)),
+        ]
+        let dpp = r.model.process.product.dose.dosesPerPatient
+        if dpp > 1 { figures.append(("per patient", Fmt.money(r.cost.perDose * Double(dpp), c))) }
+        if let p = r.price { figures.append(("fair price a dose", Fmt.money(p.pricePerDose, c))) }
+        var v: [String: Any] = [
+            "file": file, "name": r.model.process.name, "doses": Fmt.count(r.cost.doses), "successRate": Fmt.percent(r.cost.successRate),
+            "currency": c.rawValue, "figures": figures.map { ["label": $0.0, "value": $0.1] },
+            "chart": CostChart.svg(r.cost, currency: c), "stages": CostStage.allCases.map(\.label),
+            "matrix": CostCategory.allCases.map { category in
+                [
+                    "category": category.label, "cells": CostStage.allCases.map { Fmt.money(r.cost.matrix[$0, category], c) },
+                    "total": Fmt.money(r.cost.matrix.total(category), c), "share": Fmt.percent(r.cost.matrix.total(category) / total),
+                ] as [String: Any]
+            } + [
+                [
+                    "category": "total", "cells": CostStage.allCases.map { Fmt.money(r.cost.matrix.total($0), c) },
+                    "total": Fmt.money(total, c), "share": "100 %",
+                ]
+            ],
+            "lines": r.lines.sorted { $0.amount > $1.amount }.filter { $0.amount != 0 }.prefix(15).map {
+                [
+                    "stage": $0.stage.label, "category": $0.category.label, "item": costItemLabel($0.item, r.model.process),
+                    "amount": Fmt.money($0.amount, c), "share": Fmt.percent($0.amount / total),
+                ]
+            },
+        ]
+        if let p = r.price {
+            var components: [(String, String)] = [
+                ("Cost of goods", Fmt.money(p.cogsPerDose, c)), ("Development, amortised", Fmt.money(p.developmentPerDose, c)),
+                ("Distribution", Fmt.money(p.distributionPerDose, c)), ("Margin", Fmt.money(p.marginPerDose, c)),
+                ("Fair price", Fmt.money(p.pricePerDose, c)),
+            ]
+            if let list = p.listPrice {
+                components.append(("List price", Fmt.money(list, c)))
+                components.append(("List ÷ fair", Fmt.number(p.listToFair ?? .nan)))
+            }
+            v["price"] = ["components": components.map { ["label": $0.0, "value": $0.1] }]
+        }
+        return v
     }
 
     // MARK: The process library
