@@ -51,7 +51,7 @@ public enum CostChart {
     }
 
     /// An axis amount: `1.15 M EUR`, `866 k EUR`, `250 EUR`.
-    static func compact(_ x: Double, _ c: Currency) -> String {
+    public static func compact(_ x: Double, _ c: Currency) -> String {
         let a = abs(x)
         if a >= 1e6 { return "\(Fmt.number(x / 1e6)) M \(c.rawValue)" }
         if a >= 1e3 { return "\(Fmt.number(x / 1e3)) k \(c.rawValue)" }

@@ -21,13 +21,13 @@ public struct UncertaintyReport: Sendable {
         self.sobol = sobol
     }
 
-    static let shown: [(MonteCarloOutput, String)] = [
+    public static let shown: [(MonteCarloOutput, String)] = [
         (.costPerDose, "cost per dose"), (.lotCost, "cost per released lot"), (.doses, "doses per lot"),
         (.patients, "patients per lot"), (.expansionDays, "cell expansion (d)"), (.lotDays, "thaw to release (d)"),
         (.chromatographyCycles, "chromatography cycles"), (.bulkVector, "vector in bulk"),
     ]
 
-    func inputDescription(_ p: UncertainParameter) -> String {
+    public func inputDescription(_ p: UncertainParameter) -> String {
         let unit = DisplayUnit.unit(
             for: p.input.dimension, vector: model.process.product.vector.type.counting, currency: model.costs.currency)
         let truncation = p.input.distribution.truncated ? ", truncated to the field's range" : ""

@@ -16,7 +16,7 @@ os.environ["SE_AVOID_STATS"] = "true"  # Selenium Manager: no call to the intern
 
 base, user, password, out = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
 pages = [("sign-in", "/sign-in"), ("home", "/"), ("processes", "/processes"),
-         ("process", "/processes/seed000-aav-200L.yaml"), ("compare", "/compare?doses=100"), ("costs", "/costs"), ("cost", "/costs/aav-dmd-suspension-2000L.yaml")]
+         ("process", "/processes/seed000-aav-200L.yaml"), ("compare", "/compare?doses=100"), ("costs", "/costs"), ("cost", "/costs/aav-dmd-suspension-2000L.yaml"), ("uncertainty", "/uncertainty?file=peer-aav-2000L-montecarlo.yaml&samples=100000&seed=42&target=10&sobol=2000")]
 
 for width, height in [(1440, 900), (390, 844)]:
     options = Options()

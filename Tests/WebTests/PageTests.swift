@@ -294,3 +294,39 @@ struct CostPageTests {
         }
     }
 }
+
+/// A Monte Carlo run from the page: the statistics the same seed gives `vectorfab uncertainty`,
+/// its charts, and its bounds.
+struct UncertaintyPageTests {
+    @Test func thePageRunsTheMonteCarloTheCommandRunsAndRefusesWhatIsOutOfBounds() async throws {
+        let w = try await World.make()
+        let app = Application(router: API.router(store: w.store, site: try await PageTests.site()))
+        let file = "peer-aav-2000L-montecarlo.yaml"
+        let model = try EconomicFile.load(path: Repository.path("Examples/\(file)"))
+        // Same seed, same result whatever the number of threads.
+        let expected = MonteCarlo.run(model, .init(samples: 3000, seed: 7, threads: 1, targetDoses: 10))
+        let c = model.costs.currency
+        try await app.test(.router) { client in
+            let session = try await PageTests.signIn(client, "alex")
+            let form = try await PageTests.get(client, "/uncertainty", cookies: ["vf_session": session])
+            #expect(form.status == .ok && form.html.contains("<option value=\"\(file)\""))
+            let page = try await PageTests.get(
+                client, "/uncertainty?file=\(file)&samples=3000&seed=7&target=10&sobol=50", cookies: ["vf_session": session])
+            #expect(page.status == .ok)
+            let cost = expected.statistics(.costPerDose)
+            #expect(page.html.contains("<span class=\"value\">\(Fmt.money(cost.mean, c))</span><span class=\"label\">mean cost per dose</span>"))
+            let p = try #require(expected.probabilityOfTarget)
+            #expect(page.html.contains("<span class=\"value\">\(Fmt.percent(p))</span><span class=\"label\">P(≥ 10 doses a lot)</span>"))
+            #expect(page.html.components(separatedBy: "<svg").count - 1 == 3, "histogram, tornado, Sobol")
+            #expect(!page.html.contains("could not make a lot") || expected.infeasible > 0)
+            let noSobol = try await PageTests.get(client, "/uncertainty?file=\(file)&samples=500&seed=1&sobol=0", cookies: ["vf_session": session])
+            #expect(noSobol.status == .ok && !noSobol.html.contains("Sobol indices</h2>"))
+            #expect(noSobol.html.components(separatedBy: "<svg").count - 1 == 2)
+            for bad in ["samples=0", "samples=2000000", "samples=10&seed=-1", "samples=10&target=0", "samples=10&sobol=999999"] {
+                let answer = try await PageTests.get(client, "/uncertainty?file=\(file)&\(bad)", cookies: ["vf_session": session])
+                #expect(answer.status == .badRequest, "\(bad)")
+                #expect(answer.html.contains("class=\"error\""), "\(bad)")
+            }
+        }
+    }
+}

@@ -77,6 +77,10 @@ struct PageRoutes {
             }
             return site.page("cost", try await values(context, title: "Cost of goods", costValues(file, r)))
         }
+        pages.get("/uncertainty") { request, context in
+            let (v, status) = uncertainty(request)
+            return site.page("uncertainty", try await values(context, title: "Uncertainty", v), status: status)
+        }
         pages.post("/sign-out") { request, context in
             let form = try await Form(request, context: context)
             guard let identity = context.identity, Cookies.matches(form["csrf"], Cookies.csrf(for: identity.token)) else {
@@ -317,6 +321,84 @@ struct PageRoutes {
             v["price"] = ["components": components.map { ["label": $0.0, "value": $0.1] }]
         }
         return v
+    }
+
+    // MARK: Uncertainty
+
+    /// The page's bounds: a Monte Carlo of at most a million samples, Sobol at most a million
+    /// lot evaluations, on at most two threads — a page answers within seconds.
+    static let maxSamples = 1_000_000
+    static let maxSobolEvaluations = 1_000_000
+
+    func uncertain() -> [(file: String, model: EconomicModel)] {
+        library().processes.compactMap { e in
+            guard let model = try? EconomicFile.load(path: site.library + "/" + e.file), !model.parameters.isEmpty else { return nil }
+            return (e.file, model)
+        }
+    }
+
+    func uncertainty(_ request: Request) -> ([String: Any], HTTPResponse.Status) {
+        let q = request.uri.queryParameters
+        let models = uncertain()
+        let file = q.get("file") ?? models.first?.file ?? ""
+        var v: [String: Any] = [
+            "maxSamples": Self.maxSamples, "samples": q.get("samples") ?? "100000", "seed": q.get("seed") ?? "42",
+            "target": q.get("target") ?? "", "sobol": q.get("sobol") ?? "0",
+            "choices": models.map { ["file": $0.file, "inputs": $0.model.parameters.count, "selected": $0.file == file] },
+        ]
+        guard let model = models.first(where: { $0.file == file })?.model else {
+            v["message"] = models.isEmpty ? "No process file of the library has an input written as a distribution." : "The library has no uncertain process \(file)."
+            return (v, models.isEmpty ? .ok : .badRequest)
+        }
+        v["maxSobol"] = Self.maxSobolEvaluations / (model.parameters.count + 2)
+        guard q.get("samples") != nil else { return (v, .ok) }
+        var problems: [String] = []
+        let samples = Int(q.get("samples") ?? "") ?? -1
+        if !(1...Self.maxSamples).contains(samples) { problems.append("samples must be a whole number from 1 to \(Fmt.count(Self.maxSamples))") }
+        let seed = UInt64(q.get("seed") ?? "")
+        if seed == nil { problems.append("the seed must be a whole number of 0 or more") }
+        var target: Int?
+        if let t = q.get("target"), !t.isEmpty {
+            target = Int(t)
+            if target == nil || !(1...WorkLimits.doses).contains(target!) { problems.append("target doses must be a whole number from 1 to \(Fmt.count(WorkLimits.doses))") }
+        }
+        let sobol = Int(q.get("sobol") ?? "0") ?? -1
+        let maxSobol = Self.maxSobolEvaluations / (model.parameters.count + 2)
+        if !(0...maxSobol).contains(sobol) { problems.append("Sobol base samples must be a whole number from 0 to \(Fmt.count(maxSobol)) (\(model.parameters.count + 2) lot evaluations each)") }
+        guard problems.isEmpty, let seed else {
+            v["message"] = problems.joined(separator: "; ")
+            return (v, .badRequest)
+        }
+        let threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+        let result = MonteCarlo.run(model, .init(samples: samples, seed: seed, threads: threads, targetDoses: target))
+        let tornado = Sensitivity.tornado(model)
+        let indices = sobol > 1 ? Sensitivity.sobol(model, samples: sobol, seed: seed, threads: threads) : nil
+        let report = UncertaintyReport(model: model, result: result, threads: threads, tornado: tornado, sobol: indices)
+        let c = model.costs.currency
+        let cost = result.statistics(.costPerDose)
+        var figures: [(String, String)] = [
+            ("mean cost per dose", Fmt.money(cost.mean, c)), ("p5 – p95", "\(CostChart.compact(cost.p5, c)) – \(CostChart.compact(cost.p95, c))"),
+            ("mean doses a lot", Fmt.number(result.statistics(.doses).mean)),
+        ]
+        if let t = target, let p = result.probabilityOfTarget { figures.append(("P(≥ \(Fmt.count(t)) doses a lot)", Fmt.percent(p))) }
+        var shown: [String: Any] = [
+            "name": model.process.name, "samplesText": Fmt.count(samples), "seed": String(seed), "seconds": Fmt.number(result.seconds),
+            "hasInfeasible": result.infeasible > 0, "infeasible": Fmt.count(result.infeasible),
+            "figures": figures.map { ["label": $0.0, "value": $0.1] },
+            "outputs": UncertaintyReport.shown.map { (output, name) -> [String: String] in
+                let s = result.statistics(output)
+                let money = output == .costPerDose || output == .lotCost
+                func f(_ x: Double) -> String { money ? Fmt.money(x, c) : Fmt.number(x) }
+                return ["name": name, "mean": f(s.mean), "p5": f(s.p5), "p50": f(s.p50), "p95": f(s.p95)]
+            },
+            "histogram": UncertaintyCharts.histogram(cost, currency: c),
+            "tornado": UncertaintyCharts.tornado(tornado, currency: c),
+            "inputs": model.parameters.map { ["label": $0.label, "distribution": report.inputDescription($0)] },
+        ]
+        // Mustache shows a section for any value, even an empty one: no key without Sobol.
+        if let indices { shown["sobolChart"] = UncertaintyCharts.sobol(indices) }
+        v["result"] = shown
+        return (v, .ok)
     }
 
     // MARK: The process library
