@@ -35,11 +35,23 @@ for user in sam alex olga; do
   token=${tokens[$user]}
   echo "== schemathesis as $user: $examples examples an operation, at most $seconds s"
   # Logging out would end the session the run uses; the tests cover it.
-  if ! schemathesis run docs/openapi.yaml --url "http://127.0.0.1:$port" -H "Authorization: Bearer $token" \
+  run() {
+    schemathesis run docs/openapi.yaml --url "http://127.0.0.1:$port" -H "Authorization: Bearer $token" \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
       --max-examples "$examples" --max-time "$seconds" --exclude-path /api/logout --workers 2 \
-      --seed 42 --no-color; then
-    status=1
+      --seed 42 --no-color 2>&1 | tee "$dir/run.log"
+    return "${PIPESTATUS[0]}"
+  }
+  if ! run; then
+    # An error inside schemathesis or Hypothesis (CPython 3.11's "AST constructor recursion
+    # depth mismatch" was seen once) is not a finding about the API: run once more. A failed
+    # check (a FAILURES section) fails at once.
+    if grep -q "^=* ERRORS =*$" "$dir/run.log" && ! grep -q "^=* FAILURES =*$" "$dir/run.log"; then
+      echo "== schemathesis itself failed (no check failed): running again as $user"
+      run || status=1
+    else
+      status=1
+    fi
   fi
 done
 if grep -q "request failed" "$dir/server.log"; then
