@@ -169,6 +169,15 @@ struct PageTests {
             #expect(page.html.contains("Affinity capture"))
             let missing = try await Self.get(client, "/processes/..%2F..%2Fetc%2Fpasswd", cookies: ["vf_session": session])
             #expect(missing.status == .notFound)
+            // The lot report as downloads: what `vectorfab simulate --format csv` and `json` print.
+            let report = try LotReport.simulate(try ProcessFile.load(path: Repository.path("Examples/seed000-aav-200L.yaml")))
+            let csv = try await Self.get(client, "/processes/seed000-aav-200L.yaml.csv", cookies: ["vf_session": session])
+            #expect(csv.headers[.contentDisposition]?.contains("seed000-aav-200L-yaml-lot.csv") == true)
+            #expect(csv.html == "\u{FEFF}" + LotReportCSV.render(report))
+            let json = try await Self.get(client, "/processes/seed000-aav-200L.yaml.json", cookies: ["vf_session": session])
+            #expect(json.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(json.html == (try LotReportJSON.render(report)))
+            #expect(try await Self.get(client, "/processes/nope.yaml.csv", cookies: ["vf_session": session]).status == .notFound)
         }
     }
 }

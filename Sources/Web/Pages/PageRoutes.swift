@@ -36,7 +36,19 @@ struct PageRoutes {
                     ["processes": processes.map(\.row), "problems": problems.map { ["file": $0.file, "message": $0.message] }]))
         }
         pages.get("/processes/:file") { _, context in
-            let file = try context.parameter("file")
+            var file = try context.parameter("file")
+            // The lot report as a download: `….yaml.csv` (every figure, a row each) or `….yaml.json`.
+            for (suffix, type) in [(".csv", "text/csv; charset=utf-8"), (".json", "application/json; charset=utf-8")] where file.hasSuffix(suffix) {
+                let base = String(file.dropLast(suffix.count))
+                guard let entry = library().processes.first(where: { $0.file == base }) else { break }
+                let report = try LotReport.simulate(entry.definition)
+                let name = base.replacingOccurrences(of: ".", with: "-") + "-lot" + suffix
+                if suffix == ".csv" { return csvDownload(LotReportCSV.render(report), name: name) }
+                return Response(
+                    status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\""],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: try LotReportJSON.render(report))))
+            }
+            file = try context.parameter("file")
             guard let entry = library().processes.first(where: { $0.file == file }) else {
                 return site.page(
                     "error", try await values(context, title: "No such process", ["message": "The library has no process file \(file)."]),
