@@ -151,6 +151,11 @@ public struct RecipeBody: StrictBody {
     public var tolerance: Double?
 }
 
+public struct SimulateBody: StrictBody {
+    /// The process file's text, YAML or JSON.
+    public var process: String
+}
+
 public struct PasswordBody: StrictBody {
     public var password: String
 }

@@ -190,6 +190,7 @@ public enum API {
         SampleRoutes(store: store).addRoutes(to: signedIn.group("samples"))
         DeviationRoutes(store: store).addRoutes(to: signedIn.group("deviations"))
         AuditRoutes(store: store).addRoutes(to: signedIn.group("audit"))
+        ComputeRoutes().addRoutes(to: signedIn)
         return router
     }
 

@@ -339,3 +339,24 @@ struct UncertaintyPageTests {
         }
     }
 }
+
+/// The computations over the JSON API: `POST /api/simulate` answers what `vectorfab simulate
+/// --format json` prints, and a process file's mistakes at their line.
+struct ComputeAPITests {
+    @Test func simulateAnswersTheLotReportAndNamesMistakesAtTheirLine() async throws {
+        let w = try await World.make()
+        let text = try String(contentsOfFile: Repository.path("Examples/seed000-aav-200L.yaml"), encoding: .utf8)
+        let expected = try LotReportJSON.render(LotReport.simulate(try ProcessFile.parse(text, file: "process")))
+        try await w.app().test(.router) { client in
+            let (status, answer, raw) = try await client.call(.post, "/api/simulate", token: w.tokens[.operator], ["process": text])
+            #expect(status == .ok)
+            #expect(answer["format"] as? String == "vectorfab/lot-report/1")
+            #expect(String(buffer: raw) == expected)
+            let broken = text.replacingOccurrences(of: "\nname:", with: "\nnmae:")
+            let (bad, refusal, _) = try await client.call(.post, "/api/simulate", token: w.tokens[.operator], ["process": broken])
+            #expect(bad == .badRequest)
+            #expect((refusal["details"] as? [String])?.contains { $0.contains("nmae") && $0.contains("line") } == true, "\(refusal)")
+            #expect(try await client.call(.post, "/api/simulate", token: nil, ["process": text]).0 == .unauthorized)
+        }
+    }
+}
