@@ -26,7 +26,7 @@ public enum CostChart {
             let amount = largest * Double(i) / 4
             let y = top + plotHeight - amount * scale
             out += "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(width - 170)\" y2=\"\(y)\" stroke=\"#d7dce3\"/>"
-            out += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\" class=\"tick\">\(escape(compact(amount, currency)))</text>\n"
+            out += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\" class=\"tick\">\(xmlEscaped(compact(amount, currency)))</text>\n"
         }
         for (i, stage) in stages.enumerated() {
             let x = left + gap / 2 + Double(i) * (barWidth + gap)
@@ -37,15 +37,15 @@ public enum CostChart {
                 let h = amount * scale
                 y -= h
                 out += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(barWidth)\" height=\"\(h)\" fill=\"\(colours[category]!)\">"
-                out += "<title>\(escape("\(stage.label), \(category.label): \(Fmt.money(amount, currency))"))</title></rect>\n"
+                out += "<title>\(xmlEscaped("\(stage.label), \(category.label): \(Fmt.money(amount, currency))"))</title></rect>\n"
             }
-            out += "<text x=\"\(x + barWidth / 2)\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\">\(escape(stage.label))</text>"
-            out += "<text x=\"\(x + barWidth / 2)\" y=\"\(top + plotHeight + 34)\" text-anchor=\"middle\" class=\"tick\">\(escape(Fmt.money(cost.matrix.total(stage), currency)))</text>\n"
+            out += "<text x=\"\(x + barWidth / 2)\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\">\(xmlEscaped(stage.label))</text>"
+            out += "<text x=\"\(x + barWidth / 2)\" y=\"\(top + plotHeight + 34)\" text-anchor=\"middle\" class=\"tick\">\(xmlEscaped(Fmt.money(cost.matrix.total(stage), currency)))</text>\n"
         }
         for (i, category) in CostCategory.allCases.enumerated() {
             let y = top + 10 + Double(i) * 20
             out += "<rect x=\"\(width - 150)\" y=\"\(y - 10)\" width=\"12\" height=\"12\" fill=\"\(colours[category]!)\"/>"
-            out += "<text x=\"\(width - 132)\" y=\"\(y)\">\(escape(category.label))</text>\n"
+            out += "<text x=\"\(width - 132)\" y=\"\(y)\">\(xmlEscaped(category.label))</text>\n"
         }
         return out + "</svg>"
     }
@@ -58,8 +58,4 @@ public enum CostChart {
         return "\(Fmt.number(x)) \(c.rawValue)"
     }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 }

@@ -126,3 +126,9 @@ public func csvField(_ s: String) -> String {
 public func csvDocument(_ rows: [[String]]) -> String {
     rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"
 }
+
+/// Text for SVG and HTML: `&`, `<`, `>` and `"` escaped.
+func xmlEscaped(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+}

@@ -23,10 +23,7 @@ public enum GanttChart {
         let height = top + Double(rows.count) * rowHeight + 60
         let products = plan.demand.products.map(\.name)
         func x(_ day: Double) -> Double { left + min(max(day, 0), horizon) * scale }
-        func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;")
-        }
+        let esc = xmlEscaped
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(clamping: left + width + 20, to: 0...Int.max))" height="\(Int(clamping: height, to: 0...Int.max))" font-family="sans-serif" font-size="11">
             <title>\(esc("Production plan — \(f.name)"))</title>

@@ -34,9 +34,9 @@ public enum TimelineChart {
             let w = max(2, x(s.endDay) - x(s.startDay))
             // Long names are cut to what fits beside the bars; the bar's tooltip has the whole.
             let label = s.name.count > 44 ? String(s.name.prefix(43)) + "…" : s.name
-            out += "<text x=\"\(left - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(escape(label))</text>"
+            out += "<text x=\"\(left - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(xmlEscaped(label))</text>"
             out += "<rect x=\"\(x(s.startDay))\" y=\"\(y + 3)\" width=\"\(w)\" height=\"\(rowHeight - 6)\" rx=\"3\" fill=\"\(colour)\">"
-            out += "<title>\(escape(s.name)): day \(Fmt.number(s.startDay)) to \(Fmt.number(s.endDay)) (\(Fmt.number(s.endDay - s.startDay)) d)</title></rect>\n"
+            out += "<title>\(xmlEscaped(s.name)): day \(Fmt.number(s.startDay)) to \(Fmt.number(s.endDay)) (\(Fmt.number(s.endDay - s.startDay)) d)</title></rect>\n"
         }
         // Legend.
         var lx = left
@@ -48,8 +48,4 @@ public enum TimelineChart {
         return out + "</svg>"
     }
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 }

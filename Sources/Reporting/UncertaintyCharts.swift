@@ -23,7 +23,7 @@ public enum UncertaintyCharts {
         for (i, n) in counts.enumerated() {
             let h = Double(n) / peak * plotHeight
             out += "<rect x=\"\(x(edges[i]) + 1)\" y=\"\(top + plotHeight - h)\" width=\"\(max(1, x(edges[i + 1]) - x(edges[i]) - 2))\" height=\"\(h)\" fill=\"#0b6e8a\">"
-            out += "<title>\(CostChart.escape("\(Fmt.money(edges[i], currency)) – \(Fmt.money(edges[i + 1], currency)): \(Fmt.count(n)) samples"))</title></rect>\n"
+            out += "<title>\(xmlEscaped("\(Fmt.money(edges[i], currency)) – \(Fmt.money(edges[i + 1], currency)): \(Fmt.count(n)) samples"))</title></rect>\n"
         }
         for (label, v) in [("p5", s.p5), ("p50", s.p50), ("p95", s.p95)] where v.isFinite {
             out += "<line x1=\"\(x(v))\" y1=\"\(top)\" x2=\"\(x(v))\" y2=\"\(top + plotHeight)\" stroke=\"#a4161a\" stroke-dasharray=\"4 3\"/>"
@@ -31,7 +31,7 @@ public enum UncertaintyCharts {
         }
         for i in 0...4 {
             let v = lo + span * Double(i) / 4
-            out += "<text x=\"\(x(v))\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" class=\"tick\">\(CostChart.escape(CostChart.compact(v, currency)))</text>"
+            out += "<text x=\"\(x(v))\" y=\"\(top + plotHeight + 16)\" text-anchor=\"middle\" class=\"tick\">\(xmlEscaped(CostChart.compact(v, currency)))</text>"
         }
         out += "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">cost per dose</text>"
         return out + "</svg>"
@@ -54,17 +54,17 @@ public enum UncertaintyCharts {
         for (i, b) in bars.enumerated() {
             let y = top + Double(i) * row
             let label = b.label.count > 44 ? String(b.label.prefix(43)) + "…" : b.label
-            out += "<text x=\"\(left - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(CostChart.escape(label))</text>"
+            out += "<text x=\"\(left - 8)\" y=\"\(y + 15)\" text-anchor=\"end\">\(xmlEscaped(label))</text>"
             for (end, colour, name) in [(b.costAtLow, "#5b8def", "p5"), (b.costAtHigh, "#e6a23c", "p95")] {
                 let a = x(min(end, t.nominalCostPerDose)), z = x(max(end, t.nominalCostPerDose))
                 out += "<rect x=\"\(a)\" y=\"\(y + 3)\" width=\"\(max(1, z - a))\" height=\"\(row - 6)\" fill=\"\(colour)\">"
-                out += "<title>\(CostChart.escape("\(b.label) at its \(name): \(Fmt.money(end, currency)) a dose"))</title></rect>"
+                out += "<title>\(xmlEscaped("\(b.label) at its \(name): \(Fmt.money(end, currency)) a dose"))</title></rect>"
             }
             out += "\n"
         }
         let nx = x(t.nominalCostPerDose)
         out += "<line x1=\"\(nx)\" y1=\"\(top - 6)\" x2=\"\(nx)\" y2=\"\(height - 26)\" stroke=\"#1d2430\"/>"
-        out += "<text x=\"\(nx)\" y=\"\(top - 10)\" text-anchor=\"middle\" class=\"tick\">nominal \(CostChart.escape(Fmt.money(t.nominalCostPerDose, currency)))</text>"
+        out += "<text x=\"\(nx)\" y=\"\(top - 10)\" text-anchor=\"middle\" class=\"tick\">nominal \(xmlEscaped(Fmt.money(t.nominalCostPerDose, currency)))</text>"
         out += "<rect x=\"\(left)\" y=\"\(height - 16)\" width=\"12\" height=\"12\" fill=\"#5b8def\"/><text x=\"\(left + 16)\" y=\"\(height - 6)\">input at its p5</text>"
         out += "<rect x=\"\(left + 150)\" y=\"\(height - 16)\" width=\"12\" height=\"12\" fill=\"#e6a23c\"/><text x=\"\(left + 166)\" y=\"\(height - 6)\">input at its p95</text>"
         return out + "</svg>"
@@ -83,7 +83,7 @@ public enum UncertaintyCharts {
         for (i, index) in s.indices.enumerated() {
             let y = top + Double(i) * row
             let label = index.label.count > 44 ? String(index.label.prefix(43)) + "…" : index.label
-            out += "<text x=\"\(left - 8)\" y=\"\(y + 17)\" text-anchor=\"end\">\(CostChart.escape(label))</text>"
+            out += "<text x=\"\(left - 8)\" y=\"\(y + 17)\" text-anchor=\"end\">\(xmlEscaped(label))</text>"
             out += "<rect x=\"\(left)\" y=\"\(y + 3)\" width=\"\(w(index.total))\" height=\"11\" fill=\"#9467bd\"><title>total \(Fmt.number(index.total, digits: 2))</title></rect>"
             out += "<rect x=\"\(left)\" y=\"\(y + 15)\" width=\"\(w(index.firstOrder))\" height=\"11\" fill=\"#0b6e8a\"><title>first order \(Fmt.number(index.firstOrder, digits: 2))</title></rect>"
             out += "<text x=\"\(left + max(w(index.total), w(index.firstOrder)) + 6)\" y=\"\(y + 17)\" class=\"tick\">\(Fmt.number(index.total, digits: 2)) / \(Fmt.number(index.firstOrder, digits: 2))</text>\n"

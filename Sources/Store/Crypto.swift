@@ -99,7 +99,7 @@ final class HashingThread: @unchecked Sendable {
 func sha256Hex(_ text: String) -> String { hex(SHA256.hash(data: Array(text.utf8))) }
 
 /// Bytes as lower-case hexadecimal (a formatter per byte cost a fifth of every write).
-func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+public func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
     let digits = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
     out.reserveCapacity(64)

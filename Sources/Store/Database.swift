@@ -244,9 +244,8 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
 
     /// The chain's head as the last commit left it. The writer owns the chain, so it keeps the
     /// head between transactions; another process that appended meanwhile (an administration
-    /// command on the same file, another instance on PostgreSQL) makes the next insert collide
-    /// on the sequence number, and the writer reads the head again and retries (see
-    /// ``GroupCommitter``).
+    /// command on the same file, another instance on PostgreSQL) changes the chain's length,
+    /// which every transaction checks first (``validate(chainLength:)``).
     private var _committed: (sequence: Int, hash: String)?
 
     /// The chain's head: the committed one, or read from the database.
@@ -260,9 +259,6 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
         lock.withLock { _head = h }
         return h
     }
-
-    /// Whether the head in use was kept from an earlier transaction rather than read in this one.
-    var headWasKept = false
 
     private var _stale = false
 
@@ -347,7 +343,6 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
             if _committed?.sequence != chainLength || (_committed == nil && chainLength != 0) {
                 _committed = nil
                 _head = nil
-                headWasKept = false
                 kept = [:]
                 keptOrder = []
             }
@@ -379,7 +374,6 @@ final class WriteSession: SQLDatabase, @unchecked Sendable {
             _pending = []
             _pendingEntries = []
             _stale = false
-            headWasKept = _committed != nil
         }
     }
 
@@ -479,7 +473,6 @@ final class GroupCommitter: @unchecked Sendable {
     private func commit(_ jobs: [Job]) async -> [(any Error)?] {
         var outcomes: [(any Error)?] = Array(repeating: nil, count: jobs.count)
         var remaining = Array(jobs.indices)
-        var retriedStaleHead = false
         while !remaining.isEmpty {
             session.reset()
             do {
@@ -515,17 +508,7 @@ final class GroupCommitter: @unchecked Sendable {
                         }
                     }
                     if !dirtyFailure {
-                        do {
-                            try await session.flush()
-                        } catch where session.headWasKept && !retriedStaleHead {
-                            // Someone else appended to the chain: read its head and run again.
-                            try? await run("ROLLBACK")
-                            session.forgetHead()
-                            session.forgetBatches()
-                            retriedStaleHead = true
-                            for index in remaining { outcomes[index] = nil }
-                            continue
-                        }
+                        try await session.flush()
                         try await run("COMMIT")
                         session.committed()
                         break

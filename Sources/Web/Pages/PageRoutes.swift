@@ -25,7 +25,7 @@ struct PageRoutes {
         addSignIn(to: router)
         let pages = router.group().add(middleware: CookieAuthenticator(store: store)).add(middleware: RequirePageSignIn())
         pages.get("/") { _, context in
-            site.page("home", try await values(context, title: "Start", ["processCount": library().processes.count]))
+            site.page("home", try await values(context, title: "Start", ["processCount": libraryFiles().count]))
         }
         pages.get("/processes") { _, context in
             let (processes, problems) = library()
@@ -36,32 +36,30 @@ struct PageRoutes {
                     ["processes": processes.map(\.row), "problems": problems.map { ["file": $0.file, "message": $0.message] }]))
         }
         pages.get("/processes/:file") { _, context in
-            var file = try context.parameter("file")
+            let file = try context.parameter("file")
             // The lot report as a download: `….yaml.csv` (every figure, a row each) or `….yaml.json`.
-            for (suffix, type) in [(".csv", "text/csv; charset=utf-8"), (".json", "application/json; charset=utf-8")] where file.hasSuffix(suffix) {
-                let base = String(file.dropLast(suffix.count))
-                guard let entry = library().processes.first(where: { $0.file == base }) else { break }
-                let report = try LotReport.simulate(entry.definition)
-                let name = base.replacingOccurrences(of: ".", with: "-") + "-lot" + suffix
-                if suffix == ".csv" { return csvDownload(LotReportCSV.render(report), name: name) }
+            for suffix in [".csv", ".json"] where file.hasSuffix(suffix) {
+                guard case .success(let e) = entry(String(file.dropLast(suffix.count))) else { break }
+                let name = e.file.replacingOccurrences(of: ".", with: "-") + "-lot" + suffix
+                if suffix == ".csv" { return csvDownload(LotReportCSV.render(e.lot), name: name) }
                 return Response(
-                    status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\""],
-                    body: ResponseBody(byteBuffer: ByteBuffer(string: try LotReportJSON.render(report))))
+                    status: .ok,
+                    headers: [.contentType: "application/json; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: try LotReportJSON.render(e.lot))))
             }
-            file = try context.parameter("file")
-            guard let entry = library().processes.first(where: { $0.file == file }) else {
+            guard case .success(let e) = entry(file) else {
                 return site.page(
                     "error", try await values(context, title: "No such process", ["message": "The library has no process file \(file)."]),
                     status: .notFound)
             }
-            return site.page("process", try await values(context, title: entry.report.product, entry.details))
+            return site.page("process", try await values(context, title: e.report.product, e.details))
         }
         pages.get("/compare") { request, context in
             let (values, status) = comparison(request)
             return site.page("compare", try await self.values(context, title: "Compare platforms", values), status: status)
         }
         pages.get("/compare.csv") { request, _ in
-            guard let (c, _) = try? compared(request).get() else {
+            guard let (c, _) = try? compared(request, entries: library().processes).get() else {
                 return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "choose process files and a number of doses\n")))
             }
             return csvDownload(ComparisonReport.csv(c), name: "platform-comparison.csv")
@@ -204,9 +202,8 @@ struct PageRoutes {
     // MARK: Compare platforms
 
     /// The files and doses asked for, compared; or why not.
-    func compared(_ request: Request) -> Result<(PlatformComparison, [String]), GMPError> {
+    func compared(_ request: Request, entries: [Entry]) -> Result<(PlatformComparison, [String]), GMPError> {
         let q = request.uri.queryParameters
-        let entries = library().processes
         var files = q.getAll("file")
         if files.isEmpty { files = entries.map(\.file).filter { $0.hasPrefix("aav-dmd-") } }
         guard !files.isEmpty, files.count <= 20 else { return .failure(GMPError(.invalid, "choose one to 20 process files")) }
@@ -232,7 +229,7 @@ struct PageRoutes {
         var v: [String: Any] = [
             "maxDoses": WorkLimits.doses, "doses": request.uri.queryParameters.get("doses") ?? "100",
         ]
-        let result = compared(request)
+        let result = compared(request, entries: entries)
         let chosen: Set<String>
         switch result {
         case .success(let (c, files)):
@@ -282,10 +279,7 @@ struct PageRoutes {
 
     /// The library's process files that carry costs, each costed.
     func costed() -> [(file: String, report: CostReport)] {
-        library().processes.compactMap { e in
-            guard let model = try? EconomicFile.load(path: site.library + "/" + e.file), let r = try? CostReport(model) else { return nil }
-            return (e.file, r)
-        }
+        economicModels().compactMap { m in (try? CostReport(m.model)).map { (m.file, $0) } }
     }
 
     func costValues(_ file: String, _ r: CostReport) -> [String: Any] {
@@ -342,12 +336,7 @@ struct PageRoutes {
     static let maxSamples = 1_000_000
     static let maxSobolEvaluations = 1_000_000
 
-    func uncertain() -> [(file: String, model: EconomicModel)] {
-        library().processes.compactMap { e in
-            guard let model = try? EconomicFile.load(path: site.library + "/" + e.file), !model.parameters.isEmpty else { return nil }
-            return (e.file, model)
-        }
-    }
+    func uncertain() -> [(file: String, model: EconomicModel)] { economicModels().filter { !$0.model.parameters.isEmpty } }
 
     func uncertainty(_ request: Request) -> ([String: Any], HTTPResponse.Status) {
         let q = request.uri.queryParameters
@@ -418,6 +407,8 @@ struct PageRoutes {
     struct Entry {
         var file: String
         var definition: ProcessDefinition
+        var lot: LotReport
+        /// Its figures as reported (made once).
         var report: LotReportData
 
         var row: [String: Any] {
@@ -462,24 +453,44 @@ struct PageRoutes {
         }
     }
 
-    /// The process files of the library folder (top level), each simulated; files that are not
-    /// process files or cannot make a lot are listed with their first problem.
+    /// The process file names of the library folder (top level), at most 200.
+    func libraryFiles() -> [String] {
+        Array(
+            ((try? FileManager.default.contentsOfDirectory(atPath: site.library)) ?? [])
+                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }.sorted().prefix(200))
+    }
+
+    /// One file of the library (a name it lists, so no other path is ever read), simulated; or
+    /// its first problem.
+    func entry(_ name: String) -> Result<Entry, GMPError> {
+        guard libraryFiles().contains(name) else { return .failure(GMPError(.notFound, "the library has no process file \(name)")) }
+        do {
+            let definition = try ProcessFile.load(path: site.library + "/" + name)
+            let lot = try LotReport.simulate(definition)
+            return .success(Entry(file: name, definition: definition, lot: lot, report: LotReportData(lot)))
+        } catch let e as DefinitionError {
+            return .failure(GMPError(.invalid, e.issues.first.map(\.description) ?? "not a process file"))
+        } catch {
+            return .failure(GMPError(.invalid, "\(error)"))
+        }
+    }
+
+    /// Every process file of the library, each simulated; files that are not process files or
+    /// cannot make a lot are listed with their first problem.
     func library() -> (processes: [Entry], problems: [(file: String, message: String)]) {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: site.library)) ?? [])
-            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }.sorted().prefix(200)
         var processes: [Entry] = []
         var problems: [(String, String)] = []
-        for name in names {
-            do {
-                let definition = try ProcessFile.load(path: site.library + "/" + name)
-                let report = try LotReport.simulate(definition)
-                processes.append(Entry(file: name, definition: definition, report: LotReportData(report)))
-            } catch let e as DefinitionError {
-                problems.append((name, e.issues.first.map(\.description) ?? "not a process file"))
-            } catch {
-                problems.append((name, "\(error)"))
+        for name in libraryFiles() {
+            switch entry(name) {
+            case .success(let e): processes.append(e)
+            case .failure(let e): problems.append((name, e.message))
             }
         }
         return (processes, problems)
+    }
+
+    /// The library's files that carry costs, each read with them.
+    func economicModels() -> [(file: String, model: EconomicModel)] {
+        libraryFiles().compactMap { name in (try? EconomicFile.load(path: site.library + "/" + name)).map { (name, $0) } }
     }
 }

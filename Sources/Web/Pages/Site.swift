@@ -95,7 +95,7 @@ enum Cookies {
 
     static func csrf(for secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("vectorfab-csrf".utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return hex(mac)
     }
 
     /// Constant-time comparison of the form's token with the expected one.
@@ -108,7 +108,7 @@ enum Cookies {
 
     static func randomSecret() -> String {
         var rng = SystemRandomNumberGenerator()
-        return (0..<24).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &rng)) }.joined()
+        return hex((0..<24).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
     }
 }
 
