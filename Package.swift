@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Domain: quantities, process definitions, the lot simulator. Foundation at most.
@@ -52,12 +53,13 @@ let package = Package(
         // The API's request bodies and their strict decoding: Foundation only, so it can be fuzzed.
         .target(name: "APIBodies", dependencies: ["Bioprocess", "Manufacturing"], swiftSettings: upcoming),
         // The HTTP JSON API and the web application's pages (Hummingbird, Mustache templates in
-        // Sources/Web/Templates, plain CSS in Sources/Web/Static).
+        // Sources/Web/Templates, plain CSS and JavaScript in Sources/Web/Static; Excel workbooks).
         .target(
             name: "Web",
             dependencies: [
-                "APIBodies", "Manufacturing", "Store", "Bioprocess", "Economics", "FileFormats", "Reporting",
+                "APIBodies", "Manufacturing", "Store", "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Mustache", package: "swift-mustache"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

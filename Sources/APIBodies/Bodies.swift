@@ -243,3 +243,13 @@ public struct TransitionBody: StrictBody {
     public var note: String
     public var password: String
 }
+
+/// A new version of a process file of the library.
+public struct ProcessFileBody: StrictBody {
+    /// The file's name: letters, digits, `.`, `_` or `-`, ending in `.yaml`, `.yml` or `.json`.
+    public var name: String
+    /// Its whole text, YAML or JSON.
+    public var text: String
+    /// Why it was written.
+    public var note: String
+}

@@ -5,6 +5,9 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     case qcAnalyst = "qc-analyst"
     case qa
     case administrator
+    /// A process engineer: writes and changes the process files the recipes come from, takes
+    /// no GMP decision.
+    case engineer
 
     /// The role in words, with its article: "an operator", "a QC analyst".
     public var withArticle: String {
@@ -14,6 +17,7 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
         case .qcAnalyst: "a QC analyst"
         case .qa: "QA"
         case .administrator: "an administrator"
+        case .engineer: "a process engineer"
         }
     }
 }
@@ -39,11 +43,12 @@ public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
     case releaseBatch = "release-batch"
     case readRecords = "read-records"
     case verifyAudit = "verify-audit"
+    case editProcess = "edit-process"
 }
 
 /// Who may do what. QA approves, releases and closes; QC analysts test; operators execute;
 /// supervisors verify and create batches; administrators manage accounts but take no GMP
-/// decision (segregation of duties).
+/// decision (segregation of duties); process engineers and supervisors write process files.
 public enum Permissions {
     public static func allows(_ role: Role, _ action: Action) -> Bool {
         switch action {
@@ -60,12 +65,13 @@ public enum Permissions {
         case .correctEntry: role == .operator || role == .supervisor
         case .createSample: role == .operator || role == .supervisor || role == .qcAnalyst
         case .recordResult: role == .qcAnalyst
-        case .openDeviation: role != .administrator
+        case .openDeviation: role != .administrator && role != .engineer
         case .investigateDeviation: role == .supervisor || role == .qa || role == .qcAnalyst
         case .closeDeviation: role == .qa
         case .releaseBatch: role == .qa
         case .readRecords: true
         case .verifyAudit: role == .qa || role == .administrator
+        case .editProcess: role == .engineer || role == .supervisor
         }
     }
 }

@@ -22,6 +22,16 @@ public enum Fmt {
         return s
     }
 
+    /// A coordinate of a chart: one decimal, no trailing zero (`12.5`, `80`), so that large
+    /// charts stay small. Not finite is drawn at 0.
+    public static func svg(_ x: Double) -> String {
+        guard x.isFinite else { return "0" }
+        let tenths = Int((x * 10).rounded())
+        let whole = tenths / 10, rest = abs(tenths % 10)
+        if rest == 0 { return String(whole) }
+        return (tenths < 0 && whole == 0 ? "-" : "") + "\(whole).\(rest)"
+    }
+
     /// A whole number with thin grouping: `35 500`.
     public static func count(_ n: Int) -> String {
         let digits = String(abs(n))

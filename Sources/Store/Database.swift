@@ -688,6 +688,15 @@ enum Migrations {
                 "DROP INDEX audit_action",
             ]
         },
+        Migration(version: 7, name: "Versions of process files, written in the browser") { _ in
+            [
+                """
+                CREATE TABLE process_files (id TEXT PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL,
+                text TEXT NOT NULL, sha256 TEXT NOT NULL, note TEXT NOT NULL, created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL, UNIQUE (name, version))
+                """
+            ]
+        },
     ]
 
     /// Applies the migrations not yet applied (up to `version`); returns their names.

@@ -80,6 +80,12 @@ enum Seals {
                 ("id", .text), ("user_id", .text), ("full_name", .text), ("meaning", .text), ("entity", .text),
                 ("entity_id", .text), ("at", .text),
             ]),
+        Table(
+            name: "process_files", key: "id",
+            columns: [
+                ("id", .text), ("name", .text), ("version", .integer), ("text", .text), ("sha256", .text), ("note", .text),
+                ("created_by", .text), ("created_at", .text),
+            ]),
     ]
 
     static func table(_ name: String) -> Table? { tables.first { $0.name == name } }

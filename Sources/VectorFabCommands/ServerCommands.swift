@@ -134,7 +134,7 @@ enum Demo {
         }
         let people: [(Role, String, String)] = [
             (.administrator, "ada", "Ada Admin"), (.supervisor, "sam", "Sam Supervisor"), (.operator, "olga", "Olga Operator"),
-            (.qcAnalyst, "quinn", "Quinn Analyst"), (.qa, "alex", "Alex QA"),
+            (.qcAnalyst, "quinn", "Quinn Analyst"), (.qa, "alex", "Alex QA"), (.engineer, "eve", "Eve Engineer"),
         ]
         var accounts: [Account] = []
         var users: [Role: User] = [:]
@@ -218,7 +218,7 @@ struct Admin: AsyncParsableCommand {
         @Option(help: "The administrator signing in.") var admin: String
         @Option(help: "The new user's username.") var username: String
         @Option(help: "The new user's full name.") var fullName: String
-        @Option(help: "operator, supervisor, qc-analyst, qa or administrator.") var role: String
+        @Option(help: "operator, supervisor, qc-analyst, qa, administrator or engineer.") var role: String
 
         func run() async throws {
             guard let r = Role(rawValue: role) else {

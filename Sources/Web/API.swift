@@ -191,6 +191,7 @@ public enum API {
         DeviationRoutes(store: store).addRoutes(to: signedIn.group("deviations"))
         AuditRoutes(store: store).addRoutes(to: signedIn.group("audit"))
         ComputeRoutes().addRoutes(to: signedIn)
+        ProcessFileRoutes(store: store, library: site?.library ?? "Examples").addRoutes(to: signedIn.group("process-files"))
         return router
     }
 

@@ -19,6 +19,7 @@ struct SealTests {
         _ = try await s.recordValue(r.staff.operatorUser, batch: r.batch.id, phase: first.id, parameter: first.parameters[0].name, value: first.parameters[0].target * 10)
         let sample = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Endotoxin", panel: .drugProduct)
         _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 2, pass: nil)
+        _ = try await s.saveProcessFile(r.staff.supervisor, name: "seed.yaml", text: "name: seed\n", note: "first version")
         return r
     }
 
@@ -27,7 +28,7 @@ struct SealTests {
         ("users", "full_name", "'Mallory'"), ("recipes", "status", "'draft'"), ("material_items", "name", "'water'"),
         ("material_lots", "remaining", "1e12"), ("batches", "status", "'released'"), ("batch_entries", "value", "7"),
         ("samples", "high", "1000"), ("results", "pass", "1 - pass"), ("deviations", "status", "'closed'"),
-        ("signatures", "full_name", "'Someone Else'"),
+        ("signatures", "full_name", "'Someone Else'"), ("process_files", "text", "'name: other'"),
     ]
 
     @Test(arguments: Backend.available)

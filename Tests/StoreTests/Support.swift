@@ -81,7 +81,7 @@ let password = "correct horse battery"
 /// A store with one person per role.
 struct Staff {
     var store: GMPStore
-    var admin: User, operatorUser: User, supervisor: User, analyst: User, qa: User
+    var admin: User, operatorUser: User, supervisor: User, analyst: User, qa: User, engineer: User
 
     static func make(_ backend: Backend, clock: TestClock = TestClock()) async throws -> Staff {
         let store = try await freshStore(backend, clock: clock)
@@ -92,7 +92,7 @@ struct Staff {
         return Staff(
             store: store, admin: admin, operatorUser: try await add("olga", "Olga Operator", .operator),
             supervisor: try await add("sam", "Sam Supervisor", .supervisor), analyst: try await add("quinn", "Quinn Analyst", .qcAnalyst),
-            qa: try await add("alex", "Alex QA", .qa))
+            qa: try await add("alex", "Alex QA", .qa), engineer: try await add("eve", "Eve Engineer", .engineer))
     }
 
     func user(_ role: Role) -> User {
@@ -102,6 +102,7 @@ struct Staff {
         case .qcAnalyst: analyst
         case .qa: qa
         case .administrator: admin
+        case .engineer: engineer
         }
     }
 }

@@ -300,9 +300,10 @@ struct CapacityCommandTests {
         let svg = try Commands.plan(facility: zone, demand: hundred, format: .svg)
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         #expect(svg.hasSuffix("</svg>\n"))
-        // One bar per stage of every lot, plus the row backgrounds and the legend.
-        let bars = svg.components(separatedBy: "<title>lot ").count - 1
-        #expect(bars == data.lots.reduce(0) { $0 + $1.stages.count })
+        // One group with its tooltip per lot on each suite or resource it holds.
+        let groups = svg.components(separatedBy: "<title>Lot ").count - 1
+        #expect(groups == data.lots.reduce(0) { $0 + Set($1.stages.map(\.on)).count })
+        for lot in data.lots { #expect(svg.contains("<title>Lot \(lot.number) · \(lot.product) · \(lot.suite)"), "lot \(lot.number)") }
     }
 
     @Test func facilitySimulationMaterialsAndTransferRun() throws {

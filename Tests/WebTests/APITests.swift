@@ -37,7 +37,7 @@ struct World {
         let store = Keep.shared.keep(try await GMPStore.open(.sqlite(path: path), passwordIterations: 1000))
         let admin = try await store.bootstrap(username: "admin", fullName: "Ada Admin", password: password)
         var users: [Role: User] = [.administrator: admin]
-        for (name, role) in [("olga", Role.operator), ("sam", .supervisor), ("quinn", .qcAnalyst), ("alex", .qa)] {
+        for (name, role) in [("olga", Role.operator), ("sam", .supervisor), ("quinn", .qcAnalyst), ("alex", .qa), ("eve", .engineer)] {
             users[role] = try await store.createUser(by: admin, username: name, fullName: name.capitalized, role: role, password: password)
         }
         var tokens: [Role: String] = [:]
@@ -403,6 +403,7 @@ struct RoleMatrixAPITests {
             .releaseBatch: (.post, "/api/batches/\(batch.id)/release", ["password": password]),
             .readRecords: (.get, "/api/batches/\(batch.id)", nil),
             .verifyAudit: (.get, "/api/audit/verify", nil),
+            .editProcess: (.post, "/api/process-files", ["name": "x.yaml", "text": "name: x", "note": "n"]),
         ]
         #expect(Set(requests.keys) == Set(Action.allCases))
         let table = Box(requests)

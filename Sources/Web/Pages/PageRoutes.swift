@@ -22,24 +22,31 @@ struct PageRoutes {
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
                 body: ResponseBody(byteBuffer: Site.stylesheet))
         }
+        router.get("/static/app.js") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: ResponseBody(byteBuffer: Site.script))
+        }
         addSignIn(to: router)
         let pages = router.group().add(middleware: CookieAuthenticator(store: store)).add(middleware: RequirePageSignIn())
         pages.get("/") { _, context in
-            site.page("home", try await values(context, title: "Start", ["processCount": libraryFiles().count]))
+            site.page("home", try await values(context, title: "Start", ["processCount": try await processLibrary.current(context.requireIdentity().user).count]))
         }
         pages.get("/processes") { _, context in
-            let (processes, problems) = library()
+            let (processes, problems) = try await library(context.requireIdentity().user)
             return site.page(
                 "processes",
                 try await values(
                     context, title: "Process library",
                     ["processes": processes.map(\.row), "problems": problems.map { ["file": $0.file, "message": $0.message] }]))
         }
-        pages.get("/processes/:file") { _, context in
+        addProcessEditing(to: pages)
+        pages.get("/processes/:file") { request, context in
             let file = try context.parameter("file")
+            let user = try context.requireIdentity().user
             // The lot report as a download: `….yaml.csv` (every figure, a row each) or `….yaml.json`.
             for suffix in [".csv", ".json"] where file.hasSuffix(suffix) {
-                guard case .success(let e) = entry(String(file.dropLast(suffix.count))) else { break }
+                guard case .success(let e) = try await entry(user, String(file.dropLast(suffix.count))) else { break }
                 let name = e.file.replacingOccurrences(of: ".", with: "-") + "-lot" + suffix
                 if suffix == ".csv" { return csvDownload(LotReportCSV.render(e.lot), name: name) }
                 return Response(
@@ -47,7 +54,8 @@ struct PageRoutes {
                     headers: [.contentType: "application/json; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
                     body: ResponseBody(byteBuffer: ByteBuffer(string: try LotReportJSON.render(e.lot))))
             }
-            guard case .success(let e) = entry(file) else {
+            let version = request.uri.queryParameters.get("version").flatMap { Int($0) }
+            guard case .success(let e) = try await entry(user, file, version: version) else {
                 return site.page(
                     "error", try await values(context, title: "No such process", ["message": "The library has no process file \(file)."]),
                     status: .notFound)
@@ -55,17 +63,17 @@ struct PageRoutes {
             return site.page("process", try await values(context, title: e.report.product, e.details))
         }
         pages.get("/compare") { request, context in
-            let (values, status) = comparison(request)
+            let (values, status) = try await comparison(request, context.requireIdentity().user)
             return site.page("compare", try await self.values(context, title: "Compare platforms", values), status: status)
         }
-        pages.get("/compare.csv") { request, _ in
-            guard let (c, _) = try? compared(request, entries: library().processes).get() else {
+        pages.get("/compare.csv") { request, context in
+            guard let (c, _) = try? compared(request, entries: try await library(context.requireIdentity().user).processes).get() else {
                 return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "choose process files and a number of doses\n")))
             }
             return csvDownload(ComparisonReport.csv(c), name: "platform-comparison.csv")
         }
         pages.get("/costs") { _, context in
-            let rows = costed().map { (file, r) -> [String: Any] in
+            let rows = try await costed(context.requireIdentity().user).map { (file, r) -> [String: Any] in
                 let c = r.model.costs.currency
                 return [
                     "file": file, "product": r.model.process.product.name, "doses": Fmt.count(r.cost.doses),
@@ -77,10 +85,11 @@ struct PageRoutes {
         }
         pages.get("/costs/:file") { _, context in
             let name = try context.parameter("file")
-            if name.hasSuffix(".csv"), let (_, r) = costed().first(where: { $0.file + ".csv" == name }) {
+            let all = try await costed(context.requireIdentity().user)
+            if name.hasSuffix(".csv"), let (_, r) = all.first(where: { $0.file + ".csv" == name }) {
                 return csvDownload(r.csv(), name: String(name.dropLast(4).replacingOccurrences(of: ".", with: "-")) + "-cost.csv")
             }
-            guard let (file, r) = costed().first(where: { $0.file == name }) else {
+            guard let (file, r) = all.first(where: { $0.file == name }) else {
                 return site.page(
                     "error", try await values(context, title: "No such cost", ["message": "The library has no process file \(name) with costs."]),
                     status: .notFound)
@@ -88,7 +97,7 @@ struct PageRoutes {
             return site.page("cost", try await values(context, title: "Cost of goods", costValues(file, r)))
         }
         pages.get("/uncertainty") { request, context in
-            let (v, status) = uncertainty(request)
+            let (v, status) = try await uncertainty(request, context.requireIdentity().user)
             return site.page("uncertainty", try await values(context, title: "Uncertainty", v), status: status)
         }
         pages.post("/sign-out") { request, context in
@@ -110,6 +119,7 @@ struct PageRoutes {
         v["title"] = title
         v["user"] = ["fullName": identity.user.fullName, "username": identity.user.username, "roleName": identity.user.role.title]
         v["csrf"] = Cookies.csrf(for: identity.token)
+        v["canEdit"] = Permissions.allows(identity.user.role, .editProcess)
         return v
     }
 
@@ -223,8 +233,8 @@ struct PageRoutes {
         }
     }
 
-    func comparison(_ request: Request) -> ([String: Any], HTTPResponse.Status) {
-        let entries = library().processes
+    func comparison(_ request: Request, _ user: User) async throws -> ([String: Any], HTTPResponse.Status) {
+        let entries = try await library(user).processes
         let asked = Set(request.uri.queryParameters.getAll("file"))
         var v: [String: Any] = [
             "maxDoses": WorkLimits.doses, "doses": request.uri.queryParameters.get("doses") ?? "100",
@@ -278,8 +288,8 @@ struct PageRoutes {
     // MARK: Costs
 
     /// The library's process files that carry costs, each costed.
-    func costed() -> [(file: String, report: CostReport)] {
-        economicModels().compactMap { m in (try? CostReport(m.model)).map { (m.file, $0) } }
+    func costed(_ user: User) async throws -> [(file: String, report: CostReport)] {
+        try await economicModels(user).compactMap { m in (try? CostReport(m.model)).map { (m.file, $0) } }
     }
 
     func costValues(_ file: String, _ r: CostReport) -> [String: Any] {
@@ -336,11 +346,13 @@ struct PageRoutes {
     static let maxSamples = 1_000_000
     static let maxSobolEvaluations = 1_000_000
 
-    func uncertain() -> [(file: String, model: EconomicModel)] { economicModels().filter { !$0.model.parameters.isEmpty } }
+    func uncertain(_ user: User) async throws -> [(file: String, model: EconomicModel)] {
+        try await economicModels(user).filter { !$0.model.parameters.isEmpty }
+    }
 
-    func uncertainty(_ request: Request) -> ([String: Any], HTTPResponse.Status) {
+    func uncertainty(_ request: Request, _ user: User) async throws -> ([String: Any], HTTPResponse.Status) {
         let q = request.uri.queryParameters
-        let models = uncertain()
+        let models = try await uncertain(user)
         let file = q.get("file") ?? models.first?.file ?? ""
         var v: [String: Any] = [
             "maxSamples": Self.maxSamples, "samples": q.get("samples") ?? "100000", "seed": q.get("seed") ?? "42",
@@ -406,15 +418,18 @@ struct PageRoutes {
 
     struct Entry {
         var file: String
+        var source: ProcessLibrary.Source
         var definition: ProcessDefinition
         var lot: LotReport
         /// Its figures as reported (made once).
         var report: LotReportData
+        var economic: EconomicModel?
 
         var row: [String: Any] {
             [
                 "file": file, "product": report.product, "platform": report.production.platform,
                 "doses": Fmt.count(report.summary.doses), "lotTime": measure(report.summary.lotTime),
+                "version": source.label, "edited": source.version > 0,
             ]
         }
 
@@ -428,6 +443,7 @@ struct PageRoutes {
             ]
             return [
                 "file": file, "report": ["product": report.product, "process": report.process, "vector": report.vector],
+                "version": source.label, "note": source.note, "author": source.author, "at": source.at,
                 "figures": figures.map { ["label": $0.0, "value": $0.1] },
                 "seed": report.seedTrain.map {
                     [
@@ -453,44 +469,43 @@ struct PageRoutes {
         }
     }
 
-    /// The process file names of the library folder (top level), at most 200.
-    func libraryFiles() -> [String] {
-        Array(
-            ((try? FileManager.default.contentsOfDirectory(atPath: site.library)) ?? [])
-                .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json") }.sorted().prefix(200))
+    var processLibrary: ProcessLibrary { ProcessLibrary(store: store, folder: site.library) }
+
+    /// One file of the library at its current version (or the version asked for), read; or
+    /// its first problem.
+    func entry(_ user: User, _ name: String, version: Int? = nil) async throws -> Result<Entry, GMPError> {
+        let versions = try await processLibrary.versions(user, name)
+        guard let source = version.map({ v in versions.first { $0.version == v } }) ?? versions.last else {
+            return .failure(GMPError(.notFound, "the library has no process file \(name)" + (version.map { " v\($0)" } ?? "")))
+        }
+        return entry(source)
     }
 
-    /// One file of the library (a name it lists, so no other path is ever read), simulated; or
-    /// its first problem.
-    func entry(_ name: String) -> Result<Entry, GMPError> {
-        guard libraryFiles().contains(name) else { return .failure(GMPError(.notFound, "the library has no process file \(name)")) }
-        do {
-            let definition = try ProcessFile.load(path: site.library + "/" + name)
-            let lot = try LotReport.simulate(definition)
-            return .success(Entry(file: name, definition: definition, lot: lot, report: LotReportData(lot)))
-        } catch let e as DefinitionError {
-            return .failure(GMPError(.invalid, e.issues.first.map(\.description) ?? "not a process file"))
-        } catch {
-            return .failure(GMPError(.invalid, "\(error)"))
+    func entry(_ source: ProcessLibrary.Source) -> Result<Entry, GMPError> {
+        switch ProcessReadings.shared.read(source.text, name: source.name, folder: site.library, sha256: source.sha256) {
+        case .success(let r):
+            return .success(Entry(file: source.name, source: source, definition: r.definition, lot: r.lot, report: r.report, economic: r.economic))
+        case .failure(let m):
+            return .failure(GMPError(.invalid, m.mistakes.first.map { ($0.line.map { "line \($0): " } ?? "") + "\($0.field): \($0.message)" } ?? "not a process file"))
         }
     }
 
-    /// Every process file of the library, each simulated; files that are not process files or
-    /// cannot make a lot are listed with their first problem.
-    func library() -> (processes: [Entry], problems: [(file: String, message: String)]) {
+    /// Every process file of the library, each read and simulated; files that are not process
+    /// files or cannot make a lot are listed with their first problem.
+    func library(_ user: User) async throws -> (processes: [Entry], problems: [(file: String, message: String)]) {
         var processes: [Entry] = []
         var problems: [(String, String)] = []
-        for name in libraryFiles() {
-            switch entry(name) {
+        for source in try await processLibrary.current(user) {
+            switch entry(source) {
             case .success(let e): processes.append(e)
-            case .failure(let e): problems.append((name, e.message))
+            case .failure(let e): problems.append((source.name, e.message))
             }
         }
         return (processes, problems)
     }
 
     /// The library's files that carry costs, each read with them.
-    func economicModels() -> [(file: String, model: EconomicModel)] {
-        libraryFiles().compactMap { name in (try? EconomicFile.load(path: site.library + "/" + name)).map { (name, $0) } }
+    func economicModels(_ user: User) async throws -> [(file: String, model: EconomicModel)] {
+        try await library(user).processes.compactMap { e in e.economic.map { (e.file, $0) } }
     }
 }

@@ -35,12 +35,15 @@ public struct Site: Sendable {
         return String((0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
     }
 
-    /// The stylesheet, read once.
-    static let stylesheet: ByteBuffer = {
-        let url = Bundle.module.url(forResource: "Static/app.css", withExtension: nil)
+    /// The stylesheet and the script, read once.
+    static let stylesheet = staticFile("app.css")
+    static let script = staticFile("app.js")
+
+    static func staticFile(_ name: String) -> ByteBuffer {
+        let url = Bundle.module.url(forResource: "Static/" + name, withExtension: nil)
         let data = url.flatMap { try? Data(contentsOf: $0) } ?? Data()
         return ByteBuffer(bytes: data)
-    }()
+    }
 
     /// A page: the template rendered with the values given (HTML-escaped by Mustache).
     func page(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
@@ -145,8 +148,8 @@ struct Form {
 
     static let maxBytes = 64 * 1024
 
-    init(_ request: Request, context: AppContext) async throws {
-        let buffer = try await request.body.collect(upTo: Self.maxBytes)
+    init(_ request: Request, context: AppContext, maxBytes: Int = Form.maxBytes) async throws {
+        let buffer = try await request.body.collect(upTo: maxBytes)
         let text = String(buffer: buffer)
         var fields: [String: String] = [:]
         for pair in text.split(separator: "&") {
@@ -170,6 +173,7 @@ extension Role {
         case .qcAnalyst: "QC analyst"
         case .qa: "QA"
         case .administrator: "Administrator"
+        case .engineer: "Process engineer"
         }
     }
 }

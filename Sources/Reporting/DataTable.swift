@@ -1,0 +1,73 @@
+import Foundation
+
+/// A table as the pages show it and the downloads write it: named columns (with their unit in
+/// the header), rows of numbers and text. One value, one cell: the CSV and the Excel workbook of
+/// a table are written from the same rows, numbers at full precision.
+public struct DataTable: Sendable, Hashable {
+    public enum Cell: Sendable, Hashable {
+        case text(String)
+        case number(Double)
+        case empty
+
+        /// The cell as CSV writes it: numbers in full (shortest round-trip form), text as is.
+        public var csvText: String {
+            switch self {
+            case .text(let s): s
+            case .number(let x): x.isFinite ? DataTable.plain(x) : ""
+            case .empty: ""
+            }
+        }
+    }
+
+    public struct Column: Sendable, Hashable {
+        public var name: String
+        public var unit: String?
+
+        public init(_ name: String, unit: String? = nil) {
+            self.name = name
+            self.unit = unit
+        }
+
+        /// `quantity (L)`.
+        public var header: String { unit.map { "\(name) (\($0))" } ?? name }
+    }
+
+    /// The sheet's name in a workbook, at most 31 characters.
+    public var name: String
+    public var columns: [Column]
+    public var rows: [[Cell]]
+
+    public init(_ name: String, columns: [Column], rows: [[Cell]] = []) {
+        self.name = name
+        self.columns = columns
+        self.rows = rows
+    }
+
+    public mutating func add(_ row: [Cell]) { rows.append(row) }
+
+    /// The table as CSV: the header row, then the rows.
+    public func csv() -> String {
+        csvDocument([columns.map(\.header)] + rows.map { $0.map(\.csvText) })
+    }
+
+    /// A number written without exponent where it is a whole number below 10¹⁵, otherwise in
+    /// Swift's shortest form that reads back to the same value.
+    static func plain(_ x: Double) -> String {
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
+    }
+}
+
+extension DataTable.Cell: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+
+    /// A number, or empty when there is none (or it is not finite).
+    public static func value(_ x: Double?) -> DataTable.Cell {
+        guard let x, x.isFinite else { return .empty }
+        return .number(x)
+    }
+
+    public static func count(_ n: Int) -> DataTable.Cell { .number(Double(n)) }
+}

@@ -1,0 +1,72 @@
+// VectorFab's pages work without this script; it adds live checks and progress.
+"use strict";
+
+(function () {
+  // The process editor: read a chosen file into the text area; check the text while typing.
+  var form = document.getElementById("process-form");
+  if (form) {
+    var text = document.getElementById("text");
+    var live = document.getElementById("live");
+    var input = document.getElementById("file-input");
+    var nameField = form.querySelector("input[name=name]");
+    if (input) {
+      input.addEventListener("change", function () {
+        var file = input.files && input.files[0];
+        if (!file) return;
+        if (file.size > 1048576) { live.textContent = "That file is larger than 1 MiB."; return; }
+        file.text().then(function (content) {
+          text.value = content;
+          if (nameField && !nameField.value) nameField.value = file.name.toLowerCase();
+          check();
+        });
+      });
+    }
+    var timer = null;
+    var check = function () {
+      var body = new URLSearchParams();
+      body.set("csrf", form.querySelector("input[name=csrf]").value);
+      body.set("name", nameField ? nameField.value : "");
+      body.set("text", text.value);
+      fetch("/processes/check", { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (answer) {
+          live.textContent = "";
+          var mistakes = answer.mistakes || [];
+          if (answer.message) { live.textContent = answer.message; return; }
+          if (mistakes.length === 0) {
+            live.className = "live ok";
+            live.textContent = "No mistake: this file makes a lot.";
+            return;
+          }
+          live.className = "live bad";
+          var list = document.createElement("ol");
+          mistakes.slice(0, 50).forEach(function (m) {
+            var item = document.createElement("li");
+            item.textContent = (m.line ? "line " + m.line + (m.column ? ", column " + m.column : "") : "the file") + " · " + m.field + ": " + m.message;
+            if (m.line) item.addEventListener("click", function () { goToLine(m.line); });
+            list.appendChild(item);
+          });
+          live.appendChild(list);
+        })
+        .catch(function () { live.textContent = ""; });
+    };
+    var goToLine = function (line) {
+      var lines = text.value.split("\n");
+      var start = 0;
+      for (var i = 0; i < line - 1 && i < lines.length; i++) start += lines[i].length + 1;
+      text.focus();
+      text.setSelectionRange(start, start + (lines[line - 1] || "").length);
+      text.scrollTop = Math.max(0, (line - 5) * 18);
+    };
+    text.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(check, 400);
+    });
+    document.querySelectorAll("#mistakes a[data-line]").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        var line = parseInt(a.getAttribute("data-line"), 10);
+        if (line > 0) { e.preventDefault(); goToLine(line); }
+      });
+    });
+  }
+})();
