@@ -20,12 +20,27 @@ public struct DataTable: Sendable, Hashable {
     }
 
     public struct Column: Sendable, Hashable {
+        /// How a page writes the column's numbers: grouped whole numbers, or about three
+        /// significant digits (downloads keep every digit).
+        public enum Style: Sendable, Hashable { case count, number, year }
+
         public var name: String
         public var unit: String?
+        public var style: Style
 
-        public init(_ name: String, unit: String? = nil) {
+        public init(_ name: String, unit: String? = nil, style: Style = .number) {
             self.name = name
             self.unit = unit
+            self.style = style
+        }
+
+        /// The cell as a page shows it.
+        public func shown(_ cell: Cell) -> String {
+            switch cell {
+            case .text(let s): s
+            case .number(let x): style == .count ? Fmt.count(x) : style == .year ? DataTable.plain(x) : Fmt.number(x)
+            case .empty: ""
+            }
         }
 
         /// `quantity (L)`.
@@ -44,6 +59,12 @@ public struct DataTable: Sendable, Hashable {
     }
 
     public mutating func add(_ row: [Cell]) { rows.append(row) }
+
+    /// A short name for links: `demand-and-supply`.
+    public var slug: String {
+        let s = name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        return String(s).split(separator: "-").joined(separator: "-")
+    }
 
     /// The table as CSV: the header row, then the rows.
     public func csv() -> String {

@@ -43,6 +43,9 @@ public enum GanttChart {
         return rows
     }
 
+    /// Above this many bars (lots × rows they hold), lots get no tooltip of their own.
+    public static let maxTooltips = 4_000
+
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// The chart of the whole plan, or of `window` (days from the facility's start).
@@ -114,10 +117,12 @@ public enum GanttChart {
             }
             m = m.month == 12 ? CalendarDate(year: m.year + 1, month: 1, day: 1) : CalendarDate(year: m.year, month: m.month + 1, day: 1)
         }
-        // Lots: per lot and row, one group with one tooltip; contiguous stages of one shade merged.
+        // Lots: contiguous stages of one shade merged. With few bars, a group per lot and row with
+        // its tooltip and the lot number; with many (a whole market plan), one path per row,
+        // product and shade, and a tooltip per row — zoom to a year for a tooltip per lot.
         let barTop = dense ? 1.0 : 2.0, barHeight = rowHeight - (dense ? 3 : 5)
+        var pieces: [(lot: PlannedLot, holder: Holder, segments: [(start: Double, end: Double, shade: Int)])] = []
         for lot in plan.lots {
-            let colour = palette[(products.firstIndex(of: lot.product) ?? 0) % palette.count]
             var byHolder: [Holder: [Booking]] = [:]
             var order: [Holder] = []
             for b in lot.bookings where b.end > from && b.start < to && y[b.holder] != nil {
@@ -125,14 +130,8 @@ public enum GanttChart {
                 byHolder[b.holder, default: []].append(b)
             }
             for h in order {
-                let bookings = byHolder[h]!.sorted { $0.start < $1.start }
-                let ry = y[h]!
-                let first = bookings.first!, last = bookings.last!
-                let stages = bookings.filter { $0.stage != .changeover }.map(\.stage.rawValue)
-                let tip = "Lot \(lot.number) · \(lot.product) · \(report.holderName(h)): \(stages.joined(separator: ", ")) \(report.date(first.start)) → \(report.date(last.end)); released \(report.date(lot.released)), \(Fmt.count(lot.doses)) doses"
-                out += "<g fill=\"\(colour)\"><title>\(esc(tip))</title>"
                 var segments: [(start: Double, end: Double, shade: Int)] = []
-                for b in bookings {
+                for b in byHolder[h]!.sorted(by: { $0.start < $1.start }) {
                     let shade = b.stage == .changeover ? 2 : (b.stage == .release || b.stage == .expansion ? 1 : 0)
                     if let l = segments.last, l.shade == shade, abs(l.end - b.start) < 1e-6 {
                         segments[segments.count - 1].end = b.end
@@ -140,11 +139,46 @@ public enum GanttChart {
                         segments.append((b.start, b.end, shade))
                     }
                 }
-                var widest = (x: 0.0, width: 0.0)
-                for s in segments {
+                pieces.append((lot, h, segments))
+            }
+        }
+        func opacity(_ h: Holder, _ shade: Int) -> String { h.isResource ? ["0.45", "0.3", "0.15"][shade] : ["", "0.5", "0.2"][shade] }
+        if pieces.count > maxTooltips {
+            struct Key: Hashable { var holder: Holder; var product: Int; var shade: Int }
+            var paths: [Key: String] = [:]
+            var keys: [Key] = []
+            var lotsOn: [Holder: Int] = [:]
+            for p in pieces {
+                let product = products.firstIndex(of: p.lot.product) ?? 0
+                lotsOn[p.holder, default: 0] += 1
+                for s in p.segments {
+                    let key = Key(holder: p.holder, product: product, shade: s.shade)
+                    if paths[key] == nil { keys.append(key) }
                     let x0 = x(s.start), w = max(0.6, x(s.end) - x0)
-                    let opacity = h.isResource ? ["0.45", "0.3", "0.15"][s.shade] : ["", "0.5", "0.2"][s.shade]
-                    out += "<rect x=\"\(n(x0))\" y=\"\(n(ry + barTop))\" width=\"\(n(w))\" height=\"\(n(barHeight))\"\(opacity.isEmpty ? "" : " fill-opacity=\"\(opacity)\"")/>"
+                    paths[key, default: ""] += "M\(n(x0)) \(n(y[p.holder]! + barTop))h\(n(w))v\(n(barHeight))h-\(n(w))z"
+                }
+            }
+            for key in keys {
+                let o = opacity(key.holder, key.shade)
+                out += "<path fill=\"\(palette[key.product % palette.count])\"\(o.isEmpty ? "" : " fill-opacity=\"\(o)\"") d=\"\(paths[key]!)\"/>\n"
+            }
+            for row in rows {
+                guard case .holder(let h, let name) = row, let ry = y[h] else { continue }
+                out += "<rect x=\"\(n(left))\" y=\"\(n(ry))\" width=\"\(n(width))\" height=\"\(n(rowHeight - 1))\" fill-opacity=\"0\"><title>\(esc("\(name): \(lotsOn[h] ?? 0) lots from \(report.date(from)) to \(report.date(to)) — choose a year for each lot's dates"))</title></rect>\n"
+            }
+        } else {
+            for p in pieces {
+                let lot = p.lot, h = p.holder, ry = y[h]!
+                let colour = palette[(products.firstIndex(of: lot.product) ?? 0) % palette.count]
+                let stages = lot.bookings.filter { $0.holder == h && $0.stage != .changeover }.map(\.stage.rawValue)
+                let first = p.segments.first!, last = p.segments.last!
+                let tip = "Lot \(lot.number) · \(lot.product) · \(report.holderName(h)): \(stages.joined(separator: ", ")) \(report.date(first.start)) → \(report.date(last.end)); released \(report.date(lot.released)), \(Fmt.count(lot.doses)) doses"
+                out += "<g fill=\"\(colour)\"><title>\(esc(tip))</title>"
+                var widest = (x: 0.0, width: 0.0)
+                for s in p.segments {
+                    let x0 = x(s.start), w = max(0.6, x(s.end) - x0)
+                    let o = opacity(h, s.shade)
+                    out += "<rect x=\"\(n(x0))\" y=\"\(n(ry + barTop))\" width=\"\(n(w))\" height=\"\(n(barHeight))\"\(o.isEmpty ? "" : " fill-opacity=\"\(o)\"")/>"
                     if s.shade == 0, w > widest.width { widest = (x0, w) }
                 }
                 let label = "\(lot.number)"

@@ -15,8 +15,16 @@ from selenium.webdriver.common.by import By
 os.environ["SE_AVOID_STATS"] = "true"  # Selenium Manager: no call to the internet
 
 base, user, password, out = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
+only = set(sys.argv[5].split(",")) if len(sys.argv) > 5 else None
 pages = [("sign-in", "/sign-in"), ("home", "/"), ("processes", "/processes"),
-         ("process", "/processes/seed000-aav-200L.yaml"), ("compare", "/compare?doses=100"), ("costs", "/costs"), ("cost", "/costs/aav-dmd-suspension-2000L.yaml"), ("uncertainty", "/uncertainty?file=peer-aav-2000L-montecarlo.yaml&samples=100000&seed=42&target=10&sobol=2000")]
+         ("process", "/processes/seed000-aav-200L.yaml"), ("compare", "/compare?doses=100"), ("costs", "/costs"), ("cost", "/costs/aav-dmd-suspension-2000L.yaml"), ("uncertainty", "/uncertainty?file=peer-aav-2000L-montecarlo.yaml&samples=100000&seed=42&target=10&sobol=2000"),
+         ("process-edit", "/processes/seed000-aav-200L.yaml/edit"), ("process-new", "/processes/new"),
+         ("process-versions", "/processes/seed000-aav-200L.yaml/versions"),
+         ("capacity", "/capacity?facility=lv-zone-2015.yaml&demand=sickle-cell-100-patients.yaml&replications=200&seed=42"),
+         ("capacity-market", "/capacity?facility=cdmo-market-2022.yaml&demand=market-demand-2023-2030.yaml"),
+         ("capacity-market-2025", "/capacity?facility=cdmo-market-2022.yaml&demand=market-demand-2023-2030.yaml&year=2025"),
+         ("materials", "/capacity/materials?facility=lv-industrial-suite.yaml&demand=sickle-cell-industrial-demand.yaml"),
+         ("transfer", "/capacity/transfer")]
 
 for width, height in [(1440, 900), (390, 844)]:
     options = Options()
@@ -31,6 +39,8 @@ for width, height in [(1440, 900), (390, 844)]:
         driver.find_element(By.NAME, "password").send_keys(password)
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         for name, path in pages[1:]:
+            if only and name not in only:
+                continue
             driver.get(base + path)
             full = driver.execute_script("return document.body.scrollHeight")
             driver.set_window_size(width, min(max(height, full), 4000))

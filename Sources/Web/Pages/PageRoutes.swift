@@ -41,6 +41,7 @@ struct PageRoutes {
                     ["processes": processes.map(\.row), "problems": problems.map { ["file": $0.file, "message": $0.message] }]))
         }
         addProcessEditing(to: pages)
+        addCapacityPages(to: pages)
         pages.get("/processes/:file") { request, context in
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user
