@@ -365,3 +365,30 @@ struct ComputeAPITests {
         }
     }
 }
+
+/// The Monte Carlo's progress as server-sent events: the samples done, rising to the total,
+/// then `done`; the page then shows that run.
+struct UncertaintyProgressTests {
+    @Test func theProgressStreamCountsTheSamplesAndThePageShowsTheRun() async throws {
+        let w = try await World.make()
+        let app = Application(router: API.router(store: w.store, site: try await PageTests.site()))
+        let file = "peer-aav-2000L-montecarlo.yaml"
+        let model = try EconomicFile.load(path: Repository.path("Examples/\(file)"))
+        let expected = MonteCarlo.run(model, .init(samples: 40_000, seed: 3, threads: 1))
+        try await app.test(.router) { client in
+            let session = try await PageTests.signIn(client, "quinn")
+            let query = "file=\(file)&samples=40000&seed=3&sobol=0"
+            let stream = try await PageTests.get(client, "/uncertainty/progress?\(query)", cookies: ["vf_session": session])
+            #expect(stream.headers[.contentType] == "text/event-stream; charset=utf-8")
+            let done = stream.html.components(separatedBy: "\n").filter { $0.hasPrefix("data: {\"done\":") }
+                .compactMap { Int($0.dropFirst("data: {\"done\":".count).prefix { $0.isNumber }) }
+            #expect(done.first == 0 && done.last == 40_000 && done == done.sorted() && done.count >= 3, "\(done)")
+            #expect(stream.html.hasSuffix("event: done\ndata: {\"total\":40000}\n\n"))
+            let page = try await PageTests.get(client, "/uncertainty?\(query)", cookies: ["vf_session": session])
+            let c = model.costs.currency
+            #expect(page.html.contains("<span class=\"value\">\(Fmt.money(expected.statistics(.costPerDose).mean, c))</span>"))
+            let refused = try await PageTests.get(client, "/uncertainty/progress?file=\(file)&samples=0&seed=3", cookies: ["vf_session": session])
+            #expect(refused.html.hasPrefix("event: refused\ndata: samples must be"))
+        }
+    }
+}

@@ -9,6 +9,7 @@ import Manufacturing
 import NIOCore
 import Reporting
 import Store
+import Synchronization
 
 /// The web application's pages: sign-in, first-run set-up, and the pages of signed-in users.
 struct PageRoutes {
@@ -96,6 +97,9 @@ struct PageRoutes {
                     status: .notFound)
             }
             return site.page("cost", try await values(context, title: "Cost of goods", costValues(file, r)))
+        }
+        pages.get("/uncertainty/progress") { request, context in
+            try await uncertaintyProgress(request, context.requireIdentity().user)
         }
         pages.get("/uncertainty") { request, context in
             let (v, status) = try await uncertainty(request, context.requireIdentity().user)
@@ -351,21 +355,46 @@ struct PageRoutes {
         try await economicModels(user).filter { !$0.model.parameters.isEmpty }
     }
 
-    func uncertainty(_ request: Request, _ user: User) async throws -> ([String: Any], HTTPResponse.Status) {
+    /// A Monte Carlo asked for on the page, checked.
+    struct UncertaintyAsk: Sendable {
+        var file: String
+        var sha256: String
+        var model: EconomicModel
+        var samples: Int
+        var seed: UInt64
+        var target: Int?
+        var sobol: Int
+
+        var key: String { "\(file)|\(sha256)|\(samples)|\(seed)|\(target ?? 0)|\(sobol)" }
+    }
+
+    /// A Monte Carlo, its tornado and its Sobol indices, kept for the page that shows them
+    /// after the progress stream ran them.
+    struct UncertaintyRun: Sendable {
+        var result: MonteCarlo.Result
+        var tornado: Sensitivity.Tornado
+        var sobol: Sensitivity.Sobol?
+        var threads: Int
+    }
+
+    static let runs = Memo<UncertaintyRun>(capacity: 16)
+
+    /// The form's values and the run it asks for; or why not (the values carry the message).
+    func uncertaintyAsk(_ request: Request, _ user: User) async throws -> ([String: Any], UncertaintyAsk?, HTTPResponse.Status) {
         let q = request.uri.queryParameters
-        let models = try await uncertain(user)
-        let file = q.get("file") ?? models.first?.file ?? ""
+        let entries = try await library(user).processes.filter { $0.economic.map { !$0.parameters.isEmpty } ?? false }
+        let file = q.get("file") ?? entries.first?.file ?? ""
         var v: [String: Any] = [
             "maxSamples": Self.maxSamples, "samples": q.get("samples") ?? "100000", "seed": q.get("seed") ?? "42",
             "target": q.get("target") ?? "", "sobol": q.get("sobol") ?? "0",
-            "choices": models.map { ["file": $0.file, "inputs": $0.model.parameters.count, "selected": $0.file == file] },
+            "choices": entries.map { ["file": $0.file, "inputs": $0.economic!.parameters.count, "selected": $0.file == file] },
         ]
-        guard let model = models.first(where: { $0.file == file })?.model else {
-            v["message"] = models.isEmpty ? "No process file of the library has an input written as a distribution." : "The library has no uncertain process \(file)."
-            return (v, models.isEmpty ? .ok : .badRequest)
+        guard let entry = entries.first(where: { $0.file == file }), let model = entry.economic else {
+            v["message"] = entries.isEmpty ? "No process file of the library has an input written as a distribution." : "The library has no uncertain process \(file)."
+            return (v, nil, entries.isEmpty ? .ok : .badRequest)
         }
         v["maxSobol"] = Self.maxSobolEvaluations / (model.parameters.count + 2)
-        guard q.get("samples") != nil else { return (v, .ok) }
+        guard q.get("samples") != nil else { return (v, nil, .ok) }
         var problems: [String] = []
         let samples = Int(q.get("samples") ?? "") ?? -1
         if !(1...Self.maxSamples).contains(samples) { problems.append("samples must be a whole number from 1 to \(Fmt.count(Self.maxSamples))") }
@@ -381,22 +410,38 @@ struct PageRoutes {
         if !(0...maxSobol).contains(sobol) { problems.append("Sobol base samples must be a whole number from 0 to \(Fmt.count(maxSobol)) (\(model.parameters.count + 2) lot evaluations each)") }
         guard problems.isEmpty, let seed else {
             v["message"] = problems.joined(separator: "; ")
-            return (v, .badRequest)
+            return (v, nil, .badRequest)
         }
-        let threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
-        let result = MonteCarlo.run(model, .init(samples: samples, seed: seed, threads: threads, targetDoses: target))
-        let tornado = Sensitivity.tornado(model)
-        let indices = sobol > 1 ? Sensitivity.sobol(model, samples: sobol, seed: seed, threads: threads) : nil
-        let report = UncertaintyReport(model: model, result: result, threads: threads, tornado: tornado, sobol: indices)
+        return (v, UncertaintyAsk(file: file, sha256: entry.source.sha256, model: model, samples: samples, seed: seed, target: target, sobol: sobol), .ok)
+    }
+
+    /// Runs what was asked (or finds it run), telling `progress` the samples done.
+    static func run(_ ask: UncertaintyAsk, progress: (@Sendable (Int) -> Void)? = nil) -> UncertaintyRun {
+        runs.value(ask.key) {
+            let threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+            let result = MonteCarlo.run(ask.model, .init(samples: ask.samples, seed: ask.seed, threads: threads, targetDoses: ask.target), progress: progress)
+            let tornado = Sensitivity.tornado(ask.model)
+            let indices = ask.sobol > 1 ? Sensitivity.sobol(ask.model, samples: ask.sobol, seed: ask.seed, threads: threads) : nil
+            return UncertaintyRun(result: result, tornado: tornado, sobol: indices, threads: threads)
+        }
+    }
+
+    func uncertainty(_ request: Request, _ user: User) async throws -> ([String: Any], HTTPResponse.Status) {
+        var (v, asked, status) = try await uncertaintyAsk(request, user)
+        guard let ask = asked else { return (v, status) }
+        let model = ask.model
+        let run = Self.run(ask)
+        let result = run.result, tornado = run.tornado, indices = run.sobol
+        let report = UncertaintyReport(model: model, result: result, threads: run.threads, tornado: tornado, sobol: indices)
         let c = model.costs.currency
         let cost = result.statistics(.costPerDose)
         var figures: [(String, String)] = [
             ("mean cost per dose", Fmt.money(cost.mean, c)), ("p5 – p95", "\(CostChart.compact(cost.p5, c)) – \(CostChart.compact(cost.p95, c))"),
             ("mean doses a lot", Fmt.number(result.statistics(.doses).mean)),
         ]
-        if let t = target, let p = result.probabilityOfTarget { figures.append(("P(≥ \(Fmt.count(t)) doses a lot)", Fmt.percent(p))) }
+        if let t = ask.target, let p = result.probabilityOfTarget { figures.append(("P(≥ \(Fmt.count(t)) doses a lot)", Fmt.percent(p))) }
         var shown: [String: Any] = [
-            "name": model.process.name, "samplesText": Fmt.count(samples), "seed": String(seed), "seconds": Fmt.number(result.seconds),
+            "name": model.process.name, "samplesText": Fmt.count(ask.samples), "seed": String(ask.seed), "seconds": Fmt.number(result.seconds),
             "hasInfeasible": result.infeasible > 0, "infeasible": Fmt.count(result.infeasible),
             "figures": figures.map { ["label": $0.0, "value": $0.1] },
             "outputs": UncertaintyReport.shown.map { (output, name) -> [String: String] in
@@ -413,6 +458,36 @@ struct PageRoutes {
         if let indices { shown["sobolChart"] = UncertaintyCharts.sobol(indices) }
         v["result"] = shown
         return (v, .ok)
+    }
+
+    /// The run's progress as server-sent events: `progress` with the samples done and the
+    /// total, then `done` (the page then shows the run, kept) or `refused` with the reason.
+    func uncertaintyProgress(_ request: Request, _ user: User) async throws -> Response {
+        let (v, asked, _) = try await uncertaintyAsk(request, user)
+        let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
+        guard let ask = asked else {
+            let message = (v["message"] as? String) ?? "choose a process file and a number of samples"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "event: refused\ndata: \(message.replacingOccurrences(of: "\n", with: " "))\n\n")))
+        }
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(4))
+        let total = ask.samples
+        // Progress every 5 % at most: a few dozen events, whatever the samples.
+        let step = max(MonteCarlo.chunkSize, total / 20)
+        let last = Mutex(0)
+        Task.detached {
+            continuation.yield(ByteBuffer(string: "event: progress\ndata: {\"done\":0,\"total\":\(total)}\n\n"))
+            _ = Self.run(ask) { done in
+                let report = last.withLock { seen -> Bool in
+                    guard done - seen >= step || done == total else { return false }
+                    seen = done
+                    return true
+                }
+                if report { continuation.yield(ByteBuffer(string: "event: progress\ndata: {\"done\":\(done),\"total\":\(total)}\n\n")) }
+            }
+            continuation.yield(ByteBuffer(string: "event: done\ndata: {\"total\":\(total)}\n\n"))
+            continuation.finish()
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: stream))
     }
 
     // MARK: The process library

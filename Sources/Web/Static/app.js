@@ -70,3 +70,44 @@
     });
   }
 })();
+
+(function () {
+  // The Monte Carlo form: run it with its progress shown (server-sent events), then show the
+  // page of the run. Without this script the form runs it as a plain request.
+  var form = document.getElementById("mc-form");
+  if (!form || typeof EventSource === "undefined") return;
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var query = new URLSearchParams(new FormData(form)).toString();
+    var box = document.getElementById("mc-progress");
+    var bar = box.querySelector("progress");
+    var label = box.querySelector("span");
+    var button = form.querySelector("button[type=submit]");
+    box.hidden = false;
+    button.disabled = true;
+    label.textContent = "Starting…";
+    var started = Date.now();
+    var source = new EventSource("/uncertainty/progress?" + query);
+    source.addEventListener("progress", function (m) {
+      var p = JSON.parse(m.data);
+      bar.max = p.total;
+      bar.value = p.done;
+      label.textContent = p.done.toLocaleString("en") + " of " + p.total.toLocaleString("en") + " samples · " + ((Date.now() - started) / 1000).toFixed(1) + " s";
+    });
+    source.addEventListener("done", function () {
+      source.close();
+      label.textContent = "Done: drawing the charts…";
+      window.location.href = "/uncertainty?" + query;
+    });
+    source.addEventListener("refused", function (m) {
+      source.close();
+      box.hidden = true;
+      button.disabled = false;
+      form.submit();
+    });
+    source.onerror = function () {
+      source.close();
+      form.submit();
+    };
+  });
+})();
