@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The end-to-end test in headless Chromium: installs Debian's chromium and chromium-driver and
-# Selenium (PyPI) if needed, serves a demo site on loopback and runs Tests/Browser/e2e.py.
+# Selenium and openpyxl (PyPI) if needed, serves a demo site on loopback and runs
+# Tests/Browser/e2e.py, then Tests/Browser/workbooks.py (every Excel download against its CSV).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) >&2
 fi
-python3 -c 'import selenium' 2>/dev/null || python3 -m pip install --quiet selenium
+python3 -c 'import selenium, openpyxl' 2>/dev/null || python3 -m pip install --quiet selenium openpyxl
 swift build --product vectorfab
 bin=$(swift build --show-bin-path)/vectorfab
 dir=$(mktemp -d)
@@ -18,4 +19,6 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
 password=$(sed -n 's/.*  qa: alex \/ //p' "$dir/server.log")
 [ -n "$password" ] || { echo "the demo site printed no password for alex"; cat "$dir/server.log"; exit 1; }
-python3 Tests/Browser/e2e.py "http://127.0.0.1:$port" alex "$password"
+engineer=$(sed -n 's/.*  engineer: eve \/ //p' "$dir/server.log")
+python3 Tests/Browser/e2e.py "http://127.0.0.1:$port" alex "$password" eve "$engineer"
+python3 Tests/Browser/workbooks.py "http://127.0.0.1:$port" alex "$password"

@@ -71,6 +71,53 @@ public struct DataTable: Sendable, Hashable {
         csvDocument([columns.map(\.header)] + rows.map { $0.map(\.csvText) })
     }
 
+    /// A CSV document (as ``csvDocument(_:)`` writes it) read back as a table: its first row the
+    /// headers, every field that reads as a finite number a number, the others text. Nil when
+    /// the text is not CSV with a header row (an unclosed quote, rows longer than the header).
+    public init?(_ name: String, csv text: String) {
+        var rows: [[String]] = []
+        var row: [String] = [], field = "", quoted = false, wasQuoted = false
+        var chars = Array(text.unicodeScalars)[...]
+        if chars.first == "\u{FEFF}" { chars = chars.dropFirst() }
+        var i = chars.startIndex
+        func endField() { row.append(field); field = ""; wasQuoted = false }
+        while i < chars.endIndex {
+            let c = chars[i]
+            if quoted {
+                if c == "\"" {
+                    if i + 1 < chars.endIndex, chars[i + 1] == "\"" { field.unicodeScalars.append("\""); i += 1 } else { quoted = false }
+                } else {
+                    field.unicodeScalars.append(c)
+                }
+            } else if c == "\"" && field.isEmpty && !wasQuoted {
+                quoted = true
+                wasQuoted = true
+            } else if c == "," {
+                endField()
+            } else if c == "\n" || c == "\r" {
+                if c == "\r", i + 1 < chars.endIndex, chars[i + 1] == "\n" { i += 1 }
+                endField()
+                rows.append(row)
+                row = []
+            } else {
+                field.unicodeScalars.append(c)
+            }
+            i += 1
+        }
+        guard !quoted else { return nil }
+        if !field.isEmpty || !row.isEmpty { endField(); rows.append(row) }
+        guard let header = rows.first, !header.isEmpty, rows.allSatisfy({ $0.count <= header.count }) else { return nil }
+        self.init(
+            name, columns: header.map { Column($0) },
+            rows: rows.dropFirst().map { r in
+                r.map { f -> Cell in
+                    if f.isEmpty { return .empty }
+                    if let x = Double(f), x.isFinite, f.first.map({ $0.isNumber || $0 == "-" || $0 == "." }) == true { return .number(x) }
+                    return .text(f)
+                }
+            })
+    }
+
     /// A number written without exponent where it is a whole number below 10¹⁵, otherwise in
     /// Swift's shortest form that reads back to the same value.
     static func plain(_ x: Double) -> String {

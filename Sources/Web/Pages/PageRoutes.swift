@@ -47,10 +47,11 @@ struct PageRoutes {
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user
             // The lot report as a download: `….yaml.csv` (every figure, a row each) or `….yaml.json`.
-            for suffix in [".csv", ".json"] where file.hasSuffix(suffix) {
+            for suffix in [".csv", ".json", ".xlsx"] where file.hasSuffix(suffix) {
                 guard case .success(let e) = try await entry(user, String(file.dropLast(suffix.count))) else { break }
                 let name = e.file.replacingOccurrences(of: ".", with: "-") + "-lot" + suffix
                 if suffix == ".csv" { return csvDownload(LotReportCSV.render(e.lot), name: name) }
+                if suffix == ".xlsx" { return try workbook([("Lot report", LotReportCSV.render(e.lot))], name: name) }
                 return Response(
                     status: .ok,
                     headers: [.contentType: "application/json; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
@@ -68,14 +69,19 @@ struct PageRoutes {
             let (values, status) = try await comparison(request, context.requireIdentity().user)
             return site.page("compare", try await self.values(context, title: "Compare platforms", values), status: status)
         }
-        pages.get("/compare.csv") { request, context in
-            guard let (c, _) = try? compared(request, entries: try await library(context.requireIdentity().user).processes).get() else {
-                return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "choose process files and a number of doses\n")))
+        for suffix in ["csv", "xlsx"] {
+            pages.get("/compare.\(suffix)") { request, context in
+                guard let (c, _) = try? compared(request, entries: try await library(context.requireIdentity().user).processes).get() else {
+                    return Response(status: .badRequest, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "choose process files and a number of doses\n")))
+                }
+                if suffix == "xlsx" { return try workbook([("Platform comparison", ComparisonReport.csv(c))], name: "platform-comparison.xlsx") }
+                return csvDownload(ComparisonReport.csv(c), name: "platform-comparison.csv")
             }
-            return csvDownload(ComparisonReport.csv(c), name: "platform-comparison.csv")
         }
-        pages.get("/costs") { _, context in
-            let rows = try await costed(context.requireIdentity().user).map { (file, r) -> [String: Any] in
+        pages.get("/costs") { request, context in
+            let user = try context.requireIdentity().user
+            let all = try await costed(user)
+            let rows = all.map { (file, r) -> [String: Any] in
                 let c = r.model.costs.currency
                 return [
                     "file": file, "product": r.model.process.product.name, "doses": Fmt.count(r.cost.doses),
@@ -83,13 +89,43 @@ struct PageRoutes {
                     "price": r.price.map { Fmt.money($0.pricePerDose, c) } ?? "—",
                 ]
             }
-            return site.page("costs", try await values(context, title: "Cost of goods", ["rows": rows]))
+            // The scale curve of the files chosen (by default, one product on every platform).
+            var chosen = request.uri.queryParameters.getAll("curve")
+            if chosen.isEmpty { chosen = all.map(\.file).filter { $0.hasPrefix("aav-dmd-") } }
+            let picked = all.filter { chosen.contains($0.file) }
+            var v: [String: Any] = [
+                "rows": rows, "curveChoices": all.map { ["file": $0.file, "checked": chosen.contains($0.file)] },
+            ]
+            var tables: [DataTable] = []
+            let currencies = Set(picked.map { $0.report.model.costs.currency })
+            if chosen.count > 20 || picked.count != chosen.count {
+                v["message"] = "Choose up to 20 process files of the library that have costs."
+            } else if currencies.count > 1 {
+                v["message"] = "The files chosen are costed in \(currencies.map(\.rawValue).sorted().joined(separator: " and ")): choose files of one currency."
+            } else if let currency = currencies.first {
+                let points = picked.flatMap { ScaleCurve.compute($0.report.model, scales: nil) }
+                let table = ScaleCurveChart.table(points, currency: currency)
+                tables = [table]
+                let query = Tables.query(request)
+                v["curve"] = [
+                    "chart": ScaleCurveChart.svg(points, currency: currency), "table": Tables.values(table, query: query),
+                    "xlsx": "?" + query + (query.isEmpty ? "" : "&") + "format=xlsx",
+                    "notes": picked.filter { $0.report.model.costs.scaleExponent == nil }.map {
+                        "\($0.report.model.process.name): no facility scale-exponent, so facility and production-unit costs are held constant across scales."
+                    },
+                ]
+            }
+            if let download = try Tables.download(request, tables, name: "scale-curve") { return download }
+            return site.page("costs", try await values(context, title: "Cost of goods", v), status: v["message"] == nil ? .ok : .badRequest)
         }
         pages.get("/costs/:file") { _, context in
             let name = try context.parameter("file")
             let all = try await costed(context.requireIdentity().user)
             if name.hasSuffix(".csv"), let (_, r) = all.first(where: { $0.file + ".csv" == name }) {
                 return csvDownload(r.csv(), name: String(name.dropLast(4).replacingOccurrences(of: ".", with: "-")) + "-cost.csv")
+            }
+            if name.hasSuffix(".xlsx"), let (_, r) = all.first(where: { $0.file + ".xlsx" == name }) {
+                return try workbook([("Cost lines", r.csv())], name: String(name.dropLast(5).replacingOccurrences(of: ".", with: "-")) + "-cost.xlsx")
             }
             guard let (file, r) = all.first(where: { $0.file == name }) else {
                 return site.page(
@@ -102,6 +138,14 @@ struct PageRoutes {
             try await uncertaintyProgress(request, context.requireIdentity().user)
         }
         pages.get("/uncertainty") { request, context in
+            if let format = request.uri.queryParameters.get("format"), format == "csv" || format == "xlsx" {
+                let (_, asked, _) = try await uncertaintyAsk(request, context.requireIdentity().user)
+                guard let ask = asked else { return Tables.text("choose a process file and a number of samples", status: .badRequest) }
+                let run = Self.run(ask)
+                let csv = UncertaintyReport(model: ask.model, result: run.result, threads: run.threads, tornado: run.tornado, sobol: run.sobol).csv()
+                let name = ask.file.replacingOccurrences(of: ".", with: "-") + "-uncertainty"
+                return format == "csv" ? csvDownload(csv, name: name + ".csv") : try workbook([("Uncertainty", csv)], name: name + ".xlsx")
+            }
             let (v, status) = try await uncertainty(request, context.requireIdentity().user)
             return site.page("uncertainty", try await values(context, title: "Uncertainty", v), status: status)
         }
@@ -282,6 +326,15 @@ struct PageRoutes {
         return (v, .ok)
     }
 
+    /// A workbook of CSV tables (each read back as numbers and text), a sheet each.
+    func workbook(_ sheets: [(String, String)], name: String) throws -> Response {
+        let tables = sheets.compactMap { DataTable($0.0, csv: $0.1) }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try Workbook.xlsx(tables))))
+    }
+
     /// A CSV download: UTF-8 with a byte-order mark, so that Excel reads accents right.
     func csvDownload(_ csv: String, name: String) -> Response {
         Response(
@@ -440,7 +493,9 @@ struct PageRoutes {
             ("mean doses a lot", Fmt.number(result.statistics(.doses).mean)),
         ]
         if let t = ask.target, let p = result.probabilityOfTarget { figures.append(("P(≥ \(Fmt.count(t)) doses a lot)", Fmt.percent(p))) }
+        let query = Tables.query(request)
         var shown: [String: Any] = [
+            "csv": "/uncertainty?" + query + "&format=csv", "xlsx": "/uncertainty?" + query + "&format=xlsx",
             "name": model.process.name, "samplesText": Fmt.count(ask.samples), "seed": String(ask.seed), "seconds": Fmt.number(result.seconds),
             "hasInfeasible": result.infeasible > 0, "infeasible": Fmt.count(result.infeasible),
             "figures": figures.map { ["label": $0.0, "value": $0.1] },

@@ -103,6 +103,9 @@ extension PageRoutes {
                     "error", try await values(context, title: "No diff", ["message": "\(from.label) or \(to.label) of \(name) is not a process file that makes a lot."]),
                     status: .badRequest)
             }
+            if q.get("format") == "xlsx" {
+                return try workbook([("Process diff", DiffReport.csv(diff))], name: "\(name.replacingOccurrences(of: ".", with: "-"))-v\(from.version)-v\(to.version)-diff.xlsx")
+            }
             if q.get("format") == "csv" {
                 return csvDownload(DiffReport.csv(diff), name: "\(name.replacingOccurrences(of: ".", with: "-"))-v\(from.version)-v\(to.version)-diff.csv")
             }
