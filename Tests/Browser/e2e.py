@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """End-to-end test in headless Chromium (Debian's chromium and chromium-driver, Selenium).
 
-    python3 Tests/Browser/e2e.py BASE_URL USER PASSWORD
+    python3 Tests/Browser/e2e.py BASE_URL USER PASSWORD ENGINEER ENGINEER_PASSWORD
 
-As a user would: the start page sends to sign-in; a wrong password is refused on the page;
+As users would: the start page sends to sign-in; a wrong password is refused on the page;
 signing in lands on the start page; the process library lists the examples; a lot report shows
-its figures; signing out ends the session. Exits non-zero on the first failure.
+its figures; signing out ends the session. Then a process engineer uploads a process file with
+a mistake and sees it at its line (live while typing, and on saving), fixes it and sees the lot
+it makes; runs a Monte Carlo with its progress; plans a facility and simulates it; downloads an
+Excel workbook and reads it back. Exits non-zero on the first failure.
 """
+import glob
 import os
+import re
 import sys
+import tempfile
+import time
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -16,6 +23,8 @@ from selenium.webdriver.common.by import By
 
 os.environ["SE_AVOID_STATS"] = "true"
 base, user, password = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+engineer, engineer_password = sys.argv[4], sys.argv[5]
+downloads = tempfile.mkdtemp()
 
 
 def check(condition, what):
@@ -29,7 +38,24 @@ options = Options()
 for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1440,900"]:
     options.add_argument(arg)
 options.binary_location = "/usr/bin/chromium"
+options.add_experimental_option("prefs", {"download.default_directory": downloads, "download.prompt_for_download": False})
 driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+
+
+def wait_for(condition, what, seconds=20):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            if condition():
+                print("ok:", what)
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    check(False, what)
+
+
 try:
     driver.get(base + "/processes")
     check(driver.current_url.startswith(base + "/sign-in"), "a page without a session sends to sign-in")
@@ -51,11 +77,89 @@ try:
                for f in driver.find_elements(By.CLASS_NAME, "figure")}
     check(figures.get("doses a lot") == "11" and figures.get("vials filled") == "89",
           f"the seed 000 lot report shows its figures {figures}")
-    check(len(driver.find_elements(By.CSS_SELECTOR, "script")) == 0, "no script on the page")
+    scripts = [e.get_attribute("src") for e in driver.find_elements(By.CSS_SELECTOR, "script")]
+    check(scripts == [base + "/static/app.js"], f"the site's own script only, no inline script ({scripts})")
     driver.find_element(By.CSS_SELECTOR, "form.who button").click()
     check(driver.current_url.startswith(base + "/sign-in"), "signing out returns to sign-in")
     driver.get(base + "/")
     check(driver.current_url.startswith(base + "/sign-in"), "the session is over")
+
+    # A process engineer uploads a process file with a mistake, sees it at its line, fixes it.
+    driver.find_element(By.NAME, "username").send_keys(engineer)
+    driver.find_element(By.NAME, "password").send_keys(engineer_password)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    driver.get(base + "/processes")
+    driver.find_element(By.LINK_TEXT, "New process file").click()
+    good = open(os.path.join(os.path.dirname(__file__), "..", "..", "Examples", "seed000-aav-200L.yaml"), encoding="utf-8").read()
+    lines = good.split("\n")
+    line = next(i for i, l in enumerate(lines) if l.strip().startswith("productivity:")) + 1
+    bad = "\n".join(l if i != line - 1 else l.split("productivity:")[0] + "productivity: plenty" for i, l in enumerate(lines))
+    driver.find_element(By.NAME, "name").send_keys("e2e-seed.yaml")
+    text = driver.find_element(By.ID, "text")
+    driver.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", text, bad)
+    text.send_keys(" ")
+    wait_for(lambda: f"line {line}" in driver.find_element(By.ID, "live").text, f"live validation shows the mistake at line {line}")
+    driver.find_element(By.NAME, "note").send_keys("uploaded by the end-to-end test")
+    driver.find_element(By.CSS_SELECTOR, "#process-form button[type=submit]").click()
+    mistakes = driver.find_element(By.ID, "mistakes").text
+    check(f"line {line}" in mistakes and "productivity" in mistakes and "nothing was saved" in driver.page_source,
+          f"saving shows the mistake at line {line} and its field, and saves nothing")
+    text = driver.find_element(By.ID, "text")
+    driver.execute_script("arguments[0].value = arguments[1];", text, good)
+    driver.find_element(By.CSS_SELECTOR, "#process-form button[type=submit]").click()
+    check(driver.current_url == base + "/processes/e2e-seed.yaml", "the fixed file is saved and its lot simulated")
+    figures = {f.find_element(By.CLASS_NAME, "label").text: f.find_element(By.CLASS_NAME, "value").text
+               for f in driver.find_elements(By.CLASS_NAME, "figure")}
+    check(figures.get("doses a lot") == "11", f"the uploaded process makes its lot {figures}")
+    check("e2e-seed.yaml v1" in driver.page_source, "as version 1")
+
+    # A Monte Carlo from the page, with its progress.
+    driver.get(base + "/uncertainty")
+    samples = driver.find_element(By.NAME, "samples")
+    samples.clear()
+    samples.send_keys("100000")
+    target = driver.find_element(By.NAME, "target")
+    target.clear()
+    target.send_keys("10")
+    started = time.time()
+    driver.find_element(By.CSS_SELECTOR, "#mc-form button[type=submit]").click()
+    wait_for(lambda: "samples=100000" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "figure.chart svg"),
+             "the Monte Carlo's result comes back on the page")
+    elapsed = time.time() - started
+    labels = [f.text for f in driver.find_elements(By.CSS_SELECTOR, ".figure .label")]
+    check("P(≥ 10 doses a lot)" in labels and "100,000 samples" in driver.page_source,
+          f"100,000 samples with P(target doses), back in {elapsed:.2f} s in the browser")
+
+    # Plan a facility and simulate it.
+    driver.get(base + "/capacity")
+    from selenium.webdriver.support.ui import Select
+    Select(driver.find_element(By.NAME, "facility")).select_by_value("peer-four-suites.yaml")
+    Select(driver.find_element(By.NAME, "demand")).select_by_value("peer-ten-years.yaml")
+    driver.find_element(By.XPATH, "//button[text()='Plan']").click()
+    check("facility=peer-four-suites.yaml" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "svg.gantt"),
+          "the plan is drawn as a Gantt chart")
+    lots = driver.find_element(By.XPATH, "//span[@class='label' and text()='lots planned']/preceding-sibling::span").text
+    check(int(lots.replace(",", "")) > 0, f"{lots} lots planned")
+    replications = driver.find_element(By.NAME, "replications")
+    replications.clear()
+    replications.send_keys("100")
+    driver.find_element(By.XPATH, "//button[text()='Simulate the facility']").click()
+    why = driver.find_elements(By.CSS_SELECTOR, "ul.why li")
+    check(len(why) >= 1 and "the plan serves" in why[0].text, f"the simulation beside the plan says why they differ: {why[0].text if why else ''}")
+
+    # Download the page's tables as an Excel workbook and read it back.
+    driver.find_element(By.LINK_TEXT, "This page's tables as Excel").click()
+    wait_for(lambda: glob.glob(downloads + "/*.xlsx") and not glob.glob(downloads + "/*.crdownload"), "the workbook downloads")
+    path = glob.glob(downloads + "/*.xlsx")[0]
+    try:
+        import openpyxl
+        book = openpyxl.load_workbook(path)
+        names = book.sheetnames
+        check("Demand and supply" in names and "Plan and simulation" in names, f"the workbook has a sheet per table {names}")
+        sheet = book["Demand and supply"]
+        check(sheet.freeze_panes == "A2" and isinstance(sheet["B2"].value, (int, float)), "a frozen header, numbers as numbers")
+    except ImportError:
+        check(os.path.getsize(path) > 1000, "the workbook downloads (openpyxl not installed to read it)")
 finally:
     driver.quit()
 print("end-to-end: passed")
