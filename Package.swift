@@ -132,8 +132,8 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Store", "Manufacturing", "Bioprocess", "Economics", "FileFormats", "Reporting", "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Web", "Store", "Manufacturing", "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting", "TestSupport",
+                "VectorFabCommands", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: upcoming),

@@ -253,3 +253,63 @@ public struct ProcessFileBody: StrictBody {
     /// Why it was written.
     public var note: String
 }
+
+/// Process files of one product on several platforms, compared for a number of doses.
+public struct CompareBody: StrictBody {
+    public var processes: [String]
+    public var doses: Int
+}
+
+/// Two versions of a process file.
+public struct DiffBody: StrictBody {
+    public var before: String
+    public var after: String
+}
+
+/// A process file with costs; `costs` is the text of the cost file its `costs:` section names
+/// (needed only when the section names a file).
+public struct CostBody: StrictBody {
+    public var process: String
+    public var costs: String?
+}
+
+/// Process files with costs (each with its cost file's text, in the same order, where it names
+/// one) and the scales to cost them at, as `vectorfab scale-curve --scales` takes them.
+public struct ScaleCurveBody: StrictBody {
+    public var processes: [String]
+    public var costs: [String]?
+    public var scales: String?
+}
+
+/// A Monte Carlo of a process file with costs.
+public struct UncertaintyBody: StrictBody {
+    public var process: String
+    public var costs: String?
+    public var samples: Int
+    public var seed: UInt64?
+    public var targetDoses: Int?
+    public var sobolSamples: Int?
+}
+
+/// A facility, a demand, and the texts of the process files the demand names (by the names it
+/// gives them).
+public struct PlanBody: StrictBody {
+    public var facility: String
+    public var demand: String
+    public var processes: [String: String]
+}
+
+/// A facility simulation: a plan's files, replications and a seed.
+public struct FacilitySimulationBody: StrictBody {
+    public var facility: String
+    public var demand: String
+    public var processes: [String: String]
+    public var replications: Int
+    public var seed: UInt64?
+}
+
+/// A process file and the receiving site's facility file.
+public struct TransferBody: StrictBody {
+    public var process: String
+    public var facility: String
+}

@@ -31,11 +31,25 @@ public enum FieldRecorder {
             KeyedDecodingContainer(Keyed<Key>(recording: recording, depth: depth))
         }
 
-        func unkeyedContainer() throws -> any UnkeyedDecodingContainer { throw Unsupported() }
+        /// A list reads as empty.
+        func unkeyedContainer() throws -> any UnkeyedDecodingContainer { EmptyList() }
         func singleValueContainer() throws -> any SingleValueDecodingContainer { throw Unsupported() }
     }
 
     struct Unsupported: Error {}
+
+    /// A list with no element.
+    struct EmptyList: UnkeyedDecodingContainer {
+        var codingPath: [any CodingKey] { [] }
+        var count: Int? { 0 }
+        var isAtEnd: Bool { true }
+        var currentIndex: Int { 0 }
+        mutating func decodeNil() throws -> Bool { true }
+        mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { throw Unsupported() }
+        mutating func nestedContainer<N: CodingKey>(keyedBy type: N.Type) throws -> KeyedDecodingContainer<N> { throw Unsupported() }
+        mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer { EmptyList() }
+        mutating func superDecoder() throws -> any Decoder { throw Unsupported() }
+    }
 
     struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let recording: Recording
@@ -106,7 +120,7 @@ public enum FieldRecorder {
 
         func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
             record(key)
-            throw Unsupported()
+            return EmptyList()
         }
 
         func superDecoder() throws -> any Decoder { RecordingDecoder(recording: recording, depth: depth + 1) }

@@ -119,15 +119,24 @@ public enum EconomicFile {
     public static func resolvingReferences(_ document: DocumentNode, from path: String) throws(DefinitionError)
         -> DocumentNode
     {
-        guard case .mapping(var entries) = document.value, let i = entries.firstIndex(where: { $0.key == "costs" })
-        else { return document }
         let base = path == "-" ? "" : (path as NSString).deletingLastPathComponent
-        func load(_ reference: String, at node: DocumentNode) throws(DefinitionError) -> DocumentNode {
+        return try resolvingReferences(document) { reference throws(DefinitionError) in
             let target =
                 reference.hasPrefix("/") || base.isEmpty
                 ? reference : (base as NSString).appendingPathComponent(reference)
+            return try DocumentLoader.load(path: target)
+        }
+    }
+
+    /// The same, with the cost file a reference names read by `loader` (the API gives its text).
+    public static func resolvingReferences(
+        _ document: DocumentNode, loader: (String) throws(DefinitionError) -> DocumentNode
+    ) throws(DefinitionError) -> DocumentNode {
+        guard case .mapping(var entries) = document.value, let i = entries.firstIndex(where: { $0.key == "costs" })
+        else { return document }
+        func load(_ reference: String, at node: DocumentNode) throws(DefinitionError) -> DocumentNode {
             do {
-                return try DocumentLoader.load(path: target)
+                return try loader(reference)
             } catch {
                 throw DefinitionError(
                     error.issues.map {
@@ -183,25 +192,43 @@ public enum DemandFile {
     public static let maxProcessFiles = 100
 
     public static func load(path: String) throws(DefinitionError) -> Demand {
-        let document = try DocumentLoader.load(path: path)
         let base = (path as NSString).deletingLastPathComponent
+        return try read(DocumentLoader.load(path: path)) { file throws(DefinitionError) in
+            let target = URL(
+                fileURLWithPath: file.hasPrefix("/") || base.isEmpty ? file : (base as NSString).appendingPathComponent(file)
+            ).standardizedFileURL.path
+            return (target, try ProcessFile.load(path: target))
+        }
+    }
+
+    /// A demand whose process files are given as texts, by the name the demand gives them
+    /// (the API's way: nothing is read from disk).
+    public static func parse(_ text: String, file: String, processes texts: [String: String]) throws(DefinitionError) -> Demand {
+        try read(DocumentLoader.parse(text, file: file)) { name throws(DefinitionError) in
+            guard let t = texts[name] else {
+                throw DefinitionError([
+                    DefinitionIssue(location: nil, path: .root, message: "no text was given for the process file '\(name)'", expected: "processes: {\"\(name)\": \"…\"}")
+                ])
+            }
+            return (name, try ProcessFile.parse(t, file: name))
+        }
+    }
+
+    /// The demand of `document`, each process file its products name read by `load` (which
+    /// gives the file's identity, so that one file named twice is read once, and its process).
+    static func read(
+        _ document: DocumentNode, load: (String) throws(DefinitionError) -> (String, ProcessDefinition)
+    ) throws(DefinitionError) -> Demand {
         var processes: [String: ProcessDefinition] = [:]
         var problems: [DefinitionIssue] = []
         if case .mapping(let top) = document.value, let list = top.first(where: { $0.key == "products" }),
             case .sequence(let items) = list.value.value
         {
-            var loaded: [String: ProcessDefinition] = [:]  // by resolved path
+            var loaded: Set<String> = []  // by identity
             for (i, item) in items.enumerated() {
                 guard case .mapping(let fields) = item.value, let entry = fields.first(where: { $0.key == "process" }),
                     case .scalar(let file, _) = entry.value.value, processes[file] == nil
                 else { continue }
-                let target = URL(
-                    fileURLWithPath: file.hasPrefix("/") || base.isEmpty ? file : (base as NSString).appendingPathComponent(file)
-                ).standardizedFileURL.path
-                if let known = loaded[target] {
-                    processes[file] = known
-                    continue
-                }
                 guard loaded.count < Self.maxProcessFiles else {
                     problems.append(
                         DefinitionIssue(
@@ -212,8 +239,8 @@ public enum DemandFile {
                     break
                 }
                 do {
-                    let process = try ProcessFile.load(path: target)
-                    loaded[target] = process
+                    let (identity, process) = try load(file)
+                    loaded.insert(identity)
                     processes[file] = process
                 } catch {
                     problems.append(

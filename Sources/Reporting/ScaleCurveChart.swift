@@ -75,3 +75,59 @@ public enum ScaleCurveChart {
         return t
     }
 }
+
+/// Why a list of scales cannot be read.
+public struct ScaleListError: Error, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+extension ScaleCurveReport {
+    /// Scales written as `vectorfab scale-curve --scales` takes them: volumes, bed areas or flask
+    /// counts, comma-separated, at most ``WorkLimits/scales``; `field` names where they were given.
+    public static func parseScales(_ text: String, for platform: PlatformKind, field: String) throws(ScaleListError) -> [ScaleCurve.Scale] {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        let expected =
+            platform == .suspension
+            ? "volumes (\"200 L\")" : platform == .fixedBed ? "bed areas (\"66 m²\")" : "flask counts (\"40\")"
+        guard items.contains(where: { !$0.isEmpty }) else {
+            throw ScaleListError("\(field) is empty: give \(expected), comma-separated, such as \(field) \"50 L,200 L\".")
+        }
+        guard items.count <= WorkLimits.scales else {
+            throw ScaleListError("\(field) has \(items.count) scales, more than the limit of \(WorkLimits.scales).")
+        }
+        return try items.map { s throws(ScaleListError) in
+            guard !s.isEmpty else { throw ScaleListError("\(field) has an empty item: give \(expected) between the commas.") }
+            guard let m = try? QuantityParser.parse(s) else {
+                throw ScaleListError("'\(s)' in \(field) is not a volume, a bed area or a number of flasks.")
+            }
+            switch (platform, m.unit.dimension) {
+            case (.suspension, Volume.dimension):
+                let litres = m.canonical * 1000
+                guard litres > 0, litres <= WorkLimits.litres else {
+                    throw ScaleListError(
+                        "'\(s)' in \(field) is not a working volume above 0 and up to \(Fmt.count(WorkLimits.litres)) L.")
+                }
+                return .workingVolume(Quantity(canonical: m.canonical))
+            case (.fixedBed, Area.dimension):
+                guard m.canonical > 0, m.canonical <= WorkLimits.bedArea else {
+                    throw ScaleListError(
+                        "'\(s)' in \(field) is not a bed area above 0 and up to \(Fmt.count(WorkLimits.bedArea)) m².")
+                }
+                return .bedArea(Quantity(canonical: m.canonical))
+            case (.flasks, .none):
+                guard m.canonical.rounded() == m.canonical, let n = Int(checked: m.canonical),
+                    (1...WorkLimits.flasks).contains(n)
+                else {
+                    throw ScaleListError(
+                        "'\(s)' in \(field) is not a whole number of flasks from 1 to \(Fmt.count(WorkLimits.flasks)).")
+                }
+                return .flasks(n)
+            default:
+                throw ScaleListError("'\(s)' in \(field) does not fit a \(platform.rawValue) process: give \(expected).")
+            }
+        }
+    }
+}

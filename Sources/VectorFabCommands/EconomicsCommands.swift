@@ -204,48 +204,10 @@ extension Commands {
     }
 
     static func parseScales(_ text: String, for platform: PlatformKind) throws -> [ScaleCurve.Scale] {
-        let items = text.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }
-        let expected =
-            platform == .suspension
-            ? "volumes (\"200 L\")" : platform == .fixedBed ? "bed areas (\"66 m²\")" : "flask counts (\"40\")"
-        guard items.contains(where: { !$0.isEmpty }) else {
-            throw ValidationError("--scales is empty: give \(expected), comma-separated, such as --scales \"50 L,200 L\".")
-        }
-        guard items.count <= WorkLimits.scales else {
-            throw ValidationError("--scales has \(items.count) scales, more than the limit of \(WorkLimits.scales).")
-        }
-        return try items.map { s in
-            guard !s.isEmpty else { throw ValidationError("--scales has an empty item: give \(expected) between the commas.") }
-            guard let m = try? QuantityParser.parse(s) else {
-                throw ValidationError("'\(s)' in --scales is not a volume, a bed area or a number of flasks.")
-            }
-            switch (platform, m.unit.dimension) {
-            case (.suspension, Volume.dimension):
-                let litres = m.canonical * 1000
-                guard litres > 0, litres <= WorkLimits.litres else {
-                    throw ValidationError(
-                        "'\(s)' in --scales is not a working volume above 0 and up to \(Fmt.count(WorkLimits.litres)) L.")
-                }
-                return .workingVolume(Quantity(canonical: m.canonical))
-            case (.fixedBed, Area.dimension):
-                guard m.canonical > 0, m.canonical <= WorkLimits.bedArea else {
-                    throw ValidationError(
-                        "'\(s)' in --scales is not a bed area above 0 and up to \(Fmt.count(WorkLimits.bedArea)) m².")
-                }
-                return .bedArea(Quantity(canonical: m.canonical))
-            case (.flasks, .none):
-                guard m.canonical.rounded() == m.canonical, let n = Int(checked: m.canonical),
-                    (1...WorkLimits.flasks).contains(n)
-                else {
-                    throw ValidationError(
-                        "'\(s)' in --scales is not a whole number of flasks from 1 to \(Fmt.count(WorkLimits.flasks)).")
-                }
-                return .flasks(n)
-            default:
-                throw ValidationError("'\(s)' in --scales does not fit a \(platform.rawValue) process: give \(expected).")
-            }
+        do {
+            return try ScaleCurveReport.parseScales(text, for: platform, field: "--scales")
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 }

@@ -12,6 +12,10 @@ struct FieldRecorderTests {
         #expect(TransitionBody.choices == ["to": DeviationStatus.allCases.map(\.rawValue)])
         #expect(SampleBody.choices["panel"] == ReleasePanel.allCases.map(\.rawValue), "an optional choice is found too")
         #expect(UserBody.choices["role"] == Role.allCases.map(\.rawValue))
+        // Lists and maps are fields too, and the fields after them are still found.
+        #expect(CompareBody.fields == ["processes", "doses"])
+        #expect(ScaleCurveBody.fields == ["processes", "costs", "scales"])
+        #expect(FacilitySimulationBody.fields == ["facility", "demand", "processes", "replications", "seed"])
     }
 
     /// A nested object's fields are its own, not the body's.
