@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Domain: quantities, process definitions, the lot simulator. Foundation at most.
@@ -108,6 +109,16 @@ let package = Package(
             ],
             path: "Benchmarks/StoreBenchmark",
             swiftSettings: upcoming),
+        // The pages under load: a demo site served on loopback and 50 signed-in clients.
+        .executableTarget(
+            name: "PageBenchmark",
+            dependencies: [
+                "VectorFabCommands", "Web", "Store", "Manufacturing", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PageBenchmark",
+            // AsyncHTTPClient's headers are swift-nio's (NIOHTTP1), not a dependency of ours.
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Fuzzing: the targets' bodies (also run by the tests over the seed corpus) and one
         // libFuzzer executable per target, built by Fuzz/run with -sanitize=fuzzer,address.
         .target(

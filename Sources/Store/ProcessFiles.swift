@@ -111,3 +111,13 @@ extension GMPStore {
         }
     }
 }
+
+extension GMPStore {
+    /// How many versions the store holds: versions are never changed or deleted, so a new one
+    /// changes the count (pages computed from the library are kept under it).
+    public func processFileCount() async throws -> Int {
+        try await connection.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM process_files").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}

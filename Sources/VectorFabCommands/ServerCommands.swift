@@ -119,14 +119,14 @@ struct Serve: AsyncParsableCommand {
 
 /// A demo site: one user per role (random passwords), the first example's recipe approved, a
 /// batch from it in progress.
-enum Demo {
-    struct Account {
-        var role: Role
-        var username: String
-        var password: String
+public enum Demo {
+    public struct Account: Sendable {
+        public var role: Role
+        public var username: String
+        public var password: String
     }
 
-    static func fill(_ store: GMPStore, library: String) async throws -> [Account] {
+    public static func fill(_ store: GMPStore, library: String) async throws -> [Account] {
         func password() -> String {
             let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
             var rng = SystemRandomNumberGenerator()

@@ -18,6 +18,16 @@ final class Memo<Value: Sendable>: @unchecked Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
+    func get(_ key: String) -> Value? { lock.withLock { kept[key] } }
+
+    func set(_ key: String, _ v: Value) {
+        lock.withLock {
+            if kept[key] == nil { order.append(key) }
+            kept[key] = v
+            if order.count > capacity { kept[order.removeFirst()] = nil }
+        }
+    }
+
     func value(_ key: String, _ make: () throws -> Value) rethrows -> Value {
         if let v = lock.withLock({ kept[key] }) { return v }
         let v = try make()
@@ -121,11 +131,11 @@ extension PageRoutes {
     var capacity: CapacityLibrary { CapacityLibrary(folder: site.library + "/capacity") }
 
     func addCapacityPages(to pages: RouterGroup<AppContext>) {
-        pages.get("/capacity") { request, context in
+        pages.get("/capacity") { request, context in try await cachedPage(request, context) {
             let (v, tables, status) = capacityValues(request)
             if let download = try Tables.download(request, tables, name: "plan") { return download }
             return site.page("capacity", try await values(context, title: "Capacity", v), status: status)
-        }
+        }}
         pages.get("/capacity/schedule") { request, context in
             let q = request.uri.queryParameters
             guard case .success(let r) = capacity.plan(q.get("facility") ?? "", q.get("demand") ?? "") else {
@@ -137,7 +147,7 @@ extension PageRoutes {
             if format == "xlsx" { return try Tables.download(request, [t], name: "schedule")! }
             return csvDownload(t.csv(), name: "schedule.csv")
         }
-        pages.get("/capacity/materials") { request, context in
+        pages.get("/capacity/materials") { request, context in try await cachedPage(request, context) {
             let q = request.uri.queryParameters
             let (facility, demand) = chosenPair(request)
             var v = pairChoices(facility, demand, action: "/capacity/materials")
@@ -161,8 +171,8 @@ extension PageRoutes {
             _ = q
             if let download = try Tables.download(request, tables, name: "materials") { return download }
             return site.page("materials", try await values(context, title: "Materials", v), status: status)
-        }
-        pages.get("/capacity/transfer") { request, context in
+        }}
+        pages.get("/capacity/transfer") { request, context in try await cachedPage(request, context) {
             let user = try context.requireIdentity().user
             let q = request.uri.queryParameters
             let processes = try await library(user).processes
@@ -195,7 +205,7 @@ extension PageRoutes {
             }
             if let download = try Tables.download(request, tables, name: "transfer") { return download }
             return site.page("transfer", try await values(context, title: "Tech transfer", v), status: status)
-        }
+        }}
     }
 
     func chosenPair(_ request: Request) -> (String, String) {

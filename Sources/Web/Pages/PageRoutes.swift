@@ -30,20 +30,20 @@ struct PageRoutes {
         }
         addSignIn(to: router)
         let pages = router.group().add(middleware: CookieAuthenticator(store: store)).add(middleware: RequirePageSignIn())
-        pages.get("/") { _, context in
+        pages.get("/") { request, context in try await cachedPage(request, context) {
             site.page("home", try await values(context, title: "Start", ["processCount": try await processLibrary.current(context.requireIdentity().user).count]))
-        }
-        pages.get("/processes") { _, context in
+        }}
+        pages.get("/processes") { request, context in try await cachedPage(request, context) {
             let (processes, problems) = try await library(context.requireIdentity().user)
             return site.page(
                 "processes",
                 try await values(
                     context, title: "Process library",
                     ["processes": processes.map(\.row), "problems": problems.map { ["file": $0.file, "message": $0.message] }]))
-        }
+        }}
         addProcessEditing(to: pages)
         addCapacityPages(to: pages)
-        pages.get("/processes/:file") { request, context in
+        pages.get("/processes/:file") { request, context in try await cachedPage(request, context) {
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user
             // The lot report as a download: `….yaml.csv` (every figure, a row each) or `….yaml.json`.
@@ -64,11 +64,11 @@ struct PageRoutes {
                     status: .notFound)
             }
             return site.page("process", try await values(context, title: e.report.product, e.details))
-        }
-        pages.get("/compare") { request, context in
+        }}
+        pages.get("/compare") { request, context in try await cachedPage(request, context) {
             let (values, status) = try await comparison(request, context.requireIdentity().user)
             return site.page("compare", try await self.values(context, title: "Compare platforms", values), status: status)
-        }
+        }}
         for suffix in ["csv", "xlsx"] {
             pages.get("/compare.\(suffix)") { request, context in
                 guard let (c, _) = try? compared(request, entries: try await library(context.requireIdentity().user).processes).get() else {
@@ -78,7 +78,7 @@ struct PageRoutes {
                 return csvDownload(ComparisonReport.csv(c), name: "platform-comparison.csv")
             }
         }
-        pages.get("/costs") { request, context in
+        pages.get("/costs") { request, context in try await cachedPage(request, context) {
             let user = try context.requireIdentity().user
             let all = try await costed(user)
             let rows = all.map { (file, r) -> [String: Any] in
@@ -117,8 +117,8 @@ struct PageRoutes {
             }
             if let download = try Tables.download(request, tables, name: "scale-curve") { return download }
             return site.page("costs", try await values(context, title: "Cost of goods", v), status: v["message"] == nil ? .ok : .badRequest)
-        }
-        pages.get("/costs/:file") { _, context in
+        }}
+        pages.get("/costs/:file") { request, context in try await cachedPage(request, context) {
             let name = try context.parameter("file")
             let all = try await costed(context.requireIdentity().user)
             if name.hasSuffix(".csv"), let (_, r) = all.first(where: { $0.file + ".csv" == name }) {
@@ -133,11 +133,11 @@ struct PageRoutes {
                     status: .notFound)
             }
             return site.page("cost", try await values(context, title: "Cost of goods", costValues(file, r)))
-        }
+        }}
         pages.get("/uncertainty/progress") { request, context in
             try await uncertaintyProgress(request, context.requireIdentity().user)
         }
-        pages.get("/uncertainty") { request, context in
+        pages.get("/uncertainty") { request, context in try await cachedPage(request, context) {
             if let format = request.uri.queryParameters.get("format"), format == "csv" || format == "xlsx" {
                 let (_, asked, _) = try await uncertaintyAsk(request, context.requireIdentity().user)
                 guard let ask = asked else { return Tables.text("choose a process file and a number of samples", status: .badRequest) }
@@ -148,7 +148,7 @@ struct PageRoutes {
             }
             let (v, status) = try await uncertainty(request, context.requireIdentity().user)
             return site.page("uncertainty", try await values(context, title: "Uncertainty", v), status: status)
-        }
+        }}
         pages.post("/sign-out") { request, context in
             let form = try await Form(request, context: context)
             guard let identity = context.identity, Cookies.matches(form["csrf"], Cookies.csrf(for: identity.token)) else {
@@ -166,8 +166,14 @@ struct PageRoutes {
         let identity = try context.requireIdentity()
         var v = more
         v["title"] = title
-        v["user"] = ["fullName": identity.user.fullName, "username": identity.user.username, "roleName": identity.user.role.title]
-        v["csrf"] = Cookies.csrf(for: identity.token)
+        if PageCache.capture != nil {
+            // A page kept for every person of the role: the person is put back when it is answered.
+            v["user"] = ["fullName": PageCache.fullName, "username": PageCache.username, "roleName": identity.user.role.title]
+            v["csrf"] = PageCache.csrf
+        } else {
+            v["user"] = ["fullName": identity.user.fullName, "username": identity.user.username, "roleName": identity.user.role.title]
+            v["csrf"] = Cookies.csrf(for: identity.token)
+        }
         v["canEdit"] = Permissions.allows(identity.user.role, .editProcess)
         return v
     }

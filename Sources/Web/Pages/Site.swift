@@ -48,6 +48,7 @@ public struct Site: Sendable {
     /// A page: the template rendered with the values given (HTML-escaped by Mustache).
     func page(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let html = templates.render(values, withTemplate: name) ?? "<!doctype html><title>VectorFab</title><p>The page \(name) is missing."
+        if let capture = PageCache.capture { capture.rendered = PageCache.Rendered(html: html, status: status) }
         return Response(
             status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
