@@ -113,7 +113,8 @@ let package = Package(
         .executableTarget(
             name: "PageBenchmark",
             dependencies: [
-                "VectorFabCommands", "Web", "Store", "Manufacturing", .product(name: "Hummingbird", package: "hummingbird"),
+                "VectorFabCommands", "Web", "Store", "Manufacturing", "Capacity", "FileFormats", "Reporting",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/PageBenchmark",

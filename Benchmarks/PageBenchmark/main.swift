@@ -3,10 +3,13 @@
 // of them at once; p50 and p99 per page. Then a 100,000-sample Monte Carlo rendered on its page,
 // and the 213-suite market plan's page with its Gantt chart, cold and warm.
 //
-//     swift run -c release PageBenchmark [--clients 50] [--requests 20] [--port 18390]
+//     swift run -c release PageBenchmark [--clients 50] [--requests 20] [--port 18390] [--only "start"]
 //
 // Clients and requests are bounded (1–200 clients, 1–1,000 requests each).
 import AsyncHTTPClient
+import Capacity
+import FileFormats
+import Reporting
 import Foundation
 import Hummingbird
 import Logging
@@ -106,11 +109,15 @@ do {
         ("transfer", "/capacity/transfer"),
     ]
     print("VectorFab pages: \(clients) signed-in clients at once, \(requests) requests each per page, release build on loopback")
-    print("page".padding(toLength: 24, withPad: " ", startingAt: 0) + "      p50       p99   requests/s")
+    print("Each page is rendered on its first visit (the first column) and kept: the next visitors of a role that sees it alike get it from memory.")
+    print("page".padding(toLength: 24, withPad: " ", startingAt: 0) + "first visit       p50       p99   requests/s")
     var worst = 0.0
-    for (name, path) in pages {
+    let only = CommandLine.arguments.firstIndex(of: "--only").flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
+    for (name, path) in pages where only == nil || name == only {
         let first = try await fetch(path, cookie: sessions[0])
         guard first.status == 200 else { fatalError("\(path) answered \(first.status)") }
+        // Every role once (a role that may edit process files sees edit links: another page).
+        for s in sessions.prefix(accounts.count) { _ = try await fetch(path, cookie: s) }
         let start = ContinuousClock.now
         let times = try await withThrowingTaskGroup(of: [Double].self) { group in
             for c in 0..<clients {
@@ -133,7 +140,7 @@ do {
         let p99 = percentile(times, 0.99)
         worst = max(worst, p99)
         print(
-            name.padding(toLength: 24, withPad: " ", startingAt: 0) + "p50 \(ms(percentile(times, 0.5))) ms".padding(toLength: 12, withPad: " ", startingAt: 0)
+            name.padding(toLength: 24, withPad: " ", startingAt: 0) + "\(ms(first.seconds)) ms".padding(toLength: 12, withPad: " ", startingAt: 0) + "p50 \(ms(percentile(times, 0.5))) ms".padding(toLength: 12, withPad: " ", startingAt: 0)
                 + "p99 \(ms(p99)) ms".padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: "%8.0f", Double(times.count) / seconds))
     }
     print("worst p99: \(ms(worst)) ms (the bar: under 50 ms)")
@@ -148,7 +155,21 @@ do {
     mc.sort()
     print("Monte Carlo, 100,000 samples rendered on the page: median \(ms(percentile(mc, 0.5))) ms, slowest \(ms(mc.last!)) ms of 5 (the bar: under 1 s)")
 
-    // The 213-suite market plan: planned and drawn on the first visit, kept after.
+    // The 213-suite market plan: planned and drawn on the first visit, kept after; and the
+    // chart alone, drawn from the plan (median of 5).
+    let marketPlan = PlanReport(
+        try Planner.plan(
+            try FacilityFile.load(path: "Examples/capacity/cdmo-market-2022.yaml"), try DemandFile.load(path: "Examples/capacity/market-demand-2023-2030.yaml")))
+    var draws: [Double] = []
+    var chartBytes = 0
+    for _ in 0..<5 {
+        let t0 = ContinuousClock.now
+        chartBytes = GanttChart.svg(marketPlan).utf8.count
+        let d = ContinuousClock.now - t0
+        draws.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+    draws.sort()
+    print("Market Gantt chart alone (213 suites, \(marketPlan.plan.lots.count) lots): drawn in \(ms(draws[2])) ms, \(String(format: "%.2f", Double(chartBytes) / 1e6)) MB")
     let market = "/capacity?facility=cdmo-market-2022.yaml&demand=market-demand-2023-2030.yaml"
     let cold = try await fetch(market, cookie: sessions[0])
     let warm = try await fetch(market, cookie: sessions[0])

@@ -168,7 +168,7 @@ struct PageRoutes {
         v["title"] = title
         if PageCache.capture != nil {
             // A page kept for every person of the role: the person is put back when it is answered.
-            v["user"] = ["fullName": PageCache.fullName, "username": PageCache.username, "roleName": identity.user.role.title]
+            v["user"] = ["fullName": PageCache.fullName, "username": PageCache.username, "roleName": PageCache.role]
             v["csrf"] = PageCache.csrf
         } else {
             v["user"] = ["fullName": identity.user.fullName, "username": identity.user.username, "roleName": identity.user.role.title]
