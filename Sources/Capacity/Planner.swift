@@ -162,14 +162,18 @@ public enum Planner {
         var book = BookingBook(facility: facility)
         var lots: [PlannedLot] = []
         var unplaced: [String: Int] = [:]
+        // Read once, not per lot and suite (the horizon is computed from every product's demand).
+        let horizon = demand.horizon
+        let names = demand.products.map(\.name)
+        let byProduct = names.map { templates[$0]! }
         for need in needs {
-            let product = demand.products[need.product]
+            let name = names[need.product]
             // Once a lot of a product cannot be released in time, later ones cannot either.
-            if unplaced[product.name] != nil {
-                unplaced[product.name, default: 0] += 1
+            if unplaced[name] != nil {
+                unplaced[name, default: 0] += 1
                 continue
             }
-            let t = templates[product.name]!
+            let t = byProduct[need.product]
             var best: PlannedLot?
             // Suites in the order they become available; a suite that cannot start before the
             // best lot found so far is released cannot do better, nor can the ones after it.
@@ -178,13 +182,13 @@ public enum Planner {
             }
             for (s, from) in order {
                 if let b = best, from + t.minimumToRelease >= b.released { break }
-                guard let candidate = book.earliest(t, suite: s, number: lots.count + 1, horizon: demand.horizon) else {
+                guard let candidate = book.earliest(t, suite: s, number: lots.count + 1, horizon: horizon) else {
                     continue
                 }
                 if best == nil || candidate.released < best!.released { best = candidate }
             }
-            guard let lot = best, lot.released <= demand.horizon else {
-                unplaced[product.name, default: 0] += 1
+            guard let lot = best, lot.released <= horizon else {
+                unplaced[name, default: 0] += 1
                 continue
             }
             book.commit(lot)

@@ -126,7 +126,8 @@ extension String {
 
 /// Quotes a CSV field when needed (RFC 4180).
 public func csvField(_ s: String) -> String {
-    if s.contains(",") || s.contains("\"") || s.contains("\n") {
+    // Bytes, not Foundation's string search: a schedule writes a million fields.
+    if s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) {
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
     return s
