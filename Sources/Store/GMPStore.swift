@@ -15,6 +15,8 @@ public final class GMPStore: Sendable {
     let passwordIterations: Int
     public let location: DatabaseLocation
     let recipeCache = RecipeCache()
+    /// This open store, unlike any other opened in this process (for keys of kept results).
+    public let instance = UUID()
 
     /// How long a session lasts.
     public static let sessionLength: TimeInterval = 12 * 3600

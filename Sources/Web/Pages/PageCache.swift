@@ -106,7 +106,8 @@ extension PageRoutes {
     /// The files and versions pages are computed from, as one key.
     func pageStamp() async throws -> String {
         let files = PageCache.folderStamp(site.library)
-        return files + "|versions:\(try await store.processFileCount())"
+        // The store too: two sites of one process (tests, say) never share a page.
+        return files + "|\(store.instance)|versions:\(try await store.processFileCount())"
     }
 
     /// The page `handler` answers, kept for the role and the query: rendered once, answered
