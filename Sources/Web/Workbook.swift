@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Reporting
 import ZIPFoundation
 
@@ -6,7 +8,16 @@ import ZIPFoundation
 /// the header row bold and frozen, numbers stored as numbers, text as inline strings, columns
 /// wide enough for their header.
 enum Workbook {
-    struct Failure: Error, CustomStringConvertible { var description: String }
+    /// A workbook that cannot be written: too large (413), answered in words.
+    struct Failure: Error, CustomStringConvertible, HTTPResponseError {
+        var description: String
+        var status: HTTPResponse.Status { .contentTooLarge }
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            Response(
+                status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: description + ": download the tables as CSV instead\n")))
+        }
+    }
 
     /// The most cells one workbook holds: 2 million (a sheet of Excel holds 17 billion, a page
     /// of VectorFab's never more than a few hundred thousand).

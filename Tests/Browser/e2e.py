@@ -67,12 +67,13 @@ try:
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
     sign_in("not the password")
-    check("wrong username or password" in driver.page_source, "a wrong password is refused on the page")
+    wait_for(lambda: "wrong username or password" in driver.page_source, "a wrong password is refused on the page")
     sign_in(password)
-    check(driver.current_url == base + "/processes", "signing in goes back to the page asked for")
+    wait_for(lambda: driver.current_url == base + "/processes", "signing in goes back to the page asked for")
     links = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "table.data a")]
     check("seed000-aav-200L.yaml" in links and len(links) >= 5, f"the library lists the examples ({len(links)})")
     driver.find_element(By.LINK_TEXT, "seed000-aav-200L.yaml").click()
+    wait_for(lambda: driver.current_url.endswith("/processes/seed000-aav-200L.yaml"), "the lot report opens")
     figures = {f.find_element(By.CLASS_NAME, "label").text: f.find_element(By.CLASS_NAME, "value").text
                for f in driver.find_elements(By.CLASS_NAME, "figure")}
     check(figures.get("doses a lot") == "11" and figures.get("vials filled") == "89",
@@ -80,7 +81,7 @@ try:
     scripts = [e.get_attribute("src") for e in driver.find_elements(By.CSS_SELECTOR, "script")]
     check(scripts == [base + "/static/app.js"], f"the site's own script only, no inline script ({scripts})")
     driver.find_element(By.CSS_SELECTOR, "form.who button").click()
-    check(driver.current_url.startswith(base + "/sign-in"), "signing out returns to sign-in")
+    wait_for(lambda: driver.current_url.startswith(base + "/sign-in"), "signing out returns to sign-in")
     driver.get(base + "/")
     check(driver.current_url.startswith(base + "/sign-in"), "the session is over")
 
@@ -88,6 +89,9 @@ try:
     driver.find_element(By.NAME, "username").send_keys(engineer)
     driver.find_element(By.NAME, "password").send_keys(engineer_password)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # The sign-in's answer sets the session cookie: wait for it before going on.
+    wait_for(lambda: not driver.current_url.startswith(base + "/sign-in") and driver.find_elements(By.CSS_SELECTOR, "form.who"),
+             "the process engineer is signed in")
     driver.get(base + "/processes")
     driver.find_element(By.LINK_TEXT, "New process file").click()
     good = open(os.path.join(os.path.dirname(__file__), "..", "..", "Examples", "seed000-aav-200L.yaml"), encoding="utf-8").read()
@@ -101,13 +105,14 @@ try:
     wait_for(lambda: f"line {line}" in driver.find_element(By.ID, "live").text, f"live validation shows the mistake at line {line}")
     driver.find_element(By.NAME, "note").send_keys("uploaded by the end-to-end test")
     driver.find_element(By.CSS_SELECTOR, "#process-form button[type=submit]").click()
+    wait_for(lambda: driver.find_elements(By.ID, "mistakes"), "the refused file comes back with its mistakes")
     mistakes = driver.find_element(By.ID, "mistakes").text
     check(f"line {line}" in mistakes and "productivity" in mistakes and "nothing was saved" in driver.page_source,
           f"saving shows the mistake at line {line} and its field, and saves nothing")
     text = driver.find_element(By.ID, "text")
     driver.execute_script("arguments[0].value = arguments[1];", text, good)
     driver.find_element(By.CSS_SELECTOR, "#process-form button[type=submit]").click()
-    check(driver.current_url == base + "/processes/e2e-seed.yaml", "the fixed file is saved and its lot simulated")
+    wait_for(lambda: driver.current_url == base + "/processes/e2e-seed.yaml", "the fixed file is saved and its lot simulated")
     figures = {f.find_element(By.CLASS_NAME, "label").text: f.find_element(By.CLASS_NAME, "value").text
                for f in driver.find_elements(By.CLASS_NAME, "figure")}
     check(figures.get("doses a lot") == "11", f"the uploaded process makes its lot {figures}")
@@ -136,14 +141,15 @@ try:
     Select(driver.find_element(By.NAME, "facility")).select_by_value("peer-four-suites.yaml")
     Select(driver.find_element(By.NAME, "demand")).select_by_value("peer-ten-years.yaml")
     driver.find_element(By.XPATH, "//button[text()='Plan']").click()
-    check("facility=peer-four-suites.yaml" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "svg.gantt"),
-          "the plan is drawn as a Gantt chart")
+    wait_for(lambda: "facility=peer-four-suites.yaml" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "svg.gantt"),
+             "the plan is drawn as a Gantt chart")
     lots = driver.find_element(By.XPATH, "//span[@class='label' and text()='lots planned']/preceding-sibling::span").text
     check(int(lots.replace(",", "")) > 0, f"{lots} lots planned")
     replications = driver.find_element(By.NAME, "replications")
     replications.clear()
     replications.send_keys("100")
     driver.find_element(By.XPATH, "//button[text()='Simulate the facility']").click()
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "ul.why li"), "the facility simulation comes back")
     why = driver.find_elements(By.CSS_SELECTOR, "ul.why li")
     check(len(why) >= 1 and "the plan serves" in why[0].text, f"the simulation beside the plan says why they differ: {why[0].text if why else ''}")
 
