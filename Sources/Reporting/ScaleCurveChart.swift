@@ -13,7 +13,7 @@ public enum ScaleCurveChart {
         var processes: [String] = []
         for p in points where !processes.contains(p.process) { processes.append(p.process) }
         let left = 90.0, top = 20.0, width = 820.0, height = 330.0
-        let legendTop = top + height + 44
+        let legendTop = top + height + 62
         let total = legendTop + Double(processes.count) * 18 + 10
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(Fmt.svg(left + width + 40)) \(Fmt.svg(total))" role="img" aria-label="Cost per dose across scales">
@@ -49,9 +49,9 @@ public enum ScaleCurveChart {
                 let tip = "\(name) at \(ScaleCurveReport.scaleLabel(p.scale)): \(Fmt.count(p.doses)) doses a lot, \(CostChart.compact(p.costPerDose, currency)) a dose"
                 out += "<circle cx=\"\(Fmt.svg(x(p.cultureVolume.value(in: "L"))))\" cy=\"\(Fmt.svg(y(p.costPerDose)))\" r=\"4\" fill=\"\(colour)\"><title>\(xmlEscaped(tip))</title></circle>"
             }
-            let skipped = points.filter { $0.process == name && $0.problem != nil }.count
+            let skipped = points.filter { $0.process == name }.count - line.count
             let ly = legendTop + Double(k) * 18
-            out += "\n<rect x=\"\(Fmt.svg(left))\" y=\"\(Fmt.svg(ly - 10))\" width=\"14\" height=\"4\" fill=\"\(colour)\"/><text x=\"\(Fmt.svg(left + 20))\" y=\"\(Fmt.svg(ly - 4))\">\(xmlEscaped(name))\(skipped > 0 ? " (\(skipped) scale\(skipped == 1 ? "" : "s") it cannot run left out)" : "")</text>\n"
+            out += "\n<rect x=\"\(Fmt.svg(left))\" y=\"\(Fmt.svg(ly - 10))\" width=\"14\" height=\"4\" fill=\"\(colour)\"/><text x=\"\(Fmt.svg(left + 20))\" y=\"\(Fmt.svg(ly - 4))\">\(xmlEscaped(name))\(skipped > 0 ? " (left out: \(skipped) scale\(skipped == 1 ? "" : "s") it cannot run or that make\(skipped == 1 ? "s" : "") no dose)" : "")</text>\n"
         }
         return out + "</svg>\n"
     }
@@ -63,13 +63,13 @@ public enum ScaleCurveChart {
             columns: [
                 .init("process"), .init("platform"), .init("scale"), .init("culture volume", unit: "L"), .init("doses a lot", style: .count),
                 .init("per released lot", unit: currency.rawValue, style: .count), .init("per dose", unit: currency.rawValue, style: .count),
-                .init("cannot run"),
+                .init("note"),
             ])
         for p in points {
             let ok = p.problem == nil
             t.add([
                 .text(p.process), .text(p.platform.rawValue), .text(ScaleCurveReport.scaleLabel(p.scale)), .number(p.cultureVolume.value(in: "L")),
-                ok ? .count(p.doses) : .empty, ok ? .value(p.lotCost) : .empty, ok ? .value(p.costPerDose) : .empty, .text(p.problem ?? ""),
+                ok ? .count(p.doses) : .empty, ok ? .value(p.lotCost) : .empty, ok ? .value(p.costPerDose) : .empty, .text(p.problem.map { "cannot run: \($0)" } ?? (p.doses == 0 ? "makes no whole dose" : "")),
             ])
         }
         return t
