@@ -110,30 +110,17 @@ struct Mistake: Sendable, Hashable {
 
 /// Reads process texts once for each distinct text (by SHA-256): the pages and downloads of one
 /// file share one simulation. At most 256 texts are kept; the oldest read is forgotten first.
-final class ProcessReadings: @unchecked Sendable {
+final class ProcessReadings: Sendable {
     static let shared = ProcessReadings()
-    static let capacity = 256
 
-    private let lock = NSLock()
-    private var kept: [String: Result<ReadProcess, MistakeList>] = [:]
-    private var order: [String] = []
+    private let kept = Memo<Result<ReadProcess, MistakeList>>(capacity: 256)
 
     struct MistakeList: Error, Sendable { var mistakes: [Mistake] }
 
     /// `text` read as the process file `name` of the library folder `folder` (its `costs:`
     /// reference is resolved there).
     func read(_ text: String, name: String, folder: String, sha256: String? = nil) -> Result<ReadProcess, MistakeList> {
-        let key = (sha256 ?? hex(SHA256.hash(data: Data(text.utf8)))) + "|" + name
-        if let r = lock.withLock({ kept[key] }) { return r }
-        let r = Self.readUncached(text, name: name, folder: folder)
-        lock.withLock {
-            if kept[key] == nil {
-                kept[key] = r
-                order.append(key)
-                if order.count > Self.capacity { kept[order.removeFirst()] = nil }
-            }
-        }
-        return r
+        kept.value((sha256 ?? hex(SHA256.hash(data: Data(text.utf8)))) + "|" + name) { Self.readUncached(text, name: name, folder: folder) }
     }
 
     static func readUncached(_ text: String, name: String, folder: String) -> Result<ReadProcess, MistakeList> {
