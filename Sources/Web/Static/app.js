@@ -111,3 +111,18 @@
     };
   });
 })();
+
+(function () {
+  // A batch phase: a value outside its range is flagged as it is typed (the server asks to
+  // confirm it and opens the deviation).
+  document.querySelectorAll("input[data-low][data-high]").forEach(function (input) {
+    var low = parseFloat(input.getAttribute("data-low")), high = parseFloat(input.getAttribute("data-high"));
+    var note = input.closest("form").querySelector(".live-range");
+    input.addEventListener("input", function () {
+      var v = parseFloat(input.value.replace(",", "."));
+      var out = input.value.trim() !== "" && !isNaN(v) && (v < low || v > high);
+      input.classList.toggle("out-of-range", out);
+      if (note) note.textContent = out ? "Outside " + input.getAttribute("data-low") + "–" + input.getAttribute("data-high") + ": recording it opens a deviation." : "";
+    });
+  });
+})();
