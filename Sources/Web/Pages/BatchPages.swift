@@ -189,7 +189,18 @@ extension PageRoutes {
                 "outOfRange": recorded?.inRange == false,
             ]
         }
-        v["materials"] = phase.materials.map { ["item": $0.item, "quantity": Figure.text($0.quantity), "unit": $0.unit] }
+        // The lots that may be used, with their expiry (or retest date) and what is left; the store
+        // checks the lot scanned again when it is consumed.
+        var materials: [[String: Any]] = []
+        for m in phase.materials {
+            let lots = try await store.lots(user, item: m.item, status: .released, page: Page(limit: 20, offset: 0))
+            materials.append([
+                "item": m.item, "quantity": Figure.text(m.quantity), "unit": m.unit,
+                "lots": lots.map { ["id": $0.id, "expiry": $0.retest.map { "retest \($0)" } ?? "expires \($0.expiry)", "remaining": Figure.text($0.remaining)] },
+                "noLot": lots.isEmpty,
+            ])
+        }
+        v["materials"] = materials
         v["hasMaterials"] = !phase.materials.isEmpty
         v["entries"] = mine.map { e -> [String: Any] in
             let what: String
@@ -205,6 +216,10 @@ extension PageRoutes {
                 "reason": e.reason ?? "",
             ]
         }
+        v["signatures"] = try await store.signatures(user, entity: "phase", id: "\(batchID)/\(phaseID)").map {
+            ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": $0.at]
+        }
+        v["hasSignatures"] = !((v["signatures"] as? [Any]) ?? []).isEmpty
         v["done"] = done
         v["verified"] = verified
         v["canExecute"] = Permissions.allows(user.role, .executePhase) && !done && batch.status == .inProgress
