@@ -44,6 +44,7 @@ struct PageRoutes {
         addProcessEditing(to: pages)
         addCapacityPages(to: pages)
         addBatchPages(to: pages)
+        addQCPages(to: pages)
         pages.get("/processes/:file") { request, context in try await cachedPage(request, context) {
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user
