@@ -145,7 +145,7 @@ let package = Package(
             name: "WebTests",
             dependencies: [
                 "Web", "Store", "Manufacturing", "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting", "TestSupport",
-                "VectorFabCommands", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "VectorFabCommands", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: upcoming),

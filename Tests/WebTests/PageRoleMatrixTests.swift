@@ -24,6 +24,7 @@ struct PageRoleMatrixTests {
         (.editProcess, .get, "/processes/new"), (.editProcess, .get, "/processes/seed000-aav-200L.yaml/edit"),
         (.editProcess, .post, "/processes/new"), (.editProcess, .post, "/processes/seed000-aav-200L.yaml/edit"),
         (nil, .get, "/batches"), (nil, .get, "/qc"), (.createBatch, .post, "/batches/new"), (.recordResult, .post, "/qc/samples/sample-none"),
+        (nil, .get, "/audit"), (.verifyAudit, .get, "/audit?verify=yes"),
     ]
 
     @Test func everyRoleSeesThePagesItMayAndIsRefusedTheActionsItMayNotTake() async throws {

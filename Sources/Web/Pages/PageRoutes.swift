@@ -45,6 +45,7 @@ struct PageRoutes {
         addCapacityPages(to: pages)
         addBatchPages(to: pages)
         addQCPages(to: pages)
+        addAuditPages(to: pages)
         pages.get("/processes/:file") { request, context in try await cachedPage(request, context) {
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user
