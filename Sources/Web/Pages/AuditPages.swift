@@ -34,14 +34,17 @@ extension PageRoutes {
                     GMPStore.AuditFilter(
                         entity: text("entity"), id: text("id"), userID: text("user"), from: text("from"), to: text("to").map { $0 + "T23:59:59.999Z" },
                         limit: 500))
-                v["entries"] = entries.filter { $0.action != .seal || text("entity") != nil }.map {
+                let shown = entries.filter { $0.action != .seal || text("entity") != nil }
+                v["entries"] = shown.map {
                     [
                         "sequence": $0.sequence, "at": $0.at, "who": names[$0.userID] ?? $0.userID, "action": $0.action.rawValue,
                         "entity": $0.entity, "entityID": $0.entityID, "field": $0.field ?? "", "old": $0.oldValue ?? "", "new": $0.newValue ?? "",
                         "reason": $0.reason ?? "",
                     ]
                 }
-                v["count"] = entries.count
+                v["count"] = shown.count
+                // A section shows for any value, zero too: the key only when there are seals.
+                if entries.count > shown.count { v["seals"] = entries.count - shown.count }
                 v["limited"] = entries.count == 500
             }
             if q.get("verify") == "yes" {
