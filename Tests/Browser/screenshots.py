@@ -24,7 +24,8 @@ pages = [("sign-in", "/sign-in"), ("home", "/"), ("processes", "/processes"),
          ("capacity-market", "/capacity?facility=cdmo-market-2022.yaml&demand=market-demand-2023-2030.yaml"),
          ("capacity-market-2025", "/capacity?facility=cdmo-market-2022.yaml&demand=market-demand-2023-2030.yaml&year=2025"),
          ("materials", "/capacity/materials?facility=lv-industrial-suite.yaml&demand=sickle-cell-industrial-demand.yaml"),
-         ("transfer", "/capacity/transfer")]
+         ("transfer", "/capacity/transfer"), ("batches", "/batches"), ("batch", "/batches/B-2026-0001"),
+         ("phase", "/batches/B-2026-0001/phases/1.1.1"), ("qc", "/qc"), ("audit", "/audit?verify=yes")]
 
 for width, height in [(1440, 900), (390, 844)]:
     options = Options()
