@@ -139,7 +139,7 @@ public func csvDocument(_ rows: [[String]]) -> String {
 }
 
 /// Text for SVG and HTML: `&`, `<`, `>` and `"` escaped.
-func xmlEscaped(_ s: String) -> String {
+public func xmlEscaped(_ s: String) -> String {
     s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }

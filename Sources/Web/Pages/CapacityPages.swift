@@ -41,7 +41,7 @@ struct CapacityLibrary: Sendable {
     func kind(_ name: String) -> Kind {
         guard names().contains(name) else { return .problem("the capacity folder has no file \(name)") }
         let path = folder + "/" + name
-        return Self.files.value(Memo<Kind>.stamp(path)) {
+        return Self.files.value(fileStamp(path)) {
             do {
                 let document = try DocumentLoader.load(path: path)
                 if case .mapping(let fields) = document.value, fields.contains(where: { $0.key == "products" }) {
@@ -60,7 +60,7 @@ struct CapacityLibrary: Sendable {
     func plan(_ facility: String, _ demand: String) -> Result<PlanReport, PlanFailure> {
         guard case .facility(let f) = kind(facility) else { return .failure(PlanFailure(message: "\(facility) is not a facility file of the capacity folder")) }
         guard case .demand(let d) = kind(demand) else { return .failure(PlanFailure(message: "\(demand) is not a demand file of the capacity folder")) }
-        return Self.plans.value(Memo<Kind>.stamp(folder + "/" + facility) + "|" + Memo<Kind>.stamp(folder + "/" + demand)) {
+        return Self.plans.value(fileStamp(folder + "/" + facility) + "|" + fileStamp(folder + "/" + demand)) {
             do { return .success(PlanReport(try Planner.plan(f, d))) } catch { return .failure(PlanFailure(message: "\(error)")) }
         }
     }
@@ -72,7 +72,7 @@ struct CapacityLibrary: Sendable {
         guard case .facility(let f) = kind(facility), case .demand(let d) = kind(demand) else {
             return .failure(PlanFailure(message: "choose a facility file and a demand file of the capacity folder"))
         }
-        let key = Memo<Kind>.stamp(folder + "/" + facility) + "|" + Memo<Kind>.stamp(folder + "/" + demand) + "|\(replications)|\(seed)"
+        let key = fileStamp(folder + "/" + facility) + "|" + fileStamp(folder + "/" + demand) + "|\(replications)|\(seed)"
         return Self.simulations.value(key) {
             do {
                 let threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
@@ -106,7 +106,6 @@ extension PageRoutes {
             return csvDownload(t.csv(), name: "schedule.csv")
         }
         pages.get("/capacity/materials") { request, context in try await cachedPage(request, context) {
-            let q = request.uri.queryParameters
             let (facility, demand) = chosenPair(request)
             var v = pairChoices(facility, demand, action: "/capacity/materials")
             var tables: [DataTable] = []
@@ -126,7 +125,6 @@ extension PageRoutes {
                 v["message"] = e.message
                 status = .badRequest
             }
-            _ = q
             if let download = try Tables.download(request, tables, name: "materials") { return download }
             return site.page("materials", try await values(context, title: "Materials", v), status: status)
         }}

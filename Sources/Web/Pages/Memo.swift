@@ -32,12 +32,13 @@ final class Memo<Value: Sendable>: @unchecked Sendable {
         }
         return v
     }
+}
 
-    /// `path` with its size and modification date: a changed file is read again.
-    static func stamp(_ path: String) -> String {
-        let a = try? FileManager.default.attributesOfItem(atPath: path)
-        let size = (a?[.size] as? NSNumber)?.intValue ?? -1
-        let date = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(path)#\(size)#\(date)"
-    }
+/// `path` with its size and modification date, for keys of what is computed from the file: a
+/// changed file is read again.
+func fileStamp(_ path: String) -> String {
+    let a = try? FileManager.default.attributesOfItem(atPath: path)
+    let size = (a?[.size] as? NSNumber)?.intValue ?? -1
+    let date = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+    return "\(path)#\(size)#\(date)"
 }

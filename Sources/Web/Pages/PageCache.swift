@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import Manufacturing
+import Reporting
 import NIOCore
 import Store
 
@@ -65,7 +66,7 @@ enum PageCache {
         var hasher = SHA256()
         for folder in [library, library + "/costs", library + "/capacity"] {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted().prefix(500)
-            for name in names { hasher.update(data: Data(Memo<Int>.stamp(folder + "/" + name).utf8)) }
+            for name in names { hasher.update(data: Data(fileStamp(folder + "/" + name).utf8)) }
         }
         let stamp = hex(hasher.finalize())
         folders.withLock { $0[library] = (now, stamp) }
@@ -79,11 +80,8 @@ enum PageCache {
 
     static let fullName = "\u{1}name\u{1}", username = "\u{1}user\u{1}", csrf = "\u{1}csrf\u{1}", role = "\u{1}role\u{1}"
 
-    static func escaped(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-            .replacingOccurrences(of: "'", with: "&#39;")
-    }
+    /// As Mustache escapes: the charts' escape, and the apostrophe.
+    static func escaped(_ s: String) -> String { xmlEscaped(s).replacingOccurrences(of: "'", with: "&#39;") }
 
     static func response(_ kept: Kept, for identity: SignedIn) -> Response {
         let values = [

@@ -413,10 +413,6 @@ struct PageRoutes {
     static let maxSamples = 1_000_000
     static let maxSobolEvaluations = 1_000_000
 
-    func uncertain(_ user: User) async throws -> [(file: String, model: EconomicModel)] {
-        try await economicModels(user).filter { !$0.model.parameters.isEmpty }
-    }
-
     /// A Monte Carlo asked for on the page, checked.
     struct UncertaintyAsk: Sendable {
         var file: String
