@@ -49,6 +49,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
             ],
             swiftSettings: upcoming),
         // The API's request bodies and their strict decoding: Foundation only, so it can be fuzzed.
@@ -150,7 +151,7 @@ let package = Package(
             ],
             swiftSettings: upcoming),
         .testTarget(
-            name: "StoreTests", dependencies: ["Store", "Manufacturing", "Bioprocess", "FileFormats"],
+            name: "StoreTests", dependencies: ["Store", "Manufacturing", "Bioprocess", "FileFormats", .product(name: "HummingbirdOTP", package: "hummingbird-auth")],
             swiftSettings: upcoming),
         .testTarget(
             name: "CapacityTests", dependencies: ["Bioprocess", "Capacity", "FileFormats"], swiftSettings: upcoming),

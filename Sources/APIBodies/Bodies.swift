@@ -158,6 +158,9 @@ public struct SimulateBody: StrictBody {
 
 public struct PasswordBody: StrictBody {
     public var password: String
+    /// The 6-digit code of the signer's authenticator: needed for a release or an approval when
+    /// they enrolled one (or their role must).
+    public var code: String?
 }
 
 public struct ItemBody: StrictBody {
@@ -181,6 +184,7 @@ public struct RetestBody: StrictBody {
     public var until: String
     public var reason: String
     public var password: String
+    public var code: String?
 }
 
 public struct ResumeBody: StrictBody {
@@ -192,6 +196,7 @@ public struct DecisionBody: StrictBody {
     public var release: Bool
     public var reason: String
     public var password: String
+    public var code: String?
 }
 
 public struct BatchBody: StrictBody {
@@ -242,6 +247,46 @@ public struct TransitionBody: StrictBody {
     public var to: DeviationStatus
     public var note: String
     public var password: String
+    public var code: String?
+}
+
+/// The investigation's findings; changing one already stated needs the reason.
+public struct FindingsBody: StrictBody {
+    public var classification: DeviationClass?
+    public var rootCause: String?
+    public var reason: String?
+}
+
+/// A corrective or preventive action: what, who (user id or username), by when (`YYYY-MM-DD`).
+public struct ActionBody: StrictBody {
+    public var action: String
+    public var owner: String
+    public var due: String
+}
+
+public struct NoteBody: StrictBody {
+    public var note: String
+}
+
+public struct ItemTestBody: StrictBody {
+    public var test: String
+    /// `{"low": …, "high": …, "unit": …}` or `{"criterion": …}`; none for pass/fail.
+    public var specification: QCSpecification?
+}
+
+public struct EnrolmentBody: StrictBody {
+    public var password: String
+    public var code: String
+}
+
+public struct ReasonBody: StrictBody {
+    public var reason: String
+}
+
+public struct PolicyBody: StrictBody {
+    public var role: Role
+    public var secondFactor: Bool
+    public var reason: String
 }
 
 /// A new version of a process file of the library.

@@ -267,31 +267,6 @@ public enum BatchRules {
     }
 }
 
-/// The deviation lifecycle (EU GMP chapter 1.4 (xiv), ICH Q10): open → investigation → CAPA →
-/// closed, one step at a time, each signed; closing is QA's.
-public enum DeviationRules {
-    public static func advance(_ d: Deviation, to status: DeviationStatus, by user: User, note: String) -> Result<
-        Deviation, GMPError
-    > {
-        var reasons: [String] = []
-        if d.status.next != status {
-            reasons.append(
-                "deviation \(d.id) is \(d.status.words): it can only move to \(d.status.next?.words ?? "nothing (it is closed)")")
-        }
-        if status == .closed && user.role != .qa { reasons.append("only QA closes a deviation") }
-        if note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { reasons.append("each step needs a note") }
-        guard reasons.isEmpty else {
-            return .failure(BatchRules.refuse(status == .closed && user.role != .qa ? .forbidden : .conflict, reasons))
-        }
-        var next = d
-        next.status = status
-        return .success(next)
-    }
-
-    /// What a signature on each step means.
-    public static func meaning(of status: DeviationStatus) -> SignatureMeaning { status == .closed ? .approved : .reviewed }
-}
-
 extension ParameterSpec {
     /// `36.5–37.5 °C`, with the significant digits of the process file.
     public var rangeText: String { "\(Figure.text(low))–\(Figure.text(high)) \(unit)" }

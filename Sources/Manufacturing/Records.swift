@@ -253,15 +253,65 @@ public struct Deviation: Codable, Sendable, Hashable {
     public var kind: DeviationKind
     public var description: String
     public var status: DeviationStatus
+    /// Minor, major or critical: set during the investigation, needed before CAPA.
+    public var classification: DeviationClass?
+    /// What the investigation found; needed before CAPA.
+    public var rootCause: String?
+    public var openedBy: String?
+    public var openedAt: String?
 
-    public init(id: String, batchID: String?, sampleID: String?, kind: DeviationKind, description: String, status: DeviationStatus) {
+    public init(
+        id: String, batchID: String?, sampleID: String?, kind: DeviationKind, description: String, status: DeviationStatus,
+        classification: DeviationClass? = nil, rootCause: String? = nil, openedBy: String? = nil, openedAt: String? = nil
+    ) {
         self.id = id
         self.batchID = batchID
         self.sampleID = sampleID
         self.kind = kind
         self.description = description
         self.status = status
+        self.classification = classification
+        self.rootCause = rootCause
+        self.openedBy = openedBy
+        self.openedAt = openedAt
     }
+}
+
+/// How much a deviation matters to the product (EU GMP chapter 1.4 (xiv), ICH Q9).
+public enum DeviationClass: String, Codable, Sendable, Hashable, CaseIterable {
+    case minor, major, critical
+}
+
+public enum CAPAStatus: String, Codable, Sendable, Hashable, CaseIterable { case open, done }
+
+/// A corrective or preventive action of a deviation: what, who owns it, by when, and how it was done.
+public struct CAPAAction: Codable, Sendable, Hashable {
+    public var id: String
+    public var deviationID: String
+    public var action: String
+    public var ownerID: String
+    /// `YYYY-MM-DD`.
+    public var due: String
+    public var status: CAPAStatus
+    public var doneNote: String?
+    public var doneAt: String?
+
+    public init(
+        id: String, deviationID: String, action: String, ownerID: String, due: String, status: CAPAStatus, doneNote: String? = nil,
+        doneAt: String? = nil
+    ) {
+        self.id = id
+        self.deviationID = deviationID
+        self.action = action
+        self.ownerID = ownerID
+        self.due = due
+        self.status = status
+        self.doneNote = doneNote
+        self.doneAt = doneAt
+    }
+
+    /// Open past its due date.
+    public func overdue(today: String) -> Bool { status == .open && due < today }
 }
 
 public struct Signature: Codable, Sendable, Hashable {
@@ -331,6 +381,19 @@ public struct AuditEntry: Codable, Sendable, Hashable {
             String(sequence), at, userID, action.rawValue, entity, entityID, field ?? "∅", oldValue ?? "∅", newValue ?? "∅",
             reason ?? "∅", previousHash,
         ].map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
+    }
+}
+
+/// Calendar days written `YYYY-MM-DD`.
+public enum Day {
+    /// Whether `s` is a real day written `YYYY-MM-DD` (leap years counted).
+    public static func isValid(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard s.utf8.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isASCII) }), let y = Int(parts[0]), let m = Int(parts[1]),
+            let d = Int(parts[2]), (1...9999).contains(y), (1...12).contains(m)
+        else { return false }
+        let days = [31, y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return (1...days[m - 1]).contains(d)
     }
 }
 

@@ -697,6 +697,32 @@ enum Migrations {
                 """
             ]
         },
+        Migration(version: 8, name: "Deviation findings and CAPA; item specifications; second factors on signatures") { c in
+            let d = c.double
+            return [
+                "ALTER TABLE deviations ADD COLUMN classification TEXT",
+                "ALTER TABLE deviations ADD COLUMN root_cause TEXT",
+                """
+                CREATE TABLE capa_actions (id TEXT PRIMARY KEY, deviation_id TEXT NOT NULL REFERENCES deviations(id),
+                action TEXT NOT NULL, owner_id TEXT NOT NULL REFERENCES users(id), due TEXT NOT NULL, status TEXT NOT NULL,
+                done_note TEXT, done_at TEXT, created_by TEXT NOT NULL, created_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX capa_actions_deviation ON capa_actions (deviation_id)",
+                """
+                CREATE TABLE item_tests (id TEXT PRIMARY KEY, item TEXT NOT NULL REFERENCES material_items(code),
+                test TEXT NOT NULL, low \(d), high \(d), unit TEXT, criterion TEXT, created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL, UNIQUE (item, test))
+                """,
+                """
+                CREATE TABLE second_factors (user_id TEXT PRIMARY KEY REFERENCES users(id), secret TEXT NOT NULL,
+                confirmed INTEGER NOT NULL, last_step BIGINT NOT NULL, enrolled_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE role_policies (role TEXT PRIMARY KEY, second_factor INTEGER NOT NULL, set_by TEXT NOT NULL,
+                set_at TEXT NOT NULL)
+                """,
+            ]
+        },
     ]
 
     /// Applies the migrations not yet applied (up to `version`); returns their names.

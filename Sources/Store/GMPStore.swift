@@ -380,6 +380,8 @@ extension GMPStore {
     struct PasswordTicket: Sendable {
         var user: User
         var hash: String
+        /// The one-time code from the signer's authenticator, if one came with the signature.
+        var code: String?
     }
 
     /// Reads the account (a short read), checks the password outside the store's lock, and on
@@ -401,10 +403,11 @@ extension GMPStore {
 
     /// The signer's password, checked before the signing transaction; a wrong one counts toward
     /// lock-out like a wrong sign-in.
-    func verifyPassword(_ user: User, _ password: String) async throws -> PasswordTicket {
+    func verifyPassword(_ user: User, _ password: String, code: String? = nil) async throws -> PasswordTicket {
         do {
-            let ticket = try await checkPassword(username: user.username, password: password)
+            var ticket = try await checkPassword(username: user.username, password: password)
             guard ticket.user.id == user.id else { throw GMPError(.unauthenticated, "the signature's password is wrong") }
+            ticket.code = code.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
             return ticket
         } catch let e as GMPError where e.kind == .unauthenticated {
             throw GMPError(.unauthenticated, e.message.hasPrefix("the account") ? e.message : "the signature's password is wrong")
@@ -522,6 +525,7 @@ extension GMPStore {
         _ db: any SQLDatabase, _ ticket: PasswordTicket, meaning: SignatureMeaning, entity: String, id: String, at: String
     ) async throws -> Signature {
         try await confirm(db, ticket)
+        try await checkSecondFactor(db, ticket, meaning: meaning)
         let user = ticket.user
         let s = Signature(id: Self.newID("sig"), userID: user.id, fullName: user.fullName, meaning: meaning, entity: entity, entityID: id, at: at)
         try await sealed(db, "signatures",

@@ -35,10 +35,10 @@ extension GMPStore {
     }
 
     /// QA approves a draft recipe (signed); the product's earlier approved version becomes obsolete.
-    public func approveRecipe(_ user: User, id: String, password: String) async throws -> RecipeRecord {
+    public func approveRecipe(_ user: User, id: String, password: String, code: String? = nil) async throws -> RecipeRecord {
         try require(user, .approveRecipe)
         let at = now()
-        let ticket = try await self.verifyPassword(user, password)
+        let ticket = try await self.verifyPassword(user, password, code: code)
         return try await connection.transaction { db in
             var record = try await self.recipeRecord(db, id)
             let author = try await db.raw("SELECT created_by FROM recipes WHERE id = \(bind: id)").first()?
@@ -140,12 +140,7 @@ extension GMPStore {
         }
     }
 
-    static func isDate(_ s: String) -> Bool {
-        let parts = s.split(separator: "-").compactMap { Int($0) }
-        guard s.count == 10, parts.count == 3, (1...12).contains(parts[1]) else { return false }
-        let days = [31, parts[0] % 4 == 0 && (parts[0] % 100 != 0 || parts[0] % 400 == 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        return (1...days[parts[1] - 1]).contains(parts[2])
-    }
+    static func isDate(_ s: String) -> Bool { Day.isValid(s) }
 
     func lot(_ db: any SQLDatabase, _ id: String) async throws -> MaterialLot {
         guard let row = try await db.raw("SELECT * FROM material_lots WHERE id = \(bind: id)").first() else {
@@ -160,11 +155,13 @@ extension GMPStore {
     }
 
     /// QA releases (if its tests passed) or rejects a lot, with a signature.
-    public func decideLot(_ user: User, id: String, release: Bool, reason: String, password: String) async throws -> MaterialLot {
+    public func decideLot(
+        _ user: User, id: String, release: Bool, reason: String, password: String, code: String? = nil
+    ) async throws -> MaterialLot {
         try require(user, .decideMaterial)
         try Self.requireReason(reason)
         let at = now()
-        let ticket = try await self.verifyPassword(user, password)
+        let ticket = try await self.verifyPassword(user, password, code: code)
         return try await connection.transaction { db in
             var lot = try await self.lot(db, id)
             var tests: [(test: String, passed: Bool?)] = []
@@ -201,12 +198,14 @@ extension GMPStore {
 
     /// QA sets a new retest date after a passing retest (signed): later than today, within the
     /// expiry, and a result passing since the retest came due.
-    public func setRetest(_ user: User, lot id: String, until date: String, reason: String, password: String) async throws -> MaterialLot {
+    public func setRetest(
+        _ user: User, lot id: String, until date: String, reason: String, password: String, code: String? = nil
+    ) async throws -> MaterialLot {
         try require(user, .decideMaterial)
         try Self.requireReason(reason)
         guard Self.isDate(date) else { throw GMPError(.invalid, "retest '\(date)' is not a date written YYYY-MM-DD") }
         let at = now()
-        let ticket = try await self.verifyPassword(user, password)
+        let ticket = try await self.verifyPassword(user, password, code: code)
         return try await connection.transaction { db in
             var lot = try await self.lot(db, id)
             let latestPass = try await db.raw(
@@ -563,7 +562,10 @@ extension GMPStore {
             id: try row.decode(column: "id", as: String.self), batchID: try row.decode(column: "batch_id", as: String?.self),
             sampleID: try row.decode(column: "sample_id", as: String?.self), kind: try row.decodeEnum(column: "kind", as: DeviationKind.self),
             description: try row.decode(column: "description", as: String.self),
-            status: try row.decodeEnum(column: "status", as: DeviationStatus.self))
+            status: try row.decodeEnum(column: "status", as: DeviationStatus.self),
+            classification: try row.decodeOptionalEnum(column: "classification", as: DeviationClass.self),
+            rootCause: try row.decode(column: "root_cause", as: String?.self), openedBy: try row.decode(column: "opened_by", as: String.self),
+            openedAt: try row.decode(column: "opened_at", as: String.self))
     }
 
     /// A QC sample of a batch or a material lot. A release-panel sample (`panel`) and a sample the
@@ -593,6 +595,14 @@ extension GMPStore {
             }
             if let materialLot {
                 let lot = try await self.lot(db, materialLot)
+                // A test of the item's specification takes the item's limits, and no other.
+                if let row = try await db.raw("SELECT * FROM item_tests WHERE item = \(bind: lot.item) AND test = \(bind: test)").first() {
+                    let mine = try Self.itemTest(row).specification
+                    if given != nil && given != mine {
+                        throw GMPError(.invalid, "test '\(test)' of item \(lot.item) is specified as \(try Self.itemTest(row).specificationText): send no other specification")
+                    }
+                    spec = mine
+                }
                 if lot.status == .quarantine { try await self.setLotStatus(db, lot, .sampled, user: user, reason: "sampled for \(test)", at: at) }
             }
             let s = QCSample(
@@ -695,17 +705,20 @@ extension GMPStore {
     }
 
     /// Moves a deviation one step along open → investigation → CAPA → closed, signed; closing is QA's.
-    public func advanceDeviation(_ user: User, id: String, to status: DeviationStatus, note: String, password: String) async throws -> Deviation {
+    public func advanceDeviation(
+        _ user: User, id: String, to status: DeviationStatus, note: String, password: String, code: String? = nil
+    ) async throws -> Deviation {
         try require(user, status == .closed ? .closeDeviation : .investigateDeviation)
         try Self.requireReason(note)
         let at = now()
-        let ticket = try await self.verifyPassword(user, password)
+        let ticket = try await self.verifyPassword(user, password, code: code)
         return try await connection.transaction { db in
             guard let row = try await db.raw("SELECT * FROM deviations WHERE id = \(bind: id)").first() else {
                 throw GMPError(.notFound, "no deviation \(id)")
             }
             let was = try Self.deviation(row)
-            let d = try DeviationRules.advance(was, to: status, by: user, note: note).get()
+            let actions = try await self.actions(db, deviation: id)
+            let d = try DeviationRules.advance(was, to: status, by: user, note: note, actions: actions).get()
             _ = try await self.sign(db, ticket, meaning: DeviationRules.meaning(of: status), entity: "deviation", id: id, at: at)
             try await self.sealed(db, "deviations", "UPDATE deviations SET status = \(bind: status.rawValue) WHERE id = \(bind: id)", by: user.id, at: at)
             try await self.audit(db, user: user.id, action: .update, entity: "deviation", id: id, field: "status", old: was.status.rawValue, new: status.rawValue, reason: note, at: at)
@@ -747,10 +760,10 @@ extension GMPStore {
 
     /// QA releases a batch with a signature, only when every phase is complete, every required
     /// test has passed and every deviation is closed; otherwise the refusal lists what is missing.
-    public func releaseBatch(_ user: User, batch id: String, password: String) async throws -> Batch {
+    public func releaseBatch(_ user: User, batch id: String, password: String, code: String? = nil) async throws -> Batch {
         try require(user, .releaseBatch)
         let at = now()
-        let ticket = try await self.verifyPassword(user, password)
+        let ticket = try await self.verifyPassword(user, password, code: code)
         return try await connection.transaction { db in
             let state = try await self.state(db, batch: id)
             let qc = try await self.qcRecords(db, batch: id)

@@ -72,8 +72,27 @@ enum Seals {
             name: "deviations", key: "id",
             columns: [
                 ("id", .text), ("batch_id", .text), ("sample_id", .text), ("kind", .text), ("description", .text),
-                ("status", .text), ("opened_by", .text), ("opened_at", .text),
+                ("status", .text), ("opened_by", .text), ("opened_at", .text), ("classification", .addedText),
+                ("root_cause", .addedText),
             ]),
+        Table(
+            name: "capa_actions", key: "id",
+            columns: [
+                ("id", .text), ("deviation_id", .text), ("action", .text), ("owner_id", .text), ("due", .text), ("status", .text),
+                ("done_note", .text), ("done_at", .text), ("created_by", .text), ("created_at", .text),
+            ]),
+        Table(
+            name: "item_tests", key: "id",
+            columns: [
+                ("id", .text), ("item", .text), ("test", .text), ("low", .real), ("high", .real), ("unit", .text),
+                ("criterion", .text), ("created_by", .text), ("created_at", .text),
+            ]),
+        Table(
+            name: "second_factors", key: "user_id",
+            columns: [("user_id", .text), ("secret", .text), ("confirmed", .integer), ("last_step", .integer), ("enrolled_at", .text)]),
+        Table(
+            name: "role_policies", key: "role",
+            columns: [("role", .text), ("second_factor", .integer), ("set_by", .text), ("set_at", .text)]),
         Table(
             name: "signatures", key: "id",
             columns: [
@@ -167,11 +186,12 @@ extension GMPStore {
 
     /// Every row of every GMP table against its last seal in the chain: the problems, in words.
     func verifyRecords(_ db: any SQLDatabase) async throws -> [String] {
-        var last: [String: String] = [:]
+        var last: [String: String?] = [:]
         for row in try await db.raw("SELECT entity, entity_id, new_value FROM audit WHERE action = 'seal' ORDER BY sequence").all() {
             let entity = try row.decode(column: "entity", as: String.self)
             let id = try row.decode(column: "entity_id", as: String.self)
-            last["\(entity)/\(id)"] = try row.decode(column: "new_value", as: String?.self) ?? ""
+            // A seal with no hash records a row removed on purpose (an authenticator withdrawn).
+            last["\(entity)/\(id)"] = try row.decode(column: "new_value", as: String?.self)
         }
         var problems: [String] = []
         var seen = Set<String>()
@@ -180,7 +200,7 @@ extension GMPStore {
                 let key = try Seals.key(row, table)
                 let name = "\(table.name)/\(key)"
                 seen.insert(name)
-                guard let sealed = last[name] else {
+                guard let sealed = last[name] ?? nil else {
                     problems.append("\(table.name) row \(key) was inserted behind the application's back: no audit entry seals it")
                     continue
                 }
@@ -189,7 +209,7 @@ extension GMPStore {
                 }
             }
         }
-        for name in last.keys.sorted() where !seen.contains(name) {
+        for (name, hash) in last.sorted(by: { $0.key < $1.key }) where !seen.contains(name) && hash != nil {
             let parts = name.split(separator: "/", maxSplits: 1)
             problems.append("\(parts[0]) row \(parts.count > 1 ? String(parts[1]) : "") was deleted behind the application's back")
         }

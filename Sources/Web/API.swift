@@ -189,6 +189,8 @@ public enum API {
         BatchRoutes(store: store).addRoutes(batches: signedIn.group("batches"), entries: signedIn.group("entries"))
         SampleRoutes(store: store).addRoutes(to: signedIn.group("samples"))
         DeviationRoutes(store: store).addRoutes(to: signedIn.group("deviations"))
+        DeviationRoutes(store: store).addActionRoutes(to: signedIn.group("actions"))
+        UserRoutes(store: store).addPolicyRoutes(to: signedIn.group("policies"))
         AuditRoutes(store: store).addRoutes(to: signedIn.group("audit"))
         ComputeRoutes().addRoutes(to: signedIn)
         ProcessFileRoutes(store: store, library: site?.library ?? "Examples").addRoutes(to: signedIn.group("process-files"))

@@ -192,7 +192,9 @@ struct BatchRulesTests {
         (.open, .investigation, sam, " ", "needs a note"),
     ] as [(DeviationStatus, DeviationStatus, User, String, String?)])
     func aDeviationMovesOneSignedStepAtATimeAndQAClosesIt(from: DeviationStatus, to: DeviationStatus, by: User, note: String, refused: String?) {
-        let d = Deviation(id: "d1", batchID: "B-1", sampleID: nil, kind: .process, description: "pH", status: from)
+        let d = Deviation(
+            id: "d1", batchID: "B-1", sampleID: nil, kind: .process, description: "pH", status: from, classification: .minor,
+            rootCause: "probe drift")
         let r = DeviationRules.advance(d, to: to, by: by, note: note)
         if let refused {
             #expect(refusal(r)?.description.contains(refused) == true, "\(refusal(r)?.description ?? "moved")")

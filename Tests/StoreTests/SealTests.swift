@@ -20,6 +20,12 @@ struct SealTests {
         let sample = try await s.createSample(r.staff.analyst, batch: r.batch.id, materialLot: nil, test: "Endotoxin", panel: .drugProduct)
         _ = try await s.recordResult(r.staff.analyst, sample: sample.id, value: 2, pass: nil)
         _ = try await s.saveProcessFile(r.staff.supervisor, name: "seed.yaml", text: "name: seed\n", note: "first version")
+        let deviation = try #require(try await s.deviations(r.staff.qa).first)
+        _ = try await s.advanceDeviation(r.staff.supervisor, id: deviation.id, to: .investigation, note: "started", password: password)
+        _ = try await s.addAction(r.staff.supervisor, deviation: deviation.id, action: "recalibrate", owner: "sam", due: "2027-01-01")
+        _ = try await s.addItemTest(r.staff.qa, item: "CELL-BANK", test: "Mycoplasma", specification: nil)
+        _ = try await s.beginEnrolment(r.staff.qa)
+        try await s.setSecondFactorPolicy(by: r.staff.admin, role: .qa, required: true, reason: "SOP")
         return r
     }
 
@@ -29,6 +35,8 @@ struct SealTests {
         ("material_lots", "remaining", "1e12"), ("batches", "status", "'released'"), ("batch_entries", "value", "7"),
         ("samples", "high", "1000"), ("results", "pass", "1 - pass"), ("deviations", "status", "'closed'"),
         ("signatures", "full_name", "'Someone Else'"), ("process_files", "text", "'name: other'"),
+        ("capa_actions", "due", "'2099-01-01'"), ("item_tests", "high", "99"), ("second_factors", "secret", "'MALLORYKNOWS'"),
+        ("role_policies", "second_factor", "0"),
     ]
 
     @Test(arguments: Backend.available)

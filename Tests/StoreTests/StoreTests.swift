@@ -185,6 +185,7 @@ struct BatchLifecycleTests {
         #expect(await refused { _ = try await s.advanceDeviation(r.staff.supervisor, id: d.id, to: .closed, note: "done", password: password) }?.kind == .forbidden)
         #expect(await refused { _ = try await s.advanceDeviation(r.staff.supervisor, id: d.id, to: .capa, note: "skip", password: password) }?.kind == .conflict)
         _ = try await s.advanceDeviation(r.staff.supervisor, id: d.id, to: .investigation, note: "thaw log reviewed", password: password)
+        _ = try await s.investigateDeviation(r.staff.supervisor, id: d.id, classification: .minor, rootCause: "thaw bath set point", reason: "")
         _ = try await s.advanceDeviation(r.staff.qa, id: d.id, to: .capa, note: "retrain on thaw SOP", password: password)
         _ = try await s.advanceDeviation(r.staff.qa, id: d.id, to: .closed, note: "no impact on quality", password: password)
         #expect(try await s.releaseBatch(r.staff.qa, batch: r.batch.id, password: password).status == .released)

@@ -68,7 +68,7 @@ struct BatchRoutes {
         }
         batches.post(":id/release") { request, context in
             let b = try await request.body(PasswordBody.self, context: context)
-            return try json(try await store.releaseBatch(try context.signedIn(), batch: try context.parameter("id"), password: b.password))
+            return try json(try await store.releaseBatch(try context.signedIn(), batch: try context.parameter("id"), password: b.password, code: b.code))
         }
         batches.post(":id/resume") { request, context in
             let b = try await request.body(ResumeBody.self, context: context)

@@ -34,13 +34,25 @@ struct MaterialRoutes {
             let b = try await request.body(DecisionBody.self, context: context)
             return try json(
                 try await store.decideLot(
-                    try context.signedIn(), id: try context.parameter("id"), release: b.release, reason: b.reason, password: b.password))
+                    try context.signedIn(), id: try context.parameter("id"), release: b.release, reason: b.reason, password: b.password, code: b.code))
         }
         lots.post(":id/retest") { request, context in
             let b = try await request.body(RetestBody.self, context: context)
             return try json(
                 try await store.setRetest(
-                    try context.signedIn(), lot: try context.parameter("id"), until: b.until, reason: b.reason, password: b.password))
+                    try context.signedIn(), lot: try context.parameter("id"), until: b.until, reason: b.reason, password: b.password, code: b.code))
+        }
+        items.get(":code/tests") { _, context in
+            try json(try await store.itemTests(try context.signedIn(), item: try context.parameter("code")))
+        }
+        items.post(":code/tests") { request, context in
+            let b = try await request.body(ItemTestBody.self, context: context)
+            return try json(
+                try await store.addItemTest(try context.signedIn(), item: try context.parameter("code"), test: b.test, specification: b.specification),
+                status: .created)
+        }
+        lots.post(":id/samples") { _, context in
+            try json(try await store.sampleLot(try context.signedIn(), lot: try context.parameter("id")), status: .created)
         }
         lots.get(":id/where-used") { _, context in
             try json(try await store.whereUsed(try context.signedIn(), lot: try context.parameter("id")))

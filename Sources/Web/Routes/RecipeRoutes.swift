@@ -30,7 +30,7 @@ struct RecipeRoutes {
         }
         recipes.post(":id/approve") { request, context in
             let b = try await request.body(PasswordBody.self, context: context)
-            return try json(try await store.approveRecipe(try context.signedIn(), id: try context.parameter("id"), password: b.password))
+            return try json(try await store.approveRecipe(try context.signedIn(), id: try context.parameter("id"), password: b.password, code: b.code))
         }
     }
 }

@@ -31,6 +31,19 @@ struct SessionRoutes {
             return try json(["status": "signed out"])
         }
         api.get("me") { _, context in try json(try context.signedIn()) }
+        api.get("me/second-factor") { _, context in
+            let state = try await store.secondFactorState(try context.signedIn())
+            return try json(["enrolled": state.enrolled, "required": state.enforced])
+        }
+        api.post("me/second-factor") { _, context in
+            let (secret, url) = try await store.beginEnrolment(try context.signedIn())
+            return try json(["secret": secret, "url": url], status: .created)
+        }
+        api.post("me/second-factor/confirm") { request, context in
+            let b = try await request.body(EnrolmentBody.self, context: context)
+            try await store.confirmEnrolment(try context.signedIn(), password: b.password, code: b.code)
+            return try json(["status": "authenticator enrolled"])
+        }
         api.post("me/password") { request, context in
             let b = try await request.body(PasswordChangeBody.self, context: context)
             try await store.changePassword(try context.signedIn(), current: b.currentPassword, new: b.newPassword)
