@@ -184,6 +184,6 @@ do {
 } catch {
     print("benchmark failed: \(error)")
 }
-try await http.shutdown()
+try await http.shutdown().get()
 server.cancel()
 try await store.close()

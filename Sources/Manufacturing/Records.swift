@@ -221,14 +221,17 @@ public struct QCResult: Codable, Sendable, Hashable {
     public var pass: Bool
     public var analystID: String
     public var at: String
+    /// Why a repeat was tested (nil for a first result).
+    public var reason: String?
 
-    public init(id: String, sampleID: String, value: Double?, pass: Bool, analystID: String, at: String) {
+    public init(id: String, sampleID: String, value: Double?, pass: Bool, analystID: String, at: String, reason: String? = nil) {
         self.id = id
         self.sampleID = sampleID
         self.value = value
         self.pass = pass
         self.analystID = analystID
         self.at = at
+        self.reason = reason
     }
 }
 

@@ -63,9 +63,12 @@ extension GMPStore {
     }
 
     /// Samples, optionally of one batch or status, in the order they were taken.
-    public func samples(_ user: User, batch: String? = nil, status: SampleStatus? = nil, page: Page = Page()) async throws -> [QCSample] {
+    public func samples(
+        _ user: User, batch: String? = nil, lot: String? = nil, test: String? = nil, status: SampleStatus? = nil, page: Page = Page()
+    ) async throws -> [QCSample] {
         try await list(
-            "samples", order: "created_at", filters: [("batch_id", batch), ("status", status?.rawValue)], page: page, user: user,
+            "samples", order: "created_at",
+            filters: [("batch_id", batch), ("material_lot", lot), ("test", test), ("status", status?.rawValue)], page: page, user: user,
             decode: Self.sample)
     }
 
@@ -76,5 +79,24 @@ extension GMPStore {
         try await list(
             "deviations", order: "opened_at", filters: [("batch_id", batch), ("status", status?.rawValue)], page: page,
             user: user, decode: Self.deviation)
+    }
+}
+
+extension GMPStore {
+    /// The results of one material lot's samples, or of one test's batch samples (across
+    /// batches, for its trend), oldest first, at most `limit`.
+    public func results(_ user: User, lot: String? = nil, test: String? = nil, limit: Int = 2000) async throws -> [QCResult] {
+        try require(user, .readRecords)
+        guard (1...10_000).contains(limit) else { throw GMPError(.invalid, "limit must be a whole number from 1 to 10000") }
+        guard (lot == nil) != (test == nil) else { throw GMPError(.invalid, "give a lot or a test") }
+        return try await connection.read { db in
+            let clause: SQLQueryString = lot.map { "s.material_lot = \(bind: $0)" } ?? "s.test = \(bind: test!) AND s.batch_id IS NOT NULL"
+            return try await db.raw(
+                """
+                SELECT r.id, r.sample_id, r.value, r.pass, r.analyst_id, r.at, r.reason FROM results r JOIN samples s ON s.id = r.sample_id
+                WHERE \(clause) ORDER BY r.at LIMIT \(bind: limit)
+                """
+            ).all().map(Self.result)
+        }
     }
 }

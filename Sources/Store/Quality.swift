@@ -320,6 +320,14 @@ extension GMPStore {
         }
     }
 
+    /// The people with a confirmed authenticator (administrators see who, to remove a lost one).
+    public func enrolledUsers(_ user: User) async throws -> Set<String> {
+        try require(user, .manageUsers)
+        return try await connection.read { db in
+            Set(try await db.raw("SELECT user_id FROM second_factors WHERE confirmed = 1").all().map { try $0.decode(column: "user_id", as: String.self) })
+        }
+    }
+
     /// Which roles must sign releases and approvals with a second factor.
     public func secondFactorPolicies(_ user: User) async throws -> [Role: Bool] {
         try require(user, .readRecords)

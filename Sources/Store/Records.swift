@@ -225,6 +225,11 @@ extension GMPStore {
         }
     }
 
+    public func lot(_ user: User, id: String) async throws -> MaterialLot {
+        try require(user, .readRecords)
+        return try await connection.read { db in try await self.lot(db, id) }
+    }
+
     public func lots(_ user: User) async throws -> [MaterialLot] {
         try require(user, .readRecords)
         return try await connection.read { db in try await db.raw("SELECT * FROM material_lots ORDER BY received_at").all().map(Self.lot) }
@@ -554,7 +559,8 @@ extension GMPStore {
         QCResult(
             id: try row.decode(column: "id", as: String.self), sampleID: try row.decode(column: "sample_id", as: String.self),
             value: try row.decode(column: "value", as: Double?.self), pass: try row.decode(column: "pass", as: Int.self) != 0,
-            analystID: try row.decode(column: "analyst_id", as: String.self), at: try row.decode(column: "at", as: String.self))
+            analystID: try row.decode(column: "analyst_id", as: String.self), at: try row.decode(column: "at", as: String.self),
+            reason: try row.decode(column: "reason", as: String?.self))
     }
 
     static func deviation(_ row: any SQLRow) throws -> Deviation {
@@ -643,7 +649,7 @@ extension GMPStore {
                 for: sample, previousResults: previous, value: value, pass: pass, reason: reason
             ).get()
             let passed = decision.passed
-            let r = QCResult(id: Self.newID("result"), sampleID: id, value: value, pass: passed, analystID: user.id, at: at)
+            let r = QCResult(id: Self.newID("result"), sampleID: id, value: value, pass: passed, analystID: user.id, at: at, reason: reason)
             try await self.sealed(db, "results",
                 "INSERT INTO results (id, sample_id, value, pass, analyst_id, at, reason) VALUES (\(bind: r.id), \(bind: id), \(bind: value), \(bind: passed ? 1 : 0), \(bind: user.id), \(bind: at), \(bind: reason))"
             , by: user.id, at: at)

@@ -46,6 +46,9 @@ struct PageRoutes {
         addBatchPages(to: pages)
         addQCPages(to: pages)
         addAuditPages(to: pages)
+        addDeviationPages(to: pages)
+        addReleasePages(to: pages)
+        addMaterialPages(to: pages)
         pages.get("/processes/:file") { request, context in try await cachedPage(request, context) {
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user
