@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bioprocess
 import FileFormats
 import Foundation
 import Hummingbird
@@ -151,10 +152,88 @@ public enum Demo {
             let recipe = try RecipeGenerator.generate(try ProcessFile.load(path: processPath))
             let draft = try await store.createRecipe(users[.supervisor]!, recipe)
             let qa = accounts.first { $0.role == .qa }!
-            _ = try await store.approveRecipe(users[.qa]!, id: draft.id, password: qa.password)
+            let approved = try await store.approveRecipe(users[.qa]!, id: draft.id, password: qa.password)
+            let passwords = Dictionary(accounts.map { ($0.role, $0.password) }, uniquingKeysWith: { a, _ in a })
+            _ = try await history(store, users: users, passwords: passwords, recipe: approved, batches: 3)
             _ = try await store.createBatch(users[.supervisor]!, recipeID: draft.id)
         }
         return accounts
+    }
+
+    /// The demo's history: an item with its specification for every material the recipe needs,
+    /// a lot of each received, sampled, tested and released by QA; then `batches` batches run to
+    /// release — every value near its target (a deterministic spread), both release panels passed,
+    /// and in the second one a value out of range whose deviation is investigated, classified,
+    /// given an action and closed by QA. Returns the lots by item and the batches.
+    public static func history(
+        _ store: GMPStore, users: [Role: User], passwords: [Role: String], recipe: RecipeRecord, batches: Int
+    ) async throws -> (lots: [String: MaterialLot], batches: [Batch]) {
+        let op = users[.operator]!, sup = users[.supervisor]!, qc = users[.qcAnalyst]!, qa = users[.qa]!
+        var lots: [String: MaterialLot] = [:]
+        let needs = recipe.recipe.phases.flatMap(\.materials)
+        for item in Set(needs.map(\.item)).sorted() {
+            let unit = needs.first { $0.item == item }?.unit ?? "unit"
+            let total = needs.filter { $0.item == item }.map(\.quantity).reduce(0, +)
+            if try await store.items(qa, page: Page(limit: 1000, offset: 0)).contains(where: { $0.code == item }) == false {
+                _ = try await store.defineItem(sup, code: item, name: item.lowercased().replacingOccurrences(of: "-", with: " "), unit: unit)
+                _ = try await store.addItemTest(qa, item: item, test: "Identity", specification: .passFail(criterion: "conforms to the supplier's certificate"))
+            }
+            let lot = try await store.receiveLot(
+                op, item: item, supplier: "Supplier \(item.prefix(3))", supplierLot: "S-\(item.prefix(6))-01",
+                quantity: max(1, total) * Double(batches + 3), expiry: "2030-12-31")
+            for sample in try await store.sampleLot(qc, lot: lot.id) {
+                _ = try await store.recordResult(qc, sample: sample.id, value: nil, pass: true)
+            }
+            lots[item] = try await store.decideLot(qa, id: lot.id, release: true, reason: "specification met", password: passwords[.qa]!)
+        }
+        var made: [Batch] = []
+        for n in 0..<batches {
+            let batch = try await store.createBatch(sup, recipeID: recipe.id)
+            var index = 0
+            for phase in recipe.recipe.phases {
+                for p in phase.parameters {
+                    index += 1
+                    // A spread of ±30 % of the half-range around the target, the same each time.
+                    let spread = (Double((index * 7 + n * 13) % 11) - 5) / 5 * 0.3
+                    var value = p.target + spread * (p.high - p.low) / 2
+                    if n == 1 && index == 3 { value = p.high + (p.high - p.low) / 4 }
+                    if !(p.low...p.high).contains(value) && !(n == 1 && index == 3) { value = p.target }
+                    if p.unit == "vials" { value = value.rounded(.down) }
+                    _ = try await store.recordValue(op, batch: batch.id, phase: phase.id, parameter: p.name, value: value)
+                }
+                for m in phase.materials where m.quantity > 0 {
+                    _ = try await store.consumeMaterial(op, batch: batch.id, phase: phase.id, lot: lots[m.item]!.id, quantity: m.quantity)
+                }
+                if let e = phase.equipment { _ = try await store.recordEquipment(op, batch: batch.id, phase: phase.id, equipment: e) }
+                _ = try await store.completePhase(op, batch: batch.id, phase: phase.id, password: passwords[.operator]!)
+                try await store.verifyPhase(sup, batch: batch.id, phase: phase.id, password: passwords[.supervisor]!)
+            }
+            for (t, test) in recipe.recipe.releaseTests.enumerated() {
+                let sample = try await store.createSample(qc, batch: batch.id, materialLot: nil, test: test.test, panel: test.panel)
+                let spec = test.specification
+                var value: Double?
+                switch (spec.low, spec.high) {
+                case (let l?, let h?): value = l + (h - l) * (0.35 + 0.1 * Double((t + n * 3) % 4))
+                case (let l?, nil): value = (l == 0 ? 1 : l) * (1.2 + 0.15 * Double((t + n) % 4))
+                case (nil, let h?): value = h * (0.2 + 0.1 * Double((t + n) % 4))
+                case (nil, nil): value = nil
+                }
+                _ = try await store.recordResult(qc, sample: sample.id, value: spec.isRange ? value : nil, pass: spec.isRange ? nil : true)
+            }
+            for d in try await store.deviations(qa, batch: batch.id) {
+                _ = try await store.advanceDeviation(sup, id: d.id, to: .investigation, note: "trend and probe log reviewed", password: passwords[.supervisor]!)
+                _ = try await store.investigateDeviation(
+                    sup, id: d.id, classification: .minor, rootCause: "set point entered before the probe settled; product unaffected", reason: "")
+                _ = try await store.addAction(sup, deviation: d.id, action: "Add a 5-minute settling step to the SOP", owner: sup.id, due: "2030-01-31")
+                _ = try await store.advanceDeviation(qa, id: d.id, to: .capa, note: "action agreed", password: passwords[.qa]!)
+                for a in try await store.actions(qa, status: .open) where a.deviationID == d.id {
+                    _ = try await store.completeAction(sup, action: a.id, note: "SOP revised and operators trained")
+                }
+                _ = try await store.advanceDeviation(qa, id: d.id, to: .closed, note: "no impact on quality", password: passwords[.qa]!)
+            }
+            made.append(try await store.releaseBatch(qa, batch: batch.id, password: passwords[.qa]!))
+        }
+        return (lots, made)
     }
 }
 

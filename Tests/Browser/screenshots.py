@@ -24,8 +24,12 @@ pages = [("sign-in", "/sign-in"), ("home", "/"), ("processes", "/processes"),
          ("capacity-market", "/capacity?facility=cdmo-market-2022.yaml&demand=market-demand-2023-2030.yaml"),
          ("capacity-market-2025", "/capacity?facility=cdmo-market-2022.yaml&demand=market-demand-2023-2030.yaml&year=2025"),
          ("materials", "/capacity/materials?facility=lv-industrial-suite.yaml&demand=sickle-cell-industrial-demand.yaml"),
-         ("transfer", "/capacity/transfer"), ("batches", "/batches"), ("batch", "/batches/B-2026-0001"),
-         ("phase", "/batches/B-2026-0001/phases/1.1.1"), ("qc", "/qc"), ("audit", "/audit?verify=yes")]
+         ("transfer", "/capacity/transfer"), ("batches", "/batches"), ("batch", "/batches/B-2026-0004"),
+         ("phase", "/batches/B-2026-0004/phases/1.1.1"), ("qc", "/qc"), ("audit", "/audit?verify=yes"),
+         ("deviations", "/deviations"), ("deviation", "first:/deviations a.dcard"), ("release", "/batches/B-2026-0002/release"),
+         ("release-open", "/batches/B-2026-0004/release"), ("record", "/batches/B-2026-0002/record"),
+         ("genealogy", "/batches/B-2026-0002/genealogy"), ("gmp-materials", "/materials"), ("lot", "first:/materials a[href^='/materials/lots/']"),
+         ("trends", "first:/qc/trends a.test"), ("profile", "/profile"), ("security", "/admin/security")]
 
 for width, height in [(1440, 900), (390, 844)]:
     options = Options()
@@ -42,7 +46,17 @@ for width, height in [(1440, 900), (390, 844)]:
         for name, path in pages[1:]:
             if only and name not in only:
                 continue
-            driver.get(base + path)
+            if path.startswith("first:"):
+                # The first link matching the selector on a list page: records whose ids are random.
+                listing, selector = path[len("first:"):].split(" ", 1)
+                driver.get(base + listing)
+                links = driver.find_elements(By.CSS_SELECTOR, selector)
+                if not links:
+                    print("no link", selector, "on", listing)
+                    continue
+                driver.get(links[0].get_attribute("href"))
+            else:
+                driver.get(base + path)
             full = driver.execute_script("return document.body.scrollHeight")
             driver.set_window_size(width, min(max(height, full), 4000))
             driver.save_screenshot(f"{out}/{name}-{width}.png")

@@ -212,12 +212,12 @@ extension PageRoutes {
             case .verification: what = "verified (signed)"
             }
             return [
-                "what": what, "who": names[e.userID] ?? e.userID, "at": e.at, "exception": e.inRange == false, "corrected": corrected.contains(e.id),
+                "what": what, "who": names[e.userID] ?? e.userID, "at": when(e.at), "exception": e.inRange == false, "corrected": corrected.contains(e.id),
                 "reason": e.reason ?? "",
             ]
         }
         v["signatures"] = try await store.signatures(user, entity: "phase", id: "\(batchID)/\(phaseID)").map {
-            ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": $0.at]
+            ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": when($0.at)]
         }
         v["hasSignatures"] = !((v["signatures"] as? [Any]) ?? []).isEmpty
         v["done"] = done
@@ -226,7 +226,7 @@ extension PageRoutes {
         v["canVerify"] = Permissions.allows(user.role, .verifyPhase) && done && !verified
         if let prev = index > 0 ? recipe.phases[index - 1] : nil { v["previous"] = prev.id }
         if index + 1 < recipe.phases.count { v["nextPhase"] = recipe.phases[index + 1].id }
-        return site.page("phase", try await values(context, title: "\(phase.name) — batch \(batch.id)", v), status: status)
+        return site.page("phase", try await values(context, title: "\(phase.name) — batch \(batch.id)", sections(v)), status: status)
     }
 
     func gmpRefusal(_ context: AppContext, _ e: GMPError) async throws -> Response {

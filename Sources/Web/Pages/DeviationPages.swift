@@ -96,7 +96,7 @@ extension PageRoutes {
         }
         v["hasActions"] = !actions.isEmpty
         v["canOpen"] = Permissions.allows(user.role, .openDeviation)
-        return site.page("deviations", try await values(context, title: "Deviations", v), status: status)
+        return site.page("deviations", try await values(context, title: "Deviations", sections(v)), status: status)
     }
 
     func deviationPage(
@@ -112,7 +112,7 @@ extension PageRoutes {
         v["deviation"] = [
             "id": d.id, "kind": d.kind.title, "description": d.description, "status": d.status.words, "batch": d.batchID ?? "",
             "sample": d.sampleID ?? "", "classification": d.classification?.rawValue ?? "", "rootCause": d.rootCause ?? "",
-            "opened": d.openedAt ?? "", "openedBy": d.openedBy.flatMap { names[$0] } ?? d.openedBy ?? "",
+            "opened": d.openedAt.map(when) ?? "", "openedBy": d.openedBy.flatMap { names[$0] } ?? d.openedBy ?? "",
         ] as [String: Any]
         v["steps"] = DeviationStatus.allCases.map { s in
             ["name": s.title, "done": DeviationStatus.allCases.firstIndex(of: s)! <= DeviationStatus.allCases.firstIndex(of: d.status)!, "current": s == d.status]
@@ -124,7 +124,7 @@ extension PageRoutes {
         v["actions"] = actions.map { a -> [String: Any] in
             [
                 "id": a.id, "action": a.action, "owner": names[a.ownerID] ?? a.ownerID, "due": a.due, "done": a.status == .done,
-                "overdue": a.overdue(today: today), "doneNote": a.doneNote ?? "", "doneAt": a.doneAt ?? "",
+                "overdue": a.overdue(today: today), "doneNote": a.doneNote ?? "", "doneAt": a.doneAt.map(when) ?? "",
                 "canDone": a.status == .open && d.status != .closed && (a.ownerID == user.id || user.role == .qa),
             ]
         }
@@ -139,9 +139,9 @@ extension PageRoutes {
                 "needsCode": SecondFactorRules.meanings.contains(DeviationRules.meaning(of: next)) && (factor.enrolled || factor.enforced),
             ] as [String: Any]
         }
-        v["signatures"] = signatures.map { ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": $0.at] }
+        v["signatures"] = signatures.map { ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": when($0.at)] }
         v["hasSignatures"] = !signatures.isEmpty
-        return site.page("deviation", try await values(context, title: "Deviation \(d.id)", v), status: status)
+        return site.page("deviation", try await values(context, title: "Deviation \(d.id)", sections(v)), status: status)
     }
 
     /// A form post: the session's CSRF token, the role's permission (when one action is the

@@ -136,7 +136,7 @@ extension PageRoutes {
         v["canDefine"] = Permissions.allows(user.role, .defineMaterial)
         v["canReceive"] = Permissions.allows(user.role, .receiveMaterial) && !items.isEmpty
         v["itemCodes"] = items.map { ["code": $0.code, "name": $0.name] }
-        return site.page("items", try await values(context, title: "Materials", v), status: code)
+        return site.page("items", try await values(context, title: "Materials", sections(v)), status: code)
     }
 
     func lotPage(_ context: AppContext, _ user: User, _ id: String, _ more: [String: Any], status: HTTPResponse.Status) async throws -> Response {
@@ -163,7 +163,7 @@ extension PageRoutes {
                 "results": mine.map {
                     [
                         "value": $0.value.map { "\(Figure.text($0)) \(s.specification?.unit ?? "")" } ?? ($0.pass ? "pass" : "fail"),
-                        "pass": $0.pass, "who": names[$0.analystID] ?? $0.analystID, "at": $0.at, "reason": $0.reason ?? "",
+                        "pass": $0.pass, "who": names[$0.analystID] ?? $0.analystID, "at": when($0.at), "reason": $0.reason ?? "",
                     ] as [String: Any]
                 },
             ]
@@ -199,7 +199,7 @@ extension PageRoutes {
         v["hasTouched"] = !touched.isEmpty
         v["recalled"] = lot.status == .rejected && !touched.isEmpty
         v["svg"] = Genealogies.forward(lot, used, vials: vials).svg(label: "Where lot \(lot.id) went")
-        return site.page("lot", try await values(context, title: "Lot \(lot.id)", v), status: status)
+        return site.page("lot", try await values(context, title: "Lot \(lot.id)", sections(v)), status: status)
     }
 }
 

@@ -49,6 +49,7 @@ struct PageRoutes {
         addDeviationPages(to: pages)
         addReleasePages(to: pages)
         addMaterialPages(to: pages)
+        addRecordPages(to: pages)
         pages.get("/processes/:file") { request, context in try await cachedPage(request, context) {
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user

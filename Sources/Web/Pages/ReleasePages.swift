@@ -88,7 +88,8 @@ extension PageRoutes {
         let names = try await userNames(user)
         var v = more
         v["batch"] = ["id": record.batch.id, "product": record.batch.product, "status": record.batch.status.words]
-        v["blockers"] = record.releaseBlockers.map { b -> [String: Any] in
+        let blockers = record.releaseBlockers.filter { _ in record.batch.status != .released }
+        v["blockers"] = blockers.map { b -> [String: Any] in
             let words = b.split(separator: " ")
             var link = ""
             if b.hasPrefix("phase "), words.count > 1 { link = "/batches/\(id)/phases/\(words[1])" }
@@ -96,12 +97,12 @@ extension PageRoutes {
             if b.contains("release test") { link = "/qc" }
             return ["text": b, "link": link]
         }
-        v["hasBlockers"] = !record.releaseBlockers.isEmpty
+        v["hasBlockers"] = !blockers.isEmpty
         let exceptions = ReleaseExceptions.of(record, names: names, lateAfter: Self.lateEntry)
-        v["exceptions"] = exceptions.map { ["kind": $0.kind, "text": $0.text, "link": $0.link, "who": $0.who, "at": $0.at] }
+        v["exceptions"] = exceptions.map { ["kind": $0.kind, "text": $0.text, "link": $0.link, "who": $0.who, "at": when($0.at)] }
         v["hasExceptions"] = !exceptions.isEmpty
         v["exceptionCount"] = exceptions.count
-        v["signatures"] = record.signatures.filter { $0.entity == "batch" }.map { ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": $0.at] }
+        v["signatures"] = record.signatures.filter { $0.entity == "batch" }.map { ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": when($0.at)] }
         let canRelease = Permissions.allows(user.role, .releaseBatch)
         let factor = try await store.secondFactorState(user)
         v["canRelease"] = canRelease && record.releaseBlockers.isEmpty
@@ -110,7 +111,7 @@ extension PageRoutes {
         v["needsCode"] = factor.enrolled || factor.enforced
         v["mustEnrol"] = factor.enforced && !factor.enrolled
         v["meaning"] = Self.releaseMeaning
-        return site.page("release", try await values(context, title: "Release of batch \(id)", v), status: status)
+        return site.page("release", try await values(context, title: "Release of batch \(id)", sections(v)), status: status)
     }
 
     func profilePage(_ context: AppContext, _ user: User, _ more: [String: Any], status: HTTPResponse.Status) async throws -> Response {
@@ -120,7 +121,7 @@ extension PageRoutes {
         v["enrolled"] = factor.enrolled
         v["enforced"] = factor.enforced
         v["canManage"] = Permissions.allows(user.role, .manageUsers)
-        return site.page("profile", try await values(context, title: "Your profile", v), status: status)
+        return site.page("profile", try await values(context, title: "Your profile", sections(v)), status: status)
     }
 
     func securityPage(_ context: AppContext, _ user: User, _ more: [String: Any], status: HTTPResponse.Status) async throws -> Response {
@@ -131,7 +132,7 @@ extension PageRoutes {
         v["people"] = try await store.users(user).map {
             ["id": $0.id, "name": $0.fullName, "username": $0.username, "role": $0.role.title, "enrolled": enrolled.contains($0.id), "active": $0.active]
         }
-        return site.page("security", try await values(context, title: "Signature security", v), status: status)
+        return site.page("security", try await values(context, title: "Signature security", sections(v)), status: status)
     }
 }
 

@@ -178,3 +178,24 @@ extension Role {
         }
     }
 }
+
+/// Template values with every empty text left out, so that a `{{#field}}` section is skipped
+/// for an empty field (swift-mustache renders a section for any string, even an empty one).
+func sections(_ values: [String: Any]) -> [String: Any] {
+    func clean(_ x: Any) -> Any? {
+        switch x {
+        case let s as String: return s.isEmpty ? nil : s
+        case let d as [String: Any]: return sections(d)
+        case let a as [[String: Any]]: return a.map(sections)
+        case let a as [Any]: return a.compactMap(clean)
+        default: return x
+        }
+    }
+    return values.compactMapValues(clean)
+}
+
+/// An ISO 8601 time as people read it in a record: `2026-12-02 07:54:16 UTC`.
+func when(_ iso: String) -> String {
+    guard iso.count >= 19, iso.dropFirst(10).first == "T" else { return iso }
+    return iso.prefix(10) + " " + iso.dropFirst(11).prefix(8) + " UTC"
+}

@@ -126,3 +126,6 @@
     });
   });
 })();
+
+// The batch record's print button (no inline script: the page's security policy forbids it).
+document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));

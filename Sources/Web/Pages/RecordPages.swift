@@ -1,0 +1,153 @@
+import Bioprocess
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdAuth
+import Manufacturing
+import NIOCore
+import Reporting
+import Store
+
+/// The batch record as a controlled document (printed on A4: batch, product and page x of y in
+/// every header and footer; every signature with who, meaning and time; deviations and QC
+/// results in full), and a QC test's results across batches as a chart.
+extension PageRoutes {
+    func addRecordPages(to pages: RouterGroup<AppContext>) {
+        pages.get("/batches/:id/record") { _, context in
+            let user = try context.requireIdentity().user
+            let id = try context.parameter("id")
+            let record: GMPStore.BatchRecord
+            do { record = try await store.batchRecord(user, batch: id) } catch let e as GMPError { return try await gmpRefusal(context, e) }
+            let names = try await userNames(user)
+            var deviations: [[String: Any]] = []
+            for d in record.deviations {
+                let (_, actions, signatures) = try await store.deviation(user, id: d.id)
+                deviations.append([
+                    "id": d.id, "kind": d.kind.title, "status": d.status.words, "classification": d.classification?.rawValue ?? "not classified",
+                    "rootCause": d.rootCause ?? "not stated", "description": d.description, "opened": d.openedAt.map(when) ?? "",
+                    "openedBy": d.openedBy.flatMap { names[$0] } ?? "",
+                    "actions": actions.map {
+                        ["action": $0.action, "owner": names[$0.ownerID] ?? $0.ownerID, "due": $0.due, "done": $0.doneNote.map { "done: \($0)" } ?? "open", "doneAt": $0.doneAt.map(when) ?? ""]
+                    },
+                    "signatures": signatures.map { ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": when($0.at)] },
+                ])
+            }
+            let recipe = try await store.recipe(user, id: record.batch.recipeID)
+            let v: [String: Any] = [
+                "batch": ["id": record.batch.id, "product": record.batch.product, "status": record.batch.status.words],
+                "recipe": ["id": recipe.id, "version": recipe.version, "process": recipe.recipe.process],
+                "printedBy": user.fullName, "printedAt": when(ISO8601DateFormatter().string(from: Date())),
+                "phases": BatchRecordView.phases(record, names: names),
+                "qc": BatchRecordView.qc(record, names: names),
+                "hasQC": !record.samples.isEmpty,
+                "deviations": deviations, "hasDeviations": !deviations.isEmpty,
+                "consumptions": record.genealogy.consumptions.map {
+                    ["phase": $0.phase, "item": $0.item, "lot": $0.lot, "supplier": "\($0.supplier) \($0.supplierLot)", "quantity": Figure.text($0.quantity)]
+                },
+                "releaseSignatures": record.signatures.filter { $0.entity == "batch" }.map { ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": when($0.at)] },
+                "blockers": record.releaseBlockers, "hasBlockers": !record.releaseBlockers.isEmpty,
+                "auditCount": record.audit.count, "pageStyle": "/batches/\(id)/record.css",
+            ]
+            return site.page("record", try await values(context, title: "Batch record \(id)", sections(v)))
+        }
+        // The running header of the printed record: the batch and its product on every page
+        // (a stylesheet of its own: the security policy allows no inline style).
+        pages.get("/batches/:id/record.css") { _, context in
+            let user = try context.requireIdentity().user
+            let (batch, _) = try await store.batch(user, id: try context.parameter("id"))
+            func css(_ s: String) -> String {
+                s.unicodeScalars.map { c in c == "\"" || c == "\\" || c.value < 0x20 || c.value > 0x7e ? String(format: "\\%06x", c.value) : String(c) }.joined()
+            }
+            let text = """
+                @page { @top-right { content: "Batch \(css(batch.id)) · \(css(String(batch.product.prefix(40))))"; font: 9pt system-ui, sans-serif; color: #5b6676; } }
+
+                """
+            return Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        pages.get("/qc/trends") { request, context in
+            let user = try context.requireIdentity().user
+            let q = request.uri.queryParameters
+            var test = q.get("test").map { String($0.prefix(200)) }
+            if test == nil, let sample = q.get("sample") {
+                test = try await store.samples(user, page: Page(limit: 1000, offset: 0)).first { $0.id == sample }?.test
+            }
+            // The tests to choose from: every release test of the approved recipes.
+            let recipes = try await store.recipes(user).filter { $0.status == .approved }
+            let tests = Array(Set(recipes.flatMap { $0.recipe.releaseTests.map(\.test) })).sorted()
+            var v: [String: Any] = ["tests": tests.map { ["name": $0, "link": "/qc/trends?test=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)", "current": $0 == test] }]
+            if let test {
+                let samples = try await store.samples(user, test: test, page: Page(limit: 1000, offset: 0)).filter { $0.batchID != nil }
+                let results = try await store.results(user, test: test)
+                let byID = Dictionary(samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                var seen = Set<String>()
+                var points: [TrendChart.Point] = []
+                var rows: [[String: Any]] = []
+                for r in results {
+                    guard let s = byID[r.sampleID], let batch = s.batchID else { continue }
+                    let isRepeat = !seen.insert(s.id).inserted
+                    if let value = r.value { points.append(.init(label: batch, value: value, pass: r.pass, isRepeat: isRepeat, link: "/batches/\(batch)/release")) }
+                    rows.append([
+                        "batch": batch, "value": r.value.map { "\(Figure.text($0)) \(s.specification?.unit ?? "")" } ?? (r.pass ? "pass" : "fail"),
+                        "pass": r.pass, "repeat": isRepeat, "reason": r.reason ?? "", "at": when(r.at), "spec": s.specificationText,
+                    ])
+                }
+                let spec = samples.last?.specification
+                v["test"] = test
+                v["svg"] = TrendChart.svg(points, low: spec?.low, high: spec?.high, unit: spec?.unit ?? "", title: "\(test) across batches")
+                v["rows"] = rows.reversed()
+                v["spec"] = samples.last?.specificationText ?? ""
+                v["count"] = rows.count
+                v["oos"] = rows.filter { ($0["pass"] as? Bool) == false }.count
+            }
+            return site.page("trends", try await values(context, title: test.map { "\($0) across batches" } ?? "QC trends", sections(v)))
+        }
+    }
+}
+
+/// The batch record's phases and QC as the printed document lays them out.
+enum BatchRecordView {
+    static func phases(_ r: GMPStore.BatchRecord, names: [String: String]) -> [[String: Any]] {
+        r.recipe.phases.map { phase in
+            let mine = r.entries.filter { $0.phaseID == phase.id }
+            let corrected = Set(mine.compactMap(\.corrects))
+            let values = mine.filter { $0.kind == .value }.map { e -> [String: Any] in
+                let spec = phase.parameters.first { $0.name == e.parameter }
+                return [
+                    "parameter": e.parameter ?? "", "value": e.value.map { Figure.text($0) } ?? "", "unit": spec?.unit ?? "",
+                    "target": spec.map { Figure.text($0.target) } ?? "", "range": spec?.rangeText ?? "", "out": e.inRange == false,
+                    "corrected": corrected.contains(e.id), "reason": e.reason ?? "", "who": names[e.userID] ?? e.userID, "at": when(e.at),
+                ]
+            }
+            let materials = mine.filter { $0.kind == .material }.map {
+                ["item": $0.parameter ?? "", "lot": $0.materialLot ?? "", "quantity": $0.quantity.map { Figure.text($0) } ?? "", "who": names[$0.userID] ?? $0.userID, "at": when($0.at)]
+            }
+            let equipment = mine.filter { $0.kind == .equipment }.map { ["equipment": $0.equipment ?? "", "who": names[$0.userID] ?? $0.userID, "at": when($0.at)] }
+            let signatures = r.signatures.filter { $0.entity == "phase" && $0.entityID == "\(r.batch.id)/\(phase.id)" }.map {
+                ["meaning": $0.meaning.rawValue, "who": $0.fullName, "at": when($0.at)]
+            }
+            return [
+                "id": phase.id, "name": phase.name, "instructions": phase.instructions, "values": values, "hasValues": !values.isEmpty,
+                "materials": materials, "hasMaterials": !materials.isEmpty, "equipment": equipment, "hasEquipment": !equipment.isEmpty,
+                "signatures": signatures, "unsigned": signatures.isEmpty,
+            ]
+        }
+    }
+
+    static func qc(_ r: GMPStore.BatchRecord, names: [String: String]) -> [[String: Any]] {
+        r.samples.map { s in
+            let mine = r.results.filter { $0.sampleID == s.id }
+            return [
+                "test": s.test, "panel": s.panel?.title ?? "in process", "spec": s.specificationText, "status": s.status.rawValue,
+                "results": mine.enumerated().map { i, x in
+                    [
+                        "value": x.value.map { "\(Figure.text($0)) \(s.specification?.unit ?? "")" } ?? (x.pass ? "pass" : "fail"),
+                        "verdict": x.pass ? "within specification" : "OUT OF SPECIFICATION", "oos": !x.pass, "repeat": i > 0,
+                        "reason": x.reason ?? "", "who": names[x.analystID] ?? x.analystID, "at": when(x.at),
+                    ] as [String: Any]
+                },
+            ]
+        }
+    }
+}
