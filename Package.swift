@@ -70,7 +70,7 @@ let package = Package(
         // Edge: reads YAML and JSON files into the domain's neutral document tree.
         .target(
             name: "FileFormats",
-            dependencies: ["Bioprocess", "Economics", "Capacity", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Bioprocess", "Economics", "Capacity", "Manufacturing", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming),
         // Presentation: text tables, CSV and JSON views of domain results.
         .target(name: "Reporting", dependencies: ["Bioprocess", "Economics", "Capacity"], swiftSettings: upcoming),
@@ -159,7 +159,7 @@ let package = Package(
             name: "EconomicsTests", dependencies: ["Bioprocess", "Economics", "FileFormats", "Reporting"],
             swiftSettings: upcoming),
         .testTarget(
-            name: "ProcessFileTests", dependencies: ["Bioprocess", "FileFormats", "Reporting", "TestSupport", "FuzzSupport"],
+            name: "ProcessFileTests", dependencies: ["Bioprocess", "FileFormats", "Manufacturing", "Reporting", "TestSupport", "FuzzSupport"],
             swiftSettings: upcoming),
         .testTarget(
             name: "VectorFabCommandsTests",

@@ -12,6 +12,13 @@ public struct MasterRecipe: Codable, Sendable, Hashable {
     /// The release panels: the tests the drug substance and the drug product must pass.
     public var releaseTests: [ReleaseTestSpec]
 
+    public init(product: String, process: String, unitProcedures: [UnitProcedure], releaseTests: [ReleaseTestSpec]) {
+        self.product = product
+        self.process = process
+        self.unitProcedures = unitProcedures
+        self.releaseTests = releaseTests
+    }
+
     /// Every phase in execution order.
     public var phases: [Phase] { unitProcedures.flatMap { $0.operations.flatMap(\.phases) } }
 
@@ -21,11 +28,21 @@ public struct MasterRecipe: Codable, Sendable, Hashable {
 public struct UnitProcedure: Codable, Sendable, Hashable {
     public var name: String
     public var operations: [RecipeOperation]
+
+    public init(name: String, operations: [RecipeOperation]) {
+        self.name = name
+        self.operations = operations
+    }
 }
 
 public struct RecipeOperation: Codable, Sendable, Hashable {
     public var name: String
     public var phases: [Phase]
+
+    public init(name: String, phases: [Phase]) {
+        self.name = name
+        self.phases = phases
+    }
 }
 
 public struct Phase: Codable, Sendable, Hashable {
@@ -37,6 +54,16 @@ public struct Phase: Codable, Sendable, Hashable {
     public var materials: [MaterialRequirement]
     public var samples: [SampleSpec]
     public var equipment: String?
+
+    public init(id: String, name: String, instructions: String, parameters: [ParameterSpec], materials: [MaterialRequirement], samples: [SampleSpec], equipment: String? = nil) {
+        self.id = id
+        self.name = name
+        self.instructions = instructions
+        self.parameters = parameters
+        self.materials = materials
+        self.samples = samples
+        self.equipment = equipment
+    }
 }
 
 /// A value to record, with its acceptable range.
@@ -47,6 +74,14 @@ public struct ParameterSpec: Codable, Sendable, Hashable {
     public var low: Double
     public var high: Double
 
+    public init(name: String, unit: String, target: Double, low: Double, high: Double) {
+        self.name = name
+        self.unit = unit
+        self.target = target
+        self.low = low
+        self.high = high
+    }
+
     public func accepts(_ value: Double) -> Bool { value >= low && value <= high }
 }
 
@@ -55,6 +90,12 @@ public struct MaterialRequirement: Codable, Sendable, Hashable {
     public var item: String
     public var quantity: Double
     public var unit: String
+
+    public init(item: String, quantity: Double, unit: String) {
+        self.item = item
+        self.quantity = quantity
+        self.unit = unit
+    }
 }
 
 /// A sample a phase takes: for an in-process test, or for a release panel.
@@ -65,6 +106,13 @@ public struct SampleSpec: Codable, Sendable, Hashable {
     public var panel: ReleasePanel?
     /// What the result must be; nil when the result is for information only.
     public var specification: QCSpecification?
+
+    public init(test: String, volumeML: Double, panel: ReleasePanel? = nil, specification: QCSpecification? = nil) {
+        self.test = test
+        self.volumeML = volumeML
+        self.panel = panel
+        self.specification = specification
+    }
 }
 
 /// A release test and its specification, in one panel.
@@ -72,6 +120,12 @@ public struct ReleaseTestSpec: Codable, Sendable, Hashable {
     public var test: String
     public var panel: ReleasePanel
     public var specification: QCSpecification
+
+    public init(test: String, panel: ReleasePanel, specification: QCSpecification) {
+        self.test = test
+        self.panel = panel
+        self.specification = specification
+    }
 }
 
 /// Generates a master recipe from a process definition.

@@ -50,6 +50,7 @@ struct PageRoutes {
         addReleasePages(to: pages)
         addMaterialPages(to: pages)
         addRecordPages(to: pages)
+        addBatchMLPages(to: pages)
         pages.get("/processes/:file") { request, context in try await cachedPage(request, context) {
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user

@@ -1,4 +1,5 @@
 import Bioprocess
+import FileFormats
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -149,5 +150,37 @@ enum BatchRecordView {
                 },
             ]
         }
+    }
+}
+
+extension PageRoutes {
+    /// ISA-88 BatchML (B2MML) documents of a master recipe and of a batch record, as downloads.
+    func addBatchMLPages(to pages: RouterGroup<AppContext>) {
+        pages.get("/batches/:id/batchml") { _, context in
+            try await BatchMLExport.batch(store, try context.requireIdentity().user, try context.parameter("id"))
+        }
+        pages.get("/recipes/:id/batchml") { _, context in
+            try await BatchMLExport.recipe(store, try context.requireIdentity().user, try context.parameter("id"))
+        }
+    }
+}
+
+/// The BatchML downloads, for pages and the API alike.
+enum BatchMLExport {
+    static func xml(_ text: String, name: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/xml; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func batch(_ store: GMPStore, _ user: User, _ id: String) async throws -> Response {
+        let record = try await store.batchRecord(user, batch: id)
+        let recipe = try await store.recipe(user, id: record.batch.recipeID)
+        return xml(BatchML.batchRecord(batch: record.batch, recipe: recipe, entries: record.entries, signatures: record.signatures), name: "\(id)-batchml.xml")
+    }
+
+    static func recipe(_ store: GMPStore, _ user: User, _ id: String) async throws -> Response {
+        xml(BatchML.recipe(try await store.recipe(user, id: id)), name: "\(id)-batchml.xml")
     }
 }

@@ -26,6 +26,9 @@ struct BatchRoutes {
         batches.get(":id/record") { _, context in
             try json(try await store.batchRecord(try context.signedIn(), batch: try context.parameter("id")))
         }
+        batches.get(":id/batchml") { _, context in
+            try await BatchMLExport.batch(store, try context.signedIn(), try context.parameter("id"))
+        }
         batches.get(":id/genealogy") { _, context in
             try json(try await store.genealogy(try context.signedIn(), batch: try context.parameter("id")))
         }

@@ -28,6 +28,9 @@ struct RecipeRoutes {
             }
             return try json(try await store.createRecipe(user, recipe), status: .created)
         }
+        recipes.get(":id/batchml") { _, context in
+            try await BatchMLExport.recipe(store, try context.signedIn(), try context.parameter("id"))
+        }
         recipes.post(":id/approve") { request, context in
             let b = try await request.body(PasswordBody.self, context: context)
             return try json(try await store.approveRecipe(try context.signedIn(), id: try context.parameter("id"), password: b.password, code: b.code))
