@@ -147,7 +147,7 @@ let package = Package(
             dependencies: [
                 "Web", "Store", "Manufacturing", "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting", "TestSupport",
                 "VectorFabCommands", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "SQLKit", package: "sql-kit"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams"), .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
             ],
             swiftSettings: upcoming),
         .testTarget(

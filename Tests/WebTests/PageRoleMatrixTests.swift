@@ -25,6 +25,9 @@ struct PageRoleMatrixTests {
         (.editProcess, .post, "/processes/new"), (.editProcess, .post, "/processes/seed000-aav-200L.yaml/edit"),
         (nil, .get, "/batches"), (nil, .get, "/qc"), (.createBatch, .post, "/batches/new"), (.recordResult, .post, "/qc/samples/sample-none"),
         (nil, .get, "/audit"), (.verifyAudit, .get, "/audit?verify=yes"),
+        (nil, .get, "/deviations"), (.openDeviation, .post, "/deviations"), (nil, .get, "/materials"), (nil, .get, "/profile"),
+        (nil, .get, "/qc/trends"), (.manageUsers, .get, "/admin/security"), (.manageUsers, .post, "/admin/security"),
+        (.releaseBatch, .post, "/batches/B-none/release"),
     ]
 
     @Test func everyRoleSeesThePagesItMayAndIsRefusedTheActionsItMayNotTake() async throws {
