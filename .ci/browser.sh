@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The end-to-end test in headless Chromium: installs Debian's chromium and chromium-driver and
 # Selenium and openpyxl (PyPI) if needed, serves a demo site on loopback and runs
-# Tests/Browser/e2e.py, then Tests/Browser/workbooks.py (every Excel download against its CSV).
+# Tests/Browser/e2e.py, then Tests/Browser/workbooks.py (every Excel download against its CSV), then
+# Tests/Browser/gmp.py (a batch executed, tested, investigated and released, then a material
+# recalled; screenshots in $VECTORFAB_SHOTS or a temporary folder) and
+# Tests/Browser/print_record.py (the batch record printed to PDF and its pages checked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
-  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) >&2
+  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null) >&2
 fi
 python3 -c 'import selenium, openpyxl' 2>/dev/null || python3 -m pip install --quiet selenium openpyxl
 swift build --product vectorfab
@@ -22,3 +25,7 @@ password=$(sed -n 's/.*  qa: alex \/ //p' "$dir/server.log")
 engineer=$(sed -n 's/.*  engineer: eve \/ //p' "$dir/server.log")
 python3 Tests/Browser/e2e.py "http://127.0.0.1:$port" alex "$password" eve "$engineer"
 python3 Tests/Browser/workbooks.py "http://127.0.0.1:$port" alex "$password"
+shots=${VECTORFAB_SHOTS:-$dir/shots}
+python3 Tests/Browser/gmp.py "http://127.0.0.1:$port" "$dir/server.log" "$shots"
+batch=$(curl -sf "http://127.0.0.1:$port/health" >/dev/null && echo B-2026-0002)
+python3 Tests/Browser/print_record.py "http://127.0.0.1:$port" alex "$password" "$batch" "$dir/record.pdf"

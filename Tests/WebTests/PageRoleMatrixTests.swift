@@ -27,7 +27,7 @@ struct PageRoleMatrixTests {
         (nil, .get, "/audit"), (.verifyAudit, .get, "/audit?verify=yes"),
         (nil, .get, "/deviations"), (.openDeviation, .post, "/deviations"), (nil, .get, "/materials"), (nil, .get, "/profile"),
         (nil, .get, "/qc/trends"), (.manageUsers, .get, "/admin/security"), (.manageUsers, .post, "/admin/security"),
-        (.releaseBatch, .post, "/batches/B-none/release"),
+        (.releaseBatch, .post, "/batches/B-none/release"), (.createSample, .post, "/qc/batches/B-none/samples"),
     ]
 
     @Test func everyRoleSeesThePagesItMayAndIsRefusedTheActionsItMayNotTake() async throws {

@@ -17,6 +17,23 @@ import VectorFabCommands
 struct QualityPageTests {
     typealias P = PageTests
 
+    /// The authenticator's key from its base32 text (RFC 4648, no padding).
+    static func base32Decoded(_ text: String) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        var bits = 0, value = 0
+        var bytes: [UInt8] = []
+        for c in text.uppercased() {
+            guard let i = alphabet.firstIndex(of: c) else { continue }
+            value = (value << 5) | i
+            bits += 5
+            if bits >= 8 {
+                bytes.append(UInt8((value >> (bits - 8)) & 0xFF))
+                bits -= 8
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     static func code(_ secret: String, at date: Date = Date()) -> String {
         let v = TOTP(secret: secret).compute(date: date)
         return String(repeating: "0", count: 6 - String(v).count) + String(v)
@@ -131,8 +148,10 @@ struct QualityPageTests {
             let profile = try await P.get(client, "/profile", cookies: ["vf_session": alex])
             let enrol = try await P.post(client, "/profile", ["csrf": try #require(profile.csrf), "action": "enrol"], cookies: ["vf_session": alex])
             let shown = try #require(enrol.html.range(of: #"<p class="secret"><code>"#))
-            let secret = String(enrol.html[shown.upperBound...].prefix { $0 != "<" }).replacingOccurrences(of: " ", with: "")
-            #expect(secret.count == 20 && enrol.html.contains("otpauth://totp/VectorFab:alex"))
+            let shownKey = String(enrol.html[shown.upperBound...].prefix { $0 != "<" }).replacingOccurrences(of: " ", with: "")
+            #expect(enrol.html.contains("otpauth://totp/VectorFab:alex?secret=\(shownKey)"), "the key shown is the address's")
+            let secret = Self.base32Decoded(shownKey)
+            #expect(secret.count == 20)
             let confirmed = try await P.post(
                 client, "/profile", ["csrf": try #require(profile.csrf), "action": "confirm", "password": password, "code": Self.code(secret, at: Date().addingTimeInterval(-30))],
                 cookies: ["vf_session": alex])

@@ -16,6 +16,22 @@ extension PageRoutes {
             let user = try context.requireIdentity().user
             return try await qcPage(context, user, [:], status: .ok)
         }
+        // A batch sampled for every release test of its recipe not sampled yet (the panels).
+        pages.post("/qc/batches/:id/samples") { request, context in
+            let id = try context.parameter("id")
+            return try await formPost(request, context, .createSample) { _, user in
+                let (batch, recipe, _) = try await loadBatch(user, id)
+                let taken = try await store.samples(user, batch: id, page: Page(limit: 1000, offset: 0))
+                var made = 0
+                for t in recipe.releaseTests where !taken.contains(where: { $0.test == t.test && $0.panel == t.panel }) {
+                    _ = try await store.createSample(user, batch: batch.id, materialLot: nil, test: t.test, panel: t.panel)
+                    made += 1
+                }
+                return try await qcPage(context, user, ["notice": "Batch \(id): \(made) release sample(s) taken."], status: .ok)
+            } failed: { user, e in
+                try await qcPage(context, user, ["message": e.sentence], status: e.status)
+            }
+        }
         pages.post("/qc/samples/:id") { request, context in
             let form = try await Form(request, context: context)
             let identity = try context.requireIdentity()
@@ -41,6 +57,18 @@ extension PageRoutes {
     }
 
     func qcPage(_ context: AppContext, _ user: User, _ more: [String: Any], status: HTTPResponse.Status) async throws -> Response {
+        // Batches whose release panels are not all sampled yet: complete ones, and those in progress.
+        var awaiting: [[String: Any]] = []
+        if Permissions.allows(user.role, .createSample) {
+            for status in [BatchStatus.complete, .inProgress] {
+                for b in try await store.batches(user, status: status, page: Page(limit: 50, offset: 0)) {
+                    let recipe = try await store.recipe(user, id: b.recipeID).recipe
+                    let taken = try await store.samples(user, batch: b.id, page: Page(limit: 1000, offset: 0))
+                    let missing = recipe.releaseTests.filter { t in !taken.contains { $0.test == t.test && $0.panel == t.panel } }.count
+                    if missing > 0 { awaiting.append(["id": b.id, "product": b.product, "status": b.status.words, "missing": missing]) }
+                }
+            }
+        }
         let pending = try await store.samples(user, status: .pending, page: Page(limit: 500, offset: 0))
         let failed = try await store.samples(user, status: .failed, page: Page(limit: 200, offset: 0))
         let canRecord = Permissions.allows(user.role, .recordResult)
@@ -66,6 +94,8 @@ extension PageRoutes {
         v["failed"] = failed.map { row($0, repeat: true) }
         v["hasFailed"] = !failed.isEmpty
         v["empty"] = pending.isEmpty
+        v["awaiting"] = awaiting
+        v["hasAwaiting"] = !awaiting.isEmpty
         return site.page("qc", try await values(context, title: "QC lab", v), status: status)
     }
 }

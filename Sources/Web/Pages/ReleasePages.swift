@@ -43,7 +43,9 @@ extension PageRoutes {
             try await formPost(request, context, nil) { form, user in
                 switch form["action"] ?? "" {
                 case "enrol":
-                    let (secret, url) = try await store.beginEnrolment(user)
+                    let (_, url) = try await store.beginEnrolment(user)
+                    // The key as authenticator apps take it: base32, as in the address.
+                    let secret = URLComponents(string: url)?.queryItems?.first { $0.name == "secret" }?.value ?? ""
                     let grouped = stride(from: 0, to: secret.count, by: 4).map { i -> String in
                         let start = secret.index(secret.startIndex, offsetBy: i)
                         return String(secret[start..<secret.index(start, offsetBy: min(4, secret.count - i))])
