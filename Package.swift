@@ -121,6 +121,16 @@ let package = Package(
             path: "Benchmarks/PageBenchmark",
             // AsyncHTTPClient's headers are swift-nio's (NIOHTTP1), not a dependency of ours.
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // Batch execution under load: 50 operators on 50 batches, and the batch record page.
+        .executableTarget(
+            name: "BatchBenchmark",
+            dependencies: [
+                "VectorFabCommands", "Web", "Store", "Manufacturing", "Bioprocess",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/BatchBenchmark",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Fuzzing: the targets' bodies (also run by the tests over the seed corpus) and one
         // libFuzzer executable per target, built by Fuzz/run with -sanitize=fuzzer,address.
         .target(

@@ -27,5 +27,5 @@ python3 Tests/Browser/e2e.py "http://127.0.0.1:$port" alex "$password" eve "$eng
 python3 Tests/Browser/workbooks.py "http://127.0.0.1:$port" alex "$password"
 shots=${VECTORFAB_SHOTS:-$dir/shots}
 python3 Tests/Browser/gmp.py "http://127.0.0.1:$port" "$dir/server.log" "$shots"
-batch=$(curl -sf "http://127.0.0.1:$port/health" >/dev/null && echo B-2026-0002)
+batch=B-2026-0002  # the demo's second batch: released, with a deviation closed
 python3 Tests/Browser/print_record.py "http://127.0.0.1:$port" alex "$password" "$batch" "$dir/record.pdf"

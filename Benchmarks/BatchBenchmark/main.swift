@@ -1,0 +1,188 @@
+// Batch execution under load: a demo site served on loopback (release build), 50 operators each
+// signed in with their own session, each executing a different batch of the seed-000 recipe at
+// the same time through the pages — the phase page, every value, every material, the equipment,
+// the "performed" signature — with p50 and p99 per action. Then the batch record page of a batch
+// of every phase, alone and with the 50 clients asking at once.
+//
+//     swift run -c release BatchBenchmark [--operators 50] [--phases 16] [--port 18391]
+//
+// Both numbers are bounded (1–200 operators, 1–100 phases each).
+import AsyncHTTPClient
+import Bioprocess
+import Foundation
+import Hummingbird
+import Logging
+import Manufacturing
+import NIOCore
+import Store
+import VectorFabCommands
+import Web
+
+func option(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return fallback }
+    guard let n = Int(args[i + 1]), range.contains(n) else {
+        FileHandle.standardError.write(Data("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)\n".utf8))
+        exit(2)
+    }
+    return n
+}
+
+let operators = option("--operators", 50, 1...200)
+let phaseLimit = option("--phases", 16, 1...100)
+let port = option("--port", 18391, 1024...65535)
+let base = "http://127.0.0.1:\(port)"
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, Int((p * Double(sorted.count - 1)).rounded()))]
+}
+
+func ms(_ s: Double) -> String { String(format: "%.1f", s * 1000) }
+
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vf-batches-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: directory) }
+var quiet = Logger(label: "batch-benchmark")
+quiet.logLevel = .error
+let store = try await GMPStore.open(.sqlite(path: directory.appendingPathComponent("demo.sqlite").path))
+let accounts = try await Demo.fill(store, library: "Examples")
+let people = try await store.users(try await store.login(username: "ada", password: accounts.first { $0.username == "ada" }!.password).user)
+func person(_ role: Role) -> (User, String) {
+    let a = accounts.first { $0.role == role }!
+    return (people.first { $0.username == a.username }!, a.password)
+}
+let (admin, _) = person(.administrator), (sup, _) = person(.supervisor), (qc, _) = person(.qcAnalyst), (qa, qaPassword) = person(.qa)
+let recipe = try await store.recipes(qa).first { $0.status == .approved }!
+let phases = Array(recipe.recipe.phases.prefix(phaseLimit))
+
+// Lots large enough for every batch, received, tested and released.
+var lots: [String: String] = [:]
+for item in Set(phases.flatMap { $0.materials.map(\.item) }).sorted() {
+    let need = phases.flatMap(\.materials).filter { $0.item == item }.map(\.quantity).reduce(0, +)
+    let (op, _) = person(.operator)
+    let lot = try await store.receiveLot(op, item: item, supplier: "Bench", supplierLot: "BENCH-\(item)", quantity: max(1, need) * Double(operators + 1), expiry: "2030-12-31")
+    for s in try await store.sampleLot(qc, lot: lot.id) { _ = try await store.recordResult(qc, sample: s.id, value: nil, pass: true) }
+    lots[item] = try await store.decideLot(qa, id: lot.id, release: true, reason: "benchmark", password: qaPassword).id
+}
+// One operator account and one batch each.
+let password = "operator-bench-password"
+var crew: [(username: String, batch: String)] = []
+for i in 0..<operators {
+    let name = String(format: "bench%03d", i)
+    _ = try await store.createUser(by: admin, username: name, fullName: "Operator \(i)", role: .operator, password: password)
+    crew.append((name, try await store.createBatch(sup, recipeID: recipe.id).id))
+}
+let site = try await Site.load(library: "Examples")
+let app = API.application(store: store, site: site, host: "127.0.0.1", port: port, logger: quiet)
+let server = Task { try await app.runService() }
+let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
+func fetch(_ path: String, cookie: String? = nil, form: String? = nil) async throws -> (status: UInt, cookies: [String], body: String, seconds: Double) {
+    var r = HTTPClientRequest(url: base + path)
+    if form != nil { r.method = .POST }
+    if let cookie { r.headers.add(name: "Cookie", value: cookie) }
+    if let form {
+        r.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        r.body = .bytes(ByteBuffer(string: form))
+    }
+    let start = ContinuousClock.now
+    let response = try await http.execute(r, timeout: .seconds(120))
+    let body = try await response.body.collect(upTo: 64 << 20)
+    let d = ContinuousClock.now - start
+    return (
+        response.status.code, response.headers.filter { $0.name.lowercased() == "set-cookie" }.map(\.value), String(buffer: body),
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    )
+}
+
+func csrf(_ html: String) -> String {
+    html.range(of: #"name="csrf" value=""#).map { String(html[$0.upperBound...].prefix { $0 != "\"" }) } ?? ""
+}
+
+func signIn(_ username: String, _ password: String) async throws -> String {
+    let form = try await fetch("/sign-in")
+    let pre = form.cookies.first { $0.hasPrefix("vf_pre=") }!.prefix { $0 != ";" }
+    let answer = try await fetch("/sign-in", cookie: String(pre), form: "username=\(username)&password=\(password)&csrf=\(csrf(form.body))&next=/")
+    guard let session = answer.cookies.first(where: { $0.hasPrefix("vf_session=") }) else { fatalError("\(username) could not sign in: \(answer.status)") }
+    return String(session.prefix { $0 != ";" })
+}
+
+func encoded(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
+
+/// One operator's batch, phase by phase: the seconds of each action by its name.
+func execute(_ cookie: String, batch: String) async throws -> [String: [Double]] {
+    var times: [String: [Double]] = [:]
+    func timed(_ name: String, _ path: String, form: String? = nil, expect: Set<UInt>) async throws -> String {
+        let r = try await fetch(path, cookie: cookie, form: form)
+        guard expect.contains(r.status) else { fatalError("\(name) \(path) answered \(r.status): \(r.body.prefix(300))") }
+        times[name, default: []].append(r.seconds)
+        return r.body
+    }
+    for phase in phases {
+        let path = "/batches/\(batch)/phases/\(phase.id)"
+        let token = csrf(try await timed("phase page", path, expect: [200]))
+        for p in phase.parameters {
+            _ = try await timed("record a value", path, form: "csrf=\(token)&action=value&parameter=\(encoded(p.name))&value=\(p.target)", expect: [303])
+        }
+        for m in phase.materials where m.quantity > 0 {
+            _ = try await timed("consume a material", path, form: "csrf=\(token)&action=material&lot=\(lots[m.item]!)&quantity=\(m.quantity)", expect: [303])
+        }
+        if let e = phase.equipment {
+            _ = try await timed("record equipment", path, form: "csrf=\(token)&action=equipment&equipment=\(encoded(e))", expect: [303])
+        }
+        _ = try await timed("sign performed", path, form: "csrf=\(token)&action=complete&password=\(password)", expect: [303])
+    }
+    return times
+}
+
+do {
+    for _ in 0..<100 {
+        if (try? await fetch("/health"))?.status == 200 { break }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    var cookies: [String] = []
+    for c in crew { cookies.append(try await signIn(c.username, password)) }
+    let sessions = cookies
+    print("Batch execution: \(operators) operators at once, each on its own batch of \(phases.count) phases (\(recipe.recipe.product.prefix(40))), release build on loopback")
+    let start = ContinuousClock.now
+    let all = try await withThrowingTaskGroup(of: [String: [Double]].self) { group in
+        for (i, c) in crew.enumerated() { group.addTask { try await execute(sessions[i], batch: c.batch) } }
+        var merged: [String: [Double]] = [:]
+        for try await t in group { for (k, v) in t { merged[k, default: []] += v } }
+        return merged
+    }
+    let wall = ContinuousClock.now - start
+    print("action".padding(toLength: 22, withPad: " ", startingAt: 0) + "     n      p50      p99      max (ms)")
+    var entryP99 = 0.0
+    for name in ["phase page", "record a value", "consume a material", "record equipment", "sign performed"] {
+        let t = (all[name] ?? []).sorted()
+        guard !t.isEmpty else { continue }
+        if name != "sign performed" { entryP99 = max(entryP99, percentile(t, 0.99)) }
+        print(name.padding(toLength: 22, withPad: " ", startingAt: 0)
+            + String(repeating: " ", count: max(0, 6 - String(t.count).count)) + "\(t.count)"
+            + [percentile(t, 0.5), percentile(t, 0.99), t.last!].map { String(repeating: " ", count: max(0, 9 - ms($0).count)) + ms($0) }.joined())
+    }
+    let every = all.filter { $0.key != "sign performed" }.values.flatMap { $0 }.sorted()
+    print("every action but signatures: p99 \(ms(percentile(every, 0.99))) ms over \(every.count) requests (target < 50 ms) — \(entryP99 < 0.05 ? "met" : "NOT met")")
+    print("signatures re-check the password (PBKDF2-SHA256, 210,000 rounds, on purpose slow); wall time \(wall)")
+
+    // The record page of a batch with every phase done: alone, then with every client at once.
+    let batch = crew[0].batch
+    let recordPath = "/batches/\(batch)/record"
+    var alone: [Double] = []
+    for _ in 0..<100 { alone.append(try await fetch(recordPath, cookie: sessions[0]).seconds) }
+    alone.sort()
+    let size = try await fetch(recordPath, cookie: sessions[0]).body.utf8.count
+    let loaded = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for s in sessions { group.addTask { var t: [Double] = []; for _ in 0..<10 { t.append(try await fetch(recordPath, cookie: s).seconds) }; return t } }
+        var all: [Double] = []
+        for try await t in group { all += t }
+        return all.sorted()
+    }
+    print("batch record page, \(phases.count) phases (\(size / 1024) KB): alone p50 \(ms(percentile(alone, 0.5))) ms, p99 \(ms(percentile(alone, 0.99))) ms (target < 100 ms) — \(percentile(alone, 0.99) < 0.1 ? "met" : "NOT met"); \(operators) clients at once p50 \(ms(percentile(loaded, 0.5))) ms, p99 \(ms(percentile(loaded, 0.99))) ms")
+} catch {
+    print("benchmark failed: \(error)")
+}
+try await http.shutdown().get()
+server.cancel()
