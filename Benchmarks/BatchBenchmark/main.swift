@@ -31,6 +31,9 @@ func option(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
 let operators = option("--operators", 50, 1...200)
 let phaseLimit = option("--phases", 16, 1...100)
 let port = option("--port", 18391, 1024...65535)
+/// The operator's time between two actions (reading the instruction, typing the next value):
+/// 1 s is a very fast operator; 0 makes the run a saturation test rather than 50 people at work.
+let pause = option("--pause-ms", 1000, 0...60_000)
 let base = "http://127.0.0.1:\(port)"
 
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
@@ -114,6 +117,7 @@ func encoded(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharact
 func execute(_ cookie: String, batch: String) async throws -> [String: [Double]] {
     var times: [String: [Double]] = [:]
     func timed(_ name: String, _ path: String, form: String? = nil, expect: Set<UInt>) async throws -> String {
+        if pause > 0 { try await Task.sleep(for: .milliseconds(Int.random(in: pause / 2...pause * 3 / 2))) }
         let r = try await fetch(path, cookie: cookie, form: form)
         guard expect.contains(r.status) else { fatalError("\(name) \(path) answered \(r.status): \(r.body.prefix(300))") }
         times[name, default: []].append(r.seconds)
@@ -145,6 +149,7 @@ do {
     for c in crew { cookies.append(try await signIn(c.username, password)) }
     let sessions = cookies
     print("Batch execution: \(operators) operators at once, each on its own batch of \(phases.count) phases (\(recipe.recipe.product.prefix(40))), release build on loopback")
+    print("each operator pauses \(pause / 2)–\(pause * 3 / 2) ms between actions (--pause-ms \(pause); 0: back to back, a saturation test)")
     let start = ContinuousClock.now
     let all = try await withThrowingTaskGroup(of: [String: [Double]].self) { group in
         for (i, c) in crew.enumerated() { group.addTask { try await execute(sessions[i], batch: c.batch) } }
@@ -165,7 +170,8 @@ do {
     }
     let every = all.filter { $0.key != "sign performed" }.values.flatMap { $0 }.sorted()
     print("every action but signatures: p99 \(ms(percentile(every, 0.99))) ms over \(every.count) requests (target < 50 ms) — \(entryP99 < 0.05 ? "met" : "NOT met")")
-    print("signatures re-check the password (PBKDF2-SHA256, 210,000 rounds, on purpose slow); wall time \(wall)")
+    let count = all.values.map(\.count).reduce(0, +)
+    print("signatures re-check the password (PBKDF2-SHA256, 210,000 rounds, on purpose slow); \(count) actions in \(wall) (\(String(format: "%.0f", Double(count) / (Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18))) a second)")
 
     // The record page of a batch with every phase done: alone, then with every client at once.
     let batch = crew[0].batch
