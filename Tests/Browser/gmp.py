@@ -25,7 +25,6 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 os.environ["SE_AVOID_STATS"] = "true"
@@ -110,7 +109,16 @@ def submit(form, button_text=None):
         buttons = [b for b in buttons if button_text in b.text]
     page = driver.find_element(By.TAG_NAME, "html")
     buttons[0].click()
-    WebDriverWait(driver, 30).until(EC.staleness_of(page))
+
+    def left(d):
+        # The old page is gone (Chromium says so with a stale element or an inspector error).
+        try:
+            page.is_enabled()
+            return False
+        except Exception:
+            return d.execute_script("return document.readyState") == "complete"
+
+    WebDriverWait(driver, 30).until(left)
 
 
 def form_with(button_text):
