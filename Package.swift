@@ -114,18 +114,20 @@ let package = Package(
         .executableTarget(
             name: "PageBenchmark",
             dependencies: [
-                "VectorFabCommands", "Web", "Store", "Manufacturing", "Capacity", "FileFormats", "Reporting",
+                "VectorFabCommands", "Web", "Store", "Manufacturing", "Capacity", "FileFormats", "Reporting", "BenchSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/PageBenchmark",
             // AsyncHTTPClient's headers are swift-nio's (NIOHTTP1), not a dependency of ours.
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // The benchmarks' shared options and statistics.
+        .target(name: "BenchSupport", path: "Benchmarks/BenchSupport", swiftSettings: upcoming),
         // Batch execution under load: 50 operators on 50 batches, and the batch record page.
         .executableTarget(
             name: "BatchBenchmark",
             dependencies: [
-                "VectorFabCommands", "Web", "Store", "Manufacturing", "Bioprocess",
+                "VectorFabCommands", "Web", "Store", "Manufacturing", "Bioprocess", "BenchSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ],

@@ -8,6 +8,7 @@
 //
 // Both numbers are bounded (1–200 operators, 1–100 phases each).
 import AsyncHTTPClient
+import BenchSupport
 import Bioprocess
 import Foundation
 import Hummingbird
@@ -18,15 +19,6 @@ import Store
 import VectorFabCommands
 import Web
 
-func option(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
-    let args = CommandLine.arguments
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return fallback }
-    guard let n = Int(args[i + 1]), range.contains(n) else {
-        FileHandle.standardError.write(Data("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)\n".utf8))
-        exit(2)
-    }
-    return n
-}
 
 let operators = option("--operators", 50, 1...200)
 let phaseLimit = option("--phases", 16, 1...100)
@@ -36,12 +28,7 @@ let port = option("--port", 18391, 1024...65535)
 let pause = option("--pause-ms", 1000, 0...60_000)
 let base = "http://127.0.0.1:\(port)"
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    return sorted[min(sorted.count - 1, Int((p * Double(sorted.count - 1)).rounded()))]
-}
 
-func ms(_ s: Double) -> String { String(format: "%.1f", s * 1000) }
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vf-batches-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -7,6 +7,7 @@
 //
 // Clients and requests are bounded (1–200 clients, 1–1,000 requests each).
 import AsyncHTTPClient
+import BenchSupport
 import Capacity
 import FileFormats
 import Reporting
@@ -18,27 +19,13 @@ import Store
 import VectorFabCommands
 import Web
 
-func option(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) -> Int {
-    let args = CommandLine.arguments
-    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return fallback }
-    guard let n = Int(args[i + 1]), range.contains(n) else {
-        FileHandle.standardError.write(Data("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)\n".utf8))
-        exit(2)
-    }
-    return n
-}
 
 let clients = option("--clients", 50, 1...200)
 let requests = option("--requests", 20, 1...1000)
 let port = option("--port", 18390, 1024...65535)
 let base = "http://127.0.0.1:\(port)"
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    return sorted[min(sorted.count - 1, Int((p * Double(sorted.count - 1)).rounded()))]
-}
 
-func ms(_ s: Double) -> String { String(format: "%.1f", s * 1000) }
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vf-pages-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
