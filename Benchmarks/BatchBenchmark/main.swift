@@ -4,7 +4,7 @@
 // the "performed" signature — with p50 and p99 per action. Then the batch record page of a batch
 // of every phase, alone and with the 50 clients asking at once.
 //
-//     swift run -c release BatchBenchmark [--operators 50] [--phases 16] [--port 18391]
+//     swift run -c release BatchBenchmark [--operators 50] [--phases 16] [--port 18391] [--postgres URL-of-an-empty-database]
 //
 // Both numbers are bounded (1–200 operators, 1–100 phases each).
 import AsyncHTTPClient
@@ -35,7 +35,10 @@ try FileManager.default.createDirectory(at: directory, withIntermediateDirectori
 defer { try? FileManager.default.removeItem(at: directory) }
 var quiet = Logger(label: "batch-benchmark")
 quiet.logLevel = .error
-let store = try await GMPStore.open(.sqlite(path: directory.appendingPathComponent("demo.sqlite").path))
+// `--postgres URL`: an empty database on a PostgreSQL server instead of an SQLite file.
+let postgres = CommandLine.arguments.firstIndex(of: "--postgres").flatMap { $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil }
+let location: DatabaseLocation = postgres.map { .postgres(url: $0) } ?? .sqlite(path: directory.appendingPathComponent("demo.sqlite").path)
+let store = try await GMPStore.open(location)
 let accounts = try await Demo.fill(store, library: "Examples")
 let people = try await store.users(try await store.login(username: "ada", password: accounts.first { $0.username == "ada" }!.password).user)
 func person(_ role: Role) -> (User, String) {
@@ -135,7 +138,7 @@ do {
     var cookies: [String] = []
     for c in crew { cookies.append(try await signIn(c.username, password)) }
     let sessions = cookies
-    print("Batch execution: \(operators) operators at once, each on its own batch of \(phases.count) phases (\(recipe.recipe.product.prefix(40))), release build on loopback")
+    print("Batch execution: \(operators) operators at once, each on its own batch of \(phases.count) phases (\(recipe.recipe.product.prefix(40))), release build on loopback, \(store.location)")
     print("each operator pauses \(pause / 2)–\(pause * 3 / 2) ms between actions (--pause-ms \(pause); 0: back to back, a saturation test)")
     let start = ContinuousClock.now
     let all = try await withThrowingTaskGroup(of: [String: [Double]].self) { group in
