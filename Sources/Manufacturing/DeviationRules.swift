@@ -82,12 +82,12 @@ public enum DeviationRules {
         if action.count > maxText { reasons.append("the action is longer than \(maxText) characters") }
         if !owner.active { reasons.append("\(owner.fullName)'s account is disabled") }
         if owner.role == .administrator { reasons.append("an administrator takes no GMP action: choose another owner") }
-        if !isDate(due) {
+        if !Day.isValid(due) {
             reasons.append("the due date '\(due)' is not a date written YYYY-MM-DD")
         } else if due < today {
             reasons.append("the due date \(due) is before today (\(today))")
         }
-        guard reasons.isEmpty else { return .failure(BatchRules.refuse(isDate(due) && !text.isEmpty ? .conflict : .invalid, reasons)) }
+        guard reasons.isEmpty else { return .failure(BatchRules.refuse(Day.isValid(due) && !text.isEmpty ? .conflict : .invalid, reasons)) }
         return .success(CAPAAction(id: id, deviationID: d.id, action: text, ownerID: owner.id, due: due, status: .open))
     }
 
@@ -114,7 +114,6 @@ public enum DeviationRules {
 
     static func clip(_ s: String) -> String { s.count > 60 ? s.prefix(59) + "…" : s }
 
-    static func isDate(_ s: String) -> Bool { Day.isValid(s) }
 }
 
 /// The second factor on the signatures that matter (21 CFR 11.200: two distinct identification

@@ -83,6 +83,15 @@ extension GMPStore {
 }
 
 extension GMPStore {
+    /// One sample.
+    public func sample(_ user: User, id: String) async throws -> QCSample {
+        try require(user, .readRecords)
+        return try await connection.read { db in
+            guard let row = try await db.raw("SELECT * FROM samples WHERE id = \(bind: id)").first() else { throw GMPError(.notFound, "no sample \(id)") }
+            return try Self.sample(row)
+        }
+    }
+
     /// The results of one material lot's samples, or of one test's batch samples (across
     /// batches, for its trend), oldest first, at most `limit`.
     public func results(_ user: User, lot: String? = nil, test: String? = nil, limit: Int = 2000) async throws -> [QCResult] {

@@ -35,18 +35,18 @@ extension PageRoutes {
             return try await formPost(request, context, nil) { form, user in
                 switch form["action"] ?? "" {
                 case "findings":
-                    try require(user, .investigateDeviation)
+                    try store.authorize(user, .investigateDeviation)
                     let cls = form["classification"].flatMap { DeviationClass(rawValue: $0) }
                     let cause = form["rootCause"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
                     _ = try await store.investigateDeviation(user, id: id, classification: cls, rootCause: cause, reason: form["reason"] ?? "")
                 case "add-action":
-                    try require(user, .investigateDeviation)
+                    try store.authorize(user, .investigateDeviation)
                     _ = try await store.addAction(user, deviation: id, action: form["text"] ?? "", owner: form["owner"] ?? "", due: form["due"] ?? "")
                 case "action-done":
                     _ = try await store.completeAction(user, action: form["capa"] ?? "", note: form["note"] ?? "")
                 case "advance":
                     guard let to = form["to"].flatMap({ DeviationStatus(rawValue: $0) }) else { throw GMPError(.invalid, "the form names no step") }
-                    try require(user, to == .closed ? .closeDeviation : .investigateDeviation)
+                    try store.authorize(user, to == .closed ? .closeDeviation : .investigateDeviation)
                     _ = try await store.advanceDeviation(user, id: id, to: to, note: form["note"] ?? "", password: form["password"] ?? "", code: form["code"])
                 default:
                     throw GMPError(.invalid, "the form names no action")
@@ -68,7 +68,7 @@ extension PageRoutes {
         let shown = all.filter { cls == nil || $0.classification == cls }
         let actions = try await store.actions(user, status: .open, page: Page(limit: 1000, offset: 0))
         let names = try await userNames(user)
-        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        let today = Site.today()
         func card(_ d: Deviation) -> [String: Any] {
             let mine = actions.filter { $0.deviationID == d.id }
             return [
@@ -106,7 +106,7 @@ extension PageRoutes {
         do { (d, actions, signatures) = try await store.deviation(user, id: id) } catch let e as GMPError { return try await gmpRefusal(context, e) }
         let people = try await store.users(user)
         let names = Dictionary(people.map { ($0.id, $0.fullName) }, uniquingKeysWith: { a, _ in a })
-        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        let today = Site.today()
         let canInvestigate = Permissions.allows(user.role, .investigateDeviation)
         var v = more
         v["deviation"] = [
@@ -160,12 +160,6 @@ extension PageRoutes {
             return try await gmpRefusal(context, e)
         } catch let e as GMPError {
             return try await failed(identity.user, e)
-        }
-    }
-
-    func require(_ user: User, _ action: Action) throws {
-        guard Permissions.allows(user.role, action) else {
-            throw GMPError(.forbidden, "\(user.role.withArticle) may not \(action.rawValue.replacingOccurrences(of: "-", with: " "))")
         }
     }
 

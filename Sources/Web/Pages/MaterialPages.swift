@@ -21,13 +21,13 @@ extension PageRoutes {
                 func text(_ k: String) -> String { (form[k] ?? "").trimmingCharacters(in: .whitespaces) }
                 switch form["action"] ?? "" {
                 case "item":
-                    try require(user, .defineMaterial)
+                    try store.authorize(user, .defineMaterial)
                     _ = try await store.defineItem(user, code: text("code"), name: text("name"), unit: text("unit"))
                 case "test":
-                    try require(user, .defineMaterial)
+                    try store.authorize(user, .defineMaterial)
                     _ = try await store.addItemTest(user, item: text("item"), test: text("test"), specification: try specification(form))
                 case "receive":
-                    try require(user, .receiveMaterial)
+                    try store.authorize(user, .receiveMaterial)
                     guard let quantity = Double(text("quantity")), quantity.isFinite, quantity > 0 else {
                         throw GMPError(.invalid, "the quantity received must be a number above 0")
                     }
@@ -51,15 +51,15 @@ extension PageRoutes {
             return try await formPost(request, context, nil) { form, user in
                 switch form["action"] ?? "" {
                 case "sample":
-                    try require(user, .sampleMaterial)
+                    try store.authorize(user, .sampleMaterial)
                     _ = try await store.sampleLot(user, lot: id)
                 case "release", "reject":
-                    try require(user, .decideMaterial)
+                    try store.authorize(user, .decideMaterial)
                     _ = try await store.decideLot(
                         user, id: id, release: form["action"] == "release", reason: form["reason"] ?? "", password: form["password"] ?? "",
                         code: form["code"])
                 case "retest":
-                    try require(user, .decideMaterial)
+                    try store.authorize(user, .decideMaterial)
                     _ = try await store.setRetest(
                         user, lot: id, until: form["until"] ?? "", reason: form["reason"] ?? "", password: form["password"] ?? "", code: form["code"])
                 default:
@@ -113,7 +113,7 @@ extension PageRoutes {
         let items = try await store.items(user, page: Page(limit: 1000, offset: 0))
         let filter = status.flatMap { MaterialStatus(rawValue: $0) }
         let lots = try await store.lots(user, item: nil, status: filter, page: Page(limit: 1000, offset: 0))
-        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        let today = Site.today()
         var rows: [[String: Any]] = []
         for item in items {
             let tests = try await store.itemTests(user, item: item.code)
@@ -179,14 +179,14 @@ extension PageRoutes {
         v["canRetest"] = canDecide && lot.status == .released
         v["needsCode"] = factor.enrolled || factor.enforced
         // Everything the lot touched: batches, their phases, their vials, and the deviations a recall opened.
-        let batchIDs = Array(Set(used.consumptions.map(\.batch))).sorted()
+        let allBatches = Array(Set(used.consumptions.map(\.batch))).sorted()
+        let batchIDs = Array(allBatches.prefix(Genealogies.maxBatches))
+        if allBatches.count > batchIDs.count { v["moreBatches"] = allBatches.count - batchIDs.count }
         var touched: [[String: Any]] = []
         var vials: [String: Double] = [:]
         for b in batchIDs {
             let record = try await store.batchRecord(user, batch: b)
-            let filled = record.entries.filter { $0.kind == .value && $0.parameter == "Vials filled" }
-            let corrected = Set(filled.compactMap(\.corrects))
-            let count = filled.last { !corrected.contains($0.id) }?.value
+            let count = Genealogies.vialsFilled(record.entries)
             if let count { vials[b] = count }
             let recalls = record.deviations.filter { $0.kind == .recall && $0.description.contains(id) }
             touched.append([
@@ -205,6 +205,16 @@ extension PageRoutes {
 
 /// The genealogy graphs.
 enum Genealogies {
+    /// The batches a lot page details (each a whole batch record read); more are counted, not shown.
+    static let maxBatches = 100
+
+    /// The vials a batch filled: its latest "Vials filled" value not corrected since, if recorded.
+    static func vialsFilled(_ entries: [BatchEntry]) -> Double? {
+        let filled = entries.filter { $0.kind == .value && $0.parameter == "Vials filled" }
+        let corrected = Set(filled.compactMap(\.corrects))
+        return filled.last { !corrected.contains($0.id) }?.value
+    }
+
     /// Back from a batch: material lots and equipment → the phases that used them → the batch → its vials.
     static func backward(_ r: GMPStore.BatchRecord) -> LayeredGraph {
         var inputs: [LayeredGraph.Node] = []
@@ -227,9 +237,7 @@ enum Genealogies {
             id: "batch", title: "Batch \(r.batch.id)", detail: "\(r.batch.product) · \(r.batch.status.words)", link: "/batches/\(r.batch.id)",
             style: r.batch.status == .onHold || r.batch.status == .rejected ? "bad" : "batch")
         var columns: [(title: String, nodes: [LayeredGraph.Node])] = [("Materials and equipment", inputs), ("Phases", phases), ("Batch", [batch])]
-        let filled = r.entries.filter { $0.kind == .value && $0.parameter == "Vials filled" }
-        let corrected = Set(filled.compactMap(\.corrects))
-        if let vials = filled.last(where: { !corrected.contains($0.id) })?.value {
+        if let vials = vialsFilled(r.entries) {
             columns.append(("Vials", [.init(id: "vials", title: "\(Figure.text(vials)) vials", detail: r.batch.status.words, style: "vials")]))
             edges.append(("batch", "vials"))
         }

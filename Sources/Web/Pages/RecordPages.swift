@@ -72,7 +72,7 @@ extension PageRoutes {
             let q = request.uri.queryParameters
             var test = q.get("test").map { String($0.prefix(200)) }
             if test == nil, let sample = q.get("sample") {
-                test = try await store.samples(user, page: Page(limit: 1000, offset: 0)).first { $0.id == sample }?.test
+                test = try? await store.sample(user, id: String(sample.prefix(100))).test
             }
             // The tests to choose from: every release test of the approved recipes.
             let recipes = try await store.recipes(user).filter { $0.status == .approved }

@@ -199,3 +199,8 @@ func when(_ iso: String) -> String {
     guard iso.count >= 19, iso.dropFirst(10).first == "T" else { return iso }
     return iso.prefix(10) + " " + iso.dropFirst(11).prefix(8) + " UTC"
 }
+
+extension Site {
+    /// Today (UTC) written `YYYY-MM-DD`, as the records' dates are compared.
+    static func today() -> String { String(ISO8601DateFormatter().string(from: Date()).prefix(10)) }
+}
