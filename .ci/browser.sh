@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The end-to-end test in headless Chromium: installs Debian's chromium and chromium-driver and
-# Selenium and openpyxl (PyPI) if needed, serves a demo site on loopback and runs
+# Selenium, openpyxl, zxing-cpp and Pillow (PyPI) if needed, serves a demo site on loopback and runs
 # Tests/Browser/e2e.py, then Tests/Browser/workbooks.py (every Excel download against its CSV), then
 # Tests/Browser/gmp.py (a batch executed, tested, investigated and released, then a material
 # recalled; screenshots in $VECTORFAB_SHOTS or a temporary folder) and
@@ -11,7 +11,7 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || !
   export DEBIAN_FRONTEND=noninteractive
   (apt-get update -qq && apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null) >&2
 fi
-python3 -c 'import selenium, openpyxl' 2>/dev/null || python3 -m pip install --quiet selenium openpyxl
+python3 -c 'import selenium, openpyxl, zxingcpp, PIL' 2>/dev/null || python3 -m pip install --quiet selenium openpyxl zxing-cpp pillow
 swift build --product vectorfab
 bin=$(swift build --show-bin-path)/vectorfab
 dir=$(mktemp -d)

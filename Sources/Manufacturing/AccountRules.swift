@@ -42,11 +42,11 @@ public enum AccountRules {
             return AccountChange(
                 account: next,
                 keptActiveBecause:
-                    "\(next.failedAuthentications) wrong passwords in a row, but this is the last active administrator")
+                    "\(next.failedAuthentications) failed authentications in a row (passwords or codes), but this is the last active administrator")
         }
         next.active = false
         return AccountChange(
-            account: next, disabledBecause: "\(next.failedAuthentications) wrong passwords in a row")
+            account: next, disabledBecause: "\(next.failedAuthentications) failed authentications in a row (passwords or codes)")
     }
 
     /// A correct password: the count starts again.

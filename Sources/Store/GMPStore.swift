@@ -394,24 +394,26 @@ extension GMPStore {
         }
         guard let (user, hash) = found else { throw GMPError(.unauthenticated, "wrong username or password") }
         guard await Passwords.verifyOffThread(password, against: hash) else {
-            try await recordFailedAuthentication(userID: user.id, what: "sign-in")
+            try await recordFailedAuthentication(userID: user.id, what: "wrong password")
             throw GMPError(.unauthenticated, "wrong username or password")
         }
         guard user.active else { throw GMPError(.unauthenticated, "the account \(username) is disabled") }
         return PasswordTicket(user: user, hash: hash)
     }
 
-    /// The signer's password, checked before the signing transaction; a wrong one counts toward
-    /// lock-out like a wrong sign-in.
+    /// The signer's password (and the authenticator's code, if one came), checked before the
+    /// signing transaction; a wrong one counts toward lock-out like a wrong sign-in.
     func verifyPassword(_ user: User, _ password: String, code: String? = nil) async throws -> PasswordTicket {
+        var ticket: PasswordTicket
         do {
-            var ticket = try await checkPassword(username: user.username, password: password)
+            ticket = try await checkPassword(username: user.username, password: password)
             guard ticket.user.id == user.id else { throw GMPError(.unauthenticated, "the signature's password is wrong") }
-            ticket.code = code.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-            return ticket
         } catch let e as GMPError where e.kind == .unauthenticated {
             throw GMPError(.unauthenticated, e.message.hasPrefix("the account") ? e.message : "the signature's password is wrong")
         }
+        ticket.code = code.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+        if let given = ticket.code { try await checkCodeCountingFailures(user, code: given, enrolment: false) }
+        return ticket
     }
 
     /// Inside a transaction: the account still has the hash and the active state the ticket saw
@@ -466,9 +468,10 @@ extension GMPStore {
     }
 
     /// Stores what ``AccountRules`` decide, with its audit entries.
-    func apply(_ db: any SQLDatabase, _ change: AccountChange, was: AccountState, by actor: String, reason: String?, at: String)
-        async throws
-    {
+    func apply(
+        _ db: any SQLDatabase, _ change: AccountChange, was: AccountState, by actor: String, reason: String?, at: String,
+        failed: String? = nil
+    ) async throws {
         let next = change.account
         try await sealed(db, "users",
             "UPDATE users SET failed_logins = \(bind: next.failedAuthentications), active = \(bind: next.active ? 1 : 0) WHERE id = \(bind: next.userID)"
@@ -477,7 +480,7 @@ extension GMPStore {
             try await audit(
                 db, user: actor, action: next.failedAuthentications > was.failedAuthentications ? .loginFailed : .update,
                 entity: "user", id: next.userID, field: "failed_logins", old: String(was.failedAuthentications),
-                new: String(next.failedAuthentications), reason: change.keptActiveBecause, at: at)
+                new: String(next.failedAuthentications), reason: change.keptActiveBecause ?? failed, at: at)
         }
         if next.active != was.active {
             try await audit(
@@ -486,13 +489,15 @@ extension GMPStore {
         }
     }
 
+    /// A failed authentication counted and audited, saying what failed ("wrong password at
+    /// sign-in", "wrong second-factor code").
     func recordFailedAuthentication(userID: String, what: String) async throws {
         let at = now()
         try await connection.transaction { db in
             guard let row = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID)").first() else { return }
             let was = try Self.accountState(row)
             let change = AccountRules.failedAuthentication(was, activeAdministrators: try await self.activeAdministrators(db))
-            try await self.apply(db, change, was: was, by: userID, reason: nil, at: at)
+            try await self.apply(db, change, was: was, by: userID, reason: nil, at: at, failed: what)
         }
     }
 

@@ -234,6 +234,22 @@ extension GMPStore {
         return nil
     }
 
+    /// Before a transaction: a code given for an authenticator that does not match (wrong,
+    /// expired or replayed) counts toward lock-out like a wrong password, so the six digits
+    /// cannot be guessed by trying. The check inside the transaction still decides (two
+    /// signatures racing with one code).
+    func checkCodeCountingFailures(_ user: User, code: String, enrolment: Bool) async throws {
+        let factor = try await connection.read { db in try await self.secondFactor(db, user.id) }
+        guard let factor, factor.confirmed != enrolment else { return }
+        guard matchingStep(factor.secret, code: code.trimmingCharacters(in: .whitespaces), after: factor.lastStep) == nil else { return }
+        try await recordFailedAuthentication(userID: user.id, what: "wrong second-factor code")
+        throw GMPError(
+            .unauthenticated,
+            enrolment
+                ? "the authenticator's code is wrong or expired: check the phone's clock and try the next code"
+                : "the authenticator's code is wrong, expired or already used")
+    }
+
     /// Inside a signing transaction: the second factor the signature needs, checked and used up.
     func checkSecondFactor(_ db: any SQLDatabase, _ ticket: PasswordTicket, meaning: SignatureMeaning) async throws {
         guard SecondFactorRules.meanings.contains(meaning) else { return }
@@ -290,6 +306,7 @@ extension GMPStore {
     /// Confirms the enrolment with the password and a first code from the authenticator.
     public func confirmEnrolment(_ user: User, password: String, code: String) async throws {
         let ticket = try await verifyPassword(user, password)
+        try await checkCodeCountingFailures(user, code: code, enrolment: true)
         let at = now()
         try await connection.transaction { db in
             try await self.confirm(db, ticket)

@@ -6,9 +6,10 @@ browser alone, as the people of a plant do it.
 
 SERVER_LOG is the demo server's log, with the accounts it printed (`  role: user / password`).
 An operator executes the demo's batch in progress phase by phase, with one value out of range
-(confirmed, its deviation opened at once); the supervisor verifies every phase; a QC analyst
-takes the release samples and enters both panels, one result out of specification, then a repeat
-with its reason; QA enrols an authenticator, investigates and closes the deviations (the closing
+(confirmed, its deviation opened at once), the third phase from the keyboard alone; the
+supervisor verifies every phase; a QC analyst takes the release samples and enters both panels,
+one result out of specification, then a repeat with its reason; QA enrols an authenticator by
+scanning its QR code (read with zxing-cpp), investigates and closes the deviations (the closing
 signed with a TOTP code) and releases the batch by exception with a signature and a code; then a
 raw material the batch used is recalled and the batch shows on hold. A screenshot of every
 screen goes to SCREENSHOT_DIR. Exits non-zero on the first failure.
@@ -16,15 +17,20 @@ screen goes to SCREENSHOT_DIR. Exits non-zero on the first failure.
 import base64
 import hashlib
 import hmac
+import io
 import os
 import re
 import struct
 import sys
 import time
+import zxingcpp
+from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 os.environ["SE_AVOID_STATS"] = "true"
@@ -121,6 +127,87 @@ def submit(form, button_text=None):
     WebDriverWait(driver, 30).until(left)
 
 
+def keys(*k):
+    """Keys pressed on the keyboard, wherever the focus is (no click)."""
+    ActionChains(driver).send_keys(*k).perform()
+
+
+def tab_to(matches, what, limit=150):
+    """Presses Tab until the focused element matches; fails the check if it never does."""
+    for _ in range(limit):
+        el = driver.switch_to.active_element
+        if matches(el):
+            return el
+        keys(Keys.TAB)
+    check(False, f"the Tab key reaches {what}")
+    return None
+
+
+def press_enter_and_wait():
+    page = driver.find_element(By.TAG_NAME, "html")
+    keys(Keys.ENTER)
+
+    def left(d):
+        try:
+            page.is_enabled()
+            return False
+        except Exception:
+            return d.execute_script("return document.readyState") == "complete"
+
+    WebDriverWait(driver, 30).until(left)
+
+
+def named(name):
+    return lambda el: el.get_attribute("name") == name
+
+
+def keyboard_phase(batch_url, password):
+    """One whole phase from the keyboard alone: Tab to the next phase's link, Enter; each value
+    typed where the cursor starts (the first one still to enter), Enter; the material lot and
+    quantity, Enter; the equipment, Enter; the password, Enter. The focused field shows it."""
+    driver.get(batch_url)
+    nxt = driver.find_elements(By.XPATH, "//p[contains(., 'Next:')]/a[@class='button']")
+    if not nxt:
+        return False
+    href = nxt[0].get_attribute("href")
+    tab_to(lambda el: el.get_attribute("href") == href, "the next phase's link")
+    press_enter_and_wait()
+    check("/phases/" in driver.current_url, "Enter on the focused link opens the phase")
+    first = True
+    while driver.find_elements(By.CSS_SELECTOR, "form.param input[name=action][value=value]"):
+        el = driver.switch_to.active_element
+        check(el.get_attribute("name") == "value", "the cursor starts in the first value still to enter")
+        if first:
+            outline = driver.execute_script("return getComputedStyle(arguments[0]).outlineStyle", el)
+            check(outline not in ("none", ""), f"the focused field is outlined ({outline})")
+            first = False
+        keys(el.get_attribute("placeholder"))
+        press_enter_and_wait()
+    needs = []
+    for li in driver.find_elements(By.CSS_SELECTOR, "ul.materials li"):
+        quantity = re.search(r":\s*([0-9.e+-]+)", li.text).group(1)
+        lot = li.find_elements(By.CSS_SELECTOR, "span.lot code")
+        if lot and float(quantity) > 0:
+            needs.append((lot[0].text, quantity))
+    for lot_id, quantity in needs:
+        tab_to(named("lot"), "the material lot field")
+        keys(lot_id)
+        tab_to(named("quantity"), "the quantity field")
+        keys(quantity)
+        press_enter_and_wait()
+        check(f"lot {lot_id}" in driver.page_source, "a material consumed from the keyboard")
+    eq = driver.find_elements(By.CSS_SELECTOR, "input[name=equipment]")
+    if eq and eq[0].get_attribute("value"):
+        tab_to(named("equipment"), "the equipment field")
+        press_enter_and_wait()
+    tab_to(named("password"), "the signature's password")
+    keys(password)
+    press_enter_and_wait()
+    check(driver.current_url.rstrip("/") == batch_url, "a phase performed from the keyboard alone")
+    shot("phase-keyboard")
+    return True
+
+
 def form_with(button_text):
     for f in driver.find_elements(By.TAG_NAME, "form"):
         if any(button_text in b.text for b in f.find_elements(By.TAG_NAME, "button")):
@@ -140,6 +227,11 @@ try:
     out_of_range_done = False
     phases = 0
     while True:
+        if phases == 2:
+            # The third phase from the keyboard alone.
+            if keyboard_phase(batch_url, password):
+                phases += 1
+                continue
         driver.get(batch_url)
         nxt = driver.find_elements(By.XPATH, "//p[contains(., 'Next:')]/a[@class='button']")
         if not nxt:
@@ -255,8 +347,16 @@ try:
     password = sign_in("qa")
     driver.get(base + "/profile")
     submit(form_with("Enrol an authenticator"))
-    secret = driver.find_element(By.CSS_SELECTOR, "p.secret code").text.replace(" ", "")
+    typed = driver.find_element(By.CSS_SELECTOR, "p.secret code").text.replace(" ", "")
     shot("profile-enrol")
+    # Scanned as a phone would: the QR code's image, read by zxing-cpp (an independent reader),
+    # gives the address with the key shown beside it; the codes come from the scanned key.
+    png = driver.find_element(By.CSS_SELECTOR, "#enrolment-qr svg").screenshot_as_png
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    scanned = found[0].text if found else ""
+    check(scanned.startswith("otpauth://totp/VectorFab:") and f"secret={typed}" in scanned,
+          f"the enrolment QR code scans to the authenticator's address ({scanned[:40]}…)")
+    secret = re.search(r"secret=([A-Z2-7]+)", scanned).group(1) if "secret=" in scanned else typed
     f = form_with("Confirm the authenticator")
     f.find_element(By.NAME, "password").send_keys(password)
     f.find_element(By.NAME, "code").send_keys(fresh_code(secret))

@@ -89,7 +89,7 @@ struct AccountRuleStoreTests {
         #expect(await refused { _ = try await s.login(username: "alex", password: password) } != nil)
         let trail = try await s.auditTrail(staff.admin, entity: "user", id: staff.qa.id)
         #expect(trail.filter { $0.action == .loginFailed }.count == AccountRules.maxFailedAuthentications)
-        #expect(trail.contains { $0.field == "active" && $0.newValue == "false" && $0.reason == "5 wrong passwords in a row" })
+        #expect(trail.contains { $0.field == "active" && $0.newValue == "false" && $0.reason == "5 failed authentications in a row (passwords or codes)" })
         #expect(try await s.verifyAudit().isEmpty)
     }
 

@@ -136,7 +136,7 @@ struct QualityStoreTests {
         #expect(try await s.releaseBatch(qa, batch: r.batch.id, password: password, code: now).status == .released)
         let draft = try await s.createRecipe(r.staff.supervisor, try seedRecipe())
         let replay = await refused { _ = try await s.approveRecipe(qa, id: draft.id, password: password, code: now) }
-        #expect(replay?.message.contains("already used") == true)
+        #expect(replay?.message.contains("already used") == true, "\(String(describing: replay))")
         clock.advance(30)
         #expect(try await s.approveRecipe(qa, id: draft.id, password: password, code: Self.code(secret, at: clock.get())).status == .approved)
         // A lost phone: the administrator removes the authenticator; the chain stays whole.
@@ -144,6 +144,38 @@ struct QualityStoreTests {
         #expect(try await s.secondFactorState(qa).enrolled == false)
         #expect(try await s.verifyAudit().isEmpty)
         _ = try await s.beginEnrolment(qa)
+        #expect(try await s.verifyAudit().isEmpty)
+    }
+
+    @Test(arguments: Backend.available)
+    func wrongAuthenticatorCodesCountTowardLockOutLikeWrongPasswords(backend: Backend) async throws {
+        let clock = TestClock()
+        let r = try await Running.make(backend, clock: clock)
+        let s = r.staff.store
+        let qa = r.staff.qa
+        // A wrong first code at enrolment is counted, with what failed in the audit trail.
+        let (secret, _) = try await s.beginEnrolment(qa)
+        let wrong = Self.code(secret, at: clock.get().addingTimeInterval(3600))
+        #expect(await refused { try await s.confirmEnrolment(qa, password: password, code: wrong) }?.kind == .unauthenticated)
+        let counted = try await s.auditTrail(r.staff.admin).filter { $0.action == .loginFailed && $0.entityID == qa.id }
+        #expect(counted.count == 1)
+        #expect(counted.last?.reason == "wrong second-factor code")
+        try await s.confirmEnrolment(qa, password: password, code: Self.code(secret, at: clock.get()))
+        // The right password with wrong codes: the six digits cannot be guessed by trying; the
+        // account is disabled after as many failures in a row as for passwords (the enrolment's
+        // failure still counts: only a sign-in resets the count).
+        let draft = try await s.createRecipe(r.staff.supervisor, try seedRecipe())
+        for _ in 2...AccountRules.maxFailedAuthentications {
+            #expect(try await s.users(r.staff.admin).first { $0.id == qa.id }?.active == true)
+            #expect(await refused { _ = try await s.approveRecipe(qa, id: draft.id, password: password, code: wrong) }?.kind == .unauthenticated)
+        }
+        #expect(try await s.users(r.staff.admin).first { $0.id == qa.id }?.active == false)
+        let disabled = try await s.auditTrail(r.staff.admin).last { $0.field == "active" && $0.entityID == qa.id }
+        #expect(disabled?.reason == "\(AccountRules.maxFailedAuthentications) failed authentications in a row (passwords or codes)")
+        // Disabled, even the right code is refused; nothing was approved.
+        clock.advance(30)
+        #expect(await refused { _ = try await s.approveRecipe(qa, id: draft.id, password: password, code: Self.code(secret, at: clock.get())) } != nil)
+        #expect(try await s.recipes(r.staff.supervisor).first { $0.id == draft.id }?.status == .draft)
         #expect(try await s.verifyAudit().isEmpty)
     }
 

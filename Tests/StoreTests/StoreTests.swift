@@ -55,7 +55,7 @@ struct AuthenticationTests {
         let trail = try await s.auditTrail(staff.admin, entity: "user", id: staff.analyst.id)
         // Only wrong passwords count: the right one on a disabled account is refused, not counted.
         #expect(trail.filter { $0.action == .loginFailed }.count == 3 * limit - 2)
-        #expect(trail.contains { $0.field == "active" && $0.newValue == "false" && $0.reason == "\(limit) wrong passwords in a row" })
+        #expect(trail.contains { $0.field == "active" && $0.newValue == "false" && $0.reason == "\(limit) failed authentications in a row (passwords or codes)" })
         try await s.setActive(by: staff.admin, userID: staff.analyst.id, active: true, reason: "identity checked by phone")
         _ = try await s.login(username: "quinn", password: password)
         #expect(try await s.verifyAudit().isEmpty)

@@ -180,9 +180,13 @@ extension PageRoutes {
             "id": phase.id, "name": phase.name, "instructions": phase.instructions, "equipment": phase.equipment ?? "",
             "number": index + 1, "of": recipe.phases.count,
         ]
+        // From the keyboard: the cursor starts in the first value still to enter (the confirmation
+        // has it while one is asked).
+        let open = phase.parameters.first { p in !mine.contains { $0.kind == .value && $0.parameter == p.name } }?.name
         v["parameters"] = phase.parameters.map { p -> [String: Any] in
             let recorded = mine.filter { $0.kind == .value && $0.parameter == p.name && !corrected.contains($0.id) }.last
             return [
+                "focus": more["confirm"] == nil && p.name == open,
                 "name": p.name, "unit": p.unit, "target": Figure.text(p.target), "low": Figure.text(p.low), "high": Figure.text(p.high),
                 "range": p.rangeText, "recorded": recorded.flatMap { $0.value.map { Figure.text($0) } } ?? "", "hasRecorded": recorded != nil,
                 "entry": recorded?.id ?? "",

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import Manufacturing
+import Reporting
 import Store
 
 /// QA's release by exception: every blocker and every exception of the batch — out-of-range
@@ -50,7 +51,9 @@ extension PageRoutes {
                         let start = secret.index(secret.startIndex, offsetBy: i)
                         return String(secret[start..<secret.index(start, offsetBy: min(4, secret.count - i))])
                     }.joined(separator: " ")
-                    return try await profilePage(context, user, ["enrolment": ["secret": grouped, "url": url]], status: .ok)
+                    // The phone scans the address as a QR code (drawn here, nothing loaded).
+                    let qr = try QRCode(url).svg(scale: 5, label: "QR code of the authenticator's address")
+                    return try await profilePage(context, user, ["enrolment": ["secret": grouped, "url": url, "qr": qr]], status: .ok)
                 case "confirm":
                     try await store.confirmEnrolment(user, password: form["password"] ?? "", code: form["code"] ?? "")
                     return try await profilePage(context, user, ["notice": "Your authenticator is enrolled: releases and approvals now ask for its code."], status: .ok)
