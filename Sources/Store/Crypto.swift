@@ -114,3 +114,51 @@ func randomToken() -> String {
     var rng = SystemRandomNumberGenerator()
     return hex((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
 }
+
+/// What makes a signature's password re-entry fast without weakening the stored hash: after a
+/// full PBKDF2 check (at sign-in, or at a signature), the store keeps in memory — never in the
+/// database — an HMAC of the password under a key drawn when the store opened, beside the stored
+/// hash it was checked against. A signature within the session re-enters the password and it is
+/// compared with that HMAC in microseconds instead of 40 ms of PBKDF2 on the one hashing thread.
+/// The entry is good only while the stored hash is the same (a password change, a reset or an
+/// edit behind the application's back makes it miss) and for a session's length; a password
+/// that does not match is checked by PBKDF2 anyway and counted toward lock-out as before. The
+/// database dump an attacker might take still holds only the slow hashes; what memory holds is
+/// no more than the passwords that pass through it at every signature.
+final class SignatureKeys: @unchecked Sendable {
+    private let key = SymmetricKey(size: .bits256)
+    private let lock = NSLock()
+    private var entries: [String: (hash: String, mac: HashedAuthenticationCode<SHA256>, at: Date)] = [:]
+    private var hits = 0
+    /// The most accounts remembered; beyond, the oldest half is forgotten (a full check next).
+    static let limit = 10_000
+
+    private func mac(_ password: String) -> HashedAuthenticationCode<SHA256> {
+        HMAC<SHA256>.authenticationCode(for: Array(password.utf8), using: key)
+    }
+
+    func remember(userID: String, hash: String, password: String, at: Date) {
+        let code = mac(password)
+        lock.withLock {
+            if entries.count >= Self.limit {
+                let keep = entries.sorted { $0.value.at > $1.value.at }.prefix(Self.limit / 2)
+                entries = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+            }
+            entries[userID] = (hash, code, at)
+        }
+    }
+
+    /// Whether the password is the one last checked for this account against this stored hash,
+    /// within `maxAge`. (HMAC codes compare in constant time.)
+    func matches(userID: String, hash: String, password: String, now: Date, maxAge: TimeInterval) -> Bool {
+        guard let entry = lock.withLock({ entries[userID] }), entry.hash == hash, now.timeIntervalSince(entry.at) <= maxAge else {
+            return false
+        }
+        guard entry.mac == mac(password) else { return false }
+        lock.withLock { hits += 1 }
+        return true
+    }
+
+    /// Password checks answered without PBKDF2 since the store opened.
+    var answered: Int { lock.withLock { hits } }
+}

@@ -15,6 +15,7 @@ public final class GMPStore: Sendable {
     let passwordIterations: Int
     public let location: DatabaseLocation
     let recipeCache = RecipeCache()
+    let signatureKeys = SignatureKeys()
     /// This open store, unlike any other opened in this process (for keys of kept results).
     public let instance = UUID()
 
@@ -387,16 +388,26 @@ extension GMPStore {
     /// Reads the account (a short read), checks the password outside the store's lock, and on
     /// a wrong one counts it toward lock-out (``AccountRules``). Throws without saying which
     /// part was wrong.
-    func checkPassword(username: String, password: String) async throws -> PasswordTicket {
+    /// With `remembered`, a password already checked in full against the same stored hash within
+    /// a session's length is recognised without PBKDF2 (``SignatureKeys``): signatures use it,
+    /// sign-ins and password changes do not.
+    func checkPassword(username: String, password: String, remembered: Bool = false) async throws -> PasswordTicket {
         let found: (User, String)? = try await connection.read { db in
             guard let row = try await db.raw("SELECT * FROM users WHERE username = \(bind: username)").first() else { return nil }
             return (try Self.user(row), try row.decode(column: "password_hash", as: String.self))
         }
         guard let (user, hash) = found else { throw GMPError(.unauthenticated, "wrong username or password") }
+        let at = clock()
+        if remembered, user.active,
+            signatureKeys.matches(userID: user.id, hash: hash, password: password, now: at, maxAge: Self.sessionLength)
+        {
+            return PasswordTicket(user: user, hash: hash)
+        }
         guard await Passwords.verifyOffThread(password, against: hash) else {
             try await recordFailedAuthentication(userID: user.id, what: "wrong password")
             throw GMPError(.unauthenticated, "wrong username or password")
         }
+        signatureKeys.remember(userID: user.id, hash: hash, password: password, at: at)
         guard user.active else { throw GMPError(.unauthenticated, "the account \(username) is disabled") }
         return PasswordTicket(user: user, hash: hash)
     }
@@ -406,7 +417,7 @@ extension GMPStore {
     func verifyPassword(_ user: User, _ password: String, code: String? = nil) async throws -> PasswordTicket {
         var ticket: PasswordTicket
         do {
-            ticket = try await checkPassword(username: user.username, password: password)
+            ticket = try await checkPassword(username: user.username, password: password, remembered: true)
             guard ticket.user.id == user.id else { throw GMPError(.unauthenticated, "the signature's password is wrong") }
         } catch let e as GMPError where e.kind == .unauthenticated {
             throw GMPError(.unauthenticated, e.message.hasPrefix("the account") ? e.message : "the signature's password is wrong")
@@ -423,6 +434,9 @@ extension GMPStore {
             try row.decode(column: "password_hash", as: String.self) == ticket.hash, try Self.user(row).active
         else { throw GMPError(.unauthenticated, "the account changed while signing: sign again") }
     }
+
+    /// Password checks of signatures answered from memory without PBKDF2 (``SignatureKeys``).
+    public var passwordChecksRemembered: Int { signatureKeys.answered }
 
     /// Consecutive failed sign-ins after which an account is disabled until an administrator
     /// re-activates it.

@@ -1,5 +1,6 @@
 import Foundation
 import Manufacturing
+import SQLKit
 import Testing
 
 @testable import Store
@@ -117,5 +118,40 @@ struct AccountRuleStoreTests {
         let trail = try await s.auditTrail(staff.admin, entity: "user", id: staff.admin.id)
         #expect(trail.contains { $0.userID == "database:ops" && $0.field == "active" && $0.newValue == "true" })
         #expect(try await s.verifyAudit().isEmpty)
+    }
+
+    @Test(arguments: Backend.available)
+    func aSignaturesPasswordIsRecognisedFromMemoryOnlyWhileTheStoredHashIsTheSame(backend: Backend) async throws {
+        let r = try await Running.make(backend)
+        let s = r.staff.store
+        let qa = r.staff.qa
+        func approve(_ pw: String) async throws {
+            let draft = try await s.createRecipe(r.staff.supervisor, try seedRecipe())
+            _ = try await s.approveRecipe(qa, id: draft.id, password: pw)
+        }
+        // Running.make had QA approve once (a full check): the next signature is answered from
+        // memory.
+        let before = s.passwordChecksRemembered
+        try await approve(password)
+        #expect(s.passwordChecksRemembered == before + 1)
+        // A wrong password is not: checked in full, refused and counted toward lock-out.
+        #expect(await refused { try await approve("not the password at all") }?.kind == .unauthenticated)
+        #expect(s.passwordChecksRemembered == before + 1)
+        let failures = try await s.auditTrail(r.staff.admin).filter { $0.action == .loginFailed && $0.entityID == qa.id }
+        #expect(failures.count == 1)
+        // A password change: the old one is refused at once; the new one is checked in full, then
+        // remembered.
+        try await s.changePassword(qa, current: password, new: "a new passphrase for QA")
+        #expect(await refused { try await approve(password) }?.kind == .unauthenticated)
+        try await approve("a new passphrase for QA")
+        #expect(s.passwordChecksRemembered == before + 1)
+        try await approve("a new passphrase for QA")
+        #expect(s.passwordChecksRemembered == before + 2)
+        // The stored hash replaced behind the application's back: what memory holds no longer
+        // answers; the password is checked against the new hash (and fails).
+        let other = try Passwords.hash("someone else's passphrase", iterations: 1000)
+        try await s.unauditedTransaction { db in try await db.raw("UPDATE users SET password_hash = \(bind: other) WHERE id = \(bind: qa.id)").run() }
+        #expect(await refused { try await approve("a new passphrase for QA") }?.kind == .unauthenticated)
+        #expect(s.passwordChecksRemembered == before + 2)
     }
 }
