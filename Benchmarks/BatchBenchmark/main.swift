@@ -149,19 +149,21 @@ do {
     }
     let wall = ContinuousClock.now - start
     print("action".padding(toLength: 22, withPad: " ", startingAt: 0) + "     n      p50      p99      max (ms)")
-    var entryP99 = 0.0
+    var worstP99 = 0.0, worst = ""
     for name in ["phase page", "record a value", "consume a material", "record equipment", "sign performed"] {
         let t = (all[name] ?? []).sorted()
         guard !t.isEmpty else { continue }
-        if name != "sign performed" { entryP99 = max(entryP99, percentile(t, 0.99)) }
+        if percentile(t, 0.99) > worstP99 { (worstP99, worst) = (percentile(t, 0.99), name) }
         print(name.padding(toLength: 22, withPad: " ", startingAt: 0)
             + String(repeating: " ", count: max(0, 6 - String(t.count).count)) + "\(t.count)"
             + [percentile(t, 0.5), percentile(t, 0.99), t.last!].map { String(repeating: " ", count: max(0, 9 - ms($0).count)) + ms($0) }.joined())
     }
-    let every = all.filter { $0.key != "sign performed" }.values.flatMap { $0 }.sorted()
-    print("every action but signatures: p99 \(ms(percentile(every, 0.99))) ms over \(every.count) requests (target < 50 ms) — \(entryP99 < 0.05 ? "met" : "NOT met")")
+    print("every action's p99 at most \(ms(worstP99)) ms (\(worst); target < 50 ms) — \(worstP99 < 0.05 ? "met" : "NOT met")")
     let count = all.values.map(\.count).reduce(0, +)
-    print("signatures re-check the password (PBKDF2-SHA256, 210,000 rounds, on purpose slow); \(count) actions in \(wall) (\(String(format: "%.0f", Double(count) / (Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18))) a second)")
+    let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+    print("\(count) actions in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(count) / seconds)) a second); "
+        + "\(all["sign performed"]?.count ?? 0) signatures; since the store opened, \(store.passwordChecksRemembered) password checks answered "
+        + "from memory (an HMAC of the password last checked in full by PBKDF2, 210,000 rounds)")
 
     // The record page of a batch with every phase done: alone, then with every client at once.
     let batch = crew[0].batch
