@@ -67,6 +67,27 @@ def shot(name):
     driver.set_window_size(1280, 900)
 
 
+def tablet_check(name):
+    """The page at a cleanroom tablet's widths (390 to 1024 px): nothing wider than the screen,
+    every button and field at least 44 px tall (a gloved finger's target); a screenshot at
+    390 px."""
+    for width in (390, 768, 1024):
+        driver.set_window_size(width, 900)
+        wide = driver.execute_script("return document.documentElement.scrollWidth")
+        check(wide <= width, f"{name} fits {width} px ({wide} px wide)")
+        small = driver.execute_script(
+            "return [...document.querySelectorAll('main button, main input:not([type=hidden]), main a.button')]"
+            ".filter(e => e.offsetParent && e.getBoundingClientRect().height < 44)"
+            ".map(e => e.outerHTML.slice(0, 60))")
+        check(not small, f"{name} at {width} px: every target at least 44 px tall {small[:2]}")
+        if width == 390:
+            count[0] += 1
+            height = driver.execute_script("return document.body.scrollHeight")
+            driver.set_window_size(390, min(max(844, height), 6000))
+            driver.save_screenshot(f"{shots}/{count[0]:02d}-{name}-390.png")
+    driver.set_window_size(1280, 900)
+
+
 def totp(secret, step):
     """RFC 6238 as authenticator apps compute it: the key is the base32 text the page shows,
     decoded; HMAC-SHA1, 6 digits, 30 s."""
@@ -240,6 +261,7 @@ try:
         phases += 1
         if phases == 1:
             shot("phase")
+            tablet_check("phase")
         # Each parameter: its target, except one value out of range, confirmed.
         while True:
             forms = [f for f in driver.find_elements(By.CSS_SELECTOR, "form.param")
