@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "Capacity", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         // Domain: GMP rules — roles, recipes, materials, batches, QC, deviations, release, audit.
         .target(name: "Manufacturing", dependencies: ["Bioprocess"], swiftSettings: upcoming),
+        // Domain: monitored sites, series and points, limits (Annex 1), excursions, control charts.
+        .target(name: "Monitoring", dependencies: ["Bioprocess", "Capacity"], swiftSettings: upcoming),
         // Persistence over SQLKit: SQLite embedded, PostgreSQL shared; migrations; the audit chain.
         .target(
             name: "Store",
@@ -154,6 +156,8 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         .testTarget(name: "ManufacturingTests", dependencies: ["Manufacturing", "Bioprocess"], swiftSettings: upcoming),
+        .testTarget(
+            name: "MonitoringTests", dependencies: ["Monitoring", "Bioprocess", "Capacity", "FileFormats"], swiftSettings: upcoming),
         .testTarget(
             name: "WebTests",
             dependencies: [

@@ -91,4 +91,25 @@ struct OtherSchemaTests {
         let found = try Self.validator("\(kind).schema.json").errors(JSONValue(document: document))
         #expect(found.isEmpty, "\(name): \(found)")
     }
+
+    @Test func siteFilesValidateAndTheReadersMistakesFailTheSchema() throws {
+        let v = try Self.validator("site.schema.json")
+        let names = try FileManager.default.contentsOfDirectory(atPath: Repository.path("Examples/sites")).filter { $0.hasSuffix(".yaml") }
+        #expect(!names.isEmpty)
+        for name in names {
+            let found = v.errors(JSONValue(document: try DocumentLoader.load(path: Repository.path("Examples/sites/\(name)"))))
+            #expect(found.isEmpty, "\(name): \(found)")
+        }
+        let base = "vectorfab: vectorfab/site/1\nname: t\nrooms: [{id: R, grade: B}]\n"
+        for bad in [
+            "series: [{id: s, measures: ph, interval: 1 min}]",  // neither room nor equipment
+            "series: [{id: s, measures: ph, room: R, equipment: E, interval: 1 min}]",  // both
+            "series: [{id: s, measures: phh, room: R, interval: 1 min}]",
+            "series: [{id: s, measures: ph, room: R, interval: often}]",
+            "series: [{id: 's s', measures: ph, room: R, interval: 1 min}]",
+        ] {
+            #expect(!v.errors(JSONValue(document: try DocumentLoader.parse(base + bad, file: "x"))).isEmpty, "\(bad)")
+        }
+        #expect(v.errors(JSONValue(document: try DocumentLoader.parse(base + "series: [{id: s, measures: ph, room: R, interval: 1 min}]", file: "x"))).isEmpty)
+    }
 }

@@ -505,7 +505,8 @@ public enum Either<A: Sendable & Hashable, B: Sendable & Hashable>: Sendable, Ha
     case second(B)
 }
 
-func editDistance(_ a: String, _ b: String) -> Int {
+/// The Levenshtein distance of two texts (for "did you mean").
+public func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
