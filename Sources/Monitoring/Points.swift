@@ -25,6 +25,14 @@ public struct PointProblem: Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var expected: String
 
+    public init(index: Int, series: String, time: Double, message: String, expected: String) {
+        self.index = index
+        self.series = series
+        self.time = time
+        self.message = message
+        self.expected = expected
+    }
+
     public var description: String { "point \(index) (\(series) at \(Timestamps.text(time))): \(message); expected \(expected)" }
 }
 

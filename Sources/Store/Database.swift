@@ -73,7 +73,7 @@ final class Connection: @unchecked Sendable {
         Connection(location: location, writer: try await openOne(location, writer: true, id: 1, logger: logger), logger: logger)
     }
 
-    private static func openOne(_ location: DatabaseLocation, writer: Bool, id: Int, logger: Logger) async throws
+    static func openOne(_ location: DatabaseLocation, writer: Bool, id: Int, logger: Logger) async throws
         -> ReadPool.Opened
     {
         switch location {

@@ -1,0 +1,299 @@
+import Foundation
+import Logging
+import Monitoring
+import SQLKit
+
+/// Refused: the batch's problems, every point named; nothing of it was stored.
+public struct PointsRefused: Error, Sendable, CustomStringConvertible {
+    public var problems: [PointProblem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// The raw points of the monitored series, apart from the GMP records: appended in bulk,
+/// outside the GMP write lock and the audit chain (limits, alarms, acknowledgements and
+/// deviations are GMP records; a point is a measurement).
+///
+/// - SQLite: a file of its own beside the GMP database (`<name>.points.sqlite`), so ingest never
+///   waits for a GMP write nor a GMP write for ingest; one `WITHOUT ROWID` table keyed by
+///   (series, time): the points of a series are stored together in time order, and a range is
+///   one index seek and a scan.
+/// - PostgreSQL: the same database, its own connection (never the GMP advisory lock); a table
+///   partitioned by month (a partition created when a month first has points), with a BRIN
+///   index on time and a b-tree on (series, time) for the newest point of a series.
+///
+/// A batch is checked whole first (``PointCheck``, with each series' newest stored time) and
+/// stored in one transaction: all of it or nothing. Times are kept as integer milliseconds.
+public final class PointStore: Sendable {
+    let dialect: Connection.Dialect
+    private let writer: PointWriter
+    private let readers: ReadPool
+    public let location: DatabaseLocation
+
+    /// Where a GMP store's points live.
+    public static func location(for gmp: DatabaseLocation) -> DatabaseLocation {
+        switch gmp {
+        case .sqlite(let path):
+            let base = path.hasSuffix(".sqlite") ? String(path.dropLast(".sqlite".count)) : path
+            return .sqlite(path: base + ".points.sqlite")
+        case .postgres: return gmp
+        }
+    }
+
+    private init(location: DatabaseLocation, writer: PointWriter, readers: ReadPool) {
+        self.location = location
+        self.dialect = location.isPostgres ? .postgres : .sqlite
+        self.writer = writer
+        self.readers = readers
+    }
+
+    /// Opens (creating on first use) the point store of a GMP store's database.
+    public static func open(beside gmp: DatabaseLocation, logger: Logger = Logger(label: "vectorfab.points")) async throws -> PointStore {
+        let location = Self.location(for: gmp)
+        let opened = try await Connection.openOne(location, writer: true, id: 101, logger: logger)
+        let dialect: Connection.Dialect = location.isPostgres ? .postgres : .sqlite
+        let writer = PointWriter(sql: opened.sql, close: opened.close, dialect: dialect)
+        do {
+            try await writer.createTables()
+        } catch {
+            try? await opened.close()
+            throw error
+        }
+        let readers = ReadPool(limit: 2) { index in
+            try await Connection.openOne(location, writer: false, id: 102 + index, logger: logger)
+        }
+        return PointStore(location: location, writer: writer, readers: readers)
+    }
+
+    public func close() async throws {
+        try await readers.close()
+        try await writer.close()
+    }
+
+    /// Checks and stores a batch of points: returns how many were stored, or throws
+    /// ``PointsRefused`` (nothing stored).
+    @discardableResult
+    public func ingest(_ points: [Point], series: [String: Series], now: Double) async throws -> Int {
+        try await writer.ingest(points, series: series, now: now, limits: [:]).stored
+    }
+
+    /// Checks and stores a batch, and runs each series' excursion detector (for the series
+    /// with limits) over its points once they are stored: the excursions raised, escalated or
+    /// ended, in time order per series. The detectors' state carries from batch to batch.
+    public func ingest(_ points: [Point], series: [String: Series], now: Double, limits: [String: SeriesLimits]) async throws
+        -> (stored: Int, events: [(series: String, event: ExcursionEvent)])
+    {
+        try await writer.ingest(points, series: series, now: now, limits: limits)
+    }
+
+    /// The newest stored time of each series asked for that has points.
+    public func newest(_ series: [String]) async throws -> [String: Double] {
+        try await writer.newest(Set(series))
+    }
+
+    /// A series' points from `from` (included) to `to` (excluded), in time order, at most
+    /// `limit` (beyond, the first `limit`).
+    public func points(_ series: String, from: Double, to: Double, limit: Int = 1_000_000) async throws -> (times: [Double], values: [Double]) {
+        guard let key = try await writer.key(series) else { return ([], []) }
+        let limit = max(0, min(limit, 10_000_000))
+        return try await readers.with { db in
+            let found = Collected()
+            found.times.reserveCapacity(min(limit, 100_000))
+            found.values.reserveCapacity(min(limit, 100_000))
+            try await db.raw(
+                """
+                SELECT t, value FROM points WHERE series = \(bind: key) AND t >= \(bind: Self.milliseconds(from))
+                AND t < \(bind: Self.milliseconds(to)) ORDER BY t LIMIT \(bind: limit)
+                """
+            ).run { row in
+                if let t = try? row.decode(column: "t", as: Int64.self), let v = try? row.decode(column: "value", as: Double.self) {
+                    found.times.append(Double(t) / 1000)
+                    found.values.append(v)
+                }
+            }
+            return (found.times, found.values)
+        }
+    }
+
+    /// How many points a series has (for tests and the site page).
+    public func count(_ series: String) async throws -> Int {
+        guard let key = try await writer.key(series) else { return 0 }
+        return try await readers.with { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM points WHERE series = \(bind: key)").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    static func milliseconds(_ t: Double) -> Int64 {
+        guard t.isFinite else { return t > 0 ? Int64.max / 2 : Int64.min / 2 }
+        return Int64((t * 1000).rounded())
+    }
+}
+
+/// Rows gathered by one query's callback (called in order, on one connection).
+final class Collected: @unchecked Sendable {
+    var times: [Double] = []
+    var values: [Double] = []
+}
+
+/// The one writer of the points: batches one after another.
+actor PointWriter {
+    let sql: any SQLDatabase
+    let closeConnection: @Sendable () async throws -> Void
+    let dialect: Connection.Dialect
+    /// Series id → integer key, and the newest time stored (ms) of the series seen.
+    private var keys: [String: Int] = [:]
+    private var partitions = Set<Int>()
+
+    init(sql: any SQLDatabase, close: @escaping @Sendable () async throws -> Void, dialect: Connection.Dialect) {
+        self.sql = sql
+        self.closeConnection = close
+        self.dialect = dialect
+    }
+
+    func close() async throws { try await closeConnection() }
+
+    func createTables() async throws {
+        switch dialect {
+        case .sqlite:
+            try await sql.raw("CREATE TABLE IF NOT EXISTS point_series (id TEXT PRIMARY KEY, key INTEGER NOT NULL UNIQUE)").run()
+            try await sql.raw(
+                "CREATE TABLE IF NOT EXISTS points (series INTEGER NOT NULL, t INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (series, t)) WITHOUT ROWID"
+            ).run()
+        case .postgres:
+            try await sql.raw("CREATE TABLE IF NOT EXISTS point_series (id TEXT PRIMARY KEY, key INTEGER NOT NULL UNIQUE)").run()
+            try await sql.raw(
+                "CREATE TABLE IF NOT EXISTS points (series INTEGER NOT NULL, t BIGINT NOT NULL, value DOUBLE PRECISION NOT NULL) PARTITION BY RANGE (t)"
+            ).run()
+            try await sql.raw("CREATE INDEX IF NOT EXISTS points_time ON points USING BRIN (t)").run()
+            try await sql.raw("CREATE INDEX IF NOT EXISTS points_series_time ON points (series, t)").run()
+        }
+        for row in try await sql.raw("SELECT id, key FROM point_series").all() {
+            keys[try row.decode(column: "id", as: String.self)] = try row.decode(column: "key", as: Int.self)
+        }
+    }
+
+    func key(_ series: String) async throws -> Int? {
+        if let k = keys[series] { return k }
+        // Another instance (PostgreSQL) may have added it.
+        if let row = try await sql.raw("SELECT key FROM point_series WHERE id = \(bind: series)").first() {
+            let k = try row.decode(column: "key", as: Int.self)
+            keys[series] = k
+            return k
+        }
+        return nil
+    }
+
+    func newest(_ series: Set<String>) async throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for id in series {
+            guard let k = try await key(id) else { continue }
+            if let t = try await sql.raw("SELECT MAX(t) AS t FROM points WHERE series = \(bind: k)").first()?.decode(column: "t", as: Int64?.self) {
+                out[id] = Double(t) / 1000
+            }
+        }
+        return out
+    }
+
+    /// Each series' detector, kept while its limits stay the same.
+    private var detectors: [String: ExcursionDetector] = [:]
+
+    func ingest(_ points: [Point], series: [String: Series], now: Double, limits: [String: SeriesLimits]) async throws
+        -> (stored: Int, events: [(series: String, event: ExcursionEvent)])
+    {
+        guard !points.isEmpty else { return (0, []) }
+        let named = Set(points.prefix(PointCheck.maxPoints).map(\.series)).filter { series[$0] != nil }
+        guard named.count <= 10_000 else {
+            throw PointsRefused(problems: [PointProblem(index: 1, series: points[0].series, time: points[0].time,
+                message: "the batch names \(named.count) series, more than 10,000", expected: "batches of at most 10,000 series")])
+        }
+        let problems = PointCheck.problems(points, series: series, last: try await newest(named), now: now)
+        guard problems.isEmpty else { throw PointsRefused(problems: problems) }
+        try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        do {
+            var batchKeys: [String: Int] = [:]
+            for id in named {
+                if let k = try await key(id) {
+                    batchKeys[id] = k
+                } else {
+                    let next = (try await sql.raw("SELECT COALESCE(MAX(key), 0) + 1 AS k FROM point_series").first()?.decode(column: "k", as: Int.self)) ?? 1
+                    try await sql.raw("INSERT INTO point_series (id, key) VALUES (\(bind: id), \(bind: next))").run()
+                    batchKeys[id] = next
+                }
+            }
+            if dialect == .postgres { try await createPartitions(points) }
+            // A chunk of points a statement: one bound JSON array on SQLite (parsed by SQLite's
+            // json_each), three bound arrays on PostgreSQL (unnest).
+            let chunk = 20_000
+            var start = 0
+            while start < points.count {
+                let part = points[start..<min(points.count, start + chunk)]
+                switch dialect {
+                case .sqlite:
+                    var json = "["
+                    json.reserveCapacity(part.count * 40)
+                    var first = true
+                    for p in part {
+                        if !first { json += "," }
+                        first = false
+                        json += "[\(batchKeys[p.series]!),\(PointStore.milliseconds(p.time)),\(p.value)]"
+                    }
+                    json += "]"
+                    try await sql.raw(
+                        "INSERT INTO points (series, t, value) SELECT value->>0, value->>1, value->>2 FROM json_each(\(bind: json))"
+                    ).run()
+                case .postgres:
+                    let ks = part.map { batchKeys[$0.series]! }
+                    let ts = part.map { PointStore.milliseconds($0.time) }
+                    let vs = part.map(\.value)
+                    try await sql.raw(
+                        "INSERT INTO points (series, t, value) SELECT * FROM unnest(\(bind: ks)::integer[], \(bind: ts)::bigint[], \(bind: vs)::double precision[])"
+                    ).run()
+                }
+                start += chunk
+            }
+            try await sql.raw("COMMIT").run()
+            for (id, k) in batchKeys { keys[id] = k }
+        } catch {
+            try? await sql.raw("ROLLBACK").run()
+            throw error
+        }
+        // Detection over what is stored, a series at a time in time order (the check made sure
+        // each series' points come in time order).
+        var events: [(series: String, event: ExcursionEvent)] = []
+        if !limits.isEmpty {
+            for p in points {
+                guard let l = limits[p.series] else { continue }
+                var d = detectors[p.series].flatMap { $0.limits == l ? $0 : nil } ?? ExcursionDetector(limits: l)
+                if let e = d.observe(time: p.time, value: p.value) { events.append((p.series, e)) }
+                detectors[p.series] = d
+            }
+        }
+        return (points.count, events)
+    }
+
+    /// Monthly partitions for the months the batch has points in (PostgreSQL).
+    private func createPartitions(_ points: [Point]) async throws {
+        var months = Set<Int>()
+        for p in points { months.insert(Self.month(p.time)) }
+        for m in months.subtracting(partitions).sorted() {
+            let (from, to) = (Self.monthStart(m), Self.monthStart(m + 1))
+            // The table name and bounds are numbers computed here, not input.
+            let statement =
+                "CREATE TABLE IF NOT EXISTS points_m\(m / 12)_\(m % 12 + 1) PARTITION OF points FOR VALUES FROM (\(PointStore.milliseconds(from))) TO (\(PointStore.milliseconds(to)))"
+            try await sql.raw(SQLQueryString(statement)).run()
+            partitions.insert(m)
+        }
+    }
+
+    /// Months since year 0 (year × 12 + month − 1), UTC.
+    static func month(_ t: Double) -> Int {
+        let text = Monitoring.Timestamps.text(t)
+        let year = Int(text.prefix(4)) ?? 1970
+        let month = Int(text.dropFirst(5).prefix(2)) ?? 1
+        return year * 12 + month - 1
+    }
+
+    static func monthStart(_ m: Int) -> Double {
+        let year = m / 12, month = m % 12 + 1
+        return Monitoring.Timestamps.parse("\(year)-\(month < 10 ? "0" : "")\(month)-01T00:00:00Z") ?? 0
+    }
+}
