@@ -75,7 +75,7 @@ let package = Package(
             dependencies: ["Bioprocess", "Economics", "Capacity", "Manufacturing", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming),
         // Presentation: text tables, CSV and JSON views of domain results.
-        .target(name: "Reporting", dependencies: ["Bioprocess", "Economics", "Capacity"], swiftSettings: upcoming),
+        .target(name: "Reporting", dependencies: ["Bioprocess", "Economics", "Capacity", "Monitoring"], swiftSettings: upcoming),
         // The command-line tool's commands, as a library so tests can drive them.
         .target(
             name: "VectorFabCommands",
@@ -125,6 +125,10 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // The benchmarks' shared options and statistics.
         .target(name: "BenchSupport", path: "Benchmarks/BenchSupport", swiftSettings: upcoming),
+        // Monitoring: points ingested a second with excursion detection, a month queried and drawn.
+        .executableTarget(
+            name: "MonitoringBenchmark", dependencies: ["Store", "Monitoring", "Reporting", "BenchSupport"],
+            path: "Benchmarks/MonitoringBenchmark", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Batch execution under load: 50 operators on 50 batches, and the batch record page.
         .executableTarget(
             name: "BatchBenchmark",
@@ -161,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Store", "Manufacturing", "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting", "TestSupport",
+                "Web", "Store", "Manufacturing", "Monitoring", "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting", "TestSupport",
                 "VectorFabCommands", .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Yams", package: "Yams"), .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
             ],

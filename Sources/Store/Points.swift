@@ -95,6 +95,21 @@ public final class PointStore: Sendable {
     public func points(_ series: String, from: Double, to: Double, limit: Int = 1_000_000) async throws -> (times: [Double], values: [Double]) {
         guard let key = try await writer.key(series) else { return ([], []) }
         let limit = max(0, min(limit, 10_000_000))
+        if dialect == .postgres {
+            // One row of two arrays: PostgreSQL's binary arrays decode far faster than 43,200
+            // rows read column by column.
+            return try await readers.with { db in
+                guard let row = try await db.raw(
+                    """
+                    SELECT array_agg(t) AS ts, array_agg(value) AS vs FROM (SELECT t, value FROM points WHERE series = \(bind: key)
+                    AND t >= \(bind: Self.milliseconds(from)) AND t < \(bind: Self.milliseconds(to)) ORDER BY t LIMIT \(bind: limit)) AS range
+                    """
+                ).first() else { return ([], []) }
+                let ts = try row.decode(column: "ts", as: [Int64]?.self) ?? []
+                let vs = try row.decode(column: "vs", as: [Double]?.self) ?? []
+                return (ts.map { Double($0) / 1000 }, vs)
+            }
+        }
         return try await readers.with { db in
             let found = Collected()
             found.times.reserveCapacity(min(limit, 100_000))

@@ -1,0 +1,27 @@
+import Foundation
+import Monitoring
+import Testing
+
+@testable import Reporting
+
+@Suite struct SeriesChartTests {
+    @Test func aMonthDrawsDownsampledWithItsLimitsAndExcursions() {
+        let times = (0..<43_200).map { 1_796_000_000 + Double($0) * 60 }
+        var values = times.map { _ in 7.1 }
+        values[25_000] = 7.6
+        let limits = SeriesLimits(alertHigh: 7.3, actionHigh: 7.4)
+        let svg = SeriesChart.svg(
+            times: times, values: values, limits: limits, excursions: [.init(from: times[25_000], to: times[25_001], level: .action)],
+            unit: "pH", title: "BR-1 pH")
+        let vertices = svg.components(separatedBy: "L").count
+        #expect(vertices <= 2 * SeriesChart.buckets + 1)
+        #expect(svg.contains("action limit 7.4 pH") && svg.contains("alert limit 7.3 pH"))
+        #expect(svg.contains("action excursion from \(Timestamps.text(times[25_000]))"))
+        // The spike is drawn: the path's highest point (smallest y) is the spike's.
+        let ys = svg.components(separatedBy: "d=\"M").last!.components(separatedBy: "\"").first!
+            .split(whereSeparator: { $0 == "L" }).compactMap { Double($0.split(separator: " ").last ?? "") }
+        let top = ys.min()!
+        #expect(ys.filter { $0 == top }.count <= 2)
+        #expect(SeriesChart.svg(times: [], values: [], limits: nil, unit: "pH", title: "x").contains("No points"))
+    }
+}
