@@ -55,13 +55,13 @@ let package = Package(
             ],
             swiftSettings: upcoming),
         // The API's request bodies and their strict decoding: Foundation only, so it can be fuzzed.
-        .target(name: "APIBodies", dependencies: ["Bioprocess", "Manufacturing"], swiftSettings: upcoming),
+        .target(name: "APIBodies", dependencies: ["Bioprocess", "Manufacturing", "Monitoring"], swiftSettings: upcoming),
         // The HTTP JSON API and the web application's pages (Hummingbird, Mustache templates in
         // Sources/Web/Templates, plain CSS and JavaScript in Sources/Web/Static; Excel workbooks).
         .target(
             name: "Web",
             dependencies: [
-                "APIBodies", "Manufacturing", "Store", "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting",
+                "APIBodies", "Manufacturing", "Monitoring", "Store", "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Mustache", package: "swift-mustache"), .product(name: "Logging", package: "swift-log"),
@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "VectorFabCommands",
             dependencies: [
-                "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting", "Store", "Web", "Manufacturing",
+                "Bioprocess", "Economics", "Capacity", "FileFormats", "Reporting", "Store", "Web", "Manufacturing", "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -44,6 +44,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
     case readRecords = "read-records"
     case verifyAudit = "verify-audit"
     case editProcess = "edit-process"
+    case ingestPoints = "ingest-points"
 }
 
 /// Who may do what. QA approves, releases and closes; QC analysts test; operators execute;
@@ -72,6 +73,8 @@ public enum Permissions {
         case .readRecords: true
         case .verifyAudit: role == .qa || role == .administrator
         case .editProcess: role == .engineer || role == .supervisor
+        // Instruments post through an account of one of these roles; nobody approves a point.
+        case .ingestPoints: role == .operator || role == .supervisor || role == .engineer
         }
     }
 }

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Bioprocess
+import Capacity
 import FileFormats
 import Foundation
 import Hummingbird
 import Logging
 import Manufacturing
+import Monitoring
 import Store
 import Web
 
@@ -89,6 +91,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Mark session cookies Secure (when the site is served behind TLS).")
     var secureCookies = false
 
+    @Option(
+        name: .customLong("site"),
+        help: "A site file (vectorfab/site/1): the rooms, equipment and series whose points POST /api/points takes. With --demo, the library's sites/genethon-bioprod-site.yaml by default.")
+    var siteFile: String?
+
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1–65535, e.g. --port 8080.") }
     }
@@ -112,8 +119,15 @@ struct Serve: AsyncParsableCommand {
                 logger.info("No users yet: open \(url)setup and create the first administrator with the set-up code \(code)")
             }
             let site = try await Site.load(library: library, secureCookies: secureCookies, setupCode: setupCode)
+            var monitor: Monitor?
+            let demoSite = (library as NSString).appendingPathComponent("sites/genethon-bioprod-site.yaml")
+            if let path = siteFile ?? (demo && FileManager.default.fileExists(atPath: demoSite) ? demoSite : nil) {
+                let monitored = try SiteFiles.load(path)
+                monitor = Monitor(site: monitored, points: try await PointStore.open(beside: store.location, logger: logger))
+                logger.info("Monitoring \(monitored.name): \(monitored.series.count) series in \(monitored.rooms.count) rooms, points in \(PointStore.location(for: store.location))")
+            }
             logger.info("VectorFab on \(url) with \(store.location)")
-            try await API.application(store: store, site: site, host: host, port: port, logger: logger).runService()
+            try await API.application(store: store, site: site, monitor: monitor, host: host, port: port, logger: logger).runService()
         }
     }
 }
@@ -357,5 +371,21 @@ struct Admin: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// Site files read from disk: the facility file the site names (relative to it) read first, so
+/// each room's suite is checked against it.
+public enum SiteFiles {
+    public static func load(_ path: String) throws -> MonitoredSite {
+        let document = try DocumentLoader.load(path: path)
+        var facility: Facility?
+        if case .mapping(let entries) = document.value, let entry = entries.first(where: { $0.key == "facility" }),
+            case .scalar(let relative, _) = entry.value.value
+        {
+            let facilityPath = relative.hasPrefix("/") ? relative : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(relative)
+            facility = try FacilityReader.read(try DocumentLoader.load(path: facilityPath))
+        }
+        return try SiteReader.read(document, facility: facility)
     }
 }

@@ -171,7 +171,7 @@ public enum API {
     /// The largest request body, in bytes.
     public static let maxBodyBytes = 1 << 20
 
-    public static func router(store: GMPStore, site: Site? = nil) -> Router<AppContext> {
+    public static func router(store: GMPStore, site: Site? = nil, monitor: Monitor? = nil) -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: SecurityHeaders())
@@ -192,13 +192,16 @@ public enum API {
         DeviationRoutes(store: store).addActionRoutes(to: signedIn.group("actions"))
         UserRoutes(store: store).addPolicyRoutes(to: signedIn.group("policies"))
         AuditRoutes(store: store).addRoutes(to: signedIn.group("audit"))
+        PointRoutes(store: store, monitor: monitor).addRoutes(to: signedIn.group("points"))
         ComputeRoutes().addRoutes(to: signedIn)
         ProcessFileRoutes(store: store, library: site?.library ?? "Examples").addRoutes(to: signedIn.group("process-files"))
         return router
     }
 
     /// The HTTP server.
-    public static func application(store: GMPStore, site: Site? = nil, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(store: store, site: site), configuration: .init(address: .hostname(host, port: port), serverName: "VectorFab"), logger: logger)
+    public static func application(store: GMPStore, site: Site? = nil, monitor: Monitor? = nil, host: String, port: Int, logger: Logger)
+        -> some ApplicationProtocol
+    {
+        Application(router: router(store: store, site: site, monitor: monitor), configuration: .init(address: .hostname(host, port: port), serverName: "VectorFab"), logger: logger)
     }
 }

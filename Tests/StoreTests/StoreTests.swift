@@ -370,6 +370,8 @@ struct PermissionMatrixTests {
         case .investigateDeviation: _ = try await s.advanceDeviation(u, id: "dev-none", to: .investigation, note: "x", password: password)
         case .closeDeviation: _ = try await s.advanceDeviation(u, id: "dev-none", to: .closed, note: "x", password: password)
         case .editProcess: _ = try await s.saveProcessFile(u, name: "p-\(tag).yaml", text: "name: x\n", note: "first version")
+        // Points are stored by the point store, outside the GMP records; the gate is the role.
+        case .ingestPoints: try s.authorize(u, .ingestPoints)
         case .releaseBatch: _ = try await s.releaseBatch(u, batch: r.batch.id, password: password)
         case .readRecords: _ = try await s.batch(u, id: r.batch.id)
         case .verifyAudit: _ = try await s.verifyAudit(by: u)

@@ -404,6 +404,7 @@ struct RoleMatrixAPITests {
             .readRecords: (.get, "/api/batches/\(batch.id)", nil),
             .verifyAudit: (.get, "/api/audit/verify", nil),
             .editProcess: (.post, "/api/process-files", ["name": "x.yaml", "text": "name: x", "note": "n"]),
+            .ingestPoints: (.post, "/api/points", ["points": [Any]()]),
         ]
         #expect(Set(requests.keys) == Set(Action.allCases))
         let table = Box(requests)
