@@ -1,4 +1,5 @@
 import Bioprocess
+import Capacity
 
 /// One measurement of a series: a time (seconds since 1970, UTC), a value, and the unit it
 /// was written in, if the sender gave one.
@@ -119,17 +120,10 @@ public enum Timestamps {
         return "\(y)-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
     }
 
-    /// Days since 1970-01-01 as a civil date (Howard Hinnant's algorithm).
-    static func civil(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    /// Days since 1970-01-01 as a civil date (the calendar of the facility files).
+    static func civil(_ days: Int) -> (Int, Int, Int) {
+        let d = CalendarDate(dayNumber: days)
+        return (d.year, d.month, d.day)
     }
 
     /// Seconds since 1970 of `YYYY-MM-DDTHH:MM:SS(.fff)(Z|±HH:MM)`, or nil.
@@ -176,13 +170,7 @@ public enum Timestamps {
             }
         }
         guard i == c.count else { return nil }
-        // Days from civil (Hinnant).
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        let days = CalendarDate(year: y, month: mo, day: d).dayNumber
         guard civil(days) == (y, mo, d) else { return nil }  // 2026-02-30
         return Double(days * 86_400 + h * 3600 + mi * 60 + s - offset) + fraction
     }
