@@ -35,7 +35,7 @@ public enum PointBodies {
             guard let p = item as? [String: Any] else { throw BadRequest(message: "\(place) is not an object", details: [expected]) }
             let extra = Set(p.keys).subtracting(["series", "time", "value", "unit"])
             if !extra.isEmpty { throw BadRequest(message: "\(place): unknown field \(extra.sorted().joined(separator: ", "))", details: [expected]) }
-            guard let series = p["series"] as? String, !series.isEmpty, series.count <= 200 else {
+            guard let series = p["series"] as? String, !series.isEmpty, series.utf8.count <= 200 else {
                 throw BadRequest(message: "\(place): 'series' is missing or not a text of at most 200 characters", details: [expected])
             }
             let time: Double
@@ -74,7 +74,9 @@ public enum PointBodies {
     static let expectedCSV = "expected CSV with the header series,time,value (and optionally unit), one point a line"
 
     public static func csv(_ text: String) throws(BadRequest) -> [Point] {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // Lines end in \n or \r\n (one Character in Swift); Excel puts a byte-order mark first.
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        var lines = body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         while lines.last?.isEmpty == true { lines.removeLast() }
         guard let header = lines.first else { throw BadRequest(message: "the CSV is empty", details: [expectedCSV]) }
         let columns = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -96,7 +98,7 @@ public enum PointBodies {
                 throw BadRequest(message: "\(place) has \(f.count) fields, not \(columns.count)", details: [expectedCSV])
             }
             let series = f[s]
-            guard !series.isEmpty, series.count <= 200 else { throw BadRequest(message: "\(place): the series is empty or too long", details: [expectedCSV]) }
+            guard !series.isEmpty, series.utf8.count <= 200 else { throw BadRequest(message: "\(place): the series is empty or too long", details: [expectedCSV]) }
             guard let time = Timestamps.parse(f[t]) ?? Double(f[t]) else {
                 throw BadRequest(message: "\(place) (\(series)): the time '\(f[t].prefix(40))' is not an ISO 8601 time or seconds since 1970", details: [expectedCSV])
             }

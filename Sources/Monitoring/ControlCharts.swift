@@ -62,7 +62,7 @@ public enum NelsonRule: Int, Sendable, Hashable, CaseIterable {
         case .twoOfThreeBeyondTwoSigma: "two of three points beyond 2σ on the same side"
         case .fourOfFiveBeyondOneSigma: "four of five points beyond 1σ on the same side"
         case .fifteenWithinOneSigma: "fifteen points in a row within 1σ"
-        case .eightBeyondOneSigmaEitherSide: "eight points in a row beyond 1σ, on either side"
+        case .eightBeyondOneSigmaEitherSide: "eight points in a row beyond 1σ, on both sides of the centre"
         }
     }
 
@@ -115,10 +115,10 @@ public enum NelsonRule: Int, Sendable, Hashable, CaseIterable {
                 if run >= 15 { hits.append(i) }
             }
         case .eightBeyondOneSigmaEitherSide:
-            var run = 0
-            for (i, v) in z.enumerated() {
-                run = abs(v) > 1 ? run + 1 : 0
-                if run >= 8 { hits.append(i) }
+            // Eight in a row beyond 1σ with points on both sides (all on one side is rule 2's).
+            for i in z.indices where i >= 7 {
+                let w = z[(i - 7)...i]
+                if w.allSatisfy({ abs($0) > 1 }), w.contains(where: { $0 > 0 }), w.contains(where: { $0 < 0 }) { hits.append(i) }
             }
         }
         return hits.map { RuleViolation(rule: self, index: $0) }

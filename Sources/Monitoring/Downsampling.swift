@@ -9,18 +9,22 @@ public enum Downsampling {
     public static func minMax(times: [Double], values: [Double], buckets: Int) -> [(time: Double, value: Double)] {
         let n = min(times.count, values.count)
         let buckets = max(1, min(buckets, maxBuckets))
-        guard n > 2 * buckets, let first = times.first, let last = times.last, last > first else {
+        guard n > 2 * buckets, let first = times.first, let last = times.last, first.isFinite, last.isFinite, last > first else {
             return (0..<n).map { (times[$0], values[$0]) }
         }
         let width = (last - first) / Double(buckets)
+        func bucketOf(_ t: Double) -> Int {
+            let raw = (t - first) / width
+            return raw.isFinite ? max(0, min(buckets - 1, Int(min(max(raw, 0), Double(buckets))))) : 0
+        }
         var out: [(time: Double, value: Double)] = []
         out.reserveCapacity(2 * buckets)
         var i = 0
         while i < n {
-            let bucket = min(buckets - 1, Int((times[i] - first) / width))
+            let bucket = bucketOf(times[i])
             var lo = i, hi = i
             var j = i + 1
-            while j < n, min(buckets - 1, Int((times[j] - first) / width)) == bucket {
+            while j < n, bucketOf(times[j]) == bucket {
                 if values[j] < values[lo] { lo = j }
                 if values[j] > values[hi] { hi = j }
                 j += 1

@@ -67,6 +67,11 @@ public struct SeriesLimits: Sendable, Hashable, Codable {
             out.append("persistence \(persistence) s is outside 0 to \(Int(Self.maxPersistence)) s")
         }
         if !(hysteresis >= 0) || !hysteresis.isFinite { out.append("hysteresis \(hysteresis) is negative or not finite") }
+        // A band so wide that no value is back inside it would keep an excursion open for ever.
+        let low = alertLow ?? actionLow, high = alertHigh ?? actionHigh
+        if let low, let high, high > low, hysteresis >= (high - low) / 2 {
+            out.append("hysteresis \(hysteresis) is half the band \(low)–\(high) or more: no value would end an excursion")
+        }
         if let grade, let ceiling = Annex1.ceiling(grade, measurand) {
             let highest = actionHigh ?? alertHigh
             if let h = highest, h > ceiling {

@@ -47,6 +47,9 @@ public enum PointCheck {
     public static let maxProblems = 50
     /// The earliest time a point may carry (2000-01-01).
     public static let earliest: Double = 946_684_800
+    /// The latest (9000-01-01): beyond, a time is a mistake, not a measurement (the clock's
+    /// tolerance refuses any time much after now anyway).
+    public static let latest: Double = 221_845_392_000
 
     /// Every problem of the batch (up to ``maxProblems``, then one naming how many more), or
     /// none. `last` is the time of each series' newest stored point; `now` the receiving clock.
@@ -72,24 +75,39 @@ public enum PointCheck {
         }
         var newest = last
         let known = series.keys.sorted()
+        var hints: [String: String] = [:]
+        /// " (did you mean 'x'?)" for an unknown name, worked out once per name, among names of
+        /// about its length (at most 10,000 compared), for the problems listed only.
+        func hint(_ name: String) -> String {
+            if let h = hints[name] { return h }
+            let n = name.utf8.count
+            let threshold = max(2, n / 3)
+            guard n <= 200 else { return "" }
+            var best: (String, Int)?
+            for candidate in known.prefix(10_000) where abs(candidate.utf8.count - n) <= threshold {
+                let d = editDistance(name, candidate)
+                if d <= threshold, d < (best?.1 ?? .max) { best = (candidate, d) }
+            }
+            let h = best.map { " (did you mean '\($0.0)'?)" } ?? ""
+            hints[name] = h
+            return h
+        }
         for (i, p) in points.enumerated() {
             guard let s = series[p.series] else {
-                // The closest name is looked for only for the problems listed.
-                let scored = out.count < maxProblems ? known.prefix(10_000).map { ($0, editDistance(p.series, $0)) }.min { $0.1 < $1.1 } : nil
-                let hint = scored.map { $0.1 <= max(2, p.series.count / 3) ? " (did you mean '\($0.0)'?)" : "" } ?? ""
-                add(i, p, "'\(p.series)' is not a series of the site\(hint)", "one of the site file's series")
+                let h = out.count < maxProblems ? hint(p.series) : ""
+                add(i, p, "'\(p.series.prefix(200))' is not a series of the site\(h)", "one of the site file's series")
                 continue
             }
             if !p.value.isFinite { add(i, p, "the value is not a finite number", "a number in \(s.unit)") }
             if let u = p.unit, !s.measurand.unitSpellings.contains(u) {
                 add(i, p, "the unit '\(u)' is not the series' unit", "\(s.unit) (\(s.measurand.rawValue))")
             }
-            if !p.time.isFinite || p.time < earliest {
-                add(i, p, "the time is not a time after 2000-01-01", "seconds since 1970 or an ISO 8601 time")
+            if !p.time.isFinite || p.time < earliest || p.time > latest {
+                add(i, p, "the time is not a time from 2000 to 8999", "seconds since 1970 or an ISO 8601 time with its zone")
                 continue
             }
             if p.time > now + futureTolerance {
-                add(i, p, "the time is \(Int(p.time - now)) s ahead of the server's clock", "a time no more than \(Int(futureTolerance)) s ahead")
+                add(i, p, "the time is \(Int(min(p.time - now, 1e15))) s ahead of the server's clock", "a time no more than \(Int(futureTolerance)) s ahead")
             }
             if let before = newest[p.series] {
                 if p.time == before {
@@ -111,7 +129,7 @@ public enum PointCheck {
 public enum Timestamps {
     /// `2026-12-02T14:05:38Z` for seconds since 1970 (fractions dropped).
     public static func text(_ t: Double) -> String {
-        guard t.isFinite, abs(t) < 1e11 else { return String(t) }
+        guard t.isFinite, abs(t) < 3e11 else { return String(t) }
         let s = Int(t.rounded(.down))
         let days = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
         let rest = s - days * 86_400
@@ -126,7 +144,8 @@ public enum Timestamps {
         return (d.year, d.month, d.day)
     }
 
-    /// Seconds since 1970 of `YYYY-MM-DDTHH:MM:SS(.fff)(Z|±HH:MM)`, or nil.
+    /// Seconds since 1970 of `YYYY-MM-DDTHH:MM:SS(.fff)(Z|±HH:MM)` (the zone required; seconds
+    /// 0–59), or nil.
     public static func parse(_ text: String) -> Double? {
         let c = Array(text.utf8)
         guard c.count >= 19, c[4] == UInt8(ascii: "-"), c[7] == UInt8(ascii: "-"), c[10] == UInt8(ascii: "T") || c[10] == UInt8(ascii: " "),
@@ -141,7 +160,7 @@ public enum Timestamps {
             return v
         }
         guard let y = num(0, 4), let mo = num(5, 7), let d = num(8, 10), let h = num(11, 13), let mi = num(14, 16), let s = num(17, 19),
-            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 60
         else { return nil }
         var i = 19
         var fraction = 0.0
@@ -157,6 +176,8 @@ public enum Timestamps {
             guard i > start else { return nil }
         }
         var offset = 0
+        // The zone is required: a time without one is local to somebody.
+        guard i < c.count else { return nil }
         if i < c.count {
             if c[i] == UInt8(ascii: "Z"), i + 1 == c.count {
                 i += 1

@@ -137,9 +137,10 @@ public final class PointStore: Sendable {
         }
     }
 
+    /// Integer milliseconds, clamped to ±9e15 (year 287,000: no measurement, no trap).
     static func milliseconds(_ t: Double) -> Int64 {
-        guard t.isFinite else { return t > 0 ? Int64.max / 2 : Int64.min / 2 }
-        return Int64((t * 1000).rounded())
+        guard t.isFinite else { return t > 0 ? 9_000_000_000_000_000 : -9_000_000_000_000_000 }
+        return Int64(min(max((t * 1000).rounded(), -9e15), 9e15))
     }
 }
 
@@ -169,17 +170,18 @@ actor PointWriter {
     func createTables() async throws {
         switch dialect {
         case .sqlite:
-            try await sql.raw("CREATE TABLE IF NOT EXISTS point_series (id TEXT PRIMARY KEY, key INTEGER NOT NULL UNIQUE)").run()
+            try await sql.raw("CREATE TABLE IF NOT EXISTS point_series (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)").run()
             try await sql.raw(
                 "CREATE TABLE IF NOT EXISTS points (series INTEGER NOT NULL, t INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (series, t)) WITHOUT ROWID"
             ).run()
         case .postgres:
-            try await sql.raw("CREATE TABLE IF NOT EXISTS point_series (id TEXT PRIMARY KEY, key INTEGER NOT NULL UNIQUE)").run()
+            try await sql.raw("CREATE TABLE IF NOT EXISTS point_series (key SERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE)").run()
             try await sql.raw(
                 "CREATE TABLE IF NOT EXISTS points (series INTEGER NOT NULL, t BIGINT NOT NULL, value DOUBLE PRECISION NOT NULL) PARTITION BY RANGE (t)"
             ).run()
             try await sql.raw("CREATE INDEX IF NOT EXISTS points_time ON points USING BRIN (t)").run()
-            try await sql.raw("CREATE INDEX IF NOT EXISTS points_series_time ON points (series, t)").run()
+            // Unique: a second instance racing on the same series cannot store a point twice.
+            try await sql.raw("CREATE UNIQUE INDEX IF NOT EXISTS points_series_time_unique ON points (series, t)").run()
         }
         for row in try await sql.raw("SELECT id, key FROM point_series").all() {
             keys[try row.decode(column: "id", as: String.self)] = try row.decode(column: "key", as: Int.self)
@@ -211,30 +213,58 @@ actor PointWriter {
     /// Each series' detector, kept while its limits stay the same.
     private var detectors: [String: ExcursionDetector] = [:]
 
-    func ingest(_ points: [Point], series: [String: Series], now: Double, limits: [String: SeriesLimits]) async throws
+    /// Ingests run one after another: the actor alone would interleave them at each database
+    /// call, and two transactions cannot share one connection.
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    private func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+
+    func ingest(_ raw: [Point], series: [String: Series], now: Double, limits: [String: SeriesLimits]) async throws
         -> (stored: Int, events: [(series: String, event: ExcursionEvent)])
     {
-        guard !points.isEmpty else { return (0, []) }
+        guard !raw.isEmpty else { return (0, []) }
+        // Times as they are stored (whole milliseconds), so the check sees what the table will.
+        let points = raw.map { p -> Point in
+            var q = p
+            if q.time.isFinite, abs(q.time) < 1e15 { q.time = (q.time * 1000).rounded() / 1000 }
+            return q
+        }
         let named = Set(points.prefix(PointCheck.maxPoints).map(\.series)).filter { series[$0] != nil }
         guard named.count <= 10_000 else {
             throw PointsRefused(problems: [PointProblem(index: 1, series: points[0].series, time: points[0].time,
                 message: "the batch names \(named.count) series, more than 10,000", expected: "batches of at most 10,000 series")])
         }
-        let problems = PointCheck.problems(points, series: series, last: try await newest(named), now: now)
-        guard problems.isEmpty else { throw PointsRefused(problems: problems) }
+        await acquire()
+        defer { release() }
         try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        var created = Set<Int>()
         do {
+            // Checked inside the transaction, against what is stored now.
+            let problems = PointCheck.problems(points, series: series, last: try await newest(named), now: now)
+            guard problems.isEmpty else { throw PointsRefused(problems: problems) }
             var batchKeys: [String: Int] = [:]
             for id in named {
                 if let k = try await key(id) {
                     batchKeys[id] = k
                 } else {
-                    let next = (try await sql.raw("SELECT COALESCE(MAX(key), 0) + 1 AS k FROM point_series").first()?.decode(column: "k", as: Int.self)) ?? 1
-                    try await sql.raw("INSERT INTO point_series (id, key) VALUES (\(bind: id), \(bind: next))").run()
-                    batchKeys[id] = next
+                    try await sql.raw("INSERT INTO point_series (id) VALUES (\(bind: id)) ON CONFLICT (id) DO NOTHING").run()
+                    guard let k = try await sql.raw("SELECT key FROM point_series WHERE id = \(bind: id)").first()?.decode(column: "key", as: Int.self)
+                    else { throw StoreIntegrityError(description: "the series \(id) could not be given a key") }
+                    batchKeys[id] = k
                 }
             }
-            if dialect == .postgres { try await createPartitions(points) }
+            if dialect == .postgres { created = try await createPartitions(points) }
             // A chunk of points a statement: one bound JSON array on SQLite (parsed by SQLite's
             // json_each), three bound arrays on PostgreSQL (unnest).
             let chunk = 20_000
@@ -267,6 +297,7 @@ actor PointWriter {
             }
             try await sql.raw("COMMIT").run()
             for (id, k) in batchKeys { keys[id] = k }
+            partitions.formUnion(created)
         } catch {
             try? await sql.raw("ROLLBACK").run()
             throw error
@@ -285,18 +316,20 @@ actor PointWriter {
         return (points.count, events)
     }
 
-    /// Monthly partitions for the months the batch has points in (PostgreSQL).
-    private func createPartitions(_ points: [Point]) async throws {
+    /// Monthly partitions for the months the batch has points in (PostgreSQL), by the
+    /// milliseconds stored; the months created, remembered once the transaction commits.
+    private func createPartitions(_ points: [Point]) async throws -> Set<Int> {
         var months = Set<Int>()
-        for p in points { months.insert(Self.month(p.time)) }
-        for m in months.subtracting(partitions).sorted() {
+        for p in points { months.insert(Self.month(Double(PointStore.milliseconds(p.time)) / 1000)) }
+        let new = months.subtracting(partitions)
+        for m in new.sorted() {
             let (from, to) = (Self.monthStart(m), Self.monthStart(m + 1))
             // The table name and bounds are numbers computed here, not input.
             let statement =
                 "CREATE TABLE IF NOT EXISTS points_m\(m / 12)_\(m % 12 + 1) PARTITION OF points FOR VALUES FROM (\(PointStore.milliseconds(from))) TO (\(PointStore.milliseconds(to)))"
             try await sql.raw(SQLQueryString(statement)).run()
-            partitions.insert(m)
         }
+        return new
     }
 
     /// Months since year 0 (year × 12 + month − 1), UTC.

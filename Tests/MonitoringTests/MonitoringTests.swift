@@ -44,6 +44,12 @@ import Testing
         #expect(l.problems(for: .pH, grade: nil).isEmpty)
     }
 
+    @Test func aHysteresisWiderThanHalfTheBandIsRefused() {
+        let wide = SeriesLimits(alertLow: 6.8, alertHigh: 7.2, hysteresis: 0.3)
+        #expect(wide.problems(for: .pH, grade: nil).contains { $0.contains("no value would end an excursion") })
+        #expect(SeriesLimits(alertLow: 6.8, alertHigh: 7.2, hysteresis: 0.1).problems(for: .pH, grade: nil).isEmpty)
+    }
+
     @Test func limitsThatCannotBeApprovedSayWhy() {
         let inverted = SeriesLimits(alertHigh: 8, actionHigh: 7)
         #expect(inverted.problems(for: .pH, grade: nil).contains { $0.contains("alert-high 8.0 is above action-high 7.0") })
@@ -164,8 +170,23 @@ import Testing
         #expect(found[3].message.contains("duplicated"))
         #expect(found[4].message.contains("out of order"))
         #expect(found[5].message.contains("3600 s ahead"))
-        #expect(found[6].message.contains("after 2000"))
+        #expect(found[6].message.contains("from 2000 to 8999"))
         #expect(found[0].description.hasPrefix("point 1 (BR-1/pH at 2026-"))
+    }
+
+    @Test func anAbsurdTimeIsRefusedNotATrap() {
+        for t in [1e19, -1e19, 2.3e11, .infinity] {
+            let found = problems([Point(series: "BR-1/ph", time: t, value: 7)])
+            #expect(found.count == 1 && found[0].message.contains("not a time"), "\(t): \(found)")
+        }
+    }
+
+    @Test func theHintIsWorkedOutOncePerNameAmongManySeries() {
+        var many = Self.series
+        for i in 0..<10_000 { many["S-\(i)/ph"] = Series(id: "S-\(i)/ph", measurand: .pH, location: .equipment("BR-1"), interval: 60) }
+        let bad = (0..<200).map { Point(series: "S-77/pH", time: Self.now - Double($0), value: 7) }
+        let found = PointCheck.problems(bad, series: many, last: [:], now: Self.now)
+        #expect(found.first?.message.contains("did you mean 'S-77/ph'") == true)
     }
 
     @Test func aPointBeforeTheNewestStoredIsOutOfOrder() {
@@ -199,7 +220,10 @@ import Testing
         }
         #expect(Timestamps.parse("2026-12-02T15:00:00+01:00") == Timestamps.parse("2026-12-02T14:00:00Z"))
         #expect(Timestamps.parse("2026-12-02T14:00:00.250Z") == Timestamps.parse("2026-12-02T14:00:00Z")! + 0.25)
-        for bad in ["2026-02-30T00:00:00Z", "2026-12-02", "2026-12-02T25:00:00Z", "2026-12-02T14:00:00Zjunk", "yesterday"] {
+        for bad in [
+            "2026-02-30T00:00:00Z", "2026-12-02", "2026-12-02T25:00:00Z", "2026-12-02T14:00:00Zjunk", "yesterday",
+            "2026-12-02T14:00:00", "2026-12-02T14:00:60Z",
+        ] {
             #expect(Timestamps.parse(bad) == nil, "\(bad)")
         }
     }
@@ -237,6 +261,10 @@ import Testing
         #expect(hits.first?.index == at, "\(rule): \(hits)")
         // One point short of the pattern breaks nothing.
         #expect(rule.violations(Array(values.prefix(at)), Self.unit).isEmpty, "\(rule)")
+    }
+
+    @Test func eightBeyondOneSigmaOnOneSideOnlyIsNotRuleEight() {
+        #expect(NelsonRule.eightBeyondOneSigmaEitherSide.violations(Array(repeating: 1.5, count: 10), Self.unit).isEmpty)
     }
 
     @Test func aQuietProcessBreaksNoRule() {

@@ -74,6 +74,51 @@ import Testing
     }
 
     @Test(arguments: Backend.available)
+    func pointsLessThanAMillisecondApartAreDuplicatesAndAMonthsLastInstantFindsItsPartition(backend: Backend) async throws {
+        let points = try await PointStore.open(beside: try await freshLocation(backend))
+        let close = [Point(series: "BR-1/ph", time: Self.start, value: 7), Point(series: "BR-1/ph", time: Self.start + 0.0001, value: 7)]
+        let refused = await #expect(throws: PointsRefused.self) { try await points.ingest(close, series: Self.series, now: Self.now) }
+        #expect(refused?.problems.first?.message.contains("duplicated") == true)
+        // 2026-11-30T23:59:59.9996Z is stored as 2026-12-01T00:00:00.000Z: December's partition.
+        let edge = Point(series: "BR-1/ph", time: Self.start + 3599.9996, value: 7)
+        #expect(try await points.ingest([edge], series: Self.series, now: Self.now) == 1)
+        #expect(try await points.points("BR-1/ph", from: Self.start + 3600, to: Self.start + 3601).times == [Self.start + 3600])
+        try await points.close()
+    }
+
+    @Test(arguments: Backend.available)
+    func concurrentIngestsRunOneAfterAnother(backend: Backend) async throws {
+        let points = try await PointStore.open(beside: try await freshLocation(backend))
+        // Twenty requests at once, each of its own minute range, and each sent twice.
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for k in 0..<20 {
+                for _ in 0..<2 {
+                    group.addTask {
+                        let batch = Self.minutes(50, from: Self.start + Double(k) * 3000)
+                        do {
+                            _ = try await points.ingest(batch, series: Self.series, now: Self.now)
+                            return true
+                        } catch is PointsRefused {
+                            return false
+                        } catch {
+                            Issue.record("not a refusal: \(error)")
+                            return false
+                        }
+                    }
+                }
+            }
+            var stored = 0
+            for await ok in group where ok { stored += 1 }
+            return stored
+        }
+        // Ranges sent after a later one are refused as out of order, duplicates as duplicated;
+        // whatever was stored is whole batches, never parts of one.
+        #expect(outcomes >= 1)
+        #expect(try await points.count("BR-1/ph") == outcomes * 50)
+        try await points.close()
+    }
+
+    @Test(arguments: Backend.available)
     func excursionsAreFoundOnIngestAcrossBatches(backend: Backend) async throws {
         let points = try await PointStore.open(beside: try await freshLocation(backend))
         let limits = ["BR-1/ph": SeriesLimits(alertHigh: 7.3, actionHigh: 7.4, persistence: 120, hysteresis: 0.05)]

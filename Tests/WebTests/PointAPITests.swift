@@ -63,6 +63,17 @@ import Testing
                 body: ByteBuffer(string: "series,time,value\nBR-200-1/ph,2026-12-02T10:00:00Z,seven\n")
             ) { r in (r.status, decode(r.body)) }
             #expect(s2.0 == .badRequest && (s2.1["message"] as? String)?.hasPrefix("line 2 (BR-200-1/ph): the value 'seven'") == true, "\(s2.1)")
+            // CSV as Excel writes it: a byte-order mark and CRLF line ends.
+            let excel = "\u{FEFF}series,time,value\r\nVS-2/particles-0.5,\(Timestamps.text(now - 120)),900\r\nVS-2/particles-0.5,\(Timestamps.text(now - 60)),950\r\n"
+            let crlf = try await client.execute(
+                uri: "/api/points", method: .post,
+                headers: [.contentType: "text/csv", .authorization: "Bearer \(w.tokens[.engineer]!)"], body: ByteBuffer(string: excel)
+            ) { r in (r.status, decode(r.body)) }
+            #expect(crlf.0 == .created && crlf.1["stored"] as? Int == 2, "\(crlf.1)")
+            // A time no calendar reaches is refused, not a crash.
+            let (huge, hugeAnswer, _) = try await client.call(
+                .post, "/api/points", token: w.tokens[.engineer]!, ["points": [["series": "BR-200-1/ph", "time": 1e19, "value": 1]]])
+            #expect(huge == .badRequest && (hugeAnswer["details"] as? [String])?.first?.contains("not a time") == true, "\(hugeAnswer)")
             // QA reads records but posts no points.
             let (forbidden, _, _) = try await client.call(.post, "/api/points", token: w.tokens[.qa]!, json)
             #expect(forbidden == .forbidden)
