@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Manufacturing", "Bioprocess", "Monitoring",
+                "Manufacturing", "Bioprocess", "Monitoring", "Capacity",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -171,7 +171,7 @@ let package = Package(
             ],
             swiftSettings: upcoming),
         .testTarget(
-            name: "StoreTests", dependencies: ["Store", "Manufacturing", "Bioprocess", "Monitoring", "FileFormats", .product(name: "Logging", package: "swift-log"), .product(name: "HummingbirdOTP", package: "hummingbird-auth")],
+            name: "StoreTests", dependencies: ["Store", "Manufacturing", "Bioprocess", "Monitoring", "Capacity", "FileFormats", .product(name: "Logging", package: "swift-log"), .product(name: "HummingbirdOTP", package: "hummingbird-auth")],
             swiftSettings: upcoming),
         .testTarget(
             name: "CapacityTests", dependencies: ["Bioprocess", "Capacity", "FileFormats"], swiftSettings: upcoming),

@@ -110,3 +110,16 @@ public enum PointBodies {
         return points
     }
 }
+
+/// A new version of a series' limits: at least one limit, persistence in seconds (default
+/// 0), hysteresis in the series' unit (default 0), and the reason.
+public struct LimitBody: StrictBody {
+    public var series: String
+    public var alertLow: Double?
+    public var alertHigh: Double?
+    public var actionLow: Double?
+    public var actionHigh: Double?
+    public var persistence: Double?
+    public var hysteresis: Double?
+    public var reason: String
+}

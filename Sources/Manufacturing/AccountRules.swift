@@ -88,9 +88,17 @@ public enum RecipeRules {
     /// Segregation of duties (EU GMP chapter 4, Annex 11 §2): a draft is approved by QA, and never
     /// by the person who created it. Every reason is listed.
     public static func approve(status: RecipeStatus, author: String, approver: User) -> GMPError? {
+        ApprovalRules.approve("recipe", status: status, author: author, approver: approver)
+    }
+}
+
+/// Approval of versioned, approved data (recipes, monitoring limits): a draft only, never by
+/// its author.
+public enum ApprovalRules {
+    public static func approve(_ what: String, status: RecipeStatus, author: String, approver: User) -> GMPError? {
         var reasons: [String] = []
-        if status != .draft { reasons.append("the recipe is \(status.rawValue), not a draft") }
-        if author == approver.id { reasons.append("\(approver.fullName) created this recipe and cannot approve it") }
+        if status != .draft { reasons.append("the \(what) is \(status.rawValue), not a draft") }
+        if author == approver.id { reasons.append("\(approver.fullName) created this \(what) and cannot approve it") }
         guard !reasons.isEmpty else { return nil }
         let kind: GMPError.Kind = author == approver.id ? .forbidden : .conflict
         return GMPError(kind, reasons.joined(separator: "; "), details: reasons)

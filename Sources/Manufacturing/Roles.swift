@@ -45,6 +45,8 @@ public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
     case verifyAudit = "verify-audit"
     case editProcess = "edit-process"
     case ingestPoints = "ingest-points"
+    case defineLimits = "define-limits"
+    case approveLimits = "approve-limits"
 }
 
 /// Who may do what. QA approves, releases and closes; QC analysts test; operators execute;
@@ -75,6 +77,10 @@ public enum Permissions {
         case .editProcess: role == .engineer || role == .supervisor
         // Instruments post through an account of one of these roles; nobody approves a point.
         case .ingestPoints: role == .operator || role == .supervisor || role == .engineer
+        // Monitoring limits are proposed by the people who own the process or the rooms and
+        // approved by QA, like a recipe.
+        case .defineLimits: role == .supervisor || role == .engineer || role == .qa
+        case .approveLimits: role == .qa
         }
     }
 }

@@ -723,6 +723,17 @@ enum Migrations {
                 """,
             ]
         },
+        Migration(version: 9, name: "Monitoring limits, versioned and approved") { c in
+            let d = c.double
+            return [
+                """
+                CREATE TABLE limit_sets (id TEXT PRIMARY KEY, series TEXT NOT NULL, version INTEGER NOT NULL,
+                alert_low \(d), alert_high \(d), action_low \(d), action_high \(d), persistence \(d) NOT NULL,
+                hysteresis \(d) NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL, created_by TEXT NOT NULL REFERENCES users(id),
+                created_at TEXT NOT NULL, UNIQUE (series, version))
+                """
+            ]
+        },
     ]
 
     /// Applies the migrations not yet applied (up to `version`); returns their names.

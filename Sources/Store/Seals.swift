@@ -91,6 +91,13 @@ enum Seals {
             name: "second_factors", key: "user_id",
             columns: [("user_id", .text), ("secret", .text), ("confirmed", .integer), ("last_step", .integer), ("enrolled_at", .text)]),
         Table(
+            name: "limit_sets", key: "id",
+            columns: [
+                ("id", .text), ("series", .text), ("version", .integer), ("alert_low", .real), ("alert_high", .real),
+                ("action_low", .real), ("action_high", .real), ("persistence", .real), ("hysteresis", .real), ("status", .text),
+                ("reason", .text), ("created_by", .text), ("created_at", .text),
+            ]),
+        Table(
             name: "role_policies", key: "role",
             columns: [("role", .text), ("second_factor", .integer), ("set_by", .text), ("set_at", .text)]),
         Table(

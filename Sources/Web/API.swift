@@ -193,6 +193,7 @@ public enum API {
         UserRoutes(store: store).addPolicyRoutes(to: signedIn.group("policies"))
         AuditRoutes(store: store).addRoutes(to: signedIn.group("audit"))
         PointRoutes(store: store, monitor: monitor).addRoutes(to: signedIn.group("points"))
+        LimitRoutes(store: store, monitor: monitor).addRoutes(to: signedIn.group("limits"))
         ComputeRoutes().addRoutes(to: signedIn)
         ProcessFileRoutes(store: store, library: site?.library ?? "Examples").addRoutes(to: signedIn.group("process-files"))
         return router

@@ -2,6 +2,7 @@ import Bioprocess
 import Foundation
 import PostgresKit
 import Manufacturing
+import Monitoring
 import SQLKit
 import Testing
 
@@ -24,6 +25,8 @@ struct SealTests {
         _ = try await s.advanceDeviation(r.staff.supervisor, id: deviation.id, to: .investigation, note: "started", password: password)
         _ = try await s.addAction(r.staff.supervisor, deviation: deviation.id, action: "recalibrate", owner: "sam", due: "2027-01-01")
         _ = try await s.addItemTest(r.staff.qa, item: "CELL-BANK", test: "Mycoplasma", specification: nil)
+        let ph = Series(id: "BR-1/ph", measurand: .pH, location: .equipment("BR-1"), interval: 60)
+        _ = try await s.proposeLimits(r.staff.supervisor, series: ph, grade: nil, limits: SeriesLimits(alertHigh: 7.3, actionHigh: 7.4), reason: "PQ study")
         _ = try await s.beginEnrolment(r.staff.qa)
         try await s.setSecondFactorPolicy(by: r.staff.admin, role: .qa, required: true, reason: "SOP")
         return r
@@ -36,7 +39,7 @@ struct SealTests {
         ("samples", "high", "1000"), ("results", "pass", "1 - pass"), ("deviations", "status", "'closed'"),
         ("signatures", "full_name", "'Someone Else'"), ("process_files", "text", "'name: other'"),
         ("capa_actions", "due", "'2099-01-01'"), ("item_tests", "high", "99"), ("second_factors", "secret", "'MALLORYKNOWS'"),
-        ("role_policies", "second_factor", "0"),
+        ("role_policies", "second_factor", "0"), ("limit_sets", "action_high", "9"),
     ]
 
     @Test(arguments: Backend.available)

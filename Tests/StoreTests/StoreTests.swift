@@ -1,6 +1,7 @@
 import Bioprocess
 import Foundation
 import Manufacturing
+import Monitoring
 import SQLKit
 import Testing
 
@@ -372,6 +373,11 @@ struct PermissionMatrixTests {
         case .editProcess: _ = try await s.saveProcessFile(u, name: "p-\(tag).yaml", text: "name: x\n", note: "first version")
         // Points are stored by the point store, outside the GMP records; the gate is the role.
         case .ingestPoints: try s.authorize(u, .ingestPoints)
+        case .defineLimits:
+            _ = try await s.proposeLimits(
+                u, series: Series(id: "BR-1/ph", measurand: .pH, location: .equipment("BR-1"), interval: 60), grade: nil,
+                limits: SeriesLimits(alertHigh: 7.3, actionHigh: 7.4), reason: "PQ")
+        case .approveLimits: _ = try await s.approveLimits(u, id: "limits-none", password: password)
         case .releaseBatch: _ = try await s.releaseBatch(u, batch: r.batch.id, password: password)
         case .readRecords: _ = try await s.batch(u, id: r.batch.id)
         case .verifyAudit: _ = try await s.verifyAudit(by: u)

@@ -405,6 +405,8 @@ struct RoleMatrixAPITests {
             .verifyAudit: (.get, "/api/audit/verify", nil),
             .editProcess: (.post, "/api/process-files", ["name": "x.yaml", "text": "name: x", "note": "n"]),
             .ingestPoints: (.post, "/api/points", ["points": [Any]()]),
+            .defineLimits: (.post, "/api/limits", ["series": "none", "alertHigh": 1, "reason": "r"]),
+            .approveLimits: (.post, "/api/limits/limits-none/approve", ["password": password]),
         ]
         #expect(Set(requests.keys) == Set(Action.allCases))
         let table = Box(requests)

@@ -79,7 +79,7 @@ struct OpenAPITests {
             guard let operation = (item as? [String: Any])?["post"] as? [String: Any] else { continue }
             let uri = path.replacingOccurrences(of: "{id}", with: "x").replacingOccurrences(of: "{phase}", with: "1.1.1")
             // Recipe and process-file creation check the role before the body: use a role that may.
-            let token = world.tokens[path == "/api/recipes" ? .supervisor : path == "/api/process-files" || path == "/api/points" ? .engineer : .administrator]
+            let token = world.tokens[path == "/api/recipes" ? .supervisor : path == "/api/process-files" || path == "/api/points" || path == "/api/limits" ? .engineer : .administrator]
             let s = try schema(of: operation)
             probes.append(
                 Probe(

@@ -20,6 +20,37 @@ import Testing
         return Monitor(site: site, points: try await PointStore.open(beside: store.location))
     }
 
+    @Test func approvedLimitsFindExcursionsInPostedPoints() async throws {
+        let w = try await World.make()
+        let monitor = try await Self.monitor(beside: w.store)
+        let now = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60
+        let app = Application(router: API.router(store: w.store, monitor: monitor))
+        try await app.test(.router) { client in
+            // Above the grade B ceiling: refused with the reason.
+            let (tooLoose, loose, _) = try await client.call(
+                .post, "/api/limits", token: w.tokens[.engineer]!,
+                ["series": "VS-1/particles-0.5", "alertHigh": 300_000, "actionHigh": 500_000, "reason": "x"])
+            #expect(tooLoose == .badRequest && (loose["message"] as? String)?.contains("grade B") == true, "\(loose)")
+            let (created, draft, _) = try await client.call(
+                .post, "/api/limits", token: w.tokens[.engineer]!,
+                ["series": "BR-200-1/ph", "alertHigh": 7.3, "actionHigh": 7.4, "persistence": 120, "hysteresis": 0.05, "reason": "PQ runs"])
+            #expect(created == .created, "\(draft)")
+            let id = try #require(draft["id"] as? String)
+            let (approved, set, _) = try await client.call(.post, "/api/limits/\(id)/approve", token: w.tokens[.qa]!, ["password": password])
+            #expect(approved == .ok && set["status"] as? String == "approved", "\(set)")
+            let points = (0..<6).map { i -> [String: Any] in
+                ["series": "BR-200-1/ph", "time": now - 600 + Double(i) * 60, "value": i >= 1 && i <= 3 ? 7.5 : 7.0]
+            }
+            let (status, answer, _) = try await client.call(.post, "/api/points", token: w.tokens[.engineer]!, ["points": points])
+            #expect(status == .created, "\(answer)")
+            let excursions = answer["excursions"] as? [[String: Any]] ?? []
+            #expect(excursions.map { $0["event"] as? String } == ["raised", "ended"], "\(excursions)")
+            #expect(excursions.first?["level"] as? String == "action")
+            #expect(excursions.first?["since"] as? String == Timestamps.text(now - 540))
+        }
+        try await monitor.points.close()
+    }
+
     @Test func pointsArePostedAsJSONOrCSVAndABadBatchStoresNothing() async throws {
         let w = try await World.make()
         let monitor = try await Self.monitor(beside: w.store)

@@ -20,6 +20,29 @@ public struct Monitor: Sendable {
 
 struct PointsAnswer: Encodable {
     var stored: Int
+    /// The excursions the batch raised, escalated or ended, against the approved limits.
+    var excursions: [ExcursionAnswer]
+}
+
+struct ExcursionAnswer: Encodable {
+    var series: String
+    var event: String
+    var level: String
+    var since: String?
+    var at: String
+    var value: Double?
+
+    init(series: String, event: ExcursionEvent) {
+        self.series = series
+        switch event {
+        case .raised(let level, let since, let at, let value):
+            (self.event, self.level, self.since, self.at, self.value) = ("raised", level.word, Timestamps.text(since), Timestamps.text(at), value)
+        case .escalated(let since, let at, let value):
+            (self.event, self.level, self.since, self.at, self.value) = ("escalated", LimitLevel.action.word, Timestamps.text(since), Timestamps.text(at), value)
+        case .ended(let peak, let at):
+            (self.event, self.level, self.since, self.at, self.value) = ("ended", peak.word, nil, Timestamps.text(at), nil)
+        }
+    }
 }
 
 /// Monitoring points posted by instruments and historians: JSON or CSV, checked whole and
@@ -44,13 +67,42 @@ struct PointRoutes {
             }
             guard let monitor else { throw GMPError(.notFound, "this server monitors no site: start it with --site FILE") }
             do {
-                let stored = try await monitor.points.ingest(batch, series: monitor.series, now: Date().timeIntervalSince1970)
-                return try json(PointsAnswer(stored: stored), status: .created)
+                let limits = try await store.approvedLimits()
+                let (stored, events) = try await monitor.points.ingest(batch, series: monitor.series, now: Date().timeIntervalSince1970, limits: limits)
+                return try json(PointsAnswer(stored: stored, excursions: events.map { ExcursionAnswer(series: $0.series, event: $0.event) }), status: .created)
             } catch let refused as PointsRefused {
                 throw BadRequest(
                     message: "the batch is refused (\(refused.problems.count) problem\(refused.problems.count == 1 ? "" : "s")); nothing was stored",
                     details: refused.problems.map(\.description))
             }
+        }
+    }
+}
+
+/// Monitoring limits: versions proposed, approved by QA with a signature.
+struct LimitRoutes {
+    let store: GMPStore
+    let monitor: Monitor?
+
+    func addRoutes(to limits: RouterGroup<AppContext>) {
+        limits.get { request, context in
+            try json(try await store.limitSets(try context.signedIn(), series: request.uri.queryParameters.get("series")))
+        }
+        limits.post { request, context in
+            let user = try context.signedIn()
+            try store.authorize(user, .defineLimits)
+            let b = try await request.body(LimitBody.self, context: context)
+            guard let monitor else { throw GMPError(.notFound, "this server monitors no site: start it with --site FILE") }
+            guard let series = monitor.series[b.series] else { throw GMPError(.notFound, "'\(b.series.prefix(200))' is not a series of the site") }
+            let limits = SeriesLimits(
+                alertLow: b.alertLow, alertHigh: b.alertHigh, actionLow: b.actionLow, actionHigh: b.actionHigh, persistence: b.persistence ?? 0,
+                hysteresis: b.hysteresis ?? 0)
+            let set = try await store.proposeLimits(user, series: series, grade: monitor.site.room(of: series).map(\.grade), limits: limits, reason: b.reason)
+            return try json(set, status: .created)
+        }
+        limits.post(":id/approve") { request, context in
+            let b = try await request.body(PasswordBody.self, context: context)
+            return try json(try await store.approveLimits(try context.signedIn(), id: try context.parameter("id"), password: b.password, code: b.code))
         }
     }
 }
