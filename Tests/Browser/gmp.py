@@ -134,8 +134,13 @@ def submit(form, button_text=None):
     buttons = form.find_elements(By.CSS_SELECTOR, "button[type=submit]")
     if button_text:
         buttons = [b for b in buttons if button_text in b.text]
+    acting_and_waiting(buttons[0].click)
+
+
+def acting_and_waiting(act):
+    """Does `act` (a click, a key) and waits until the next page has replaced this one."""
     page = driver.find_element(By.TAG_NAME, "html")
-    buttons[0].click()
+    act()
 
     def left(d):
         # The old page is gone (Chromium says so with a stale element or an inspector error).
@@ -165,17 +170,7 @@ def tab_to(matches, what, limit=150):
 
 
 def press_enter_and_wait():
-    page = driver.find_element(By.TAG_NAME, "html")
-    keys(Keys.ENTER)
-
-    def left(d):
-        try:
-            page.is_enabled()
-            return False
-        except Exception:
-            return d.execute_script("return document.readyState") == "complete"
-
-    WebDriverWait(driver, 30).until(left)
+    acting_and_waiting(lambda: keys(Keys.ENTER))
 
 
 def named(name):
