@@ -23,12 +23,29 @@ public enum TrendChart {
     /// The most points drawn: the latest ones.
     public static let maxPoints = 2000
 
-    public static func svg(_ all: [Point], low: Double?, high: Double?, unit: String, title: String) -> String {
+    /// Control limits drawn beside the specification: the centre line and the ±3σ limits.
+    public struct Control: Sendable, Hashable {
+        public var centre: Double
+        public var lower: Double
+        public var upper: Double
+        public init(centre: Double, lower: Double, upper: Double) {
+            self.centre = centre
+            self.lower = lower
+            self.upper = upper
+        }
+    }
+
+    /// `flagged`: the points (indices into `all`) that break a run rule, ringed.
+    public static func svg(
+        _ all: [Point], low: Double?, high: Double?, unit: String, title: String, control: Control? = nil, flagged: Set<Int> = []
+    ) -> String {
+        let shift = max(0, all.count - maxPoints)
         let points = Array(all.suffix(maxPoints))
         let width = 900.0, height = 320.0, left = 80.0, right = 50.0, top = 30.0, bottom = 50.0
         var values = points.map(\.value).filter(\.isFinite)
         if let low { values.append(low) }
         if let high { values.append(high) }
+        if let control { values += [control.lower, control.upper].filter(\.isFinite) }
         guard let minV = values.min(), let maxV = values.max() else {
             return "<p class=\"muted\">No numeric result yet.</p>"
         }
@@ -61,6 +78,16 @@ public enum TrendChart {
             out += "<line x1=\"\(Fmt.svg(left))\" y1=\"\(Fmt.svg(y(limit)))\" x2=\"\(Fmt.svg(width - right))\" y2=\"\(Fmt.svg(y(limit)))\" stroke=\"#a4161a\" stroke-dasharray=\"6 4\"/>"
             out += "<text x=\"\(Fmt.svg(width - right))\" y=\"\(Fmt.svg(y(limit) - 4))\" text-anchor=\"end\" class=\"tick\">\(name) \(xmlEscaped(Self.text(limit)))</text>\n"
         }
+        if let control {
+            for (value, name) in [(control.upper, "UCL"), (control.centre, "centre"), (control.lower, "LCL")] where value.isFinite {
+                out += "<line x1=\"\(Fmt.svg(left))\" y1=\"\(Fmt.svg(y(value)))\" x2=\"\(Fmt.svg(width - right))\" y2=\"\(Fmt.svg(y(value)))\" stroke=\"#2d6a4f\" stroke-dasharray=\"2 3\"/>"
+                out += "<text x=\"\(Fmt.svg(left + 4))\" y=\"\(Fmt.svg(y(value) - 4))\" class=\"tick\">\(name) \(xmlEscaped(Self.text(value)))</text>\n"
+            }
+        }
+        for i in flagged.sorted() where i - shift >= 0 && i - shift < points.count {
+            let p = points[i - shift]
+            out += "<circle cx=\"\(Fmt.svg(x(i - shift)))\" cy=\"\(Fmt.svg(y(p.value)))\" r=\"10\" fill=\"none\" stroke=\"#e85d04\" stroke-width=\"2\" class=\"rule\"><title>\(xmlEscaped(p.label)): a run rule is broken here</title></circle>\n"
+        }
         let firsts = points.enumerated().filter { !$0.element.isRepeat }
         if firsts.count > 1 {
             out += "<polyline fill=\"none\" stroke=\"#0b6e8a\" stroke-width=\"1.2\" points=\"" + firsts.map { "\(Fmt.svg(x($0.offset))),\(Fmt.svg(y($0.element.value)))" }.joined(separator: " ") + "\"/>\n"
@@ -79,7 +106,8 @@ public enum TrendChart {
         return out + "</svg>\n"
     }
 
-    static func text(_ v: Double) -> String {
+    /// A value with three significant figures (scientific beyond 1e5 or under 0.01).
+    public static func text(_ v: Double) -> String {
         let a = abs(v)
         if a != 0 && (a >= 1e5 || a < 1e-2) { return String(format: "%.2e", v) }
         return String(format: a >= 100 ? "%.0f" : "%.3g", v)

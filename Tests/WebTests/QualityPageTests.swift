@@ -235,6 +235,9 @@ struct QualityPageTests {
             let test = try #require(recipe.recipe.releaseTests.first { $0.specification.isRange }).test
             let trends = try await P.get(client, "/qc/trends?test=\(test.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", cookies: ["vf_session": alex])
             #expect(trends.status == .ok && trends.html.contains("<svg") && trends.html.contains("2 result(s), 0 out of specification"))
+            let badReference = try await P.get(
+                client, "/qc/trends?test=\(test.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&reference=1", cookies: ["vf_session": alex])
+            #expect(badReference.status == .badRequest && badReference.html.contains("from 2 to 1000"))
             let xml = try await P.get(client, "/batches/\(made[1].id)/batchml", cookies: ["vf_session": alex])
             #expect(xml.headers[.contentType]?.hasPrefix("application/xml") == true)
             let entries = try BatchML.readEntries(Data(xml.html.utf8))

@@ -24,4 +24,18 @@ import Testing
         #expect(ys.filter { $0 == top }.count <= 2)
         #expect(SeriesChart.svg(times: [], values: [], limits: nil, unit: "pH", title: "x").contains("No points"))
     }
+
+    @Test func aTrendChartDrawsItsControlLimitsAndRingsTheRuleBreakers() {
+        let values = [10, 12, 11, 13, 12, 30.0]
+        let points = values.enumerated().map { TrendChart.Point(label: "B-\($0.offset)", value: $0.element, pass: true, isRepeat: false) }
+        let chart = IndividualsChart.fit(reference: Array(values.prefix(5)))!
+        let flagged = Set(chart.violations(values).map(\.index))
+        #expect(flagged == [5])
+        let svg = TrendChart.svg(
+            points, low: 8, high: 16, unit: "x", title: "t", control: .init(centre: chart.centre, lower: chart.lower, upper: chart.upper),
+            flagged: flagged)
+        #expect(svg.contains("UCL \(TrendChart.text(chart.upper))") && svg.contains("LCL \(TrendChart.text(chart.lower))"))
+        #expect(svg.components(separatedBy: "class=\"rule\"").count - 1 == 1)
+        #expect(svg.contains("B-5: a run rule is broken here"))
+    }
 }

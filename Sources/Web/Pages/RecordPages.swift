@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import Manufacturing
+import Monitoring
 import NIOCore
 import Reporting
 import Store
@@ -96,7 +97,32 @@ extension PageRoutes {
                 }
                 let spec = samples.last?.specification
                 v["test"] = test
-                v["svg"] = TrendChart.svg(points, low: spec?.low, high: spec?.high, unit: spec?.unit ?? "", title: "\(test) across batches")
+                // Continued process verification: an individuals chart of the first results (a
+                // repeat replaces nothing), its limits from the first `reference` batches.
+                let firsts = points.enumerated().filter { !$0.element.isRepeat }
+                let referenceText = request.uri.queryParameters.get("reference") ?? "25"
+                guard let reference = Int(referenceText), (2...1000).contains(reference) else {
+                    throw GMPError(.invalid, "reference must be a number of batches from 2 to 1000")
+                }
+                var control: TrendChart.Control?
+                var flagged = Set<Int>()
+                if let chart = IndividualsChart.fit(reference: firsts.prefix(reference).map(\.element.value)) {
+                    control = .init(centre: chart.centre, lower: chart.lower, upper: chart.upper)
+                    let violations = chart.violations(firsts.map(\.element.value))
+                    flagged = Set(violations.map { firsts[$0.index].offset })
+                    v["control"] = [
+                        "reference": min(reference, firsts.count), "centre": TrendChart.text(chart.centre), "lower": TrendChart.text(chart.lower),
+                        "upper": TrendChart.text(chart.upper),
+                        "violations": violations.map { ["batch": firsts[$0.index].element.label, "rule": "rule \($0.rule.rawValue): \($0.rule.text)"] },
+                        "hasViolations": !violations.isEmpty,
+                        "link": "/qc/trends?test=\(test.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? test)",
+                    ]
+                    if let c = Capability.of(firsts.map(\.element.value), low: spec?.low, high: spec?.high) {
+                        v["capability"] = ["cpk": String(format: "%.2f", c.cpk), "ppk": c.ppk.isFinite ? String(format: "%.2f", c.ppk) : "∞", "count": c.count]
+                    }
+                }
+                v["svg"] = TrendChart.svg(
+                    points, low: spec?.low, high: spec?.high, unit: spec?.unit ?? "", title: "\(test) across batches", control: control, flagged: flagged)
                 v["rows"] = rows.reversed()
                 v["spec"] = samples.last?.specificationText ?? ""
                 v["count"] = rows.count
