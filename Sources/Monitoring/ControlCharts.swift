@@ -84,21 +84,9 @@ public enum NelsonRule: Int, Sendable, Hashable, CaseIterable {
                 if run >= 9 { hits.append(i) }
             }
         case .sixTrending:
-            var run = 1, direction = 0
-            for i in 1..<max(1, x.count) {
-                let d = side(x[i] - x[i - 1])
-                run = d != 0 && d == direction ? run + 1 : (d != 0 ? 2 : 1)
-                direction = d
-                if run >= 6 { hits.append(i) }
-            }
+            hits = Self.stepRuns(x, points: 6) { step, previous in step == previous }
         case .fourteenAlternating:
-            var run = 1, previous = 0
-            for i in 1..<max(1, x.count) {
-                let d = side(x[i] - x[i - 1])
-                run = d != 0 && d == -previous ? run + 1 : (d != 0 ? 2 : 1)
-                previous = d
-                if run >= 14 { hits.append(i) }
-            }
+            hits = Self.stepRuns(x, points: 14) { step, previous in step == -previous }
         case .twoOfThreeBeyondTwoSigma, .fourOfFiveBeyondOneSigma:
             let (window, needed, bound) = self == .twoOfThreeBeyondTwoSigma ? (3, 2, 2.0) : (5, 4, 1.0)
             for i in z.indices where i + 1 >= window {
@@ -122,6 +110,20 @@ public enum NelsonRule: Int, Sendable, Hashable, CaseIterable {
             }
         }
         return hits.map { RuleViolation(rule: self, index: $0) }
+    }
+
+    /// The points ending a run of at least `points` points whose steps (up +1, down −1, flat 0
+    /// breaks the run) each `continue` the step before.
+    static func stepRuns(_ x: [Double], points: Int, continues: (Int, Int) -> Bool) -> [Int] {
+        var hits: [Int] = []
+        var run = 1, previous = 0
+        for i in 1..<max(1, x.count) {
+            let step = x[i] > x[i - 1] ? 1 : x[i] < x[i - 1] ? -1 : 0
+            run = step != 0 && continues(step, previous) ? run + 1 : (step != 0 ? 2 : 1)
+            previous = step
+            if run >= points { hits.append(i) }
+        }
+        return hits
     }
 }
 

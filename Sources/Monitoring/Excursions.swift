@@ -46,9 +46,11 @@ public struct ExcursionDetector: Sendable, Hashable, Codable {
             return nil
         }
         if let start = pendingAction, time - start >= limits.persistence {
+            // The excursion began when the values first left the alert limits.
+            let began = pendingAlert ?? start
             level = .action
-            since = pendingAlert ?? start
-            return .raised(level: .action, since: since!, at: time, value: value)
+            since = began
+            return .raised(level: .action, since: began, at: time, value: value)
         }
         if let start = pendingAlert, time - start >= limits.persistence {
             level = .alert

@@ -86,13 +86,6 @@ public struct MonitoredEquipment: Sendable, Hashable {
 public enum SeriesLocation: Sendable, Hashable {
     case room(String)
     case equipment(String)
-
-    public var id: String {
-        switch self {
-        case .room(let r): r
-        case .equipment(let e): e
-        }
-    }
 }
 
 /// A sensor's series of points.

@@ -503,8 +503,8 @@ extension GMPStore {
         }
     }
 
-    /// A failed authentication counted and audited, saying what failed ("wrong password at
-    /// sign-in", "wrong second-factor code").
+    /// A failed authentication counted and audited, saying what failed ("wrong password",
+    /// "wrong second-factor code").
     func recordFailedAuthentication(userID: String, what: String) async throws {
         let at = now()
         try await connection.transaction { db in

@@ -1,3 +1,4 @@
+import Capacity
 import Foundation
 import Logging
 import Monitoring
@@ -19,7 +20,7 @@ public struct PointsRefused: Error, Sendable, CustomStringConvertible {
 ///   one index seek and a scan.
 /// - PostgreSQL: the same database, its own connection (never the GMP advisory lock); a table
 ///   partitioned by month (a partition created when a month first has points), with a BRIN
-///   index on time and a b-tree on (series, time) for the newest point of a series.
+///   index on time and a unique b-tree on (series, time) for the newest point of a series.
 ///
 /// A batch is checked whole first (``PointCheck``, with each series' newest stored time) and
 /// stored in one transaction: all of it or nothing. Times are kept as integer milliseconds.
@@ -155,7 +156,7 @@ actor PointWriter {
     let sql: any SQLDatabase
     let closeConnection: @Sendable () async throws -> Void
     let dialect: Connection.Dialect
-    /// Series id → integer key, and the newest time stored (ms) of the series seen.
+    /// Series id → its integer key in the points table; the months that have a partition.
     private var keys: [String: Int] = [:]
     private var partitions = Set<Int>()
 
@@ -320,28 +321,25 @@ actor PointWriter {
     /// milliseconds stored; the months created, remembered once the transaction commits.
     private func createPartitions(_ points: [Point]) async throws -> Set<Int> {
         var months = Set<Int>()
-        for p in points { months.insert(Self.month(Double(PointStore.milliseconds(p.time)) / 1000)) }
+        for p in points { months.insert(Self.month(milliseconds: PointStore.milliseconds(p.time))) }
         let new = months.subtracting(partitions)
         for m in new.sorted() {
-            let (from, to) = (Self.monthStart(m), Self.monthStart(m + 1))
             // The table name and bounds are numbers computed here, not input.
             let statement =
-                "CREATE TABLE IF NOT EXISTS points_m\(m / 12)_\(m % 12 + 1) PARTITION OF points FOR VALUES FROM (\(PointStore.milliseconds(from))) TO (\(PointStore.milliseconds(to)))"
+                "CREATE TABLE IF NOT EXISTS points_m\(m / 12)_\(m % 12 + 1) PARTITION OF points FOR VALUES FROM (\(Self.monthStart(m))) TO (\(Self.monthStart(m + 1)))"
             try await sql.raw(SQLQueryString(statement)).run()
         }
         return new
     }
 
-    /// Months since year 0 (year × 12 + month − 1), UTC.
-    static func month(_ t: Double) -> Int {
-        let text = Monitoring.Timestamps.text(t)
-        let year = Int(text.prefix(4)) ?? 1970
-        let month = Int(text.dropFirst(5).prefix(2)) ?? 1
-        return year * 12 + month - 1
+    /// Months since year 0 (year × 12 + month − 1), UTC, of a time in milliseconds.
+    static func month(milliseconds ms: Int64) -> Int {
+        let day = CalendarDate(dayNumber: Int((ms - ((ms % 86_400_000) + 86_400_000) % 86_400_000) / 86_400_000))
+        return day.year * 12 + day.month - 1
     }
 
-    static func monthStart(_ m: Int) -> Double {
-        let year = m / 12, month = m % 12 + 1
-        return Monitoring.Timestamps.parse("\(year)-\(month < 10 ? "0" : "")\(month)-01T00:00:00Z") ?? 0
+    /// The first millisecond of a month.
+    static func monthStart(_ m: Int) -> Int64 {
+        Int64(CalendarDate(year: m / 12, month: m % 12 + 1, day: 1).dayNumber) * 86_400_000
     }
 }

@@ -1,6 +1,3 @@
-import Bioprocess
-import Capacity
-import FileFormats
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -9,14 +6,15 @@ import Manufacturing
 import Monitoring
 import Store
 import Testing
+import VectorFabCommands
 
 @testable import Web
 
 /// POST /api/points: JSON and CSV, checked whole, stored whole or refused naming every point.
 @Suite struct PointAPITests {
     static func monitor(beside store: GMPStore) async throws -> Monitor {
-        let facility = try FacilityReader.read(try DocumentLoader.load(path: Repository.path("Examples/capacity/genethon-bioprod-2015.yaml")))
-        let site = try SiteReader.read(try DocumentLoader.load(path: Repository.path("Examples/sites/genethon-bioprod-site.yaml")), facility: facility)
+        // As `vectorfab serve --site` reads it: the facility file it names checked too.
+        let site = try SiteFiles.load(Repository.path("Examples/sites/genethon-bioprod-site.yaml"))
         return Monitor(site: site, points: try await PointStore.open(beside: store.location))
     }
 
