@@ -37,7 +37,7 @@ let package = Package(
         // Domain: facilities, demand, the planner, the facility simulation, materials, tech transfer.
         .target(name: "Capacity", dependencies: ["Bioprocess"], swiftSettings: upcoming),
         // Domain: GMP rules — roles, recipes, materials, batches, QC, deviations, release, audit.
-        .target(name: "Manufacturing", dependencies: ["Bioprocess"], swiftSettings: upcoming),
+        .target(name: "Manufacturing", dependencies: ["Bioprocess", "Monitoring"], swiftSettings: upcoming),
         // Domain: monitored sites, series and points, limits (Annex 1), excursions, control charts.
         .target(name: "Monitoring", dependencies: ["Bioprocess", "Capacity"], swiftSettings: upcoming),
         // Persistence over SQLKit: SQLite embedded, PostgreSQL shared; migrations; the audit chain.
@@ -159,7 +159,7 @@ let package = Package(
             path: "Benchmarks/RefusalBenchmark",
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
-        .testTarget(name: "ManufacturingTests", dependencies: ["Manufacturing", "Bioprocess"], swiftSettings: upcoming),
+        .testTarget(name: "ManufacturingTests", dependencies: ["Manufacturing", "Bioprocess", "Monitoring"], swiftSettings: upcoming),
         .testTarget(
             name: "MonitoringTests", dependencies: ["Monitoring", "Bioprocess", "Capacity", "FileFormats"], swiftSettings: upcoming),
         .testTarget(

@@ -123,3 +123,11 @@ public struct LimitBody: StrictBody {
     public var hysteresis: Double?
     public var reason: String
 }
+
+/// An alarm acknowledged: what was seen and done, signed with the password (and the
+/// authenticator's code when the role requires one).
+public struct AcknowledgeBody: StrictBody {
+    public var comment: String
+    public var password: String
+    public var code: String?
+}

@@ -38,12 +38,15 @@ public struct DeviationToOpen: Sendable, Hashable {
     public var batchID: String?
     public var sampleID: String?
     public var description: String
+    /// The alarm the deviation is about (an excursion).
+    public var alarmID: String?
 
-    public init(kind: DeviationKind, batchID: String?, sampleID: String? = nil, description: String) {
+    public init(kind: DeviationKind, batchID: String?, sampleID: String? = nil, description: String, alarmID: String? = nil) {
         self.kind = kind
         self.batchID = batchID
         self.sampleID = sampleID
         self.description = description
+        self.alarmID = alarmID
     }
 }
 
@@ -280,6 +283,9 @@ public enum DeviationKind: String, Codable, Sendable, Hashable, CaseIterable {
     case oos
     /// A material lot the batch used was recalled.
     case recall
+    /// A monitored room or piece of equipment left its limits while one of the batch's phases
+    /// ran there.
+    case excursion
 }
 
 extension BatchStatus {

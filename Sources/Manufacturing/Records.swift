@@ -262,11 +262,15 @@ public struct Deviation: Codable, Sendable, Hashable {
     public var rootCause: String?
     public var openedBy: String?
     public var openedAt: String?
+    /// The alarm an excursion deviation is about.
+    public var alarmID: String?
 
     public init(
         id: String, batchID: String?, sampleID: String?, kind: DeviationKind, description: String, status: DeviationStatus,
-        classification: DeviationClass? = nil, rootCause: String? = nil, openedBy: String? = nil, openedAt: String? = nil
+        classification: DeviationClass? = nil, rootCause: String? = nil, openedBy: String? = nil, openedAt: String? = nil,
+        alarmID: String? = nil
     ) {
+        self.alarmID = alarmID
         self.id = id
         self.batchID = batchID
         self.sampleID = sampleID

@@ -47,6 +47,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable, Codable {
     case ingestPoints = "ingest-points"
     case defineLimits = "define-limits"
     case approveLimits = "approve-limits"
+    case acknowledgeAlarm = "acknowledge-alarm"
 }
 
 /// Who may do what. QA approves, releases and closes; QC analysts test; operators execute;
@@ -81,6 +82,8 @@ public enum Permissions {
         // approved by QA, like a recipe.
         case .defineLimits: role == .supervisor || role == .engineer || role == .qa
         case .approveLimits: role == .qa
+        // An alarm is answered by the people on the floor who can act on it, or by QA.
+        case .acknowledgeAlarm: role == .operator || role == .supervisor || role == .qa
         }
     }
 }
@@ -88,4 +91,6 @@ public enum Permissions {
 /// What a person means by an electronic signature (21 CFR 11.50).
 public enum SignatureMeaning: String, Sendable, Hashable, CaseIterable, Codable {
     case performed, verified, reviewed, approved, released
+    /// An alarm seen and answered (an excursion acknowledged with a comment).
+    case acknowledged
 }

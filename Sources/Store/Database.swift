@@ -734,6 +734,19 @@ enum Migrations {
                 """
             ]
         },
+        Migration(version: 10, name: "Alarms, acknowledged with a signature; excursion deviations name their alarm") { c in
+            let d = c.double
+            return [
+                """
+                CREATE TABLE alarms (id TEXT PRIMARY KEY, series TEXT NOT NULL, place TEXT NOT NULL, level TEXT NOT NULL,
+                since TEXT NOT NULL, raised_at TEXT NOT NULL, value \(d) NOT NULL, ended_at TEXT, acknowledged_by TEXT,
+                acknowledged_at TEXT, comment TEXT, raised_by TEXT NOT NULL)
+                """,
+                "CREATE INDEX alarms_series ON alarms (series, ended_at)",
+                "ALTER TABLE deviations ADD COLUMN alarm_id TEXT",
+                "CREATE INDEX deviations_alarm ON deviations (alarm_id)",
+            ]
+        },
     ]
 
     /// Applies the migrations not yet applied (up to `version`); returns their names.

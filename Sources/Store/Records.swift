@@ -571,7 +571,7 @@ extension GMPStore {
             status: try row.decodeEnum(column: "status", as: DeviationStatus.self),
             classification: try row.decodeOptionalEnum(column: "classification", as: DeviationClass.self),
             rootCause: try row.decode(column: "root_cause", as: String?.self), openedBy: try row.decode(column: "opened_by", as: String.self),
-            openedAt: try row.decode(column: "opened_at", as: String.self))
+            openedAt: try row.decode(column: "opened_at", as: String.self), alarmID: try row.decode(column: "alarm_id", as: String?.self))
     }
 
     /// A QC sample of a batch or a material lot. A release-panel sample (`panel`) and a sample the
@@ -684,12 +684,12 @@ extension GMPStore {
         try await holdIfReleased(db, batch: new.batchID, user: user, reason: "a deviation was opened after release", at: at)
         let d = Deviation(
             id: Self.newID("dev"), batchID: new.batchID, sampleID: new.sampleID, kind: new.kind, description: new.description,
-            status: .open)
+            status: .open, openedBy: user.id, openedAt: at, alarmID: new.alarmID)
         try await sealed(db, "deviations",
             """
-            INSERT INTO deviations (id, batch_id, sample_id, kind, description, status, opened_by, opened_at)
+            INSERT INTO deviations (id, batch_id, sample_id, kind, description, status, opened_by, opened_at, alarm_id)
             VALUES (\(bind: d.id), \(bind: d.batchID), \(bind: d.sampleID), \(bind: d.kind.rawValue), \(bind: d.description), 'open',
-            \(bind: user.id), \(bind: at))
+            \(bind: user.id), \(bind: at), \(bind: d.alarmID))
             """, by: user.id, at: at)
         try await audit(db, user: user.id, action: .open, entity: "deviation", id: d.id, field: "status", new: "open", reason: d.description, at: at)
         return d

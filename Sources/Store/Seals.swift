@@ -73,7 +73,7 @@ enum Seals {
             columns: [
                 ("id", .text), ("batch_id", .text), ("sample_id", .text), ("kind", .text), ("description", .text),
                 ("status", .text), ("opened_by", .text), ("opened_at", .text), ("classification", .addedText),
-                ("root_cause", .addedText),
+                ("root_cause", .addedText), ("alarm_id", .addedText),
             ]),
         Table(
             name: "capa_actions", key: "id",
@@ -96,6 +96,13 @@ enum Seals {
                 ("id", .text), ("series", .text), ("version", .integer), ("alert_low", .real), ("alert_high", .real),
                 ("action_low", .real), ("action_high", .real), ("persistence", .real), ("hysteresis", .real), ("status", .text),
                 ("reason", .text), ("created_by", .text), ("created_at", .text),
+            ]),
+        Table(
+            name: "alarms", key: "id",
+            columns: [
+                ("id", .text), ("series", .text), ("place", .text), ("level", .text), ("since", .text), ("raised_at", .text),
+                ("value", .real), ("ended_at", .text), ("acknowledged_by", .text), ("acknowledged_at", .text), ("comment", .text),
+                ("raised_by", .text),
             ]),
         Table(
             name: "role_policies", key: "role",

@@ -104,11 +104,18 @@ struct Serve: AsyncParsableCommand {
         try await db.withStore { store in
             let logger = Logger(label: "vectorfab.web")
             let url = "http://\(host == "0.0.0.0" ? "localhost" : host):\(port)/"
+            var monitor: Monitor?
+            let demoSite = (library as NSString).appendingPathComponent("sites/genethon-bioprod-site.yaml")
+            if let path = siteFile ?? (demo && FileManager.default.fileExists(atPath: demoSite) ? demoSite : nil) {
+                let monitored = try SiteFiles.load(path)
+                monitor = Monitor(site: monitored, points: try await PointStore.open(beside: store.location, logger: logger))
+                logger.info("Monitoring \(monitored.name): \(monitored.series.count) series in \(monitored.rooms.count) rooms, points in \(PointStore.location(for: store.location))")
+            }
             if demo {
                 guard try await store.userCount() == 0 else {
                     throw ValidationError("--demo fills a new database only: \(store.location) has users already (use another --database)")
                 }
-                let accounts = try await Demo.fill(store, library: library)
+                let accounts = try await Demo.fill(store, library: library, monitor: monitor.map { ($0.site, $0.points) })
                 logger.info("Demo site on \(store.location): sign in at \(url) as one of (passwords shown once):")
                 for a in accounts { logger.info("  \(a.role.rawValue): \(a.username) / \(a.password)") }
             }
@@ -119,13 +126,6 @@ struct Serve: AsyncParsableCommand {
                 logger.info("No users yet: open \(url)setup and create the first administrator with the set-up code \(code)")
             }
             let site = try await Site.load(library: library, secureCookies: secureCookies, setupCode: setupCode)
-            var monitor: Monitor?
-            let demoSite = (library as NSString).appendingPathComponent("sites/genethon-bioprod-site.yaml")
-            if let path = siteFile ?? (demo && FileManager.default.fileExists(atPath: demoSite) ? demoSite : nil) {
-                let monitored = try SiteFiles.load(path)
-                monitor = Monitor(site: monitored, points: try await PointStore.open(beside: store.location, logger: logger))
-                logger.info("Monitoring \(monitored.name): \(monitored.series.count) series in \(monitored.rooms.count) rooms, points in \(PointStore.location(for: store.location))")
-            }
             logger.info("VectorFab on \(url) with \(store.location)")
             try await API.application(store: store, site: site, monitor: monitor, host: host, port: port, logger: logger).runService()
         }
@@ -141,7 +141,7 @@ public enum Demo {
         public var password: String
     }
 
-    public static func fill(_ store: GMPStore, library: String) async throws -> [Account] {
+    public static func fill(_ store: GMPStore, library: String, monitor: (site: MonitoredSite, points: PointStore)? = nil) async throws -> [Account] {
         func password() -> String {
             let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
             var rng = SystemRandomNumberGenerator()
@@ -168,7 +168,15 @@ public enum Demo {
             let qa = accounts.first { $0.role == .qa }!
             let approved = try await store.approveRecipe(users[.qa]!, id: draft.id, password: qa.password)
             let passwords = Dictionary(accounts.map { ($0.role, $0.password) }, uniquingKeysWith: { a, _ in a })
-            _ = try await history(store, users: users, passwords: passwords, recipe: approved, batches: 3)
+            var equipment: [String: String] = [:]
+            if let monitor {
+                try await monitoring(store, users: users, passwords: passwords, site: monitor.site, points: monitor.points)
+                // The recipe names classes of equipment; the demo's operators record the site's.
+                let platform = try ProcessFile.load(path: processPath).production.platform.model
+                if let bioreactor = monitor.site.equipment.first { equipment[platform] = bioreactor.id }
+                if let isolator = monitor.site.rooms.first(where: { $0.grade == .a }) { equipment["Isolator"] = isolator.id }
+            }
+            _ = try await history(store, users: users, passwords: passwords, recipe: approved, batches: 3, equipment: equipment)
             _ = try await store.createBatch(users[.supervisor]!, recipeID: draft.id)
         }
         return accounts
@@ -180,7 +188,8 @@ public enum Demo {
     /// and in the second one a value out of range whose deviation is investigated, classified,
     /// given an action and closed by QA. Returns the lots by item and the batches.
     public static func history(
-        _ store: GMPStore, users: [Role: User], passwords: [Role: String], recipe: RecipeRecord, batches: Int
+        _ store: GMPStore, users: [Role: User], passwords: [Role: String], recipe: RecipeRecord, batches: Int,
+        equipment: [String: String] = [:]
     ) async throws -> (lots: [String: MaterialLot], batches: [Batch]) {
         let op = users[.operator]!, sup = users[.supervisor]!, qc = users[.qcAnalyst]!, qa = users[.qa]!
         var lots: [String: MaterialLot] = [:]
@@ -218,7 +227,7 @@ public enum Demo {
                 for m in phase.materials where m.quantity > 0 {
                     _ = try await store.consumeMaterial(op, batch: batch.id, phase: phase.id, lot: lots[m.item]!.id, quantity: m.quantity)
                 }
-                if let e = phase.equipment { _ = try await store.recordEquipment(op, batch: batch.id, phase: phase.id, equipment: e) }
+                if let e = phase.equipment { _ = try await store.recordEquipment(op, batch: batch.id, phase: phase.id, equipment: equipment[e] ?? e) }
                 _ = try await store.completePhase(op, batch: batch.id, phase: phase.id, password: passwords[.operator]!)
                 try await store.verifyPhase(sup, batch: batch.id, phase: phase.id, password: passwords[.supervisor]!)
             }
@@ -248,6 +257,64 @@ public enum Demo {
             made.append(try await store.releaseBatch(qa, batch: batch.id, password: passwords[.qa]!))
         }
         return (lots, made)
+    }
+}
+
+extension Demo {
+    /// The demo's monitoring: limits approved by QA for the bioreactor's temperature and pH and
+    /// the vector suite's particles and pressure, and the last three days of one-minute points of
+    /// every continuous series of the site (a deterministic, smooth signal within the limits).
+    static func monitoring(
+        _ store: GMPStore, users: [Role: User], passwords: [Role: String], site: MonitoredSite, points: PointStore
+    ) async throws {
+        let sup = users[.supervisor]!, qa = users[.qa]!
+        let wanted: [(String, SeriesLimits, String)] = [
+            ("temperature", SeriesLimits(alertLow: 36.5, alertHigh: 37.5, actionLow: 36, actionHigh: 38, persistence: 120, hysteresis: 0.2), "from the PQ runs"),
+            ("ph", SeriesLimits(alertLow: 6.9, alertHigh: 7.35, actionLow: 6.8, actionHigh: 7.45, persistence: 300, hysteresis: 0.02), "from the PQ runs"),
+            ("particles-0.5", SeriesLimits(alertHigh: 100_000, actionHigh: 200_000, persistence: 120, hysteresis: 5000), "room qualification, in operation"),
+            ("dp", SeriesLimits(alertLow: 12, actionLow: 10, persistence: 300, hysteresis: 1), "pressure cascade of the HVAC design"),
+        ]
+        var limited: [String: SeriesLimits] = [:]
+        // The first bioreactor's and the first room's series (those the demo's batches use).
+        let watched = Set([site.equipment.first.map { SeriesLocation.equipment($0.id) }, site.rooms.first.map { SeriesLocation.room($0.id) }].compactMap { $0 })
+        for x in site.series where watched.contains(x.location) {
+            guard let (_, limits, reason) = wanted.first(where: { x.id.hasSuffix("/" + $0.0) }) else { continue }
+            let set = try await store.proposeLimits(sup, series: x, grade: site.room(of: x)?.grade, limits: limits, reason: reason)
+            _ = try await store.approveLimits(qa, id: set.id, password: passwords[.qa]!)
+            limited[x.id] = limits
+        }
+        let now = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60
+        let start = now - 3 * 86_400
+        let byID = Dictionary(site.series.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var batch: [Point] = []
+        for x in site.series where !x.measurand.isSampled {
+            let step = max(60, x.interval)
+            let (centre, swing): (Double, Double) = switch x.measurand {
+            case .temperature: if case .room = x.location { (20, 0.6) } else { (37, 0.2) }
+            case .pH: (7.1, 0.05)
+            case .dissolvedOxygen: (40, 5)
+            case .agitation: (90, 2)
+            case .pressure: (20, 1)
+            case .viableCellDensity: (4e6, 1e6)
+            case .particles05: (site.room(of: x)?.grade == .a ? 400 : 20_000, site.room(of: x)?.grade == .a ? 150 : 8000)
+            case .particles5: (site.room(of: x)?.grade == .a ? 0 : 150, site.room(of: x)?.grade == .a ? 0 : 60)
+            case .differentialPressure: (15, 1)
+            case .humidity: (45, 4)
+            default: (1, 0)
+            }
+            var t = start
+            var k = 0.0
+            while t <= now - 60 {
+                // A daily cycle and a faster ripple: smooth, the same at every start.
+                let v = centre + swing * (0.7 * sin(2 * .pi * t / 86_400) + 0.3 * sin(k / 7))
+                batch.append(Point(series: x.id, time: t, value: max(0, v), unit: x.unit))
+                t += step
+                k += 1
+            }
+        }
+        for chunk in stride(from: 0, to: batch.count, by: 100_000) {
+            _ = try await points.ingest(Array(batch[chunk..<min(batch.count, chunk + 100_000)]), series: byID, now: now, limits: limited)
+        }
     }
 }
 

@@ -176,7 +176,7 @@ public enum API {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: SecurityHeaders())
         let throttle = SignInThrottle()
-        if let site { PageRoutes(store: store, site: site, throttle: throttle).addRoutes(to: router) }
+        if let site { PageRoutes(store: store, site: site, throttle: throttle, monitor: monitor).addRoutes(to: router) }
         router.get("/health") { _, _ in try json(["status": "ok"]) }
         let api = router.group("api")
         SessionRoutes(store: store, throttle: throttle).addPublicRoutes(to: api)
@@ -194,6 +194,7 @@ public enum API {
         AuditRoutes(store: store).addRoutes(to: signedIn.group("audit"))
         PointRoutes(store: store, monitor: monitor).addRoutes(to: signedIn.group("points"))
         LimitRoutes(store: store, monitor: monitor).addRoutes(to: signedIn.group("limits"))
+        AlarmRoutes(store: store, monitor: monitor).addRoutes(to: signedIn.group("alarms"))
         ComputeRoutes().addRoutes(to: signedIn)
         ProcessFileRoutes(store: store, library: site?.library ?? "Examples").addRoutes(to: signedIn.group("process-files"))
         return router

@@ -11,18 +11,29 @@ supervisor verifies every phase; a QC analyst takes the release samples and ente
 one result out of specification, then a repeat with its reason; QA enrols an authenticator by
 scanning its QR code (read with zxing-cpp), investigates and closes the deviations (the closing
 signed with a TOTP code) and releases the batch by exception with a signature and a code; then a
-raw material the batch used is recalled and the batch shows on hold. A screenshot of every
-screen goes to SCREENSHOT_DIR. Exits non-zero on the first failure.
+raw material the batch used is recalled and the batch shows on hold.
+
+Monitoring: the operator runs the production phase on bioreactor BR-200-1; while it runs, the
+plant's historian posts its temperature at 39 °C (POST /api/points, CSV): an action alarm, a
+deviation on the batch at once, and the alarm banner appearing on the operator's open page
+without a reload (server-sent events). The supervisor acknowledges the alarm with a comment and
+the password; the release review shows the excursion in the batch's environment and the
+deviation blocks the release until QA closes it.
+
+A screenshot of every screen goes to SCREENSHOT_DIR. Exits non-zero on the first failure.
 """
 import base64
+import datetime
 import hashlib
 import hmac
 import io
+import json
 import os
 import re
 import struct
 import sys
 import time
+import urllib.request
 import zxingcpp
 from PIL import Image
 from selenium import webdriver
@@ -224,6 +235,36 @@ def keyboard_phase(batch_url, password):
     return True
 
 
+def api(method, path, body=None, token=None, content_type="application/json"):
+    """A call to the JSON API; returns (status, answer)."""
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", content_type)
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def historian_posts_hot_bioreactor():
+    """The historian's account posts four minutes of 39 °C on BR-200-1 (limits 36–38 °C, 120 s)."""
+    user, password = accounts["operator"]
+    status, session = api("POST", "/api/login", {"username": user, "password": password})
+    check(status == 200, "the historian signs in to the API")
+    now = int(time.time()) // 60 * 60
+    lines = ["series,time,value,unit"] + [
+        "BR-200-1/temperature,%s,%.1f,degC" % (datetime.datetime.fromtimestamp(now + 60 * k, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), 39 + k / 10)
+        for k in range(4)]
+    status, answer = api("POST", "/api/points", "\n".join(lines).encode(), session["token"], "text/csv")
+    check(status == 201 and answer["stored"] == 4, f"the points are stored ({status}: {answer})")
+    check(len(answer["alarms"]) == 1 and answer["alarms"][0]["level"] == "action", "an action alarm is raised")
+    check([d["batchID"] for d in answer["deviations"]] == [batch], "a deviation is opened on the running batch at once")
+    return answer["alarms"][0]["id"], answer["deviations"][0]["id"]
+
+
 def form_with(button_text):
     for f in driver.find_elements(By.TAG_NAME, "form"):
         if any(button_text in b.text for b in f.find_elements(By.TAG_NAME, "button")):
@@ -241,6 +282,7 @@ try:
     batch = rows[0].find_element(By.TAG_NAME, "a").text
     batch_url = f"{base}/batches/{batch}"
     out_of_range_done = False
+    alarm = excursion = None
     phases = 0
     while True:
         if phases == 2:
@@ -297,7 +339,23 @@ try:
             check(f"lot {lot_id}" in driver.page_source, f"{item} consumed from lot {lot_id}")
         f = form_with("Record equipment")
         if f and f.find_element(By.NAME, "equipment").get_attribute("value"):
+            field = f.find_element(By.NAME, "equipment")
+            on_bioreactor = "stirred tank" in field.get_attribute("value").lower() and alarm is None
+            if on_bioreactor:
+                # The site's bioreactor, as the operator scans its tag.
+                field.clear()
+                field.send_keys("BR-200-1")
             submit(f)
+            if on_bioreactor:
+                check("BR-200-1" in driver.page_source, "the production runs on BR-200-1")
+                banner = driver.find_element(By.ID, "alarm-banner")
+                check(not banner.is_displayed(), "no alarm banner before the excursion")
+                alarm, excursion = historian_posts_hot_bioreactor()
+                WebDriverWait(driver, 15).until(lambda d: d.find_element(By.ID, "alarm-banner").is_displayed())
+                banner = driver.find_element(By.ID, "alarm-banner")
+                check("1 alarm active" in banner.text and "action level" in banner.text, f"the banner appears without a reload: {banner.text}")
+                check(banner.get_attribute("data-live") == "1", "the banner was updated by the server's event")
+                shot("alarm-banner")
         f = form_with("Sign: phase performed")
         check(f is not None, f"phase {phases} can be signed performed")
         f.find_element(By.NAME, "password").send_keys(password)
@@ -305,6 +363,23 @@ try:
         check(driver.current_url.rstrip("/") == batch_url, f"phase {phases} performed")
     check(phases >= 10 and out_of_range_done, f"the operator executed {phases} phases, one value out of range")
     shot("batch-executed")
+    check(alarm is not None, "the excursion was raised while the production phase ran")
+
+    # The supervisor answers the alarm: what was seen and done, signed.
+    password = sign_in("supervisor")
+    driver.get(base + "/monitoring")
+    check(alarm in driver.page_source and "to acknowledge" in driver.page_source, "the monitoring page lists the alarm")
+    shot("monitoring")
+    driver.get(f"{base}/monitoring/alarms/{alarm}")
+    check(batch in driver.page_source and excursion in driver.page_source, "the alarm names the batch it touched and its deviation")
+    f = form_with("Acknowledge, signed")
+    f.find_element(By.NAME, "comment").send_keys("Jacket valve stuck open; closed by hand, temperature back in 10 min")
+    f.find_element(By.NAME, "password").send_keys(password)
+    submit(f)
+    check("Signed “acknowledged”" in driver.page_source, "the supervisor acknowledges the alarm with a signature")
+    driver.get(f"{base}/monitoring/trend?series=BR-200-1%2Ftemperature&alarm={alarm}")
+    check("action excursion from" in driver.page_source, "the trend shades the excursion")
+    shot("trend")
 
     # The supervisor verifies every phase.
     password = sign_in("supervisor")
@@ -379,6 +454,11 @@ try:
     f.find_element(By.NAME, "code").send_keys(fresh_code(secret))
     submit(f)
     check("authenticator is enrolled" in driver.page_source, "QA enrols an authenticator")
+    driver.get(f"{batch_url}/release")
+    check(excursion in driver.find_element(By.CSS_SELECTOR, "ul.blockers").text, "the open excursion deviation blocks the release")
+    check("Environment and equipment" in driver.page_source and "1 excursion while the batch" in driver.page_source,
+          "the release review shows the batch's environment with the excursion")
+    shot("release-environment")
     driver.get(f"{base}/deviations?batch={batch}")
     shot("deviations-board")
     deviations = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a.dcard")]

@@ -27,6 +27,10 @@ struct SealTests {
         _ = try await s.addItemTest(r.staff.qa, item: "CELL-BANK", test: "Mycoplasma", specification: nil)
         let ph = Series(id: "BR-1/ph", measurand: .pH, location: .equipment("BR-1"), interval: 60)
         _ = try await s.proposeLimits(r.staff.supervisor, series: ph, grade: nil, limits: SeriesLimits(alertHigh: 7.3, actionHigh: 7.4), reason: "PQ study")
+        _ = try await s.recordExcursions(
+            r.staff.operatorUser, [(series: "BR-1/ph", event: .raised(level: .action, since: 1_790_000_000, at: 1_790_000_120, value: 7.6))],
+            site: MonitoredSite(name: "Test", rooms: [], equipment: [MonitoredEquipment(id: "BR-1", name: "Bioreactor", room: "VS-1")], series: [ph]),
+            now: 1_790_000_120)
         _ = try await s.beginEnrolment(r.staff.qa)
         try await s.setSecondFactorPolicy(by: r.staff.admin, role: .qa, required: true, reason: "SOP")
         return r
@@ -40,6 +44,7 @@ struct SealTests {
         ("signatures", "full_name", "'Someone Else'"), ("process_files", "text", "'name: other'"),
         ("capa_actions", "due", "'2099-01-01'"), ("item_tests", "high", "99"), ("second_factors", "secret", "'MALLORYKNOWS'"),
         ("role_policies", "second_factor", "0"), ("limit_sets", "action_high", "9"),
+        ("alarms", "comment", "'nothing to see'"),
     ]
 
     @Test(arguments: Backend.available)

@@ -378,6 +378,7 @@ struct PermissionMatrixTests {
                 u, series: Series(id: "BR-1/ph", measurand: .pH, location: .equipment("BR-1"), interval: 60), grade: nil,
                 limits: SeriesLimits(alertHigh: 7.3, actionHigh: 7.4), reason: "PQ")
         case .approveLimits: _ = try await s.approveLimits(u, id: "limits-none", password: password)
+        case .acknowledgeAlarm: _ = try await s.acknowledgeAlarm(u, id: "alarm-none", comment: "seen", password: password)
         case .releaseBatch: _ = try await s.releaseBatch(u, batch: r.batch.id, password: password)
         case .readRecords: _ = try await s.batch(u, id: r.batch.id)
         case .verifyAudit: _ = try await s.verifyAudit(by: u)

@@ -113,6 +113,7 @@ extension PageRoutes {
             "id": d.id, "kind": d.kind.title, "description": d.description, "status": d.status.words, "batch": d.batchID ?? "",
             "sample": d.sampleID ?? "", "classification": d.classification?.rawValue ?? "", "rootCause": d.rootCause ?? "",
             "opened": d.openedAt.map(when) ?? "", "openedBy": d.openedBy.flatMap { names[$0] } ?? d.openedBy ?? "",
+            "alarm": d.alarmID ?? "",
         ] as [String: Any]
         v["steps"] = DeviationStatus.allCases.map { s in
             ["name": s.title, "done": DeviationStatus.allCases.firstIndex(of: s)! <= DeviationStatus.allCases.firstIndex(of: d.status)!, "current": s == d.status]
@@ -190,6 +191,7 @@ extension DeviationKind {
         case .process: "process"
         case .oos: "out of specification"
         case .recall: "material recall"
+        case .excursion: "environmental or equipment excursion"
         }
     }
 }

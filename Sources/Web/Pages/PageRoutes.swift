@@ -16,6 +16,8 @@ struct PageRoutes {
     let store: GMPStore
     let site: Site
     let throttle: SignInThrottle
+    /// The monitored site, when the server has one.
+    var monitor: Monitor? = nil
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/static/app.css") { _, _ in
@@ -51,6 +53,7 @@ struct PageRoutes {
         addMaterialPages(to: pages)
         addRecordPages(to: pages)
         addBatchMLPages(to: pages)
+        addMonitoringPages(to: pages)
         pages.get("/processes/:file") { request, context in try await cachedPage(request, context) {
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user
@@ -183,6 +186,8 @@ struct PageRoutes {
             v["csrf"] = Cookies.csrf(for: identity.token)
         }
         v["canEdit"] = Permissions.allows(identity.user.role, .editProcess)
+        if let banner = await alarmBanner() { v["alarmBanner"] = banner }
+        v["monitors"] = monitor != nil
         return v
     }
 

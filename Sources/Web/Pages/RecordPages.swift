@@ -35,7 +35,7 @@ extension PageRoutes {
                 ])
             }
             let recipe = try await store.recipe(user, id: record.batch.recipeID)
-            let v: [String: Any] = [
+            var v: [String: Any] = [
                 "batch": ["id": record.batch.id, "product": record.batch.product, "status": record.batch.status.words],
                 "recipe": ["id": recipe.id, "version": recipe.version, "process": recipe.recipe.process],
                 "printedBy": user.fullName, "printedAt": when(ISO8601DateFormatter().string(from: Date())),
@@ -50,6 +50,7 @@ extension PageRoutes {
                 "blockers": record.releaseBlockers, "hasBlockers": !record.releaseBlockers.isEmpty,
                 "auditCount": record.audit.count, "pageStyle": "/batches/\(id)/record.css",
             ]
+            if let environment = try await environmentSummary(user, entries: record.entries) { v["environment"] = environment }
             return site.page("record", try await values(context, title: "Batch record \(id)", sections(v)))
         }
         // The running header of the printed record: the batch and its product on every page

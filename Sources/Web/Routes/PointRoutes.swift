@@ -9,12 +9,29 @@ import Store
 public struct Monitor: Sendable {
     public let site: MonitoredSite
     public let points: PointStore
+    /// The live banner's listeners.
+    public let hub: AlarmHub
     let series: [String: Series]
 
-    public init(site: MonitoredSite, points: PointStore) {
+    public init(site: MonitoredSite, points: PointStore, hub: AlarmHub = AlarmHub()) {
         self.site = site
         self.points = points
+        self.hub = hub
         self.series = Dictionary(site.series.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Checks and stores points, records the alarms and deviations they raise, and tells the
+    /// banners when an alarm changed.
+    func ingest(_ store: GMPStore, _ user: User, _ batch: [Point]) async throws -> IngestOutcome {
+        let outcome = try await store.ingest(user, batch, into: points, site: site, now: Date().timeIntervalSince1970)
+        if !outcome.alarms.isEmpty { await publish(store) }
+        return outcome
+    }
+
+    /// Tells the banners the counts now.
+    func publish(_ store: GMPStore) async {
+        guard let c = try? await store.alarmCounts() else { return }
+        hub.publish(AlarmCounts(active: c.active, unacknowledged: c.unacknowledged, action: c.action))
     }
 }
 
@@ -22,6 +39,9 @@ struct PointsAnswer: Encodable {
     var stored: Int
     /// The excursions the batch raised, escalated or ended, against the approved limits.
     var excursions: [ExcursionAnswer]
+    /// The alarms raised or changed, and the deviations opened on the batches they touched.
+    var alarms: [Alarm]
+    var deviations: [Deviation]
 }
 
 struct ExcursionAnswer: Encodable {
@@ -67,9 +87,11 @@ struct PointRoutes {
             }
             guard let monitor else { throw GMPError(.notFound, "this server monitors no site: start it with --site FILE") }
             do {
-                let limits = try await store.approvedLimits()
-                let (stored, events) = try await monitor.points.ingest(batch, series: monitor.series, now: Date().timeIntervalSince1970, limits: limits)
-                return try json(PointsAnswer(stored: stored, excursions: events.map { ExcursionAnswer(series: $0.series, event: $0.event) }), status: .created)
+                let o = try await monitor.ingest(store, user, batch)
+                return try json(
+                    PointsAnswer(
+                        stored: o.stored, excursions: o.events.map { ExcursionAnswer(series: $0.series, event: $0.event) }, alarms: o.alarms,
+                        deviations: o.deviations), status: .created)
             } catch let refused as PointsRefused {
                 throw BadRequest(
                     message: "the batch is refused (\(refused.problems.count) problem\(refused.problems.count == 1 ? "" : "s")); nothing was stored",
@@ -105,4 +127,33 @@ struct LimitRoutes {
             return try json(try await store.approveLimits(try context.signedIn(), id: try context.parameter("id"), password: b.password, code: b.code))
         }
     }
+}
+
+/// Alarms: listed, and acknowledged with a signature and a comment.
+struct AlarmRoutes {
+    let store: GMPStore
+    let monitor: Monitor?
+
+    func addRoutes(to alarms: RouterGroup<AppContext>) {
+        alarms.get { request, context in
+            let q = request.uri.queryParameters
+            let attention = try choice(q.get("attention"), "attention", Flag.self) == .yes
+            return try json(try await store.alarms(try context.signedIn(), series: q.get("series"), attention: attention))
+        }
+        alarms.get(":id") { _, context in
+            try json(try await store.alarm(try context.signedIn(), id: try context.parameter("id")))
+        }
+        alarms.post(":id/acknowledge") { request, context in
+            let b = try await request.body(AcknowledgeBody.self, context: context)
+            let alarm = try await store.acknowledgeAlarm(
+                try context.signedIn(), id: try context.parameter("id"), comment: b.comment, password: b.password, code: b.code)
+            await monitor?.publish(store)
+            return try json(alarm)
+        }
+    }
+}
+
+/// A yes/no query parameter.
+enum Flag: String, CaseIterable {
+    case yes = "true", no = "false"
 }

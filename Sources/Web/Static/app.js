@@ -129,3 +129,73 @@
 
 // The batch record's print button (no inline script: the page's security policy forbids it).
 document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
+
+(function () {
+  // The live alarm banner: the server tells every page (server-sent events) how many alarms
+  // are active or waiting to be acknowledged; the banner shows it without a reload.
+  var banner = document.getElementById("alarm-banner");
+  if (!banner || typeof EventSource === "undefined") return;
+  var source = new EventSource("/alarms/events");
+  source.addEventListener("alarms", function (m) {
+    var c = JSON.parse(m.data);
+    var link = banner.querySelector("a");
+    link.textContent = c.text;
+    banner.hidden = !(c.active > 0 || c.unacknowledged > 0);
+    banner.classList.toggle("action", c.action > 0);
+    banner.setAttribute("data-live", "1");
+  });
+})();
+
+(function () {
+  // Monitoring: a CSV file read into the upload's text area.
+  var input = document.getElementById("csv-input");
+  var area = document.getElementById("csv");
+  if (!input || !area) return;
+  input.addEventListener("change", function () {
+    var file = input.files && input.files[0];
+    if (!file) return;
+    if (file.size > 1048576) { alert("That file is larger than 1 MiB: split it."); return; }
+    file.text().then(function (content) { area.value = content; });
+  });
+})();
+
+(function () {
+  // A trend: drag across the chart to zoom to that span (the server draws it again, min/max
+  // downsampled). The plot spans x = 80 to 870 of the chart's 900-wide view box.
+  var figure = document.querySelector(".trend-chart");
+  if (!figure) return;
+  var svg = figure.querySelector("svg");
+  if (!svg || !svg.getScreenCTM) return;
+  var t0 = parseFloat(figure.getAttribute("data-from")), t1 = parseFloat(figure.getAttribute("data-to"));
+  if (!(t1 > t0)) return;
+  var left = 80, right = 870, start = null, box = null;
+  function viewX(e) {
+    var p = svg.createSVGPoint();
+    p.x = e.clientX; p.y = e.clientY;
+    return p.matrixTransform(svg.getScreenCTM().inverse()).x;
+  }
+  function time(x) { return t0 + (Math.min(right, Math.max(left, x)) - left) / (right - left) * (t1 - t0); }
+  function iso(t) { return new Date(Math.round(t) * 1000).toISOString().replace(".000Z", "Z"); }
+  svg.style.cursor = "crosshair";
+  svg.addEventListener("mousedown", function (e) {
+    start = viewX(e);
+    box = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    box.setAttribute("y", "30"); box.setAttribute("height", "244"); box.setAttribute("fill", "rgba(40,90,160,.15)");
+    box.setAttribute("x", String(start)); box.setAttribute("width", "0");
+    svg.appendChild(box);
+    e.preventDefault();
+  });
+  svg.addEventListener("mousemove", function (e) {
+    if (start === null) return;
+    var x = viewX(e);
+    box.setAttribute("x", String(Math.min(start, x)));
+    box.setAttribute("width", String(Math.abs(x - start)));
+  });
+  window.addEventListener("mouseup", function (e) {
+    if (start === null) return;
+    var a = time(Math.min(start, viewX(e))), b = time(Math.max(start, viewX(e)));
+    start = null;
+    if (b - a < 1) { box.remove(); return; }
+    window.location.href = figure.getAttribute("data-link") + "&from=" + encodeURIComponent(iso(a)) + "&to=" + encodeURIComponent(iso(b));
+  });
+})();
