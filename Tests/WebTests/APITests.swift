@@ -407,6 +407,7 @@ struct RoleMatrixAPITests {
             .ingestPoints: (.post, "/api/points", ["points": [Any]()]),
             .defineLimits: (.post, "/api/limits", ["series": "none", "alertHigh": 1, "reason": "r"]),
             .approveLimits: (.post, "/api/limits/limits-none/approve", ["password": password]),
+            .acknowledgeAlarm: (.post, "/api/alarms/alarm-none/acknowledge", ["comment": "seen", "password": password]),
         ]
         #expect(Set(requests.keys) == Set(Action.allCases))
         let table = Box(requests)

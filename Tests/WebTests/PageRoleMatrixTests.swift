@@ -28,7 +28,7 @@ struct PageRoleMatrixTests {
         (nil, .get, "/deviations"), (.openDeviation, .post, "/deviations"), (nil, .get, "/materials"), (nil, .get, "/profile"),
         (nil, .get, "/qc/trends"), (.manageUsers, .get, "/admin/security"), (.manageUsers, .post, "/admin/security"),
         (.releaseBatch, .post, "/batches/B-none/release"), (.createSample, .post, "/qc/batches/B-none/samples"),
-        (nil, .get, "/monitoring"), (.ingestPoints, .post, "/monitoring/points"), (.acknowledgeAlarm, .post, "/monitoring/alarms/alarm-none"),
+        (nil, .get, "/monitoring"), (nil, .get, "/cpv"), (.ingestPoints, .post, "/monitoring/points"), (.acknowledgeAlarm, .post, "/monitoring/alarms/alarm-none"),
     ]
 
     @Test func everyRoleSeesThePagesItMayAndIsRefusedTheActionsItMayNotTake() async throws {

@@ -54,6 +54,7 @@ struct PageRoutes {
         addRecordPages(to: pages)
         addBatchMLPages(to: pages)
         addMonitoringPages(to: pages)
+        addVerificationPages(to: pages)
         pages.get("/processes/:file") { request, context in try await cachedPage(request, context) {
             let file = try context.parameter("file")
             let user = try context.requireIdentity().user
