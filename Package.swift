@@ -127,7 +127,7 @@ let package = Package(
         .target(name: "BenchSupport", path: "Benchmarks/BenchSupport", swiftSettings: upcoming),
         // Monitoring: points ingested a second with excursion detection, a month queried and drawn.
         .executableTarget(
-            name: "MonitoringBenchmark", dependencies: ["Store", "Monitoring", "Reporting", "BenchSupport"],
+            name: "MonitoringBenchmark", dependencies: ["Store", "Monitoring", "Manufacturing", "Reporting", "BenchSupport"],
             path: "Benchmarks/MonitoringBenchmark", swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
         // Batch execution under load: 50 operators on 50 batches, and the batch record page.
         .executableTarget(
