@@ -51,10 +51,13 @@ public enum YAMLTextEditor {
     }
 
     /// `text` with the value of the existing field at `path` replaced by `value`.
-    public static func replacing(_ path: FieldPath, with value: Value, in text: String, file: String) throws(DefinitionError) -> String {
+    public static func replacing(_ path: FieldPath, with value: Value, in text: String, file: String)
+        throws(DefinitionError) -> String
+    {
         let root = try DocumentLoader.parse(text, file: file)
         guard let key = path.components.last, case .key(let name) = key,
-            let parent = node(at: FieldPath(Array(path.components.dropLast())), in: root), case .mapping(let entries) = parent.value,
+            let parent = node(at: FieldPath(Array(path.components.dropLast())), in: root),
+            case .mapping(let entries) = parent.value,
             let entry = entries.first(where: { $0.key == name })
         else { throw failure(path, file, "the field is not in the file") }
         var lines = Lines(text)
@@ -66,24 +69,35 @@ public enum YAMLTextEditor {
             let indent = String(repeating: " ", count: lines.indentation(ofLine: entry.keyLocation.line) + 2)
             lines.replace(range, with: "\n" + fields.map { "\(indent)\($0.0): \($0.1)" }.joined(separator: "\n"))
         default:
-            lines.replace(range, with: (range.isEmpty ? " " : "") + value.flowText)
+            // Just after a key's colon (a block or empty value replaced): a space first.
+            let afterColon =
+                lines.char(Position(line: range.lowerBound.line, column: range.lowerBound.column - 1)) == ":"
+            lines.replace(range, with: (afterColon ? " " : "") + value.flowText)
         }
         return lines.text
     }
 
     /// `text` with a new field `key: value` added at the end of the mapping at `path`.
-    public static func inserting(_ key: String, _ value: Value, into path: FieldPath, in text: String, file: String) throws(DefinitionError) -> String {
+    public static func inserting(_ key: String, _ value: Value, into path: FieldPath, in text: String, file: String)
+        throws(DefinitionError) -> String
+    {
         let root = try DocumentLoader.parse(text, file: file)
-        guard let mapping = node(at: path, in: root), case .mapping(let entries) = mapping.value, let last = entries.last else {
+        guard let mapping = node(at: path, in: root), case .mapping(let entries) = mapping.value,
+            let last = entries.last
+        else {
             throw failure(path, file, "no mapping with fields to add '\(key)' to")
         }
         var lines = Lines(text)
         if lines.isFlow(at: mapping) {
-            guard let end = lines.flowEnd(from: mapping.location) else { throw failure(path, file, "its closing brace was not found") }
+            guard let end = lines.flowEnd(from: mapping.location) else {
+                throw failure(path, file, "its closing brace was not found")
+            }
             let at = Position(line: end.line, column: end.column - 1)
             lines.replace(at..<at, with: ", \(key): \(value.flowText)")
         } else {
-            guard let lastRange = lines.valueRange(last) else { throw failure(path, file, "its last field could not be located") }
+            guard let lastRange = lines.valueRange(last) else {
+                throw failure(path, file, "its last field could not be located")
+            }
             let indentation = String(repeating: " ", count: last.keyLocation.column - 1)
             var added: String
             switch value {
@@ -92,14 +106,18 @@ public enum YAMLTextEditor {
                 added = "\n\(indentation)\(key):" + fields.map { "\n\(indentation)  \($0.0): \($0.1)" }.joined()
             }
             // After the line where the last field's value ends (only a comment may follow it there).
-            let lineEnd = Position(line: lastRange.upperBound.line, column: lines.length(ofLine: lastRange.upperBound.line) + 1)
+            let lineEnd = Position(
+                line: lastRange.upperBound.line, column: lines.length(ofLine: lastRange.upperBound.line) + 1)
             lines.replace(lineEnd..<lineEnd, with: added)
         }
         return lines.text
     }
 
     static func failure(_ path: FieldPath, _ file: String, _ message: String) -> DefinitionError {
-        DefinitionError([DefinitionIssue(location: SourceLocation(file: file, line: 1, column: 1), path: path, message: message, expected: nil)])
+        DefinitionError([
+            DefinitionIssue(
+                location: SourceLocation(file: file, line: 1, column: 1), path: path, message: message, expected: nil)
+        ])
     }
 }
 

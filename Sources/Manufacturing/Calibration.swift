@@ -14,7 +14,8 @@ public struct CalibrationBatch: Sendable, Hashable {
     public var releasedAt: String?
 
     public init(
-        id: String, status: BatchStatus, recipe: MasterRecipe, entries: [BatchEntry], samples: [QCSample], results: [QCResult],
+        id: String, status: BatchStatus, recipe: MasterRecipe, entries: [BatchEntry], samples: [QCSample],
+        results: [QCResult],
         releasedAt: String? = nil
     ) {
         self.id = id
@@ -51,7 +52,8 @@ public struct FittedInput: Sendable, Hashable {
     public var modelled: Double?
 
     public init(
-        path: FieldPath, label: String, distribution: Distribution, unit: String, values: [Double], batches: [String], source: String,
+        path: FieldPath, label: String, distribution: Distribution, unit: String, values: [Double], batches: [String],
+        source: String,
         modelled: Double? = nil
     ) {
         self.path = path
@@ -148,7 +150,9 @@ public struct Calibration: Sendable, Hashable {
     ///   production's timestamps are not usable, production is the model's growth to induction
     ///   plus the recorded time to harvest.
     /// - **Failure rate**: see ``FailureEstimate/rate``.
-    public static func fit(process: ProcessDefinition, batches all: [CalibrationBatch]) throws(CalibrationError) -> Calibration {
+    public static func fit(process: ProcessDefinition, batches all: [CalibrationBatch]) throws(CalibrationError)
+        -> Calibration
+    {
         let expected: MasterRecipe
         let report: LotReport
         do {
@@ -163,7 +167,9 @@ public struct Calibration: Sendable, Hashable {
             let ran = Set(finished.map { "'\($0.recipe.process)' (\($0.recipe.product))" }).sorted()
             throw CalibrationError([
                 "no finished batch ran a recipe of the process '\(expected.process)' (product \(expected.product))"
-                    + (ran.isEmpty ? "; the store holds no released or rejected batch" : "; the finished batches ran \(ran.joined(separator: ", "))")
+                    + (ran.isEmpty
+                        ? "; the store holds no released or rejected batch"
+                        : "; the finished batches ran \(ran.joined(separator: ", "))")
             ])
         }
         var problems: [String] = []
@@ -188,26 +194,34 @@ public struct Calibration: Sendable, Hashable {
             failure: FailureEstimate(finished: same.count, failed: same.count - ok.count), notes: [])
         if ok.count < minimumBatches {
             calibration.notes.append(
-                "only \(ok.count) released batch(es): inputs and durations are fitted from released batches only, so only the failure rate is estimated")
+                "only \(ok.count) released batch(es): inputs and durations are fitted from released batches only, so only the failure rate is estimated"
+            )
             return calibration
         }
         let values = ok.map(RecordedValues.init)
 
         // Recorded parameters.
         func parameter(_ name: String, inProcedure procedure: String) -> String? {
-            expected.unitProcedures.first { $0.name == procedure }?.operations.flatMap(\.phases).first { $0.parameters.contains { $0.name == name } }?.id
+            expected.unitProcedures.first { $0.name == procedure }?.operations.flatMap(\.phases).first {
+                $0.parameters.contains { $0.name == name }
+            }?.id
         }
         if let phase = parameter("Time to harvest", inProcedure: "Production") {
             calibration.add(
-                values.compactMap { v in v.value(phase, "Time to harvest").map { (v.batch, $0) } }, expectedCount: ok.count,
-                path: FieldPath([.key("production"), .key("duration")]), label: "Production (transfection or infection to harvest)", unit: "h",
+                values.compactMap { v in v.value(phase, "Time to harvest").map { (v.batch, $0) } },
+                expectedCount: ok.count,
+                path: FieldPath([.key("production"), .key("duration")]),
+                label: "Production (transfection or infection to harvest)", unit: "h",
                 source: "recorded \"Time to harvest\"", modelled: process.production.duration.value(in: "h"))
         }
         if let phase = parameter("Post-thaw viability", inProcedure: "Cell expansion") {
             calibration.add(
-                values.compactMap { v in v.value(phase, "Post-thaw viability").map { (v.batch, $0) } }, expectedCount: ok.count,
-                path: FieldPath([.key("cell-line"), .key("bank"), .key("viability")]), label: "Post-thaw viability", unit: "%",
-                source: "recorded \"Post-thaw viability\"", modelled: process.cellLine.bank.viability.value * 100, upper: 100)
+                values.compactMap { v in v.value(phase, "Post-thaw viability").map { (v.batch, $0) } },
+                expectedCount: ok.count,
+                path: FieldPath([.key("cell-line"), .key("bank"), .key("viability")]), label: "Post-thaw viability",
+                unit: "%",
+                source: "recorded \"Post-thaw viability\"", modelled: process.cellLine.bank.viability.value * 100,
+                upper: 100)
         }
 
         // Step yields from titer × volume out.
@@ -220,16 +234,20 @@ public struct Calibration: Sendable, Hashable {
 
     /// Adds a fitted input from one value per batch, or a note saying why it was not fitted.
     mutating func add(
-        _ pairs: [(String, Double)], expectedCount: Int, path: FieldPath, label: String, unit: String, source: String, modelled: Double?,
+        _ pairs: [(String, Double)], expectedCount: Int, path: FieldPath, label: String, unit: String, source: String,
+        modelled: Double?,
         upper: Double = .infinity, stage: String? = nil
     ) {
         guard pairs.count >= Self.minimumBatches else {
             notes.append(
-                "\(label): \(source) is found in \(pairs.count) of \(expectedCount) released batches, fewer than \(Self.minimumBatches); not fitted")
+                "\(label): \(source) is found in \(pairs.count) of \(expectedCount) released batches, fewer than \(Self.minimumBatches); not fitted"
+            )
             return
         }
         if pairs.count < expectedCount {
-            notes.append("\(label): \(source) is missing in \(expectedCount - pairs.count) of \(expectedCount) released batches; fitted from the others")
+            notes.append(
+                "\(label): \(source) is missing in \(expectedCount - pairs.count) of \(expectedCount) released batches; fitted from the others"
+            )
         }
         let xs = pairs.map(\.1)
         guard xs.allSatisfy({ $0.isFinite && $0 > 0 }) else {
@@ -243,9 +261,11 @@ public struct Calibration: Sendable, Hashable {
             )
             return
         }
-        let d: Distribution = sd > 0 ? .normal(mean: Self.rounded(mean), sd: Self.rounded(sd)) : .fixed(Self.rounded(mean))
+        let d: Distribution =
+            sd > 0 ? .normal(mean: Self.rounded(mean), sd: Self.rounded(sd)) : .fixed(Self.rounded(mean))
         let input = FittedInput(
-            path: path, label: label, distribution: d, unit: unit, values: xs, batches: pairs.map(\.0), source: source, modelled: modelled)
+            path: path, label: label, distribution: d, unit: unit, values: xs, batches: pairs.map(\.0), source: source,
+            modelled: modelled)
         if let stage { stages[stage] = input } else { inputs.append(input) }
     }
 
@@ -286,7 +306,8 @@ public struct Calibration: Sendable, Hashable {
             }
             let px = x.parameters.map { "\($0.name) (\($0.unit))" }, py = y.parameters.map { "\($0.name) (\($0.unit))" }
             if px != py {
-                return "phase \(x.id) '\(x.name)' records \(py.joined(separator: ", ")) in the batch's recipe, \(px.joined(separator: ", ")) in the process's"
+                return
+                    "phase \(x.id) '\(x.name)' records \(py.joined(separator: ", ")) in the batch's recipe, \(px.joined(separator: ", ")) in the process's"
             }
         }
         if a.count != b.count {
@@ -301,7 +322,9 @@ public struct CalibrationError: Error, Sendable, Hashable, CustomStringConvertib
     public var reasons: [String]
     public init(_ reasons: [String]) { self.reasons = reasons }
     public var description: String {
-        reasons.count == 1 ? "cannot calibrate: \(reasons[0])" : "cannot calibrate:\n" + reasons.map { "  - \($0)" }.joined(separator: "\n")
+        reasons.count == 1
+            ? "cannot calibrate: \(reasons[0])"
+            : "cannot calibrate:\n" + reasons.map { "  - \($0)" }.joined(separator: "\n")
     }
 }
 

@@ -15,10 +15,13 @@ extension Calibration {
         }
     }
 
-    mutating func fitYields(process: ProcessDefinition, recipe: MasterRecipe, report: LotReport, values: [RecordedValues]) {
+    mutating func fitYields(
+        process: ProcessDefinition, recipe: MasterRecipe, report: LotReport, values: [RecordedValues]
+    ) {
         let steps = process.downstream
         guard !steps.isEmpty,
-            let purification = recipe.unitProcedures.first(where: { $0.name == "Purification" })?.operations.compactMap(\.phases.first),
+            let purification = recipe.unitProcedures.first(where: { $0.name == "Purification" })?.operations.compactMap(
+                \.phases.first),
             purification.count == steps.count
         else { return }
         let counting = process.product.vector.type.counting
@@ -36,7 +39,8 @@ extension Calibration {
                     step = matches.count == 1 ? matches[0].afterStep : nil
                 default: step = nil
                 }
-                guard let step, let factor = Self.titerFactorPerML(sample, counting: counting), let titer = v.latestResult[sample.id],
+                guard let step, let factor = Self.titerFactorPerML(sample, counting: counting),
+                    let titer = v.latestResult[sample.id],
                     let litres = v.value(purification[step].id, "Volume out"), titer > 0, litres > 0
                 else { continue }
                 let amount = titer * factor * litres * 1000
@@ -61,27 +65,36 @@ extension Calibration {
             }
             if b == a + 1 {
                 add(
-                    pairs, expectedCount: values.count, path: FieldPath([.key("downstream"), .index(b), .key("yield")]),
+                    pairs, expectedCount: values.count,
+                    path: FieldPath([.key("downstream"), .index(b), .key("yield")]),
                     label: "\(steps[b].name) yield", unit: "%",
                     source: "titer × volume out after \(steps[a].name) and after \(steps[b].name)",
                     modelled: steps[b].yield.value * 100, upper: 100)
             } else {
                 let model = report.steps.filter { (a + 1...b).contains($0.index) }.map(\.stepYield).reduce(1, *)
-                let observed = pairs.isEmpty ? "no batch measured both" : "\(Self.figure(Self.meanAndSD(pairs.map(\.1)).mean)) % observed over \(pairs.count) batches"
+                let observed =
+                    pairs.isEmpty
+                    ? "no batch measured both"
+                    : "\(Self.figure(Self.meanAndSD(pairs.map(\.1)).mean)) % observed over \(pairs.count) batches"
                 notes.append(
                     "yields of \(names(a + 1...b)): titers are measured only before and after them together (\(observed), \(Self.figure(model * 100)) % modelled); the overall yield is not split between the steps"
                 )
             }
         }
         if let last = measured.last, last < steps.count - 1 {
-            notes.append("yields of \(names(last + 1...steps.count - 1)): no titer after \(steps[last].name); not fitted")
+            notes.append(
+                "yields of \(names(last + 1...steps.count - 1)): no titer after \(steps[last].name); not fitted")
         }
     }
 
-    mutating func fitStages(process: ProcessDefinition, recipe: MasterRecipe, report: LotReport, values: [RecordedValues]) {
-        let modelled = Dictionary(report.phases.map { ($0.phase.rawValue, $0.duration.value(in: "d")) }, uniquingKeysWith: { a, _ in a })
+    mutating func fitStages(
+        process: ProcessDefinition, recipe: MasterRecipe, report: LotReport, values: [RecordedValues]
+    ) {
+        let modelled = Dictionary(
+            report.phases.map { ($0.phase.rawValue, $0.duration.value(in: "d")) }, uniquingKeysWith: { a, _ in a })
         let procedures: [(String, String)] = [
-            ("expansion", "Cell expansion"), ("production", "Production"), ("purification", "Purification"), ("fill", "Fill"),
+            ("expansion", "Cell expansion"), ("production", "Production"), ("purification", "Purification"),
+            ("fill", "Fill"),
         ]
         var shortest: [String: (batch: String, hours: Double)] = [:]
         var stageValues: [String: [(String, Double)]] = [:]
@@ -93,7 +106,8 @@ extension Calibration {
             for (key, name) in procedures {
                 guard let procedure = recipe.unitProcedures.first(where: { $0.name == name }) else { continue }
                 let ids = procedure.operations.flatMap(\.phases).map(\.id)
-                guard let start = ids.compactMap({ v.firstEntry[$0] }).min(), let end = ids.compactMap({ v.completed[$0] }).max(),
+                guard let start = ids.compactMap({ v.firstEntry[$0] }).min(),
+                    let end = ids.compactMap({ v.completed[$0] }).max(),
                     ids.allSatisfy({ v.completed[$0] != nil })
                 else { continue }
                 lastCompletion = max(lastCompletion ?? end, end)
@@ -112,16 +126,22 @@ extension Calibration {
             let label = "\(key.prefix(1).uppercased())\(key.dropFirst()) stage"
             if let s = shortest[key], s.hours < Self.minimumStageHours {
                 let took = s.hours * 60 < 1 ? "under a minute" : "\(Self.figure(s.hours * 60)) min"
-                if key == "production", let phase = recipe.phases.first(where: { $0.parameters.contains { $0.name == "Time to harvest" } }) {
+                if key == "production",
+                    let phase = recipe.phases.first(where: { $0.parameters.contains { $0.name == "Time to harvest" } })
+                {
                     let growth = report.summary.growthTime.value(in: "d")
                     add(
-                        values.compactMap { v in v.value(phase.id, "Time to harvest").map { (v.batch, growth + $0 / 24) } },
+                        values.compactMap { v in
+                            v.value(phase.id, "Time to harvest").map { (v.batch, growth + $0 / 24) }
+                        },
                         expectedCount: values.count, path: FieldPath([.key(key)]), label: label, unit: "d",
-                        source: "the model's growth to induction (\(Self.figure(growth)) d) + recorded \"Time to harvest\" (the record's timestamps span \(took) in \(s.batch))",
+                        source:
+                            "the model's growth to induction (\(Self.figure(growth)) d) + recorded \"Time to harvest\" (the record's timestamps span \(took) in \(s.batch))",
                         modelled: modelled[key], stage: key)
                 } else {
                     notes.append(
-                        "\(label): batch \(s.batch)'s record spans \(took), so it was not kept as the work was done; not fitted (the demand file's value, or else the simulated duration, stays)")
+                        "\(label): batch \(s.batch)'s record spans \(took), so it was not kept as the work was done; not fitted (the demand file's value, or else the simulated duration, stays)"
+                    )
                 }
                 continue
             }
@@ -131,7 +151,9 @@ extension Calibration {
             }
             add(
                 pairs, expectedCount: values.count, path: FieldPath([.key(key)]), label: label, unit: "d",
-                source: key == "release" ? "the last phase's completion to QA's release signature" : "the record's first entry to its last phase's completion",
+                source: key == "release"
+                    ? "the last phase's completion to QA's release signature"
+                    : "the record's first entry to its last phase's completion",
                 modelled: modelled[key], stage: key)
         }
     }

@@ -27,13 +27,19 @@ struct Calibrate: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the calibrated process file.")
     var output: String
 
-    @Option(help: "A demand file naming the process; its products made by it get the observed stage durations and failure rate.")
+    @Option(
+        help:
+            "A demand file naming the process; its products made by it get the observed stage durations and failure rate."
+    )
     var demand: String?
 
     @Option(help: "Where to write the calibrated demand file (with --demand).")
     var demandOutput: String?
 
-    @Option(help: "Also save the calibrated process file in the store's process library under this name, as its next version (an engineer or supervisor).")
+    @Option(
+        help:
+            "Also save the calibrated process file in the store's process library under this name, as its next version (an engineer or supervisor)."
+    )
     var saveAs: String?
 
     @Flag(help: "Overwrite the output files if they exist.")
@@ -41,10 +47,14 @@ struct Calibrate: AsyncParsableCommand {
 
     func validate() throws {
         guard (demand == nil) == (demandOutput == nil) else {
-            throw ValidationError("give --demand and --demand-output together, e.g. --demand plan.yaml --demand-output plan-calibrated.yaml")
+            throw ValidationError(
+                "give --demand and --demand-output together, e.g. --demand plan.yaml --demand-output plan-calibrated.yaml"
+            )
         }
         if let saveAs, !GMPStore.isProcessFileName(saveAs) {
-            throw ValidationError("--save-as must be letters, digits, '.', '_' or '-', ending in .yaml, e.g. --save-as seed000-calibrated.yaml")
+            throw ValidationError(
+                "--save-as must be letters, digits, '.', '_' or '-', ending in .yaml, e.g. --save-as seed000-calibrated.yaml"
+            )
         }
         let outputs: [(String, String?)] = [("--output", output), ("--demand-output", demandOutput)]
         for (name, path) in outputs {
@@ -64,7 +74,8 @@ struct Calibrate: AsyncParsableCommand {
 
     func run() async throws {
         guard let username = ProcessInfo.processInfo.environment["VECTORFAB_USER"], !username.isEmpty else {
-            throw ValidationError("set VECTORFAB_USER to the username to sign in as (and VECTORFAB_PASSWORD to the password)")
+            throw ValidationError(
+                "set VECTORFAB_USER to the username to sign in as (and VECTORFAB_PASSWORD to the password)")
         }
         let password = try passwordFromEnvironment("VECTORFAB_PASSWORD")
         let processText = try String(contentsOfFile: process, encoding: .utf8)
@@ -74,12 +85,14 @@ struct Calibrate: AsyncParsableCommand {
             let (_, user) = try await store.login(username: username, password: password)
             let batches = try await CalibrationFiles.batches(store, user)
             let calibration = try Calibration.fit(process: definition, batches: batches)
-            let newProcess = try CalibrationFiles.processText(processText, file: output, calibration: calibration, database: store.location.description, date: today)
+            let newProcess = try CalibrationFiles.processText(
+                processText, file: output, calibration: calibration, database: store.location.description, date: today)
             try newProcess.write(toFile: output, atomically: true, encoding: .utf8)
             var written = [output]
             if let demand, let demandOutput {
                 let text = try CalibrationFiles.demandText(
-                    try String(contentsOfFile: demand, encoding: .utf8), demandPath: demand, outputPath: demandOutput, processPath: process,
+                    try String(contentsOfFile: demand, encoding: .utf8), demandPath: demand, outputPath: demandOutput,
+                    processPath: process,
                     newProcessPath: output, calibration: calibration)
                 try text.write(toFile: demandOutput, atomically: true, encoding: .utf8)
                 do {
@@ -90,11 +103,16 @@ struct Calibrate: AsyncParsableCommand {
                 }
                 written.append(demandOutput)
             }
-            print(CalibrationFiles.summary(calibration, process: definition.name, written: written, demandGiven: demand != nil), terminator: "")
+            print(
+                CalibrationFiles.summary(
+                    calibration, process: definition.name, written: written, demandGiven: demand != nil), terminator: ""
+            )
             if let saveAs {
                 let version = try await store.saveProcessFile(
                     user, name: saveAs, text: newProcess,
-                    note: "calibrated from \(calibration.batches.count) finished batches (\(calibration.batches.joined(separator: ", ")))")
+                    note:
+                        "calibrated from \(calibration.batches.count) finished batches (\(calibration.batches.joined(separator: ", ")))"
+                )
                 print("Saved \(version.name) v\(version.version) in the store's process library.")
             }
         }
@@ -114,7 +132,8 @@ public enum CalibrationFiles {
                 let released = r.signatures.filter { $0.meaning == .released && $0.entityID == b.id }.map(\.at).max()
                 out.append(
                     CalibrationBatch(
-                        id: b.id, status: r.batch.status, recipe: r.recipe, entries: r.entries, samples: r.samples, results: r.results,
+                        id: b.id, status: r.batch.status, recipe: r.recipe, entries: r.entries, samples: r.samples,
+                        results: r.results,
                         releasedAt: released))
             }
             if page.count < Page.maxLimit { break }
@@ -126,7 +145,9 @@ public enum CalibrationFiles {
     /// The process file's text with each fitted input written as its distribution, and a
     /// comment above `vectorfab:` saying where the values came from. The text must still read
     /// as a process file.
-    public static func processText(_ text: String, file: String, calibration: Calibration, database: String, date: String) throws -> String {
+    public static func processText(
+        _ text: String, file: String, calibration: Calibration, database: String, date: String
+    ) throws -> String {
         var out = text
         for input in calibration.inputs {
             out = try YAMLTextEditor.replacing(input.path, with: .flow(input.yaml), in: out, file: file)
@@ -135,7 +156,9 @@ public enum CalibrationFiles {
             "# Calibrated by `vectorfab calibrate` on \(date) from \(calibration.batches.count) finished batches of \(database) (\(calibration.batches.joined(separator: ", "))):"
         ]
         header += calibration.inputs.map { "#   \($0.path): \($0.batches.count) batches, \($0.source)" }
-        if calibration.inputs.isEmpty { header.append("#   no input could be fitted; the values below are the process's own") }
+        if calibration.inputs.isEmpty {
+            header.append("#   no input could be fitted; the values below are the process's own")
+        }
         var lines = out.components(separatedBy: "\n")
         let at = lines.firstIndex { $0.hasPrefix("vectorfab:") } ?? 0
         lines.insert(contentsOf: header, at: at)
@@ -149,25 +172,32 @@ public enum CalibrationFiles {
     /// `process:` pointing at the calibrated process file. Other products' process paths are
     /// rewritten relative to the new file's folder when it differs.
     public static func demandText(
-        _ text: String, demandPath: String, outputPath: String, processPath: String, newProcessPath: String, calibration: Calibration
+        _ text: String, demandPath: String, outputPath: String, processPath: String, newProcessPath: String,
+        calibration: Calibration
     ) throws -> String {
         let root = try DocumentLoader.parse(text, file: demandPath)
         let folder = (demandPath as NSString).deletingLastPathComponent
         let newFolder = (outputPath as NSString).deletingLastPathComponent
         func resolved(_ p: String) -> String {
-            URL(fileURLWithPath: p.hasPrefix("/") || folder.isEmpty ? p : (folder as NSString).appendingPathComponent(p)).standardizedFileURL.path
+            URL(
+                fileURLWithPath: p.hasPrefix("/") || folder.isEmpty ? p : (folder as NSString).appendingPathComponent(p)
+            ).standardizedFileURL.path
         }
-        guard case .sequence(let items)? = YAMLTextEditor.node(at: FieldPath([.key("products")]), in: root)?.value else {
+        guard case .sequence(let items)? = YAMLTextEditor.node(at: FieldPath([.key("products")]), in: root)?.value
+        else {
             throw ValidationError("\(demandPath) has no products list")
         }
         let target = URL(fileURLWithPath: processPath).standardizedFileURL.path
-        var fields: [(String, String)] = Calibration.stageKeys.compactMap { key in calibration.stages[key].map { (key, $0.yaml) } }
+        var fields: [(String, String)] = Calibration.stageKeys.compactMap { key in
+            calibration.stages[key].map { (key, $0.yaml) }
+        }
         fields.append(("failure-rate", "\"\(Calibration.figure(calibration.failure.rate * 100)) %\""))
         var out = text
         var matched = 0
         for i in items.indices {
             let product = FieldPath([.key("products"), .index(i)])
-            guard case .scalar(let file, _)? = YAMLTextEditor.node(at: product.appending("process"), in: root)?.value else { continue }
+            guard case .scalar(let file, _)? = YAMLTextEditor.node(at: product.appending("process"), in: root)?.value
+            else { continue }
             let isTarget = resolved(file) == target
             if isTarget {
                 matched += 1
@@ -177,27 +207,33 @@ public enum CalibrationFiles {
                 case .mapping(let entries)?:
                     for (key, value) in fields {
                         if entries.contains(where: { $0.key == key }) {
-                            out = try YAMLTextEditor.replacing(observed.appending(key), with: .flow(value), in: out, file: demandPath)
+                            out = try YAMLTextEditor.replacing(
+                                observed.appending(key), with: .flow(value), in: out, file: demandPath)
                         } else {
-                            out = try YAMLTextEditor.inserting(key, .flow(value), into: observed, in: out, file: demandPath)
+                            out = try YAMLTextEditor.inserting(
+                                key, .flow(value), into: observed, in: out, file: demandPath)
                         }
                     }
                 case nil:
-                    out = try YAMLTextEditor.inserting("observed", .block(fields), into: product, in: out, file: demandPath)
+                    out = try YAMLTextEditor.inserting(
+                        "observed", .block(fields), into: product, in: out, file: demandPath)
                 default:
                     out = try YAMLTextEditor.replacing(observed, with: .block(fields), in: out, file: demandPath)
                 }
                 out = try YAMLTextEditor.replacing(
-                    product.appending("process"), with: .flow(quoted(relativePath(from: newFolder, to: newProcessPath))), in: out, file: demandPath)
+                    product.appending("process"),
+                    with: .flow(quoted(relativePath(from: newFolder, to: newProcessPath))), in: out, file: demandPath)
             } else if URL(fileURLWithPath: folder.isEmpty ? "." : folder).standardizedFileURL.path
                 != URL(fileURLWithPath: newFolder.isEmpty ? "." : newFolder).standardizedFileURL.path
             {
                 out = try YAMLTextEditor.replacing(
-                    product.appending("process"), with: .flow(quoted(relativePath(from: newFolder, to: resolved(file)))), in: out, file: demandPath)
+                    product.appending("process"),
+                    with: .flow(quoted(relativePath(from: newFolder, to: resolved(file)))), in: out, file: demandPath)
             }
         }
         guard matched > 0 else {
-            throw ValidationError("\(demandPath) names no product made with \(processPath): give the demand file whose products use it")
+            throw ValidationError(
+                "\(demandPath) names no product made with \(processPath): give the demand file whose products use it")
         }
         return out
     }
@@ -218,7 +254,8 @@ public enum CalibrationFiles {
 
     /// What was fitted, from how many batches, what it was before, and what was not fitted.
     public static func summary(_ c: Calibration, process: String, written: [String], demandGiven: Bool) -> String {
-        var s = "Calibrated '\(process)' from \(c.batches.count) finished batches: \(c.batches.joined(separator: ", ")).\n"
+        var s =
+            "Calibrated '\(process)' from \(c.batches.count) finished batches: \(c.batches.joined(separator: ", ")).\n"
         func line(_ name: String, _ f: FittedInput) -> String {
             let was = f.modelled.map { ", was \(Calibration.figure($0)) \(f.unit)" } ?? ""
             return "  \(name): \(f.yaml)  (\(f.batches.count) batches\(was); \(f.source))\n"
@@ -228,7 +265,8 @@ public enum CalibrationFiles {
         s += "Stage durations (observed:)\(demandGiven ? "" : ", not written without --demand"):\n"
         let stages = Calibration.stageKeys.compactMap { k in c.stages[k].map { line(k, $0) } }
         s += stages.isEmpty ? "  none fitted\n" : stages.joined()
-        s += "Failure rate: \(Calibration.figure(c.failure.rate * 100)) % (\(c.failure.failed) rejected of \(c.failure.finished) finished; Jeffreys Beta(1/2, 1/2) posterior mean)\n"
+        s +=
+            "Failure rate: \(Calibration.figure(c.failure.rate * 100)) % (\(c.failure.failed) rejected of \(c.failure.finished) finished; Jeffreys Beta(1/2, 1/2) posterior mean)\n"
         if !c.notes.isEmpty {
             s += "Not fitted:\n" + c.notes.map { "  - \($0)\n" }.joined()
         }

@@ -10,7 +10,8 @@ import VectorFabCommands
 /// Batch records made by hand from the seed-000 process's own recipe, each value stated, so
 /// that every fitted figure can be computed from the table.
 enum CalibrationFixture {
-    static let process: ProcessDefinition = try! ProcessFile.load(path: Repository.path("Examples/seed000-aav-200L.yaml"))
+    static let process: ProcessDefinition = try! ProcessFile.load(
+        path: Repository.path("Examples/seed000-aav-200L.yaml"))
     static let recipe: MasterRecipe = try! RecipeGenerator.generate(process)
 
     /// Purification phases by step index (`3.<step + 1>.1`).
@@ -22,7 +23,8 @@ enum CalibrationFixture {
     /// `releaseHours`.
     static func batch(
         _ id: String, status: BatchStatus = .released, values: [String: Double] = [:], hours: [String: Double] = [:],
-        titers: [(String, ReleasePanel?, String, Double)] = [], releaseHours: Double = 0.01, recipe: MasterRecipe = recipe
+        titers: [(String, ReleasePanel?, String, Double)] = [], releaseHours: Double = 0.01,
+        recipe: MasterRecipe = recipe
     ) -> CalibrationBatch {
         var t = Date(timeIntervalSince1970: 1_800_000_000)
         let f = ISO8601DateFormatter()
@@ -39,7 +41,10 @@ enum CalibrationFixture {
                             value: values["\(ph.id) \(p.name)"] ?? p.target, userID: "u", at: f.string(from: t)))
                 }
                 t += each
-                entries.append(BatchEntry(id: "\(id)-\(entries.count)", batchID: id, phaseID: ph.id, kind: .completion, userID: "u", at: f.string(from: t)))
+                entries.append(
+                    BatchEntry(
+                        id: "\(id)-\(entries.count)", batchID: id, phaseID: ph.id, kind: .completion, userID: "u",
+                        at: f.string(from: t)))
             }
         }
         var samples: [QCSample] = [], results: [QCResult] = []
@@ -48,7 +53,10 @@ enum CalibrationFixture {
                 QCSample(
                     id: "\(id)-s\(k)", batchID: id, materialLot: nil, test: test, panel: panel,
                     specification: .range(low: 0, high: nil, unit: unit), status: .passed))
-            results.append(QCResult(id: "\(id)-r\(k)", sampleID: "\(id)-s\(k)", value: value, pass: true, analystID: "q", at: f.string(from: t)))
+            results.append(
+                QCResult(
+                    id: "\(id)-r\(k)", sampleID: "\(id)-s\(k)", value: value, pass: true, analystID: "q",
+                    at: f.string(from: t)))
         }
         return CalibrationBatch(
             id: id, status: status, recipe: recipe, entries: entries, samples: samples, results: results,
@@ -85,7 +93,9 @@ struct CalibrationFitTests {
     }
 
     @Test func postThawViabilityIsFittedInPercent() throws {
-        let batches = [90.0, 94, 98].enumerated().map { F.batch("B-\($0.offset)", values: ["1.1.1 Post-thaw viability": $0.element]) }
+        let batches = [90.0, 94, 98].enumerated().map {
+            F.batch("B-\($0.offset)", values: ["1.1.1 Post-thaw viability": $0.element])
+        }
         let c = try Calibration.fit(process: F.process, batches: batches)
         let fitted = try #require(c.inputs.first { $0.path.description == "cell-line.bank.viability" })
         #expect(fitted.distribution == .normal(mean: 94, sd: 4))
@@ -95,7 +105,8 @@ struct CalibrationFitTests {
     /// Failure rate: the Jeffreys posterior mean (failed + ½) / (finished + 1).
     @Test(arguments: [(3, 0, 0.125), (3, 1, 0.3), (10, 0, 0.5 / 11), (2, 2, 2.5 / 5)])
     func failureRateIsTheJeffreysPosteriorMean(released: Int, rejected: Int, expected: Double) throws {
-        let batches = (0..<released).map { F.batch("R-\($0)") } + (0..<rejected).map { F.batch("X-\($0)", status: .rejected) }
+        let batches =
+            (0..<released).map { F.batch("R-\($0)") } + (0..<rejected).map { F.batch("X-\($0)", status: .rejected) }
         let c = try Calibration.fit(process: F.process, batches: batches + [F.batch("P-1", status: .inProgress)])
         #expect(c.failure.finished == released + rejected)
         #expect(c.failure.failed == rejected)
@@ -115,7 +126,8 @@ struct CalibrationFitTests {
                 "B-\(k)", values: ["\(F.stepPhase(1)) Volume out": 200, "\(F.stepPhase(2)) Volume out": 4],
                 titers: [
                     ("Bioburden and vg titer", nil, "vg/mL", 1e10), ("vg titer", nil, "vg/mL", after),
-                    ("vg titer (ddPCR)", .drugSubstance, "vg/mL", 2e13), ("Capsid titer and full/empty ratio", .drugSubstance, "% full capsids", 70),
+                    ("vg titer (ddPCR)", .drugSubstance, "vg/mL", 2e13),
+                    ("Capsid titer and full/empty ratio", .drugSubstance, "% full capsids", 70),
                 ])
         }
         let c = try Calibration.fit(process: F.process, batches: batches)
@@ -126,7 +138,10 @@ struct CalibrationFitTests {
         }
         #expect(abs(m - 70) < 1e-9 && abs(s - 5) < 1e-9)
         #expect(fitted.unit == "%" && abs((fitted.modelled ?? 0) - 70) < 1e-9)
-        #expect(!c.inputs.contains { $0.path.description.hasPrefix("downstream[0]") || $0.path.description.hasPrefix("downstream[1]") })
+        #expect(
+            !c.inputs.contains {
+                $0.path.description.hasPrefix("downstream[0]") || $0.path.description.hasPrefix("downstream[1]")
+            })
         #expect(c.notes.contains { $0.contains("not split") && $0.contains("Hold at 2–8 °C") })
         #expect(c.notes.contains { $0.contains("Detergent lysis and nuclease, Depth filtration") })
     }
@@ -148,13 +163,17 @@ struct CalibrationFitTests {
         }
         let c = try Calibration.fit(process: F.process, batches: real)
         let expansion = try #require(c.stages["expansion"])
-        guard case .normal(let m, let s) = expansion.distribution else { Issue.record("\(expansion.distribution)"); return }
+        guard case .normal(let m, let s) = expansion.distribution else {
+            Issue.record("\(expansion.distribution)"); return
+        }
         #expect(abs(m - 14) < 1e-9 && abs(s - 1) < 1e-9)
         #expect(c.stages["production"]?.distribution == .fixed(4))
         #expect(c.stages["purification"]?.distribution == .fixed(3))
         #expect(c.stages["release"]?.distribution == .normal(mean: 21, sd: 1))
 
-        let typed = try Calibration.fit(process: F.process, batches: [70.0, 74].enumerated().map { F.batch("T-\($0.offset)", values: [F.timeToHarvest: $0.element]) })
+        let typed = try Calibration.fit(
+            process: F.process,
+            batches: [70.0, 74].enumerated().map { F.batch("T-\($0.offset)", values: [F.timeToHarvest: $0.element]) })
         #expect(typed.stages["expansion"] == nil && typed.stages["release"] == nil)
         #expect(typed.notes.contains { $0.contains("Expansion stage") && $0.contains("not kept as the work was done") })
         let growth = try LotReport.simulate(F.process).summary.growthTime.value(in: "d")
@@ -175,12 +194,15 @@ struct CalibrationFitTests {
         let e = #expect(throws: CalibrationError.self) {
             try Calibration.fit(process: other, batches: [F.batch("B-1"), F.batch("B-2")])
         }
-        #expect(e?.description.contains("no finished batch ran a recipe of the process") == true, "\(String(describing: e))")
+        #expect(
+            e?.description.contains("no finished batch ran a recipe of the process") == true, "\(String(describing: e))"
+        )
         // Same process name, another shape: a phase that records something else.
         var changed = F.recipe
         changed.unitProcedures[1].operations[1].phases[0].parameters[0].name = "Hours to harvest"
         let mismatch = #expect(throws: CalibrationError.self) {
-            try Calibration.fit(process: F.process, batches: [F.batch("B-1", recipe: changed), F.batch("B-2", recipe: changed)])
+            try Calibration.fit(
+                process: F.process, batches: [F.batch("B-1", recipe: changed), F.batch("B-2", recipe: changed)])
         }
         #expect(mismatch?.description.contains("Hours to harvest") == true, "\(String(describing: mismatch))")
     }
@@ -198,6 +220,10 @@ struct YAMLTextEditorTests {
           - step: ufdf
             yield: {uniform: ["80 %", "95 %"]}   # a range
             flux: "30 L/m²/h"
+          - step: sterile-filtration
+            yield:
+              pert: ["90 %", "95 %", "98 %"]
+            capacity: "200 L/m²"
         products:
           - name: A
             observed:
@@ -206,14 +232,20 @@ struct YAMLTextEditorTests {
         """
 
     @Test(arguments: [
-        ("production.duration", "{normal: {mean: \"72 h\", sd: \"2 h\"}}", "  duration: {normal: {mean: \"72 h\", sd: \"2 h\"}}      # harvest 72 h after transfection"),
+        (
+            "production.duration", "{normal: {mean: \"72 h\", sd: \"2 h\"}}",
+            "  duration: {normal: {mean: \"72 h\", sd: \"2 h\"}}      # harvest 72 h after transfection"
+        ),
         ("downstream[0].yield", "\"97 %\"", "  - {step: hold, name: Hold, yield: \"97 %\"}"),
         ("downstream[1].yield", "\"90 %\"", "    yield: \"90 %\"   # a range"),
     ])
     func replacesOnlyTheValue(path: String, value: String, line: String) throws {
         let components: [FieldPath.Component] = path.split(separator: ".").flatMap { part -> [FieldPath.Component] in
             if let open = part.firstIndex(of: "[") {
-                return [.key(String(part[..<open])), .index(Int(part[part.index(after: open)..<part.index(before: part.endIndex)])!)]
+                return [
+                    .key(String(part[..<open])),
+                    .index(Int(part[part.index(after: open)..<part.index(before: part.endIndex)])!),
+                ]
             }
             return [.key(String(part))]
         }
@@ -224,16 +256,33 @@ struct YAMLTextEditorTests {
         #expect(changed == [line])
     }
 
+    /// A distribution written as a block mapping becomes one line.
+    @Test func replacesABlockValue() throws {
+        let out = try YAMLTextEditor.replacing(
+            FieldPath([.key("downstream"), .index(2), .key("yield")]), with: .flow("\"96 %\""), in: Self.text,
+            file: "t.yaml")
+        #expect(out.contains("    yield: \"96 %\"\n    capacity: \"200 L/m²\"\n"), "\(out)")
+        #expect(!out.contains("pert"))
+        #expect(
+            YAMLTextEditor.node(
+                at: FieldPath([.key("downstream"), .index(2), .key("yield")]),
+                in: try DocumentLoader.parse(out, file: "t.yaml"))?.value == .scalar("96 %", quoted: true))
+    }
+
     @Test func insertsIntoBlockAndFlowMappings() throws {
         var out = try YAMLTextEditor.inserting(
-            "release", .flow("\"20 d\""), into: FieldPath([.key("products"), .index(0), .key("observed")]), in: Self.text, file: "t.yaml")
+            "release", .flow("\"20 d\""), into: FieldPath([.key("products"), .index(0), .key("observed")]),
+            in: Self.text, file: "t.yaml")
         out = try YAMLTextEditor.inserting(
-            "observed", .block([("failure-rate", "\"10 %\""), ("production", "\"4 d\"")]), into: FieldPath([.key("products"), .index(1)]),
+            "observed", .block([("failure-rate", "\"10 %\""), ("production", "\"4 d\"")]),
+            into: FieldPath([.key("products"), .index(1)]),
             in: out, file: "t.yaml")
         #expect(out.contains("      fill: \"0 d\"   # none\n      release: \"20 d\"\n"))
         #expect(out.contains("  - {name: B, process: b.yaml, observed: {failure-rate: \"10 %\", production: \"4 d\"}}"))
         let root = try DocumentLoader.parse(out, file: "t.yaml")
-        #expect(YAMLTextEditor.node(at: FieldPath([.key("products"), .index(1), .key("observed"), .key("production")]), in: root) != nil)
+        #expect(
+            YAMLTextEditor.node(
+                at: FieldPath([.key("products"), .index(1), .key("observed"), .key("production")]), in: root) != nil)
     }
 
     @Test func relativePaths() {
@@ -248,7 +297,8 @@ struct CalibrateCommandTests {
     /// affinity yield the mean of their titer × volume ratios (both read back from the store
     /// here, not typed in), the file simulates, and the demand file drives `simulate-facility`.
     @Test func calibratesTheDemoSiteFromItsBatches() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vectorfab-calibrate-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vectorfab-calibrate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let database = dir.appendingPathComponent("demo.sqlite").path
@@ -267,7 +317,9 @@ struct CalibrateCommandTests {
                 else { return nil }
                 return titer * litres * 1000
             }
-            if let before = vg("Bioburden and vg titer", "3.2.1"), let after = vg("vg titer", "3.3.1") { yields.append(after / before * 100) }
+            if let before = vg("Bioburden and vg titer", "3.2.1"), let after = vg("vg titer", "3.3.1") {
+                yields.append(after / before * 100)
+            }
         }
         try await store.close()
         #expect(hours.count == 3 && yields.count == 3)
@@ -278,14 +330,16 @@ struct CalibrateCommandTests {
         let run = try vectorfab(
             [
                 "calibrate", "--database", database, "--process", "Examples/seed000-aav-200L.yaml", "--output", out,
-                "--demand", "Examples/capacity/peer-ten-years.yaml", "--demand-output", demandOut, "--save-as", "seed000-calibrated.yaml",
+                "--demand", "Examples/capacity/peer-ten-years.yaml", "--demand-output", demandOut, "--save-as",
+                "seed000-calibrated.yaml",
             ], environment: env)
         #expect(run.status == 0, "\(run.err)")
         #expect(run.out.contains("from 3 finished batches"), "\(run.out)")
 
         // The process file reads back with the fitted distributions, and simulates.
         let issues = IssueCollector()
-        let process = ProcessReader.parse(try DocumentLoader.load(path: out), issues: issues, extensions: ProcessFile.extensions)
+        let process = ProcessReader.parse(
+            try DocumentLoader.load(path: out), issues: issues, extensions: ProcessFile.extensions)
         #expect(issues.issues.isEmpty, "\(issues.issues)")
         let hour = Quantity<Duration>(1, "h").canonical
         let (mean, sd) = Calibration.meanAndSD(hours)
@@ -295,11 +349,15 @@ struct CalibrateCommandTests {
             return
         }
         // Written to 4 significant digits.
-        #expect(abs(m / hour - mean) / mean < 1e-3 && abs(s / hour - sd) / sd < 1e-3, "\(m / hour) h, \(s / hour) h vs \(mean), \(sd)")
+        #expect(
+            abs(m / hour - mean) / mean < 1e-3 && abs(s / hour - sd) / sd < 1e-3,
+            "\(m / hour) h, \(s / hour) h vs \(mean), \(sd)")
         let yield = try #require(issues.uncertain.first { $0.path.description == "downstream[2].yield" })
         #expect(abs(yield.distribution.distribution.mean * 100 - Calibration.meanAndSD(yields).mean) < 0.01)
         #expect(try String(contentsOfFile: out, encoding: .utf8).contains("# Calibrated by `vectorfab calibrate`"))
-        #expect(try String(contentsOfFile: out, encoding: .utf8).contains("# HEK293 in suspension: 20–30 h"), "comments are kept")
+        #expect(
+            try String(contentsOfFile: out, encoding: .utf8).contains("# HEK293 in suspension: 20–30 h"),
+            "comments are kept")
         _ = try LotReport.simulate(process)
         #expect(try vectorfab(["simulate", out]).status == 0)
 
@@ -308,8 +366,11 @@ struct CalibrateCommandTests {
         let observed = try #require(demand.products.first?.observed)
         #expect(observed.failureRate == 0.125)  // 0 rejected of 3: (0 + ½) / (3 + 1)
         #expect(observed.production != nil)
-        #expect(observed.expansion?.distribution == .triangular(low: 12, mode: 14, high: 16), "not fitted: kept as it was")
-        let facility = try vectorfab(["simulate-facility", "Examples/capacity/peer-four-suites.yaml", demandOut, "--replications", "20"])
+        #expect(
+            observed.expansion?.distribution == .triangular(low: 12, mode: 14, high: 16), "not fitted: kept as it was")
+        let facility = try vectorfab([
+            "simulate-facility", "Examples/capacity/peer-four-suites.yaml", demandOut, "--replications", "20",
+        ])
         #expect(facility.status == 0, "\(facility.err)")
 
         // Saved in the store's library as a new process-file version.
@@ -320,12 +381,16 @@ struct CalibrateCommandTests {
 
         // Refusals: another process; an existing output.
         let other = try vectorfab(
-            ["calibrate", "--database", database, "--process", "Examples/aav-retina-50L.yaml", "--output", dir.appendingPathComponent("x.yaml").path],
+            [
+                "calibrate", "--database", database, "--process", "Examples/aav-retina-50L.yaml", "--output",
+                dir.appendingPathComponent("x.yaml").path,
+            ],
             environment: env)
         #expect(other.status != 0)
         #expect(other.err.contains("no finished batch ran a recipe of the process"), "\(other.err)")
         let existing = try vectorfab(
-            ["calibrate", "--database", database, "--process", "Examples/seed000-aav-200L.yaml", "--output", out], environment: env)
+            ["calibrate", "--database", database, "--process", "Examples/seed000-aav-200L.yaml", "--output", out],
+            environment: env)
         #expect(existing.status != 0 && existing.err.contains("--force"), "\(existing.err)")
     }
 }
