@@ -163,7 +163,8 @@ public enum Demo {
         }
         let processPath = library + "/seed000-aav-200L.yaml"
         if FileManager.default.fileExists(atPath: processPath) {
-            let recipe = try RecipeGenerator.generate(try ProcessFile.load(path: processPath))
+            let process = try ProcessFile.load(path: processPath)
+            let recipe = try RecipeGenerator.generate(process)
             let draft = try await store.createRecipe(users[.supervisor]!, recipe)
             let qa = accounts.first { $0.role == .qa }!
             let approved = try await store.approveRecipe(users[.qa]!, id: draft.id, password: qa.password)
@@ -172,24 +173,42 @@ public enum Demo {
             if let monitor {
                 try await monitoring(store, users: users, passwords: passwords, site: monitor.site, points: monitor.points)
                 // The recipe names classes of equipment; the demo's operators record the site's.
-                let platform = try ProcessFile.load(path: processPath).production.platform.model
-                if let bioreactor = monitor.site.equipment.first { equipment[platform] = bioreactor.id }
+                if let bioreactor = monitor.site.equipment.first { equipment[process.production.platform.model] = bioreactor.id }
                 if let isolator = monitor.site.rooms.first(where: { $0.grade == .a }) { equipment["Isolator"] = isolator.id }
             }
-            _ = try await history(store, users: users, passwords: passwords, recipe: approved, batches: 3, equipment: equipment)
+            _ = try await history(
+                store, users: users, passwords: passwords, recipe: approved, batches: 3, equipment: equipment,
+                inProcessTiters: try inProcessTiters(process))
             _ = try await store.createBatch(users[.supervisor]!, recipeID: draft.id)
         }
         return accounts
+    }
+
+    /// The titer the process predicts for each in-process test, in the product's count per mL
+    /// (`vg/mL` or `TU/mL`): what the demo's analysts record, with a spread.
+    public static func inProcessTiters(_ process: ProcessDefinition) throws -> [String: (value: Double, unit: String)] {
+        let report = try LotReport.simulate(process)
+        let unit = process.product.vector.type.counting == .genomes ? "vg/mL" : "TU/mL"
+        var out: [String: (value: Double, unit: String)] = [:]
+        for sample in process.qualityControl.inProcess {
+            guard let step = report.steps.first(where: { $0.index == sample.afterStep }), step.volumeOut > .zero else { continue }
+            out[sample.test] = (step.vectorOut.canonical / step.volumeOut.value(in: "mL"), unit)
+        }
+        return out
     }
 
     /// The demo's history: an item with its specification for every material the recipe needs,
     /// a lot of each received, sampled, tested and released by QA; then `batches` batches run to
     /// release — every value near its target (a deterministic spread), both release panels passed,
     /// and in the second one a value out of range whose deviation is investigated, classified,
-    /// given an action and closed by QA. Returns the lots by item and the batches.
+    /// given an action and closed by QA. `equipment` maps the recipe's classes of equipment to the
+    /// ids the operators record (the site's). With `inProcessTiters` (by test), the in-process samples
+    /// the recipe names are taken and their titers recorded (±8 %, information only), so that
+    /// `vectorfab calibrate` has vector amounts to fit yields from. Returns the lots by item and
+    /// the batches.
     public static func history(
         _ store: GMPStore, users: [Role: User], passwords: [Role: String], recipe: RecipeRecord, batches: Int,
-        equipment: [String: String] = [:]
+        equipment: [String: String] = [:], inProcessTiters: [String: (value: Double, unit: String)] = [:]
     ) async throws -> (lots: [String: MaterialLot], batches: [Batch]) {
         let op = users[.operator]!, sup = users[.supervisor]!, qc = users[.qcAnalyst]!, qa = users[.qa]!
         var lots: [String: MaterialLot] = [:]
@@ -228,6 +247,14 @@ public enum Demo {
                     _ = try await store.consumeMaterial(op, batch: batch.id, phase: phase.id, lot: lots[m.item]!.id, quantity: m.quantity)
                 }
                 if let e = phase.equipment { _ = try await store.recordEquipment(op, batch: batch.id, phase: phase.id, equipment: equipment[e] ?? e) }
+                for (k, sample) in phase.samples.enumerated() where sample.panel == nil {
+                    guard let titer = inProcessTiters[sample.test], sample.specification?.isRange ?? true else { continue }
+                    let s = try await store.createSample(
+                        op, batch: batch.id, materialLot: nil, test: sample.test,
+                        specification: sample.specification == nil ? .range(low: 0, high: nil, unit: titer.unit) : nil)
+                    let spread = (Double((n * 5 + index + k * 3) % 7) - 3) / 3 * 0.08
+                    _ = try await store.recordResult(qc, sample: s.id, value: titer.value * (1 + spread), pass: nil)
+                }
                 _ = try await store.completePhase(op, batch: batch.id, phase: phase.id, password: passwords[.operator]!)
                 try await store.verifyPhase(sup, batch: batch.id, phase: phase.id, password: passwords[.supervisor]!)
             }

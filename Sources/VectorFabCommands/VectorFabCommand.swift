@@ -8,7 +8,7 @@ public struct VectorFabCommand: AsyncParsableCommand {
         subcommands: [
             Simulate.self, Compare.self, Diff.self, Cost.self, Uncertainty.self, ScaleCurveCommand.self,
             PlanCommand.self,
-            SimulateFacility.self, Materials.self, Transfer.self, Serve.self, Admin.self, Audit.self,
+            SimulateFacility.self, Materials.self, Transfer.self, Calibrate.self, Serve.self, Admin.self, Audit.self,
         ])
 
     public init() {}
