@@ -14,10 +14,16 @@ extension PageRoutes {
     /// 20,160): beyond, the summary says it counted the first ones only.
     static let maxSummaryPoints = 200_000
 
-    func environmentSummary(_ user: User, entries: [BatchEntry]) async throws -> [String: Any]? {
+    func environmentSummary(_ user: User, entries: [BatchEntry], deviations: [Deviation]) async throws -> [String: Any]? {
         guard let monitor else { return nil }
         let s = monitor.site
         let runs = PhaseRun.runs(entries)
+        // The alarms that opened a deviation on the batch, whenever their excursion began (one
+        // still going on when a phase ran touched it even if its points came later).
+        var touching: [String: [Alarm]] = [:]
+        for id in Set(deviations.compactMap(\.alarmID)).sorted().prefix(1000) {
+            if let a = try? await store.alarm(user, id: id) { touching[a.series, default: []].append(a) }
+        }
         let now = Date().timeIntervalSince1970
         // Each series, with the span its places were used by the batch's phases.
         var spans: [String: (from: Double, to: Double, phases: Set<String>)] = [:]
@@ -33,6 +39,10 @@ extension PageRoutes {
                 spans[x.id] = span
             }
         }
+        for (series, alarms) in touching where spans[series] == nil {
+            let times = alarms.compactMap { Monitoring.Timestamps.parse($0.since) }
+            spans[series] = (times.min() ?? now, now, [])
+        }
         guard !spans.isEmpty else {
             return ["rows": [[String: Any]](), "none": "No phase of this batch ran on a monitored room or piece of equipment of \(s.name)."]
         }
@@ -42,7 +52,8 @@ extension PageRoutes {
         for x in s.series where spans[x.id] != nil {
             let span = spans[x.id]!
             let (_, values) = try await monitor.points.points(x.id, from: span.from, to: span.to + 0.001, limit: Self.maxSummaryPoints)
-            let alarms = try await store.alarms(user, series: [x.id], from: GMPStore.storeTimeText(span.from), to: GMPStore.storeTimeText(span.to))
+            var alarms = try await store.alarms(user, series: [x.id], from: GMPStore.storeTimeText(span.from), to: GMPStore.storeTimeText(span.to))
+            for a in touching[x.id] ?? [] where !alarms.contains(where: { $0.id == a.id }) { alarms.append(a) }
             excursions += alarms.count
             let l = limits[x.id]
             let worst = values.map { v in l?.level(v) ?? .normal }.max() ?? .normal

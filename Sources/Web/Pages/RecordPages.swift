@@ -50,7 +50,7 @@ extension PageRoutes {
                 "blockers": record.releaseBlockers, "hasBlockers": !record.releaseBlockers.isEmpty,
                 "auditCount": record.audit.count, "pageStyle": "/batches/\(id)/record.css",
             ]
-            if let environment = try await environmentSummary(user, entries: record.entries) { v["environment"] = environment }
+            if let environment = try await environmentSummary(user, entries: record.entries, deviations: record.deviations) { v["environment"] = environment }
             return site.page("record", try await values(context, title: "Batch record \(id)", sections(v)))
         }
         // The running header of the printed record: the batch and its product on every page

@@ -93,7 +93,7 @@ extension PageRoutes {
         let names = try await userNames(user)
         var v = more
         v["batch"] = ["id": record.batch.id, "product": record.batch.product, "status": record.batch.status.words]
-        if let environment = try await environmentSummary(user, entries: record.entries) { v["environment"] = environment }
+        if let environment = try await environmentSummary(user, entries: record.entries, deviations: record.deviations) { v["environment"] = environment }
         let blockers = record.releaseBlockers.filter { _ in record.batch.status != .released }
         v["blockers"] = blockers.map { b -> [String: Any] in
             let words = b.split(separator: " ")
