@@ -54,11 +54,14 @@ public enum SeriesChart {
             out += "<text x=\"\(Fmt.svg(left - 6))\" y=\"\(Fmt.svg(y(v) + 4))\" text-anchor=\"end\" class=\"tick\">\(Fmt.svg(v))</text>\n"
         }
         out += "<text x=\"12\" y=\"\(Fmt.svg(top - 12))\" class=\"tick\">\(xmlEscaped(unit))</text>\n"
-        // Time ticks: days when the span is over two days, else hours (at most ten labels).
-        let step = span > 2 * 86_400 ? 86_400 * ceil(span / 86_400 / 10) : 3600 * max(1, ceil(span / 3600 / 10))
+        // Time ticks: the first round step that gives at most ten (minutes to weeks).
+        let steps: [Double] = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800]
+        let step = steps.first { span / $0 <= 10 } ?? 86_400 * ceil(span / 86_400 / 10)
         var tick = ceil(t0 / step) * step
         while tick <= t1 {
-            let label = step >= 86_400 ? String(Timestamps.text(tick).prefix(10)) : String(Timestamps.text(tick).dropFirst(11).prefix(5))
+            // Dates for day steps; hours and minutes within a day, the date at midnight.
+            let text = Timestamps.text(tick)
+            let label = step >= 86_400 ? String(text.prefix(10)) : tick.truncatingRemainder(dividingBy: 86_400) == 0 ? String(text.dropFirst(5).prefix(5)) : String(text.dropFirst(11).prefix(5))
             out += "<text x=\"\(Fmt.svg(x(tick)))\" y=\"\(Fmt.svg(height - bottom + 18))\" text-anchor=\"middle\" class=\"tick\">\(label)</text>\n"
             tick += step
         }

@@ -295,6 +295,7 @@ extension Demo {
         _ store: GMPStore, users: [Role: User], passwords: [Role: String], site: MonitoredSite, points: PointStore
     ) async throws {
         let sup = users[.supervisor]!, qa = users[.qa]!
+        let roomTemperature = SeriesLimits(alertLow: 18, alertHigh: 23, actionLow: 16, actionHigh: 25, persistence: 600, hysteresis: 0.3)
         let wanted: [(String, SeriesLimits, String)] = [
             ("temperature", SeriesLimits(alertLow: 36.5, alertHigh: 37.5, actionLow: 36, actionHigh: 38, persistence: 120, hysteresis: 0.2), "from the PQ runs"),
             ("ph", SeriesLimits(alertLow: 6.9, alertHigh: 7.35, actionLow: 6.8, actionHigh: 7.45, persistence: 300, hysteresis: 0.02), "from the PQ runs"),
@@ -305,7 +306,8 @@ extension Demo {
         // The first bioreactor's and the first room's series (those the demo's batches use).
         let watched = Set([site.equipment.first.map { SeriesLocation.equipment($0.id) }, site.rooms.first.map { SeriesLocation.room($0.id) }].compactMap { $0 })
         for x in site.series where watched.contains(x.location) {
-            guard let (_, limits, reason) = wanted.first(where: { x.id.hasSuffix("/" + $0.0) }) else { continue }
+            guard var (_, limits, reason) = wanted.first(where: { x.id.hasSuffix("/" + $0.0) }) else { continue }
+            if x.measurand == .temperature, case .room = x.location { (limits, reason) = (roomTemperature, "room design: 20 ± 3 °C") }
             let set = try await store.proposeLimits(sup, series: x, grade: site.room(of: x)?.grade, limits: limits, reason: reason)
             _ = try await store.approveLimits(qa, id: set.id, password: passwords[.qa]!)
             limited[x.id] = limits
@@ -334,7 +336,10 @@ extension Demo {
             while t <= now - 60 {
                 // A daily cycle and a faster ripple: smooth, the same at every start.
                 let v = centre + swing * (0.7 * sin(2 * .pi * t / 86_400) + 0.3 * sin(k / 7))
-                batch.append(Point(series: x.id, time: t, value: max(0, v), unit: x.unit))
+                // As the instrument reports it: counts whole, the rest to 3 significant digits.
+                let digits = max(0, 2 - Int(log10(max(abs(v), 1e-9)).rounded(.down)))
+                let shown = x.measurand == .particles05 || x.measurand == .particles5 ? v.rounded() : (v * pow(10, Double(digits))).rounded() / pow(10, Double(digits))
+                batch.append(Point(series: x.id, time: t, value: max(0, shown), unit: x.unit))
                 t += step
                 k += 1
             }

@@ -29,7 +29,9 @@ pages = [("sign-in", "/sign-in"), ("home", "/"), ("processes", "/processes"),
          ("deviations", "/deviations"), ("deviation", "first:/deviations a.dcard"), ("release", "/batches/B-2026-0002/release"),
          ("release-open", "/batches/B-2026-0004/release"), ("record", "/batches/B-2026-0002/record"),
          ("genealogy", "/batches/B-2026-0002/genealogy"), ("gmp-materials", "/materials"), ("lot", "first:/materials a[href^='/materials/lots/']"),
-         ("trends", "first:/qc/trends a.test"), ("profile", "/profile"), ("security", "/admin/security")]
+         ("trends", "first:/qc/trends a.test"), ("profile", "/profile"), ("security", "/admin/security"),
+         ("monitoring", "/monitoring"), ("trend", "/monitoring/trend?series=BR-200-1%2Ftemperature"),
+         ("cpv", "/cpv"), ("cpv-chart", "first:/cpv table.data a")]
 
 for width, height in [(1440, 900), (390, 844)]:
     options = Options()

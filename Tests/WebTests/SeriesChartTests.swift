@@ -25,6 +25,20 @@ import Testing
         #expect(SeriesChart.svg(times: [], values: [], limits: nil, unit: "pH", title: "x").contains("No points"))
     }
 
+    /// Time ticks at a round step giving at most ten labels: minutes for a short span, the date
+    /// at midnight, days for a month.
+    @Test(arguments: [
+        (1380.0, 300.0, ["15:40<", "15:45<"]), (2 * 86_400.0, 21_600.0, [">12-08<", ">06:00<"]), (30 * 86_400.0, 604_800.0, [">2026-12-"]),
+    ])
+    func timeTicksAreRoundAndAtMostTen(span: Double, step: Double, labels: [String]) {
+        let start = 1_796_657_700.0  // 2026-12-07T15:35:00Z
+        let times = stride(from: start, through: start + span, by: span / 100).map { $0 }
+        let svg = SeriesChart.svg(times: times, values: times.map { _ in 1 }, limits: nil, unit: "°C", title: "t")
+        let ticks = svg.components(separatedBy: "text-anchor=\"middle\" class=\"tick\">").count - 1
+        #expect((2...11).contains(ticks) && abs(Double(ticks) - span / step) <= 1, "\(ticks) time ticks")
+        for label in labels { #expect(svg.contains(label), "\(label) in the ticks") }
+    }
+
     @Test func aTrendChartDrawsItsControlLimitsAndRingsTheRuleBreakers() {
         let values = [10, 12, 11, 13, 12, 30.0]
         let points = values.enumerated().map { TrendChart.Point(label: "B-\($0.offset)", value: $0.element, pass: true, isRepeat: false) }

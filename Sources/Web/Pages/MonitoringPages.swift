@@ -125,7 +125,7 @@ extension PageRoutes {
             let level = last.flatMap { p in l.map { $0.level(p.value) } }
             return [
                 "id": x.id, "measures": x.measurand.rawValue, "unit": x.unit, "link": "/monitoring/trend?series=" + Self.query(x.id),
-                "value": last.map { Figure.text($0.value) } ?? "—", "at": last.map { Monitoring.Timestamps.text($0.time) } ?? "",
+                "value": last.map { Figure.text($0.value) } ?? "—", "at": last.map { Self.shortTime(Monitoring.Timestamps.text($0.time)) } ?? "",
                 "limits": l.map(Self.limitsText) ?? "none approved", "level": level.map(\.word) ?? "",
                 "exception": (level ?? .normal) > .normal,
             ]
@@ -218,8 +218,8 @@ extension PageRoutes {
         v["place"] = place
         v["chart"] = SeriesChart.svg(times: times, values: vals, limits: limits, excursions: bands, unit: series.unit, title: "\(id), \(series.unit)")
         v["count"] = Fmt.count(Double(times.count))
-        v["from"] = Monitoring.Timestamps.text(from)
-        v["to"] = Monitoring.Timestamps.text(to)
+        v["from"] = Self.shortTime(Monitoring.Timestamps.text(from))
+        v["to"] = Self.shortTime(Monitoring.Timestamps.text(to))
         v["min"] = vals.min().map(Figure.text) ?? "—"
         v["max"] = vals.max().map(Figure.text) ?? "—"
         v["limits"] = limits.map(Self.limitsText) ?? "none approved"
