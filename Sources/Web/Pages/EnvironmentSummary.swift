@@ -59,15 +59,15 @@ extension PageRoutes {
             let worst = values.map { v in l?.level(v) ?? .normal }.max() ?? .normal
             rows.append([
                 "series": x.id, "link": "/monitoring/trend?series=\(Self.query(x.id))&from=\(Monitoring.Timestamps.text(span.from))&to=\(Monitoring.Timestamps.text(span.to))",
-                "place": s.room(of: x).map { "\($0.id) (grade \($0.grade.rawValue.uppercased()))" } ?? "",
+                "place": s.room(of: x).map { "\($0.id), \($0.grade.rawValue)" } ?? "",
                 "phases": span.phases.sorted().joined(separator: ", "),
-                "from": Monitoring.Timestamps.text(span.from), "to": Monitoring.Timestamps.text(span.to),
+                "from": Self.shortTime(Monitoring.Timestamps.text(span.from)), "to": Self.shortTime(Monitoring.Timestamps.text(span.to)),
                 "points": values.count == Self.maxSummaryPoints ? "\(values.count)+" : "\(values.count)",
                 "min": values.min().map { "\(Figure.text($0)) \(x.unit)" } ?? "—", "max": values.max().map { "\(Figure.text($0)) \(x.unit)" } ?? "—",
                 "limits": l.map(Self.limitsText) ?? "none approved", "exception": worst > .normal || !alarms.isEmpty,
                 "state": alarms.isEmpty
                     ? (values.isEmpty ? "no points" : worst > .normal ? "outside \(worst.word) limits (no alarm raised)" : "within limits")
-                    : alarms.map { "\($0.level.word) alarm \($0.id)\($0.acknowledgedBy == nil ? ", not acknowledged" : "")" }.joined(separator: "; "),
+                    : alarms.map { "\($0.level.word) alarm\($0.acknowledgedBy == nil ? ", not acknowledged" : ", acknowledged")" }.joined(separator: "; ") + ":",
                 "alarms": alarms.map { ["id": $0.id] },
             ])
         }
