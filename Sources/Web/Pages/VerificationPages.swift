@@ -62,21 +62,34 @@ extension PageRoutes {
                 key: "p:" + key, name: "\(p.name) (phase \(phase.id), \(phase.name))", unit: p.unit, low: p.low, high: p.high,
                 points: byKey[key] ?? [], link: "/cpv?q=" + Self.query("p:" + key))
         }
-        let tests = Array(Set(recipes.flatMap { $0.recipe.releaseTests.filter { $0.specification.isRange }.map(\.test) })).sorted()
-        for test in tests.prefix(100) {
-            let samples = try await store.samples(user, test: test, page: Page(limit: 1000, offset: 0)).filter { $0.batchID != nil }
+        // A release test once per panel (a titer of the drug substance is not one of the vials).
+        var pairs: [(test: String, panel: ReleasePanel)] = []
+        for r in recipes {
+            for t in r.recipe.releaseTests where t.specification.isRange && !pairs.contains(where: { $0.test == t.test && $0.panel == t.panel }) {
+                pairs.append((t.test, t.panel))
+            }
+        }
+        var resultsByTest: [String: [QCResult]] = [:]
+        var samplesByTest: [String: [QCSample]] = [:]
+        for (test, panel) in pairs.prefix(100) {
+            if samplesByTest[test] == nil {
+                samplesByTest[test] = try await store.samples(user, test: test, page: Page(limit: 1000, offset: 0)).filter { $0.batchID != nil }
+                resultsByTest[test] = try await store.results(user, test: test)
+            }
+            let samples = (samplesByTest[test] ?? []).filter { $0.panel == panel }
             let byID = Dictionary(samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             var seen = Set<String>()
             var points: [(batch: String, value: Double)] = []
-            for r in try await store.results(user, test: test) {
-                guard let s = byID[r.sampleID], let batch = s.batchID, let value = r.value, seen.insert(s.id).inserted else { continue }
+            for r in resultsByTest[test] ?? [] {
+                guard let s = byID[r.sampleID], let batch = s.batchID, let value = r.value, seen.insert(batch).inserted else { continue }
                 points.append((batch, value))
             }
             let spec = samples.last?.specification
+            let key = "t:\(panel.rawValue):\(test)"
             out.append(
                 Quantity(
-                    key: "t:" + test, name: "\(test) (release test)", unit: spec?.unit ?? "", low: spec?.low, high: spec?.high, points: points,
-                    link: "/cpv?q=" + Self.query("t:" + test)))
+                    key: key, name: "\(test) (release, \(panel.title.lowercased()))", unit: spec?.unit ?? "", low: spec?.low, high: spec?.high,
+                    points: points, link: "/cpv?q=" + Self.query(key)))
         }
         return out
     }
