@@ -159,7 +159,7 @@ let package = Package(
             path: "Benchmarks/RefusalBenchmark",
             swiftSettings: upcoming),
         .testTarget(name: "BioprocessTests", dependencies: ["Bioprocess"], swiftSettings: upcoming),
-        .testTarget(name: "ManufacturingTests", dependencies: ["Manufacturing", "Bioprocess", "Monitoring"], swiftSettings: upcoming),
+        .testTarget(name: "ManufacturingTests", dependencies: ["Manufacturing", "Bioprocess", "Monitoring", "Capacity"], swiftSettings: upcoming),
         .testTarget(
             name: "MonitoringTests", dependencies: ["Monitoring", "Bioprocess", "Capacity", "FileFormats"], swiftSettings: upcoming),
         .testTarget(

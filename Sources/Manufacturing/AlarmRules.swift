@@ -138,14 +138,23 @@ public enum AlarmRules {
     }
 
     /// The phase runs an excursion from `from` to `to` touches: those that ran on one of the
-    /// places while it lasted. One per batch (the first phase touched), in batch order.
-    public static func touched(_ runs: [PhaseRun], places: Set<String>, from: Double, to: Double) -> [PhaseRun] {
-        var seen = Set<String>()
-        return runs.filter { run in
-            guard !run.places.isDisjoint(with: places), run.overlaps(from: from, to: to), !seen.contains(run.batchID) else { return false }
-            seen.insert(run.batchID)
-            return true
+    /// places while it lasted and began after `after(batch)` (the time of the batch's last
+    /// deviation for this excursion: `-infinity` for none, `infinity` while one is open). One per
+    /// batch (the earliest such phase), in the order of `runs`.
+    public static func touched(
+        _ runs: [PhaseRun], places: Set<String>, from: Double, to: Double, after: (String) -> Double = { _ in -.infinity }
+    ) -> [PhaseRun] {
+        var first: [String: PhaseRun] = [:]
+        var order: [String] = []
+        for run in runs where !run.places.isDisjoint(with: places) && run.overlaps(from: from, to: to) && run.start > after(run.batchID) {
+            if let kept = first[run.batchID] {
+                if run.start < kept.start { first[run.batchID] = run }
+            } else {
+                first[run.batchID] = run
+                order.append(run.batchID)
+            }
         }
+        return order.compactMap { first[$0] }
     }
 
     /// The deviation opened on a batch an excursion touched.

@@ -26,6 +26,18 @@ public struct ExcursionDetector: Sendable, Hashable, Codable {
 
     public init(limits: SeriesLimits) { self.limits = limits }
 
+    /// A detector that resumes an excursion recorded earlier (an alarm still open when the
+    /// detectors restarted, or when new limits were approved): it ends it once the values are
+    /// back inside, instead of leaving it open for ever.
+    public init(limits: SeriesLimits, resuming level: LimitLevel, since: Double) {
+        self.limits = limits
+        guard level > .normal else { return }
+        self.level = level
+        self.since = since
+        pendingAlert = since
+        pendingAction = level == .action ? since : nil
+    }
+
     public mutating func observe(time: Double, value: Double) -> ExcursionEvent? {
         let raw = limits.level(value)
         pendingAlert = raw >= .alert ? (pendingAlert ?? time) : nil

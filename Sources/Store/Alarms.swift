@@ -55,18 +55,33 @@ extension GMPStore {
         try require(user, .ingestPoints)
         let series = Dictionary(site.series.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let limits = try await approvedLimits()
-        let (stored, events) = try await pointStore.ingest(points, series: series, now: now, limits: limits)
+        // The excursions still open in the records: a detector that starts afresh (after a
+        // restart, or new limits) resumes them, so their end is seen.
+        let named = Array(Set(points.prefix(PointCheck.maxPoints).map(\.series)).filter { limits[$0] != nil }.prefix(10_000))
+        var resume: [String: (level: LimitLevel, since: Double)] = [:]
+        if !named.isEmpty {
+            for a in try await connection.read({ db in
+                try await db.raw("SELECT * FROM alarms WHERE ended_at IS NULL AND series IN (\(binds: named))").all().map(Self.alarm)
+            }) {
+                if let since = Monitoring.Timestamps.parse(a.since) { resume[a.series] = (a.level, since) }
+            }
+        }
+        let (stored, events) = try await pointStore.ingest(points, series: series, now: now, limits: limits, resume: resume)
         guard !events.isEmpty else { return IngestOutcome(stored: stored, events: events, alarms: [], deviations: []) }
-        let (alarms, deviations) = try await recordExcursions(user, events, site: site, now: now)
+        var newest: [String: Double] = [:]
+        for p in points where p.time.isFinite { newest[p.series] = max(newest[p.series] ?? p.time, p.time) }
+        let (alarms, deviations) = try await recordExcursions(user, events, site: site, now: now, newest: newest)
         return IngestOutcome(stored: stored, events: events, alarms: alarms, deviations: deviations)
     }
 
     /// The detectors' events as alarms, and the deviations of the batches they touched. An
-    /// excursion touches the phases that ran on its places from its start to its end — for one
-    /// still going on at `now` (no end among these events), to `now`: a phase running on a room
-    /// or a bioreactor in alarm is affected even if it began after the last point.
+    /// excursion touches the phases that ran on its places from its start to its end; for one
+    /// still going on (no end among these events), to the series' newest point plus one
+    /// sampling interval (at least 5 minutes), but not past `now`: a phase starting on a
+    /// bioreactor in alarm is affected, while a backfill of old points does not reach today.
     func recordExcursions(
-        _ user: User, _ events: [(series: String, event: ExcursionEvent)], site: MonitoredSite, now clock: Double
+        _ user: User, _ events: [(series: String, event: ExcursionEvent)], site: MonitoredSite, now clock: Double,
+        newest: [String: Double] = [:]
     ) async throws -> (alarms: [Alarm], deviations: [Deviation]) {
         // Where each event's excursion ends: the next end of the same series among the events.
         var found = [Double?](repeating: nil, count: events.count)
@@ -84,7 +99,9 @@ extension GMPStore {
             var opened: [Deviation] = []
             for (index, (id, event)) in events.enumerated() {
                 guard let series = bySeries[id] else { continue }
-                func until(_ at: Double) -> Double { ends[index] ?? max(at, clock) }
+                func until(_ at: Double) -> Double {
+                    ends[index] ?? max(at, min(clock, (newest[id] ?? at) + max(series.interval, 300)))
+                }
                 let place: String
                 switch series.location {
                 case .room(let r): place = r
@@ -139,14 +156,26 @@ extension GMPStore {
         }
     }
 
+    /// To the action level. An acknowledgement given at the alert level no longer answers it:
+    /// it is asked for again (the first stays in the signatures and the audit trail).
     private func escalate(_ db: any SQLDatabase, _ alarm: inout Alarm, value: Double, user: User, at: String) async throws {
         let was = alarm.level
+        let acknowledged = alarm.acknowledgedBy != nil
         alarm.level = .action
         alarm.value = value
+        alarm.acknowledgedBy = nil
+        alarm.acknowledgedAt = nil
+        alarm.comment = nil
         try await sealed(
-            db, "alarms", "UPDATE alarms SET level = \(bind: LimitLevel.action.word), value = \(bind: value) WHERE id = \(bind: alarm.id)",
+            db, "alarms",
+            """
+            UPDATE alarms SET level = \(bind: LimitLevel.action.word), value = \(bind: value), acknowledged_by = NULL, acknowledged_at = NULL,
+            comment = NULL WHERE id = \(bind: alarm.id)
+            """,
             by: user.id, at: at)
-        try await audit(db, user: user.id, action: .update, entity: "alarm", id: alarm.id, field: "level", old: was.word, new: LimitLevel.action.word, at: at)
+        try await audit(
+            db, user: user.id, action: .update, entity: "alarm", id: alarm.id, field: "level", old: was.word, new: LimitLevel.action.word,
+            reason: acknowledged ? "escalated after its acknowledgement: to be acknowledged again" : nil, at: at)
     }
 
     /// A deviation on each batch one of whose phases ran on the excursion's places between
@@ -155,23 +184,34 @@ extension GMPStore {
         _ db: any SQLDatabase, _ alarm: Alarm, series: Series, site: MonitoredSite, from: Double, to: Double, user: User, at: String
     ) async throws -> [Deviation] {
         let places = AlarmRules.places(of: series, in: site)
+        // The phases that used the places and had not ended before the excursion began.
         let pairs = try await db.raw(
             """
-            SELECT DISTINCT batch_id, phase_id FROM batch_entries WHERE kind = 'equipment' AND equipment IN (\(binds: places.sorted()))
+            SELECT e.batch_id, e.phase_id, MAX(e.at) AS last FROM batch_entries e WHERE e.kind = 'equipment'
+            AND e.equipment IN (\(binds: places.sorted())) AND NOT EXISTS (SELECT 1 FROM batch_entries c WHERE c.batch_id = e.batch_id
+            AND c.phase_id = e.phase_id AND c.kind = 'completion' AND c.at < \(bind: Self.storeTimeText(from)))
+            GROUP BY e.batch_id, e.phase_id ORDER BY last DESC LIMIT 10000
             """
         ).all().map { (try $0.decode(column: "batch_id", as: String.self), try $0.decode(column: "phase_id", as: String.self)) }
         guard !pairs.isEmpty else { return [] }
         var entries: [BatchEntry] = []
-        for (batch, phase) in pairs.prefix(10_000) {
+        for (batch, phase) in pairs {
             entries += try await db.raw(
                 "SELECT * FROM batch_entries WHERE batch_id = \(bind: batch) AND phase_id = \(bind: phase) ORDER BY at, id"
             ).all().map(Self.entry)
         }
-        let already = Set(
-            try await db.raw("SELECT batch_id FROM deviations WHERE alarm_id = \(bind: alarm.id)").all()
-                .compactMap { try $0.decode(column: "batch_id", as: String?.self) })
+        // The alarm's deviations by batch: none while one is open; after a closed one, only for
+        // a phase that began after it was opened (a new exposure).
+        var earlier: [String: [Deviation]] = [:]
+        for d in try await db.raw("SELECT * FROM deviations WHERE alarm_id = \(bind: alarm.id)").all().map(Self.deviation) {
+            if let b = d.batchID { earlier[b, default: []].append(d) }
+        }
         var opened: [Deviation] = []
-        for run in AlarmRules.touched(PhaseRun.runs(entries), places: places, from: from, to: to) where !already.contains(run.batchID) {
+        for run in AlarmRules.touched(PhaseRun.runs(entries), places: places, from: from, to: to, after: { batch in
+            let mine = earlier[batch] ?? []
+            if mine.contains(where: { $0.status != .closed }) { return .infinity }
+            return mine.compactMap { $0.openedAt.flatMap(Monitoring.Timestamps.parse) }.max() ?? -.infinity
+        }) {
             let status = try await db.raw("SELECT status FROM batches WHERE id = \(bind: run.batchID)").first()?
                 .decode(column: "status", as: String.self)
             guard status != BatchStatus.rejected.rawValue else { continue }

@@ -745,6 +745,7 @@ enum Migrations {
                 "CREATE INDEX alarms_series ON alarms (series, ended_at)",
                 "ALTER TABLE deviations ADD COLUMN alarm_id TEXT",
                 "CREATE INDEX deviations_alarm ON deviations (alarm_id)",
+                "CREATE INDEX batch_entries_equipment ON batch_entries (equipment, kind)",
             ]
         },
     ]

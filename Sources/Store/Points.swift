@@ -74,16 +74,19 @@ public final class PointStore: Sendable {
     /// ``PointsRefused`` (nothing stored).
     @discardableResult
     public func ingest(_ points: [Point], series: [String: Series], now: Double) async throws -> Int {
-        try await writer.ingest(points, series: series, now: now, limits: [:]).stored
+        try await writer.ingest(points, series: series, now: now, limits: [:], resume: [:]).stored
     }
 
     /// Checks and stores a batch, and runs each series' excursion detector (for the series
     /// with limits) over its points once they are stored: the excursions raised, escalated or
     /// ended, in time order per series. The detectors' state carries from batch to batch.
-    public func ingest(_ points: [Point], series: [String: Series], now: Double, limits: [String: SeriesLimits]) async throws
-        -> (stored: Int, events: [(series: String, event: ExcursionEvent)])
-    {
-        try await writer.ingest(points, series: series, now: now, limits: limits)
+    /// `resume`: the excursions still open in the records (level, since), which a detector
+    /// started afresh resumes.
+    public func ingest(
+        _ points: [Point], series: [String: Series], now: Double, limits: [String: SeriesLimits],
+        resume: [String: (level: LimitLevel, since: Double)] = [:]
+    ) async throws -> (stored: Int, events: [(series: String, event: ExcursionEvent)]) {
+        try await writer.ingest(points, series: series, now: now, limits: limits, resume: resume)
     }
 
     /// The newest stored time of each series asked for that has points.
@@ -231,9 +234,10 @@ actor PointWriter {
         if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 
-    func ingest(_ raw: [Point], series: [String: Series], now: Double, limits: [String: SeriesLimits]) async throws
-        -> (stored: Int, events: [(series: String, event: ExcursionEvent)])
-    {
+    func ingest(
+        _ raw: [Point], series: [String: Series], now: Double, limits: [String: SeriesLimits],
+        resume: [String: (level: LimitLevel, since: Double)]
+    ) async throws -> (stored: Int, events: [(series: String, event: ExcursionEvent)]) {
         guard !raw.isEmpty else { return (0, []) }
         // Times as they are stored (whole milliseconds), so the check sees what the table will.
         let points = raw.map { p -> Point in
@@ -309,7 +313,8 @@ actor PointWriter {
         if !limits.isEmpty {
             for p in points {
                 guard let l = limits[p.series] else { continue }
-                var d = detectors[p.series].flatMap { $0.limits == l ? $0 : nil } ?? ExcursionDetector(limits: l)
+                var d = detectors[p.series].flatMap { $0.limits == l ? $0 : nil }
+                    ?? resume[p.series].map { ExcursionDetector(limits: l, resuming: $0.level, since: $0.since) } ?? ExcursionDetector(limits: l)
                 if let e = d.observe(time: p.time, value: p.value) { events.append((p.series, e)) }
                 detectors[p.series] = d
             }

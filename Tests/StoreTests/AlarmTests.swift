@@ -90,19 +90,20 @@ import Testing
             into: points, site: Self.site, now: started + 600)
         #expect(room.alarms.count == 1 && room.deviations.map(\.batchID) == [r.batch.id])
 
-        // The detectors restart (a new point store): the excursion still going on is the same alarm.
+        // The detectors restart (a new point store): they resume the open alarm — still out, no
+        // new alarm and no second deviation; back inside, the same alarm ends.
         try await points.close()
         let reopened = try await PointStore.open(beside: s.location)
         defer { Task { try? await reopened.close() } }
         let again = try await s.ingest(
             r.staff.operatorUser, Self.points("BR-1/temperature", from: started + 480, values: [39, 39, 39], unit: "°C"), into: reopened,
             site: Self.site, now: started + 700)
-        #expect(again.alarms.map(\.id) == [alarm.id] && again.deviations.isEmpty)
+        #expect(again.alarms.isEmpty && again.deviations.isEmpty && again.events.isEmpty)
         // Back to 37 °C: the alarm ends; no second deviation on the batch.
         let back = try await s.ingest(
             r.staff.operatorUser, Self.points("BR-1/temperature", from: started + 660, values: [37], unit: "°C"), into: reopened,
             site: Self.site, now: started + 700)
-        #expect(back.alarms.first?.endedAt == GMPStore.storeTimeText(started + 660) && back.deviations.isEmpty)
+        #expect(back.alarms.map(\.id) == [alarm.id] && back.alarms.first?.endedAt == GMPStore.storeTimeText(started + 660) && back.deviations.isEmpty)
 
         // Acknowledged once, with a comment and the password; by the roles that may.
         #expect(await refused { _ = try await s.acknowledgeAlarm(r.staff.engineer, id: alarm.id, comment: "seen", password: password) }?.kind == .forbidden)
@@ -126,6 +127,33 @@ import Testing
         let blockers = try await s.releaseCheck(r.staff.qa, batch: r.batch.id)
         #expect(!blockers.contains { $0.contains("deviation") }, "\(blockers)")
         #expect(try await s.deviations(r.staff.qa, alarm: alarm.id).map(\.status) == [.closed])
+        #expect(try await s.verifyAudit().isEmpty)
+    }
+
+    @Test(arguments: Backend.available)
+    func anAlarmAcknowledgedAtTheAlertLevelIsAcknowledgedAgainOnceItReachesTheActionLevel(backend: Backend) async throws {
+        let clock = TestClock()
+        let r = try await Running.make(backend, clock: clock)
+        let s = r.staff.store
+        try await Self.approveLimits(r)
+        let points = try await PointStore.open(beside: s.location)
+        defer { Task { try? await points.close() } }
+        let t = clock.get().timeIntervalSince1970 - 3600
+        let alert = try await s.ingest(
+            r.staff.operatorUser, Self.points("VS-2/particles-0.5", from: t, values: [150_000, 150_000, 150_000], unit: "/m³"), into: points,
+            site: Self.site, now: t + 3600)
+        let alarm = try #require(alert.alarms.first)
+        #expect(alarm.level == .alert)
+        _ = try await s.acknowledgeAlarm(r.staff.supervisor, id: alarm.id, comment: "door left open; closed", password: password)
+        #expect(try await s.alarmCounts().unacknowledged == 0)
+        let worse = try await s.ingest(
+            r.staff.operatorUser, Self.points("VS-2/particles-0.5", from: t + 180, values: [250_000, 260_000, 255_000], unit: "/m³"), into: points,
+            site: Self.site, now: t + 3600)
+        #expect(worse.alarms.map(\.id) == [alarm.id] && worse.alarms.first?.level == .action && worse.alarms.first?.needsAcknowledgement == true)
+        #expect(try await s.alarmCounts().action == 1)
+        let again = try await s.acknowledgeAlarm(r.staff.qa, id: alarm.id, comment: "HEPA leak found; room closed", password: password)
+        #expect(again.acknowledgedBy == r.staff.qa.id)
+        #expect(try await s.signatures(r.staff.qa, entity: "alarm", id: alarm.id).count == 2)
         #expect(try await s.verifyAudit().isEmpty)
     }
 

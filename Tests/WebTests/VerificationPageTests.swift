@@ -24,7 +24,7 @@ struct VerificationPageTests {
         // What the store holds for that parameter, batch by batch.
         let recorded = try await w.store.parameterValues(qa, parameter: parameter.name).filter { $0.phaseID == phase.id }
         #expect(recorded.map(\.batchID) == made.map(\.id))
-        let key = "p:\(phase.id) \(parameter.name)"
+        let key = "p:\(recipe.recipe.product)|\(phase.id) \(parameter.name)"
         let app = Application(router: API.router(store: w.store, site: try await P.site()))
         try await app.test(.router) { client in
             let alex = try await P.signIn(client, "alex")

@@ -13,6 +13,8 @@ extension PageRoutes {
     /// The most points read per series for the summary (a two-week phase of one-minute data is
     /// 20,160): beyond, the summary says it counted the first ones only.
     static let maxSummaryPoints = 200_000
+    /// The longest a phase is taken to have run when it has no end yet (or an absurd one): 60 days.
+    static let maxRunSpan: Double = 60 * 86_400
 
     func environmentSummary(_ user: User, entries: [BatchEntry], deviations: [Deviation]) async throws -> [String: Any]? {
         guard let monitor else { return nil }
@@ -25,23 +27,27 @@ extension PageRoutes {
             if let a = try? await store.alarm(user, id: id) { touching[a.series, default: []].append(a) }
         }
         let now = Date().timeIntervalSince1970
-        // Each series, with the span its places were used by the batch's phases.
-        var spans: [String: (from: Double, to: Double, phases: Set<String>)] = [:]
+        // Each series, with the runs of the batch's phases on its places (merged where they overlap).
+        var spans: [String: [(from: Double, to: Double, phases: Set<String>)]] = [:]
         for x in s.series {
             let places = AlarmRules.places(of: x, in: s)
-            // A room series covers the phases run in the room or on its equipment; an equipment
-            // series the phases run on that equipment.
-            for run in runs where !run.places.isDisjoint(with: places) {
-                var span = spans[x.id] ?? (run.start, run.end ?? now, [])
-                span.from = min(span.from, run.start)
-                span.to = max(span.to, run.end ?? now)
-                span.phases.insert(run.phaseID)
-                spans[x.id] = span
+            for run in runs.sorted(by: { $0.start < $1.start }) where !run.places.isDisjoint(with: places) {
+                let end = max(run.start, min(run.end ?? now, run.start + Self.maxRunSpan))
+                if var last = spans[x.id]?.last, run.start <= last.to {
+                    last.to = max(last.to, end)
+                    last.phases.insert(run.phaseID)
+                    spans[x.id]![spans[x.id]!.count - 1] = last
+                } else {
+                    spans[x.id, default: []].append((run.start, end, [run.phaseID]))
+                }
             }
         }
         for (series, alarms) in touching where spans[series] == nil {
-            let times = alarms.compactMap { Monitoring.Timestamps.parse($0.since) }
-            spans[series] = (times.min() ?? now, now, [])
+            for a in alarms {
+                guard let since = Monitoring.Timestamps.parse(a.since) else { continue }
+                let end = a.endedAt.flatMap(Monitoring.Timestamps.parse) ?? min(now, since + Self.maxRunSpan)
+                spans[series, default: []].append((since, max(since, end), []))
+            }
         }
         guard !spans.isEmpty else {
             return ["rows": [[String: Any]](), "none": "No phase of this batch ran on a monitored room or piece of equipment of \(s.name)."]
@@ -49,12 +55,18 @@ extension PageRoutes {
         let limits = try await store.approvedLimits()
         var rows: [[String: Any]] = []
         var excursions = 0
-        for x in s.series where spans[x.id] != nil {
-            let span = spans[x.id]!
-            let (_, values) = try await monitor.points.points(x.id, from: span.from, to: span.to + 0.001, limit: Self.maxSummaryPoints)
-            var alarms = try await store.alarms(user, series: [x.id], from: GMPStore.storeTimeText(span.from), to: GMPStore.storeTimeText(span.to))
+        for x in s.series {
+            guard let parts = spans[x.id] else { continue }
+            var values: [Double] = []
+            var alarms: [Alarm] = []
+            for part in parts where values.count < Self.maxSummaryPoints {
+                values += try await monitor.points.points(x.id, from: part.from, to: part.to + 0.001, limit: Self.maxSummaryPoints - values.count).values
+                for a in try await store.alarms(user, series: [x.id], from: GMPStore.storeTimeText(part.from), to: GMPStore.storeTimeText(part.to))
+                where !alarms.contains(where: { $0.id == a.id }) { alarms.append(a) }
+            }
             for a in touching[x.id] ?? [] where !alarms.contains(where: { $0.id == a.id }) { alarms.append(a) }
             excursions += alarms.count
+            let span = (from: parts.map(\.from).min() ?? now, to: parts.map(\.to).max() ?? now, phases: parts.reduce(into: Set<String>()) { $0.formUnion($1.phases) })
             let l = limits[x.id]
             let worst = values.map { v in l?.level(v) ?? .normal }.max() ?? .normal
             rows.append([

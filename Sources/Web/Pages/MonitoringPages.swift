@@ -74,17 +74,21 @@ extension PageRoutes {
             let c = try await store.alarmCounts()
             let first = AlarmCounts(active: c.active, unacknowledged: c.unacknowledged, action: c.action).event
             let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingNewest(8))
-            continuation.yield(ByteBuffer(string: "retry: 5000\n" + first))
+            continuation.yield(ByteBuffer(string: "retry: 1000\n" + first))
             let forward = Task {
                 for await message in news { continuation.yield(ByteBuffer(string: message)) }
                 continuation.finish()
             }
             // A comment now and then: a page that went away is noticed when the write fails.
+            // A stream lasts a minute at most (the page reconnects at once): an open tab never
+            // holds the server's shutdown, nor a session that ended, for longer.
             let beat = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(25))
+                for _ in 0..<3 {
+                    try? await Task.sleep(for: .seconds(20))
+                    if Task.isCancelled { return }
                     continuation.yield(ByteBuffer(string: ": still here\n\n"))
                 }
+                continuation.finish()
             }
             continuation.onTermination = { _ in
                 forward.cancel()
@@ -192,6 +196,7 @@ extension PageRoutes {
             let end = a.endedAt.flatMap(Monitoring.Timestamps.parse) ?? to
             let pad = max(600, (end - since) / 2)
             (from, to) = (since - pad, end + pad)
+            if to - from > Self.maxTrendSpan { (from, to) = (since - 600, since - 600 + Self.maxTrendSpan) }
         }
         var problems: [String] = []
         if let text = q.get("from") {

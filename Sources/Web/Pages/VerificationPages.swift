@@ -37,10 +37,12 @@ extension PageRoutes {
         let recipes = try await store.recipes(user).filter { $0.status == .approved }
         var specs: [String: (phase: Phase, spec: ParameterSpec)] = [:]
         var order: [String] = []
+        // A parameter is one of a product's recipe: two products' phase 2.1.1 are not compared.
+        let products = Set(recipes.map(\.recipe.product)).count
         for r in recipes {
             for phase in r.recipe.phases {
                 for p in phase.parameters {
-                    let key = "\(phase.id) \(p.name)"
+                    let key = "\(r.recipe.product)|\(phase.id) \(p.name)"
                     if specs[key] == nil { order.append(key) }
                     specs[key] = (phase, p)
                 }
@@ -48,7 +50,7 @@ extension PageRoutes {
         }
         var byKey: [String: [(batch: String, value: Double)]] = [:]
         for v in try await store.parameterValues(user) {
-            let key = "\(v.phaseID) \(v.parameter)"
+            let key = "\(v.product)|\(v.phaseID) \(v.parameter)"
             // One value a batch: the last entry stands (a correction replaced the first).
             if let i = byKey[key]?.firstIndex(where: { $0.batch == v.batchID }) {
                 byKey[key]![i].value = v.value
@@ -58,8 +60,9 @@ extension PageRoutes {
         }
         var out: [Quantity] = order.compactMap { key in
             guard let (phase, p) = specs[key] else { return nil }
+            let product = products > 1 ? ", " + String(key.prefix { $0 != "|" }) : ""
             return Quantity(
-                key: "p:" + key, name: "\(p.name) (phase \(phase.id), \(phase.name))", unit: p.unit, low: p.low, high: p.high,
+                key: "p:" + key, name: "\(p.name) (phase \(phase.id), \(phase.name)\(product))", unit: p.unit, low: p.low, high: p.high,
                 points: byKey[key] ?? [], link: "/cpv?q=" + Self.query("p:" + key))
         }
         // A release test once per panel (a titer of the drug substance is not one of the vials).
