@@ -79,6 +79,27 @@ public enum MonteCarlo {
             return Double(doses.lazy.filter { $0 >= Double(t) }.count) / Double(samples)
         }
 
+        /// Expected cost of a released lot ÷ expected doses a lot, over the samples whose lot can
+        /// be made: what a dose costs across many lots, where a lot that makes no dose still costs.
+        /// The mean of each sample's cost per dose leaves those samples out (their cost per dose is
+        /// infinite), so it can differ much (issue 14). Nil when no sample makes a dose.
+        public var expectedCostPerDose: Double? {
+            guard let cost = columns[.lotCost], let doses = columns[.doses], cost.count == doses.count else { return nil }
+            var c = 0.0
+            var d = 0.0
+            for i in cost.indices where cost[i].isFinite && doses[i].isFinite {
+                c += cost[i]
+                d += doses[i]
+            }
+            return d > 0 ? c / d : nil
+        }
+
+        /// The share of samples (feasible or not) whose lot makes no dose.
+        public var noDoseShare: Double {
+            guard let doses = columns[.doses], samples > 0 else { return 0 }
+            return Double(doses.lazy.filter { !($0 > 0) }.count) / Double(samples)
+        }
+
         public func statistics(_ output: MonteCarloOutput, bins: Int = 20) -> SampleStatistics {
             SampleStatistics(columns[output] ?? [], bins: bins)
         }

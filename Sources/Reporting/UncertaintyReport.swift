@@ -59,6 +59,8 @@ public struct UncertaintyReport: Sendable {
             t.add([name, v(s.mean), v(s.p5), v(s.p50), v(s.p95), s.excluded > 0 ? Fmt.count(s.excluded) : ""])
         }
         out += t.render()
+        out += "\nExpected lot cost ÷ expected doses: \(r.expectedCostPerDose.map { Fmt.money($0, c) } ?? "no dose in any sample")"
+        out += " (a lot making no dose still costs); samples making no dose: \(Fmt.percent(r.noDoseShare))\n"
         if let target = r.targetDoses, let p = r.probabilityOfTarget {
             out += "\nProbability that a lot makes at least \(target) doses: \(Fmt.percent(p))\n"
         }
@@ -107,6 +109,10 @@ public struct UncertaintyReport: Sendable {
         public var outputs: [String: SampleStatistics]
         public var targetDoses: Int?
         public var probabilityOfTarget: Double?
+        /// Expected lot cost ÷ expected doses (samples whose lot can be made); nil with no dose.
+        public var expectedCostPerDose: Double?
+        /// The share of samples whose lot makes no dose.
+        public var noDoseShare: Double
         public var tornado: [Bar]
         public var sobol: [Index]?
 
@@ -134,6 +140,7 @@ public struct UncertaintyReport: Sendable {
             inputs: model.parameters.map { Data.Input(input: $0.label, distribution: inputDescription($0)) },
             outputs: Dictionary(uniqueKeysWithValues: Self.shown.map { ($0.0.rawValue, result.statistics($0.0)) }),
             targetDoses: result.targetDoses, probabilityOfTarget: result.probabilityOfTarget,
+            expectedCostPerDose: result.expectedCostPerDose, noDoseShare: result.noDoseShare,
             tornado: tornado.bars.map {
                 Data.Bar(input: $0.label, costAtP5: finite($0.costAtLow), costAtP95: finite($0.costAtHigh))
             },
@@ -149,6 +156,8 @@ public struct UncertaintyReport: Sendable {
             }
         }
         if let p = result.probabilityOfTarget { rows.append(["output", "doses", "p(target)", "\(p)"]) }
+        if let e = result.expectedCostPerDose { rows.append(["output", "cost-per-dose", "expected cost / expected doses", "\(e)"]) }
+        rows.append(["output", "doses", "share with no dose", "\(result.noDoseShare)"])
         for b in tornado.bars {
             rows.append(["tornado", b.label, "cost at p5", "\(b.costAtLow)"])
             rows.append(["tornado", b.label, "cost at p95", "\(b.costAtHigh)"])

@@ -507,6 +507,8 @@ struct PageRoutes {
         var figures: [(String, String)] = [
             ("mean cost per dose", Fmt.money(cost.mean, c)), ("p5 – p95", "\(CostChart.compact(cost.p5, c)) – \(CostChart.compact(cost.p95, c))"),
             ("mean doses a lot", Fmt.number(result.statistics(.doses).mean)),
+            ("expected lot cost ÷ expected doses", result.expectedCostPerDose.map { Fmt.money($0, c) } ?? "no dose"),
+            ("samples making no dose", Fmt.percent(result.noDoseShare)),
         ]
         if let t = ask.target, let p = result.probabilityOfTarget { figures.append(("P(≥ \(Fmt.count(t)) doses a lot)", Fmt.percent(p))) }
         let query = Tables.query(request)
