@@ -38,6 +38,8 @@ public struct LotReportData: Codable, Sendable {
     public var production: ProductionData
     public var downstream: [Step]
     public var timeline: [Stage]
+    /// Values outside what is usual, with the typical range and its source (not errors).
+    public var warnings: [PlausibilityWarning]
 
     public struct Summary: Codable, Sendable {
         public var harvestVolume: Measure
@@ -193,6 +195,7 @@ public struct LotReportData: Codable, Sendable {
                 name: $0.name, phase: $0.phase.rawValue, startDay: $0.start.value(in: "d"),
                 endDay: $0.end.value(in: "d"))
         }
+        warnings = Plausibility.warnings(r)
     }
 }
 

@@ -1,0 +1,95 @@
+/// A value a process file may hold but a viral-vector engineer would question: not an error (the
+/// lot is simulated), said beside the report with the typical range and where it comes from.
+public struct PlausibilityWarning: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The field or figure concerned (`product.vector.genome-size`, `downstream[2]`, `lot`).
+    public var field: String
+    /// What is implausible, with its value.
+    public var message: String
+    /// The usual range.
+    public var typical: String
+    /// Where the usual range comes from.
+    public var source: String
+
+    public init(field: String, message: String, typical: String, source: String) {
+        self.field = field
+        self.message = message
+        self.typical = typical
+        self.source = source
+    }
+
+    public var description: String { "\(field): \(message) (typical: \(typical); \(source))" }
+}
+
+/// The plausibility checks of a simulated lot (issue 14, item 9). Each is a published or
+/// textbook range; none refuses anything.
+public enum Plausibility {
+    /// The most chromatography cycles a step runs in one lot before it is questioned: a column
+    /// sized for the lot runs a few cycles; dozens mean an undersized column or binding capacity.
+    public static let maxCycles = 20
+    /// The longest downstream (purification) before it is questioned, in days.
+    public static let maxDownstreamDays = 10.0
+    /// The longest seed-train expansion before it is questioned, in days.
+    public static let maxExpansionDays = 28.0
+    /// Production (induction to harvest) outside this range, in days, is questioned.
+    public static let productionDays = 1.0...10.0
+    /// An AAV genome above this length, in kb, is questioned.
+    public static let maxAAVGenomeKb = 5.2
+    /// An overall downstream recovery outside this range is questioned.
+    public static let downstreamYield = 0.05...0.8
+
+    public static func warnings(_ r: LotReport) -> [PlausibilityWarning] {
+        let p = r.process
+        let s = r.summary
+        var out: [PlausibilityWarning] = []
+        func days(_ d: Quantity<Duration>) -> Double { d.canonical / 86_400 }
+        func text(_ x: Double) -> String { Figure.text((x * 10).rounded() / 10) }
+        if case .aav = p.product.vector.type, p.product.vector.genomeSize.canonical.isFinite {
+            let kb = p.product.vector.genomeSize.value(in: "kb")
+            if kb > maxAAVGenomeKb {
+                out.append(
+                    PlausibilityWarning(
+                        field: "product.vector.genome-size", message: "an AAV genome of \(text(kb)) kb",
+                        typical: "at most about 4.7 kb packaged whole; genomes over \(text(maxAAVGenomeKb)) kb come out truncated",
+                        source: "Wu, Yang & Colosi, Mol Ther 18:80 (2010); Grieger & Samulski, J Virol 79:9933 (2005)"))
+            }
+        }
+        for o in r.steps where o.cycles > maxCycles {
+            let step = p.downstream[o.index]
+            out.append(
+                PlausibilityWarning(
+                    field: "downstream[\(o.index)]", message: "\(Figure.text(Double(o.cycles))) chromatography cycles in \(step.name) for one lot",
+                    typical: "1–\(maxCycles) cycles a lot; more means a column or a binding capacity far too small for the load",
+                    source: "process-scale chromatography practice (columns sized to a few cycles a batch)"))
+        }
+        let downstream = days(s.downstreamTime)
+        if downstream > maxDownstreamDays {
+            out.append(
+                PlausibilityWarning(
+                    field: "downstream", message: "purification takes \(text(downstream)) days",
+                    typical: "about 3 days, at most \(text(maxDownstreamDays))", source: "seed 000: purification about 3 days"))
+        }
+        let expansion = days(s.expansionTime)
+        if expansion > maxExpansionDays {
+            out.append(
+                PlausibilityWarning(
+                    field: "seed-train", message: "the expansion takes \(text(expansion)) days",
+                    typical: "about 2 weeks, at most \(text(maxExpansionDays)) days", source: "seed 000: cell expansion about 2 weeks"))
+        }
+        let production = days(s.inductionTime)
+        if production > 0, !productionDays.contains(production) {
+            out.append(
+                PlausibilityWarning(
+                    field: "production.duration", message: "production lasts \(text(production)) days",
+                    typical: "3–6 days from transfection or infection to harvest", source: "seed 000: production 3 to 6 days"))
+        }
+        let recovery = s.downstreamYield
+        if recovery.isFinite, !downstreamYield.contains(recovery) {
+            out.append(
+                PlausibilityWarning(
+                    field: "downstream", message: "an overall downstream recovery of \(text(recovery * 100)) %",
+                    typical: "a few tens of per cent (\(text(downstreamYield.lowerBound * 100))–\(text(downstreamYield.upperBound * 100)) %)",
+                    source: "overall AAV recovery is typically a few tens of per cent (docs/process-format.md, DOMAIN)"))
+        }
+        return out
+    }
+}

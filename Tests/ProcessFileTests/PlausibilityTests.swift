@@ -1,0 +1,45 @@
+import Bioprocess
+import FileFormats
+import Foundation
+import Reporting
+import Testing
+
+/// Implausible values are warned about — with the typical range and its source — and the lot is
+/// still simulated; the examples warn about nothing (issue 14, item 9).
+struct PlausibilityTests {
+    static let seed = Repository.path("Examples/seed000-aav-200L.yaml")
+
+    static func report(_ edits: [(String, String)]) throws -> LotReport {
+        var text = try String(contentsOfFile: seed, encoding: .utf8)
+        for (old, new) in edits {
+            #expect(text.contains(old), "the example holds \(old)")
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        return try LotReport.simulate(try ProcessFile.parse(text, file: "edited.yaml"))
+    }
+
+    @Test(arguments: [
+        ([("genome-size: \"4.5 kb\"", "genome-size: \"6.2 kb\"")], ["product.vector.genome-size"]),
+        ([("binding-capacity: \"2e13 vg/mL\"", "binding-capacity: \"2e10 vg/mL\"")], ["downstream[2]", "downstream"]),
+        ([("  duration: \"3 d\"                         # harvest", "  duration: \"12 d\"                         # harvest")], ["production.duration"]),
+        ([("    yield: \"70 %\"\n    binding-capacity", "    yield: \"3 %\"\n    binding-capacity")], ["downstream"]),
+    ])
+    func anImplausibleValueIsWarnedAboutWithItsTypicalRangeAndSource(edits: [(String, String)], fields: [String]) throws {
+        let r = try Self.report(edits)
+        let warnings = Plausibility.warnings(r)
+        #expect(Set(warnings.map(\.field)) == Set(fields), "\(warnings)")
+        #expect(warnings.allSatisfy { !$0.typical.isEmpty && !$0.source.isEmpty })
+        let text = LotReportText.render(r)
+        #expect(text.contains("Warnings (the lot is simulated") && warnings.allSatisfy { text.contains($0.message) })
+        #expect(try LotReportJSON.render(r).contains("\"warnings\""))
+    }
+
+    @Test func theExamplesWarnAboutNothing() throws {
+        let folder = Repository.path("Examples")
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".json") {
+            let r = try LotReport.simulate(try ProcessFile.load(path: folder + "/" + name))
+            #expect(Plausibility.warnings(r).isEmpty, "\(name): \(Plausibility.warnings(r))")
+            #expect(!LotReportText.render(r).contains("Warnings"))
+        }
+    }
+}
