@@ -58,6 +58,14 @@ struct ProcessEditingTests {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(live.html.utf8)) as? [String: Any])
             let mistakes = try #require(object["mistakes"] as? [[String: Any]])
             #expect(mistakes.first?["line"] as? Int == line)
+            #expect(object["warnings"] == nil, "a file with mistakes is not warned about")
+            // A file that makes a lot with an implausible value: no mistake, a warning with its range and source.
+            let implausible = try Self.text().replacingOccurrences(of: "genome-size: \"4.5 kb\"", with: "genome-size: \"6.2 kb\"")
+            let warned = try await P.post(client, "/processes/check", ["csrf": csrf, "name": Self.example, "text": implausible], cookies: ["vf_session": eve])
+            let answer = try #require(try JSONSerialization.jsonObject(with: Data(warned.html.utf8)) as? [String: Any])
+            #expect((answer["mistakes"] as? [Any])?.isEmpty == true)
+            let warnings = try #require(answer["warnings"] as? [[String: Any]])
+            #expect(warnings.map { $0["field"] as? String } == ["product.vector.genome-size"] && (warnings.first?["source"] as? String)?.isEmpty == false)
 
             // Fixed: a new version, back to the lot report.
             var fixed = try Self.text()

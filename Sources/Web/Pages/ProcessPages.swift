@@ -50,8 +50,14 @@ extension PageRoutes {
                 return json(["error": "forbidden", "message": "the form is out of date: reload the page"], status: .forbidden)
             }
             let name = GMPStore.isProcessFileName(form["name"] ?? "") ? form["name"]! : "process.yaml"
-            let mistakes = check(form["text"] ?? "", name: name)
-            return json(["mistakes": mistakes.map(\.json)], status: .ok)
+            let text = form["text"] ?? ""
+            let mistakes = check(text, name: name)
+            var answer: [String: Any] = ["mistakes": mistakes.map(\.json)]
+            // A file that makes a lot may still hold implausible values: warned about, not refused.
+            if mistakes.isEmpty, case .success(let read) = ProcessReadings.shared.read(text, name: name, folder: site.library) {
+                answer["warnings"] = read.report.warnings.map { ["field": $0.field, "message": $0.message, "typical": $0.typical, "source": $0.source] }
+            }
+            return json(answer, status: .ok)
         }
         pages.get("/processes/:file/versions") { _, context in
             let user = try context.requireIdentity().user

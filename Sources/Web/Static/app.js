@@ -34,8 +34,18 @@
           var mistakes = answer.mistakes || [];
           if (answer.message) { live.textContent = answer.message; return; }
           if (mistakes.length === 0) {
-            live.className = "live ok";
-            live.textContent = "No mistake: this file makes a lot.";
+            var warnings = answer.warnings || [];
+            live.className = warnings.length ? "live warn" : "live ok";
+            live.textContent = "No mistake: this file makes a lot." + (warnings.length ? " Worth a second look:" : "");
+            if (warnings.length) {
+              var wl = document.createElement("ul");
+              warnings.slice(0, 20).forEach(function (w) {
+                var item = document.createElement("li");
+                item.textContent = w.field + ": " + w.message + " (typical: " + w.typical + "; " + w.source + ")";
+                wl.appendChild(item);
+              });
+              live.appendChild(wl);
+            }
             return;
           }
           live.className = "live bad";
