@@ -94,6 +94,13 @@ struct ProcessEditingTests {
             #expect(diff.html.contains("The two versions hold the same values."), "a comment changes no value")
             let csv = try await P.get(client, "/processes/\(Self.example)/diff?from=0&to=1&format=csv", cookies: ["vf_session": eve])
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+
+            // Saved with its implausible value, the lot report says so at the top.
+            let saved2 = try await P.post(
+                client, "/processes/\(Self.example)/edit", ["csrf": csrf, "text": implausible, "note": "a longer cassette"], cookies: ["vf_session": eve])
+            #expect(saved2.status == .seeOther)
+            let report = try await P.get(client, "/processes/\(Self.example)", cookies: ["vf_session": eve])
+            #expect(report.html.contains("Worth a second look") && report.html.contains("an AAV genome of 6.2 kb"))
         }
     }
 

@@ -610,6 +610,7 @@ struct PageRoutes {
                 },
                 "timeline": report.timeline.map { ["name": $0.name, "days": "\(Fmt.number($0.startDay))–\(Fmt.number($0.endDay))"] },
                 "timelineChart": TimelineChart.svg(report.timeline),
+                "hasWarnings": !report.warnings.isEmpty,
                 "warnings": report.warnings.map { ["field": $0.field, "message": $0.message, "typical": $0.typical, "source": $0.source] },
             ]
         }
