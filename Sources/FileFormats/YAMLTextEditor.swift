@@ -34,21 +34,7 @@ public enum YAMLTextEditor {
     }
 
     /// The node at `path`, or nil.
-    public static func node(at path: FieldPath, in root: DocumentNode) -> DocumentNode? {
-        var node = root
-        for c in path.components {
-            switch (c, node.value) {
-            case (.key(let k), .mapping(let entries)):
-                guard let e = entries.first(where: { $0.key == k }) else { return nil }
-                node = e.value
-            case (.index(let i), .sequence(let items)):
-                guard items.indices.contains(i) else { return nil }
-                node = items[i]
-            default: return nil
-            }
-        }
-        return node
-    }
+    public static func node(at path: FieldPath, in root: DocumentNode) -> DocumentNode? { root.lookup(path) }
 
     /// `text` with the value of the existing field at `path` replaced by `value`.
     public static func replacing(_ path: FieldPath, with value: Value, in text: String, file: String)

@@ -36,17 +36,22 @@ import Testing
         }
     }
 
+    /// A running batch, the limits approved, and the point store beside its records.
+    static func monitored(_ backend: Backend) async throws -> (TestClock, Running, PointStore) {
+        let clock = TestClock()
+        let r = try await Running.make(backend, clock: clock)
+        try await approveLimits(r)
+        return (clock, r, try await PointStore.open(beside: r.staff.store.location))
+    }
+
     static func points(_ series: String, from t: Double, values: [Double], unit: String) -> [Point] {
         values.enumerated().map { Point(series: series, time: t + 60 * Double($0.offset), value: $0.element, unit: unit) }
     }
 
     @Test(arguments: Backend.available)
     func anExcursionDuringARunningPhaseOpensADeviationThatBlocksReleaseUntilClosed(backend: Backend) async throws {
-        let clock = TestClock()
-        let r = try await Running.make(backend, clock: clock)
+        let (clock, r, points) = try await Self.monitored(backend)
         let s = r.staff.store
-        try await Self.approveLimits(r)
-        let points = try await PointStore.open(beside: s.location)
         defer { Task { try? await points.close() } }
         // The first phases done; the production phase started on bioreactor BR-1 and left running.
         let phases = r.recipe.recipe.phases
@@ -132,11 +137,8 @@ import Testing
 
     @Test(arguments: Backend.available)
     func anAlarmAcknowledgedAtTheAlertLevelIsAcknowledgedAgainOnceItReachesTheActionLevel(backend: Backend) async throws {
-        let clock = TestClock()
-        let r = try await Running.make(backend, clock: clock)
+        let (clock, r, points) = try await Self.monitored(backend)
         let s = r.staff.store
-        try await Self.approveLimits(r)
-        let points = try await PointStore.open(beside: s.location)
         defer { Task { try? await points.close() } }
         let t = clock.get().timeIntervalSince1970 - 3600
         let alert = try await s.ingest(
@@ -159,11 +161,8 @@ import Testing
 
     @Test(arguments: Backend.available)
     func anExcursionOnAReleasedBatchsEquipmentPutsItOnHold(backend: Backend) async throws {
-        let clock = TestClock()
-        let r = try await Running.make(backend, clock: clock)
+        let (clock, r, points) = try await Self.monitored(backend)
         let s = r.staff.store
-        try await Self.approveLimits(r)
-        let points = try await PointStore.open(beside: s.location)
         defer { Task { try? await points.close() } }
         var start = 0.0
         for phase in r.recipe.recipe.phases {
