@@ -179,7 +179,7 @@ let package = Package(
             name: "EconomicsTests", dependencies: ["Bioprocess", "Economics", "FileFormats", "Reporting"],
             swiftSettings: upcoming),
         .testTarget(
-            name: "ProcessFileTests", dependencies: ["Bioprocess", "FileFormats", "Manufacturing", "Reporting", "TestSupport", "FuzzSupport"],
+            name: "ProcessFileTests", dependencies: ["Bioprocess", "Economics", "FileFormats", "Manufacturing", "Reporting", "TestSupport", "FuzzSupport"],
             swiftSettings: upcoming),
         .testTarget(
             name: "VectorFabCommandsTests",

@@ -109,8 +109,16 @@ public struct CostReport: Sendable {
             f.add(["Doses a year over the period", Fmt.number(price.dosesPerYear)])
             out += f.render()
         }
+        let warnings = self.warnings
+        if !warnings.isEmpty {
+            out += "\nWarnings (the lot is costed; these values are outside what is usual)\n"
+            for w in warnings { out += "  - \(w.field): \(w.message). Typical: \(w.typical). Source: \(w.source).\n" }
+        }
         return out
     }
+
+    /// The process's plausibility warnings: the same as the lot report's.
+    public var warnings: [PlausibilityWarning] { (try? LotReport.simulate(model.process)).map(Plausibility.warnings) ?? [] }
 
     public struct Data: Codable, Sendable {
         public var format = "vectorfab/cost-report/1"
@@ -126,6 +134,8 @@ public struct CostReport: Sendable {
         public var perDose: Double?
         public var lines: [Line]
         public var fairPrice: Price?
+        /// Values outside what is usual (not errors).
+        public var warnings: [PlausibilityWarning]
 
         public struct Line: Codable, Sendable {
             public var stage: String
@@ -166,7 +176,7 @@ public struct CostReport: Sendable {
                     cogsPerDose: $0.cogsPerDose, developmentPerDose: $0.developmentPerDose,
                     distributionPerDose: $0.distributionPerDose, marginPerDose: $0.marginPerDose,
                     pricePerDose: $0.pricePerDose, listPrice: $0.listPrice, listToFair: $0.listToFair)
-            })
+            }, warnings: warnings)
     }
 
     public func csv() -> String {

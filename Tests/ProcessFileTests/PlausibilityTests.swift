@@ -1,4 +1,5 @@
 import Bioprocess
+import Economics
 import FileFormats
 import Foundation
 import Reporting
@@ -23,6 +24,7 @@ struct PlausibilityTests {
         ([("binding-capacity: \"2e13 vg/mL\"", "binding-capacity: \"2e10 vg/mL\"")], ["downstream[2]", "downstream"]),
         ([("  duration: \"3 d\"                         # harvest", "  duration: \"12 d\"                         # harvest")], ["production.duration"]),
         ([("    yield: \"70 %\"\n    binding-capacity", "    yield: \"3 %\"\n    binding-capacity")], ["downstream"]),
+        ([("productivity: \"3e4 vg/cell\"", "productivity: \"4e5 vg/cell\"")], ["production.productivity"]),
     ])
     func anImplausibleValueIsWarnedAboutWithItsTypicalRangeAndSource(edits: [(String, String)], fields: [String]) throws {
         let r = try Self.report(edits)
@@ -32,6 +34,22 @@ struct PlausibilityTests {
         let text = LotReportText.render(r)
         #expect(text.contains("Warnings (the lot is simulated") && warnings.allSatisfy { text.contains($0.message) })
         #expect(try LotReportJSON.render(r).contains("\"warnings\""))
+    }
+
+    @Test func theCostReportWarnsAsTheLotReportDoes() throws {
+        var text = try String(contentsOfFile: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"), encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.contains("genome-size:") })
+        text = text.replacingOccurrences(of: String(line), with: "    genome-size: \"6 kb\"")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("plausibility-\(UUID().uuidString).yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        // The costs file the example names is found from the example's folder.
+        let model = try EconomicFile.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
+        var edited = model
+        edited.process = try ProcessFile.load(path: file.path)
+        let report = try CostReport(edited)
+        #expect(report.warnings.map(\.field) == ["product.vector.genome-size"])
+        #expect(report.text().contains("an AAV genome of 6 kb") && report.data().warnings.count == 1)
     }
 
     @Test func theExamplesWarnAboutNothing() throws {

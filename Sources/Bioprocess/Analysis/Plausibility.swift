@@ -36,6 +36,12 @@ public enum Plausibility {
     public static let maxAAVGenomeKb = 5.2
     /// An overall downstream recovery outside this range is questioned.
     public static let downstreamYield = 0.05...0.8
+    /// A producer cell line's doubling time outside this range, in hours, is questioned.
+    public static let doublingHours = 15.0...48.0
+    /// Crude AAV vector genomes per producer cell outside this range are questioned.
+    public static let aavPerCell = 1e3...2e5
+    /// A crude LV harvest titer outside this range, in TU/mL, is questioned.
+    public static let lentivirusTiter = 1e5...1e9
 
     public static func warnings(_ r: LotReport) -> [PlausibilityWarning] {
         let p = r.process
@@ -89,6 +95,34 @@ public enum Plausibility {
                     field: "downstream", message: "an overall downstream recovery of \(text(recovery * 100)) %",
                     typical: "a few tens of per cent (\(text(downstreamYield.lowerBound * 100))–\(text(downstreamYield.upperBound * 100)) %)",
                     source: "overall AAV recovery is typically a few tens of per cent (docs/process-format.md, DOMAIN)"))
+        }
+        let doubling = p.cellLine.doublingTime.canonical / 3600
+        if doubling.isFinite, !doublingHours.contains(doubling) {
+            out.append(
+                PlausibilityWarning(
+                    field: "cell-line.doubling-time", message: "a doubling time of \(text(doubling)) h",
+                    typical: "\(text(doublingHours.lowerBound))–\(text(doublingHours.upperBound)) h (HEK293 in suspension 20–30 h)",
+                    source: "mammalian producer lines in culture; HEK293 suspension growth (e.g. Grieger et al., Mol Ther 24:287, 2016)"))
+        }
+        switch (p.product.vector.type, p.production.productivity) {
+        case (.aav, .first(let perCell)):
+            let vg = perCell.canonical
+            if vg.isFinite, !aavPerCell.contains(vg) {
+                out.append(
+                    PlausibilityWarning(
+                        field: "production.productivity", message: "\(Figure.text(vg)) vg a producer cell",
+                        typical: "1e3–2e5 vg/cell (triple transfection in HEK293 reaches 1e4–1e5)",
+                        source: "Grieger et al., Mol Ther 24:287 (2016); the examples' sources"))
+            }
+        case (.lentivirus, .second(let titer)):
+            let tu = titer.value(in: "TU/mL")
+            if tu.isFinite, !lentivirusTiter.contains(tu) {
+                out.append(
+                    PlausibilityWarning(
+                        field: "production.productivity", message: "a crude titer of \(Figure.text(tu)) TU/mL",
+                        typical: "1e5–1e9 TU/mL (1e6–1e7 adherent, 1e7–1e8 with perfusion)", source: "LV production reviews; the examples' sources"))
+            }
+        default: break
         }
         return out
     }
