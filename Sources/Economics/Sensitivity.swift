@@ -65,7 +65,20 @@ public enum Sensitivity {
         public var total: Double
         /// Total minus first order: what it explains only together with other inputs.
         public var interactions: Double { max(0, total - firstOrder) }
+        /// 95 % bootstrap confidence intervals (percentile, ``bootstrapResamples`` resamples of
+        /// the base rows): how far the estimates can be trusted at this sample size.
+        public var firstOrderInterval: ClosedRange<Double> = 0...0
+        public var totalInterval: ClosedRange<Double> = 0...0
+
+        public init(label: String, firstOrder: Double, total: Double) {
+            self.label = label
+            self.firstOrder = firstOrder
+            self.total = total
+        }
     }
+
+    /// Bootstrap resamples of the base rows for the Sobol indices' confidence intervals.
+    public static let bootstrapResamples = 200
 
     public struct Sobol: Sendable {
         public var samples: Int
@@ -116,18 +129,49 @@ public enum Sensitivity {
         let all = fa + fb
         let mean = all.reduce(0, +) / Double(all.count)
         let variance = all.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(all.count - 1)
+        /// Saltelli (2010) first order and Jansen total of input `j` over the rows `rows` (indices
+        /// into `valid`), with the variance of those rows' f(A) and f(B).
+        func estimate(_ j: Int, _ fab: [Double], rows: [Int]) -> (Double, Double) {
+            guard !rows.isEmpty else { return (.nan, .nan) }
+            var first = 0.0, total = 0.0, sum = 0.0, squares = 0.0
+            for r in rows {
+                first += fb[r] * (fab[r] - fa[r])
+                total += (fa[r] - fab[r]) * (fa[r] - fab[r])
+                sum += fa[r] + fb[r]
+                squares += fa[r] * fa[r] + fb[r] * fb[r]
+            }
+            let count = Double(rows.count)
+            let v = (squares - sum * sum / (2 * count)) / (2 * count - 1)
+            return (first / count / v, total / (2 * count) / v)
+        }
+        func interval(_ xs: [Double]) -> ClosedRange<Double> {
+            let sorted = xs.filter(\.isFinite).sorted()
+            guard !sorted.isEmpty else { return 0...0 }
+            func at(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded()))] }
+            return at(0.025)...at(0.975)
+        }
+        let fabs = (0..<k).map { j in valid.map { f[(j + 2) * n + $0] } }
+        // The same resamples of the rows for every input, drawn from the run's seed.
+        var boot = RandomSource(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
+        var estimates = [[(Double, Double)]](repeating: [], count: k)
+        if valid.count > 1 {
+            for _ in 0..<bootstrapResamples {
+                let rows = (0..<valid.count).map { _ in Int(boot.next() % UInt64(valid.count)) }
+                for j in 0..<k { estimates[j].append(estimate(j, fabs[j], rows: rows)) }
+            }
+        }
         var indices: [SobolIndex] = []
         for j in 0..<k {
-            let fab = valid.map { f[(j + 2) * n + $0] }
+            let fab = fabs[j]
             var first = 0.0, total = 0.0
             for r in 0..<valid.count {
                 first += fb[r] * (fab[r] - fa[r])
                 total += (fa[r] - fab[r]) * (fa[r] - fab[r])
             }
-            indices.append(
-                SobolIndex(
-                    label: model.parameters[j].label, firstOrder: first / m / variance,
-                    total: total / (2 * m) / variance))
+            var index = SobolIndex(label: model.parameters[j].label, firstOrder: first / m / variance, total: total / (2 * m) / variance)
+            index.firstOrderInterval = interval(estimates[j].map(\.0))
+            index.totalInterval = interval(estimates[j].map(\.1))
+            indices.append(index)
         }
         indices.sort { $0.total > $1.total }
         return Sobol(samples: n, evaluations: n * (k + 2), variance: variance, indices: indices)

@@ -84,13 +84,15 @@ public struct UncertaintyReport: Sendable {
         if let sobol {
             out += "\nSobol indices of the cost per dose (Saltelli design, \(Fmt.count(sobol.samples)) base samples, "
             out += "\(Fmt.count(sobol.evaluations)) evaluations)\n"
-            var st = TextTable(["input", "first order", "total", "interactions"], rightAligned: [1, 2, 3])
+            var st = TextTable(["input", "first order", "95 % CI", "total", "95 % CI", "interactions"], rightAligned: [1, 2, 3, 4, 5])
+            func ci(_ r: ClosedRange<Double>) -> String { "\(Fmt.number(r.lowerBound, digits: 2))–\(Fmt.number(r.upperBound, digits: 2))" }
             for i in sobol.indices {
                 st.add([
-                    i.label, Fmt.number(i.firstOrder, digits: 2), Fmt.number(i.total, digits: 2),
-                    Fmt.number(i.interactions, digits: 2),
+                    i.label, Fmt.number(i.firstOrder, digits: 2), ci(i.firstOrderInterval), Fmt.number(i.total, digits: 2),
+                    ci(i.totalInterval), Fmt.number(i.interactions, digits: 2),
                 ])
             }
+            out += "(95 % confidence intervals from \(Sensitivity.bootstrapResamples) bootstrap resamples of the base samples)\n"
             out += st.render()
         }
         return out
@@ -129,6 +131,9 @@ public struct UncertaintyReport: Sendable {
             public var input: String
             public var firstOrder: Double
             public var total: Double
+            /// 95 % bootstrap confidence intervals, [low, high].
+            public var firstOrderInterval: [Double]
+            public var totalInterval: [Double]
         }
     }
 
@@ -144,7 +149,12 @@ public struct UncertaintyReport: Sendable {
             tornado: tornado.bars.map {
                 Data.Bar(input: $0.label, costAtP5: finite($0.costAtLow), costAtP95: finite($0.costAtHigh))
             },
-            sobol: sobol?.indices.map { Data.Index(input: $0.label, firstOrder: $0.firstOrder, total: $0.total) })
+            sobol: sobol?.indices.map {
+                Data.Index(
+                    input: $0.label, firstOrder: $0.firstOrder, total: $0.total,
+                    firstOrderInterval: [$0.firstOrderInterval.lowerBound, $0.firstOrderInterval.upperBound],
+                    totalInterval: [$0.totalInterval.lowerBound, $0.totalInterval.upperBound])
+            })
     }
 
     public func csv() -> String {
