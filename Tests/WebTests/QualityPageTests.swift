@@ -238,6 +238,14 @@ struct QualityPageTests {
             let badReference = try await P.get(
                 client, "/qc/trends?test=\(test.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&reference=1", cookies: ["vf_session": alex])
             #expect(badReference.status == .badRequest && badReference.html.contains("from 2 to 1000"))
+            // A test of both panels (the titer of the drug substance and of the vials): one panel at a time.
+            let both = try #require(
+                Dictionary(grouping: recipe.recipe.releaseTests.filter { $0.specification.isRange }, by: \.test).first { $0.value.count > 1 }?.key)
+            let q = both.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let first = try await P.get(client, "/qc/trends?test=\(q)", cookies: ["vf_session": alex])
+            #expect(first.html.contains("The drug substance panel") && first.html.contains("2 result(s)"), "one result a batch, not two")
+            let vials = try await P.get(client, "/qc/trends?test=\(q)&panel=drug-product", cookies: ["vf_session": alex])
+            #expect(vials.html.contains("The drug product panel") && vials.html.contains("2 result(s)"))
             let xml = try await P.get(client, "/batches/\(made[1].id)/batchml", cookies: ["vf_session": alex])
             #expect(xml.headers[.contentType]?.hasPrefix("application/xml") == true)
             let entries = try BatchML.readEntries(Data(xml.html.utf8))

@@ -81,7 +81,18 @@ extension PageRoutes {
             let tests = Array(Set(recipes.flatMap { $0.recipe.releaseTests.map(\.test) })).sorted()
             var v: [String: Any] = ["tests": tests.map { ["name": $0, "link": "/qc/trends?test=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)", "current": $0 == test] }]
             if let test {
-                let samples = try await store.samples(user, test: test, page: Page(limit: 1000, offset: 0)).filter { $0.batchID != nil }
+                let tested = try await store.samples(user, test: test, page: Page(limit: 1000, offset: 0)).filter { $0.batchID != nil }
+                // A test of both release panels is two attributes (the drug substance's titer is not
+                // the vials'): one panel at a time.
+                let panels = ReleasePanel.allCases.filter { p in tested.contains { $0.panel == p } }
+                let panel = q.get("panel").flatMap(ReleasePanel.init(rawValue:)).flatMap { panels.contains($0) ? $0 : nil }
+                    ?? (panels.count > 1 ? panels.first : nil)
+                let samples = panel.map { p in tested.filter { $0.panel == p } } ?? tested
+                if panels.count > 1 {
+                    let base = "/qc/trends?test=\(test.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? test)"
+                    v["panels"] = panels.map { ["name": $0.title, "link": base + "&panel=" + $0.rawValue, "current": $0 == panel] }
+                    v["panel"] = panel?.title ?? ""
+                }
                 let results = try await store.results(user, test: test)
                 let byID = Dictionary(samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
                 var seen = Set<String>()
@@ -116,7 +127,7 @@ extension PageRoutes {
                         "upper": TrendChart.text(chart.upper),
                         "violations": violations.map { ["batch": firsts[$0.index].element.label, "rule": "rule \($0.rule.rawValue): \($0.rule.text)"] },
                         "hasViolations": !violations.isEmpty,
-                        "link": "/qc/trends?test=\(test.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? test)",
+                        "link": "/qc/trends?test=\(test.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? test)" + (panel.map { "&panel=" + $0.rawValue } ?? ""),
                     ]
                     if let c = Capability.of(firsts.map(\.element.value), low: spec?.low, high: spec?.high) {
                         v["capability"] = ["cpk": String(format: "%.2f", c.cpk), "ppk": c.ppk.isFinite ? String(format: "%.2f", c.ppk) : "∞", "count": c.count]
