@@ -249,15 +249,7 @@ extension PageRoutes {
     }
 
     static func limitsText(_ l: SeriesLimits) -> String {
-        func side(_ low: Double?, _ high: Double?) -> String {
-            switch (low, high) {
-            case (let a?, let b?): "\(Figure.text(a))–\(Figure.text(b))"
-            case (let a?, nil): "≥ \(Figure.text(a))"
-            case (nil, let b?): "≤ \(Figure.text(b))"
-            case (nil, nil): "—"
-            }
-        }
-        return "alert \(side(l.alertLow, l.alertHigh)), action \(side(l.actionLow, l.actionHigh))"
+        "alert \(boundsText(l.alertLow, l.alertHigh)), action \(boundsText(l.actionLow, l.actionHigh))"
             + (l.persistence > 0 ? ", after \(Figure.text(l.persistence)) s" : "")
     }
 

@@ -15,7 +15,7 @@ import Store
 /// rules' breakers flagged, Cpk and Ppk against the recipe's range or the specification.
 extension PageRoutes {
     /// One charted quantity: a parameter of a phase, or a release test.
-    struct Quantity {
+    struct ChartedQuantity {
         var key: String
         var name: String
         var unit: String
@@ -33,7 +33,7 @@ extension PageRoutes {
     }
 
     /// Every quantity the approved recipes record or test, with its values across batches.
-    func verifiedQuantities(_ user: User) async throws -> [Quantity] {
+    func verifiedQuantities(_ user: User) async throws -> [ChartedQuantity] {
         let recipes = try await store.recipes(user).filter { $0.status == .approved }
         var specs: [String: (phase: Phase, spec: ParameterSpec)] = [:]
         var order: [String] = []
@@ -58,10 +58,10 @@ extension PageRoutes {
                 byKey[key, default: []].append((v.batchID, v.value))
             }
         }
-        var out: [Quantity] = order.compactMap { key in
+        var out: [ChartedQuantity] = order.compactMap { key in
             guard let (phase, p) = specs[key] else { return nil }
             let product = products > 1 ? ", " + String(key.prefix { $0 != "|" }) : ""
-            return Quantity(
+            return ChartedQuantity(
                 key: "p:" + key, name: "\(p.name) (phase \(phase.id), \(phase.name)\(product))", unit: p.unit, low: p.low, high: p.high,
                 points: byKey[key] ?? [], link: "/cpv?q=" + Self.query("p:" + key))
         }
@@ -90,7 +90,7 @@ extension PageRoutes {
             let spec = samples.last?.specification
             let key = "t:\(panel.rawValue):\(test)"
             out.append(
-                Quantity(
+                ChartedQuantity(
                     key: key, name: "\(test) (release, \(panel.title.lowercased()))", unit: spec?.unit ?? "", low: spec?.low, high: spec?.high,
                     points: points, link: "/cpv?q=" + Self.query(key)))
         }
@@ -101,7 +101,7 @@ extension PageRoutes {
     /// `first` batches (default 25, 2–1000).
     func referenceSet(_ request: Request, batches: [String]) throws -> (Set<String>, String) {
         let q = request.uri.queryParameters
-        let named = q.getAll("reference").map { String($0.prefix(100)) }
+        let named = q.getAll("reference").prefix(1000).map { String($0.prefix(100)) }
         if !named.isEmpty {
             let chosen = Set(named).intersection(batches)
             guard chosen.count >= 2 else { throw GMPError(.invalid, "choose at least two batches of the chart for the reference set") }
@@ -147,7 +147,7 @@ extension PageRoutes {
         return site.page("cpv", try await values(context, title: "Process verification", sections(v)), status: status)
     }
 
-    func chartValues(_ request: Request, _ x: Quantity) throws -> [String: Any] {
+    func chartValues(_ request: Request, _ x: ChartedQuantity) throws -> [String: Any] {
         let batches = x.points.map(\.batch)
         let (reference, referenceText) = try referenceSet(request, batches: batches)
         let values = x.points.map(\.value)
@@ -193,10 +193,15 @@ extension PageRoutes {
     }
 
     static func rangeText(_ low: Double?, _ high: Double?, _ unit: String) -> String {
+        low == nil && high == nil ? "—" : boundsText(low, high) + " " + unit
+    }
+
+    /// `1–2`, `≥ 1`, `≤ 2` or `—`.
+    static func boundsText(_ low: Double?, _ high: Double?) -> String {
         switch (low, high) {
-        case (let l?, let h?): "\(Figure.text(l))–\(Figure.text(h)) \(unit)"
-        case (let l?, nil): "≥ \(Figure.text(l)) \(unit)"
-        case (nil, let h?): "≤ \(Figure.text(h)) \(unit)"
+        case (let l?, let h?): "\(Figure.text(l))–\(Figure.text(h))"
+        case (let l?, nil): "≥ \(Figure.text(l))"
+        case (nil, let h?): "≤ \(Figure.text(h))"
         case (nil, nil): "—"
         }
     }
