@@ -40,6 +40,11 @@ public struct LotReportData: Codable, Sendable {
     public var timeline: [Stage]
     /// Values outside what is usual, with the typical range and its source (not errors).
     public var warnings: [PlausibilityWarning]
+    /// Capsids (AAV: full, partial, empty) or particles (LV) from harvest to bulk and dose;
+    /// absent when the process states none.
+    public var particles: ParticleBalance?
+    /// Seed stages the scale does not need (the train is chosen per scale from the stages).
+    public var skippedSeedStages: [String]
 
     public struct Summary: Codable, Sendable {
         public var harvestVolume: Measure
@@ -196,6 +201,8 @@ public struct LotReportData: Codable, Sendable {
                 endDay: $0.end.value(in: "d"))
         }
         warnings = Plausibility.warnings(r)
+        particles = ParticleBalance.of(r)
+        skippedSeedStages = r.skippedSeedStages.map { p.seedTrain.stages[$0].name }
     }
 }
 
@@ -364,6 +371,20 @@ public enum LotReportCSV {
             add("downstream", st.name, "membrane area", st.membraneArea)
             add("downstream", st.name, "column volume", st.columnVolume)
             if let c = st.cycles { add("downstream", st.name, "cycles", Double(c)) }
+        }
+        if let b = d.particles {
+            let unit = b.symbol
+            for pt in [b.harvest] + b.steps + [b.bulk] {
+                add("particles", pt.name, b.kind == .capsids ? "capsids" : "particles", Measure(pt.particles, unit))
+                if b.kind == .capsids {
+                    add("particles", pt.name, "full share", pt.vectorShare)
+                    add("particles", pt.name, "partial share", pt.partialShare)
+                    add("particles", pt.name, "empty share", pt.emptyShare)
+                } else {
+                    add("particles", pt.name, "particles per TU", pt.particles / pt.vector)
+                }
+            }
+            add("particles", d.process, "per dose", Measure(b.particlesPerDose, unit))
         }
         for t in d.timeline {
             add("timeline", t.name, "start", Measure(t.startDay, "d"))

@@ -53,7 +53,12 @@ public enum LotReportText {
                 Fmt.volume(o.medium),
             ])
         }
-        out += seed.render() + "\n"
+        out += seed.render()
+        if !r.skippedSeedStages.isEmpty {
+            let names = r.skippedSeedStages.map { p.seedTrain.stages[$0].name }.joined(separator: ", ")
+            out += "Not needed at this scale: \(names)\n"
+        }
+        out += "\n"
 
         out += "Production\n"
         var prod = TextTable(["item", "value"])
@@ -99,6 +104,7 @@ public enum LotReportText {
             ])
         }
         out += ds.render() + "\n"
+        if let balance = ParticleBalance.of(r) { out += particleText(balance, vc) + "\n" }
 
         out += "Timeline (days from thaw)\n"
         var tl = TextTable(["stage", "phase", "start", "end", "duration"], rightAligned: [2, 3, 4])
@@ -113,6 +119,47 @@ public enum LotReportText {
         if !warnings.isEmpty {
             out += "\nWarnings (the lot is simulated; these values are outside what is usual)\n"
             for w in warnings { out += "  - \(w.field): \(w.message). Typical: \(w.typical). Source: \(w.source).\n" }
+        }
+        return out
+    }
+
+    /// The capsid (AAV) or particle (LV) balance, stage by stage, with the dose's particles and
+    /// the predicted % full against the release specification.
+    public static func particleText(_ b: ParticleBalance, _ vc: VectorCounting) -> String {
+        let points = [b.harvest] + b.steps
+        var out: String
+        var t: TextTable
+        switch b.kind {
+        case .capsids:
+            out = "Capsids (every capsid binds a resin; full capsids carry the vector genome)\n"
+            t = TextTable(["stage", "capsids", "full", "partial", "empty"], rightAligned: [1, 2, 3, 4])
+            for pt in points {
+                t.add([
+                    pt.name, "\(Fmt.number(pt.particles)) cp", Fmt.percent(pt.vectorShare), Fmt.percent(pt.partialShare),
+                    Fmt.percent(pt.emptyShare),
+                ])
+            }
+        case .lentiviral:
+            out = "Particles (physical LV particles against transducing units)\n"
+            t = TextTable(["stage", "particles", "TU", "particles per TU"], rightAligned: [1, 2, 3])
+            for pt in points {
+                t.add([
+                    pt.name, "\(Fmt.number(pt.particles)) VP", "\(Fmt.number(pt.vector)) TU",
+                    Fmt.number(pt.particles / pt.vector),
+                ])
+            }
+        }
+        out += t.render()
+        out += "\(b.kind == .capsids ? "Capsids" : "Particles") per dose: \(Fmt.number(b.particlesPerDose)) \(b.symbol)"
+        out += " for \(Fmt.number(b.bulk.vector / max(b.bulk.particles, .leastNonzeroMagnitude) * b.particlesPerDose)) \(vc.symbol)\n"
+        if let ratio = b.genomesPerInfectiousUnit, let iu = b.infectiousUnitsPerDose {
+            out += "Infectious units per dose: \(Fmt.number(iu)) IU (\(Fmt.number(ratio)) vg per IU)\n"
+        }
+        if b.kind == .capsids {
+            out += "Predicted full capsids in the bulk: \(Fmt.percent(b.bulk.vectorShare))\n"
+            for c in b.releaseChecks {
+                out += "  \(c.test): specification \(c.specification) — \(c.meets ? "met" : "NOT MET") by the prediction\n"
+            }
         }
         return out
     }

@@ -30,12 +30,13 @@ struct SeedTrainAndProductionTests {
             _ = try LotSimulator.summary(p)
             Issue.record("a 1e7-cell vial was accepted for a stage that needs 5e7")
         } catch {
-            guard case .vialTooSmall(let needed, let available) = error else {
+            guard case .vialTooSmall(let needed, let available, let stage) = error else {
                 Issue.record("unexpected \(error)")
                 return
             }
             #expect(close(needed.canonical, 5e7))
             #expect(close(available.canonical, 1e7))
+            #expect(stage == 0)
         }
         p.cellLine.bank.vialsPerLot = 5
         let r = try LotReport.simulate(p)
@@ -139,7 +140,8 @@ struct UnitOperationTests {
         let o = try run(.clarification(f), yield: 0.9)
         #expect(close(o.filterArea.value(in: "m²"), 2))
         #expect(close(o.duration.value(in: "h"), 3 + 2))  // 200 L through 2 m² at 50 L/m²/h
-        #expect(close(o.volumeOut.value(in: "L"), 200))
+        // A filter loses liquid at the stream's concentration: 10 % of 200 L.
+        #expect(close(o.volumeOut.value(in: "L"), 180))
         #expect(close(o.vectorOut.canonical, 0.9e16))
         #expect(close(o.stepYield, 0.9))
     }

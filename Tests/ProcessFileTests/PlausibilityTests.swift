@@ -21,7 +21,10 @@ struct PlausibilityTests {
 
     @Test(arguments: [
         ([("genome-size: \"4.5 kb\"", "genome-size: \"6.2 kb\"")], ["product.vector.genome-size"]),
-        ([("binding-capacity: \"2e13 vg/mL\"", "binding-capacity: \"2e10 vg/mL\"")], ["downstream[2]", "downstream"]),
+        ([("binding-capacity: \"5e13 cp/mL\"", "binding-capacity: \"5e10 cp/mL\"")], ["downstream[2]", "downstream"]),
+        ([("binding-capacity: \"5e13 cp/mL\"", "binding-capacity: \"5e13 vg/mL\"")], ["downstream[2].binding-capacity"]),
+        ([("  full-capsids: \"20 %\"", "  full-capsids: \"90 %\"")], ["production.full-capsids"]),
+        ([("induction-density: \"1.5e6 cells/mL\"", "induction-density: \"4e7 cells/mL\"")], ["production.induction-density", "downstream[2]"]),
         ([("  duration: \"3 d\"                         # harvest", "  duration: \"12 d\"                         # harvest")], ["production.duration"]),
         ([("    yield: \"70 %\"\n    binding-capacity", "    yield: \"3 %\"\n    binding-capacity")], ["downstream"]),
         ([("productivity: \"3e4 vg/cell\"", "productivity: \"4e5 vg/cell\"")], ["production.productivity"]),
@@ -52,11 +55,18 @@ struct PlausibilityTests {
         #expect(report.text().contains("an AAV genome of 6 kb") && report.data().warnings.count == 1)
     }
 
+    /// The examples warn about nothing — but the NumPy peer's model, which sizes its affinity
+    /// column on vector genomes (as the peer script does) and so is told its capsids are not stated.
     @Test func theExamplesWarnAboutNothing() throws {
         let folder = Repository.path("Examples")
         for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".json") {
             let r = try LotReport.simulate(try ProcessFile.load(path: folder + "/" + name))
-            #expect(Plausibility.warnings(r).isEmpty, "\(name): \(Plausibility.warnings(r))")
+            let warnings = Plausibility.warnings(r)
+            if name.hasPrefix("peer-") {
+                #expect(warnings.map(\.field) == ["production.full-capsids"], "\(name): \(warnings)")
+                continue
+            }
+            #expect(warnings.isEmpty, "\(name): \(warnings)")
             #expect(!LotReportText.render(r).contains("Warnings"))
         }
     }

@@ -124,6 +124,90 @@ public enum Plausibility {
             }
         default: break
         }
+        out += particleWarnings(p)
+        out += densityWarnings(p)
         return out
+    }
+
+    /// Full capsids' share at harvest outside this range is questioned.
+    public static let fullCapsidShare = 0.05...0.6
+    /// LV physical particles per transducing unit outside this range are questioned.
+    public static let particlesPerTU = 10.0...10_000.0
+    /// Suspension densities at induction outside this range, in cells/mL, are questioned.
+    public static let suspensionInductionDensity = 0.3e6...2e7
+    /// Adherent densities at induction outside this range, in cells/cm², are questioned.
+    public static let adherentInductionDensity = 1e4...1e6
+
+    static func particleWarnings(_ p: ProcessDefinition) -> [PlausibilityWarning] {
+        var out: [PlausibilityWarning] = []
+        let isAAV = p.product.vector.type.counting == .genomes
+        let columns = p.downstream.indices.filter {
+            if case .chromatography(let c) = p.downstream[$0].operation { return c.mode == .bindElute }
+            return false
+        }
+        switch p.production.particles {
+        case nil:
+            if isAAV, let first = columns.first {
+                out.append(
+                    PlausibilityWarning(
+                        field: "production.full-capsids",
+                        message: "no share of full capsids is stated, so \(p.downstream[first].name) is sized on vector genomes alone",
+                        typical: "10–30 % of capsids full after triple transfection in HEK293; a resin binds every capsid",
+                        source: "Wright, Mol Ther 22:1 (2014); Dickerson et al., Biotechnol J 16:2000015 (2021)"))
+            }
+        case .capsids(let full, _, _)?:
+            if !fullCapsidShare.contains(full) {
+                out.append(
+                    PlausibilityWarning(
+                        field: "production.full-capsids", message: "\(Figure.text(full * 100)) % full capsids at harvest",
+                        typical: "10–30 % after triple transfection in HEK293, up to about 50 % in Sf9/BEV",
+                        source: "Wright, Mol Ther 22:1 (2014); Dickerson et al., Biotechnol J 16:2000015 (2021)"))
+            }
+        case .lentiviral(let ratio)?:
+            if !particlesPerTU.contains(ratio) {
+                out.append(
+                    PlausibilityWarning(
+                        field: "production.particles-per-tu", message: "\(Figure.text(ratio)) physical particles per TU",
+                        typical: "100–1,000 particles per TU for VSV-G LV",
+                        source: "Perry & Rayat, Biotechnol Prog 37:e3141 (2021); Merten et al., Mol Ther Methods Clin Dev 3:16017 (2016)"))
+            }
+        }
+        if p.production.particles != nil {
+            for i in columns {
+                guard case .chromatography(let c) = p.downstream[i].operation, !c.bindsParticles else { continue }
+                out.append(
+                    PlausibilityWarning(
+                        field: "downstream[\(i)].binding-capacity",
+                        message: "\(p.downstream[i].name)'s binding capacity counts \(isAAV ? "vector genomes" : "TU"), so the column is sized on them alone",
+                        typical: isAAV
+                            ? "a capacity in capsids (cp/mL): the resin binds empty capsids as well as full ones"
+                            : "a capacity in particles (VP/mL): the resin binds every particle, infectious or not",
+                        source: "resin vendors state AAV and LV capacities in physical particles per mL"))
+            }
+        }
+        return out
+    }
+
+    static func densityWarnings(_ p: ProcessDefinition) -> [PlausibilityWarning] {
+        switch p.production.inductionDensity {
+        case .perVolume(let d):
+            let v = d.value(in: "cells/mL")
+            guard v.isFinite, !suspensionInductionDensity.contains(v) else { return [] }
+            return [
+                PlausibilityWarning(
+                    field: "production.induction-density", message: "\(Figure.text(v)) cells/mL at induction",
+                    typical: "0.5–5e6 cells/mL for transient transfection, up to 2e7 with perfusion or high-density media",
+                    source: "Grieger et al., Mol Ther 24:287 (2016); Chahal et al., J Virol Methods 196:163 (2014)")
+            ]
+        case .perArea(let d):
+            let v = d.value(in: "cells/cm²")
+            guard v.isFinite, !adherentInductionDensity.contains(v) else { return [] }
+            return [
+                PlausibilityWarning(
+                    field: "production.induction-density", message: "\(Figure.text(v)) cells/cm² at induction",
+                    typical: "1e5–5e5 cells/cm² on multilayer flasks and fixed beds",
+                    source: "iCELLis and CellSTACK AAV and LV processes (Powers et al., Hum Gene Ther Methods 27:112, 2016)")
+            ]
+        }
     }
 }

@@ -181,21 +181,29 @@ public final class FieldReader {
     /// A measurement of any of the dimensions given, checked against `bound`. The field may
     /// also be written as a distribution (`{triangular: ["22 h", "26 h", "32 h"]}`): it is
     /// recorded as an ``UncertainInput`` and its nominal value returned.
+    ///
+    /// A vector quantity counts in the product's unit (`vg`, `TU`); with `particles`, it may
+    /// also count the product's physical particles (`cp` for AAV, `VP` for LV), and the
+    /// measurement's unit says which.
     public func optionalMeasurement(
-        _ key: String, dimensions: [UnitDimension], expected: String, bound: Bound = .positive, plain: Bool = false
+        _ key: String, dimensions: [UnitDimension], expected: String, bound: Bound = .positive, plain: Bool = false,
+        particles: Bool = false
     ) -> (Measurement, DocumentNode)? {
         guard let n = node(key, required: false, expected: expected) else { return nil }
         let fieldPath = path.appending(key)
         if case .mapping = n.value {
             return distribution(
-                n, path: fieldPath, dimensions: dimensions, expected: expected, bound: bound, plain: plain)
+                n, path: fieldPath, dimensions: dimensions, expected: expected, bound: bound, plain: plain,
+                particles: particles)
         }
         guard case .scalar(let text, _) = n.value else {
             issues.add("is \(n.kindDescription)", at: n, path: fieldPath, expected: expected)
             return nil
         }
         guard
-            let m = measurement(text, at: n, path: fieldPath, dimensions: dimensions, expected: expected, plain: plain)
+            let m = measurement(
+                text, at: n, path: fieldPath, dimensions: dimensions, expected: expected, plain: plain,
+                particles: particles)
         else { return nil }
         if let problem = Self.violation(of: bound, m.canonical, text: text) {
             issues.add(problem.message, at: n, path: fieldPath, expected: problem.expected ?? expected)
@@ -207,7 +215,7 @@ public final class FieldReader {
     /// Parses and checks one written measurement: its unit's dimension and vector count.
     func measurement(
         _ text: String, at n: DocumentNode, path fieldPath: FieldPath, dimensions: [UnitDimension], expected: String,
-        plain: Bool
+        plain: Bool, particles: Bool = false
     ) -> Measurement? {
         let m: Measurement
         do {
@@ -230,9 +238,12 @@ public final class FieldReader {
             issues.add("'\(text)' is written with a unit", at: n, path: fieldPath, expected: expected)
             return nil
         }
-        if let used = m.unit.vectorCounting, let product = issues.vectorCounting, used != product {
+        if let used = m.unit.vectorCounting, let product = issues.vectorCounting,
+            used != product && !(particles && used == product.physical)
+        {
+            let also = particles ? " (or its particles in \(product.physical.symbol))" : ""
             issues.add(
-                "'\(text)' counts vector in \(used.symbol), but this product counts it in \(product.symbol)",
+                "'\(text)' counts vector in \(used.symbol), but this product counts it in \(product.symbol)\(also)",
                 at: n, path: fieldPath, expected: expected)
             return nil
         }
@@ -243,7 +254,7 @@ public final class FieldReader {
     /// field's physical range, records them, and returns their nominal value.
     func distribution(
         _ n: DocumentNode, path fieldPath: FieldPath, dimensions: [UnitDimension], expected: String, bound: Bound,
-        plain: Bool
+        plain: Bool, particles: Bool = false
     ) -> (Measurement, DocumentNode)? {
         let forms =
             "one of {fixed: x}, {uniform: [low, high]}, {triangular: [low, mode, high]}, "
@@ -284,6 +295,7 @@ public final class FieldReader {
         }
         var values: [String: Double] = [:]
         var dimension: UnitDimension?
+        var counting: VectorCounting?
         for name in parameters {
             guard let node = nodes[name], case .scalar(let text, _) = node.value else {
                 issues.add("\(name) is not a value", at: nodes[name] ?? n, path: dPath, expected: expected)
@@ -301,12 +313,20 @@ public final class FieldReader {
             }
             guard
                 let m = measurement(
-                    text, at: node, path: dPath, dimensions: dimensions, expected: expected, plain: plain)
+                    text, at: node, path: dPath, dimensions: dimensions, expected: expected, plain: plain,
+                    particles: particles)
             else { return nil }
             if let d = dimension, d != m.unit.dimension {
                 issues.add("mixes dimensions", at: node, path: dPath, expected: "every parameter in one kind of unit")
                 return nil
             }
+            if let c = counting, let used = m.unit.vectorCounting, c != used {
+                issues.add(
+                    "mixes \(c.symbol) and \(used.symbol)", at: node, path: dPath,
+                    expected: "every parameter in one kind of unit")
+                return nil
+            }
+            counting = counting ?? m.unit.vectorCounting
             dimension = m.unit.dimension
             values[name] = m.canonical
         }
@@ -356,7 +376,7 @@ public final class FieldReader {
                 }
             }
         }
-        let unit = Unit(factor: 1, dimension: dimension ?? .none, vectorCounting: issues.vectorCounting)
+        let unit = Unit(factor: 1, dimension: dimension ?? .none, vectorCounting: counting ?? issues.vectorCounting)
         issues.add(
             UncertainInput(path: fieldPath, location: n.location, distribution: bounded, dimension: unit.dimension))
         return (Measurement(value: d.nominal, unit: unit), n)

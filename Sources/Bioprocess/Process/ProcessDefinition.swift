@@ -330,6 +330,9 @@ public struct Production: Sendable, Hashable {
     public var mediumExchanges: Double
     /// Open manual manipulations per unit and lot (seed, feed, transfect, harvest).
     public var handlingsPerUnit: Double
+    /// The physical particles made beside the dosed vector (capsids for AAV, particles for
+    /// LV); nil when the process file does not state them.
+    public var particles: ParticleContent?
 
     public init(
         platform: Platform, units: Int, seedingDensity: CultureDensity, inductionDensity: CultureDensity,
@@ -348,6 +351,17 @@ public struct Production: Sendable, Hashable {
         self.handlingsPerUnit = handlingsPerUnit
     }
 
+    /// Physical particles harvested with a vector amount (canonical count); 0 when not stated.
+    @inlinable public func particles(with vector: Quantity<VectorAmount>) -> (total: Double, partial: Double) {
+        switch particles {
+        case .capsids(let full, let partial, _)?:
+            let total = vector.canonical / full
+            return (total, total * partial)
+        case .lentiviral(let perTU)?: return (vector.canonical * perTU, 0)
+        case nil: return (0, 0)
+        }
+    }
+
     /// Culture volume of the whole lot.
     @inlinable public var cultureVolume: Quantity<Volume> { platform.volumePerUnit * Double(units) }
     /// Volume harvested from the whole lot: the culture volume at each harvest.
@@ -361,6 +375,17 @@ public struct Production: Sendable, Hashable {
     @inlinable public var cellsAtInduction: Quantity<CellCount> {
         inductionDensity.cells(volume: cultureVolume, surface: cultureSurface)
     }
+}
+
+/// What the harvest holds besides the dosed vector: AAV capsids, most of them empty after a
+/// triple transfection, or LV particles, most of them not infectious.
+public enum ParticleContent: Sendable, Hashable {
+    /// AAV: the share of capsids holding a full genome and the share holding a partial one
+    /// (0 when not distinguished), and optionally the vector genomes per infectious unit
+    /// (the physical-to-infectious ratio).
+    case capsids(full: Double, partial: Double, genomesPerInfectiousUnit: Double?)
+    /// LV: physical particles per transducing unit (100–1,000 for VSV-G LV).
+    case lentiviral(particlesPerTU: Double)
 }
 
 // MARK: - Downstream
@@ -435,14 +460,25 @@ public struct Filtration: Sendable, Hashable {
     public var flux: Quantity<Flux>
     /// Preparation, flushing and integrity testing.
     public var setupTime: Quantity<Duration>
+    /// Liquid left in the filter per m² at the end (not recovered by the blow-down).
+    public var holdUp: Quantity<VolumePerArea>?
+    /// Liquid left in the housing and lines, whatever the area.
+    public var lineHoldUp: Quantity<Volume>?
 
     public init(
-        capacity: Quantity<VolumePerArea>, flux: Quantity<Flux>, setupTime: Quantity<Duration>
+        capacity: Quantity<VolumePerArea>, flux: Quantity<Flux>, setupTime: Quantity<Duration>,
+        holdUp: Quantity<VolumePerArea>? = nil, lineHoldUp: Quantity<Volume>? = nil
     ) {
         self.capacity = capacity
         self.flux = flux
         self.setupTime = setupTime
+        self.holdUp = holdUp
+        self.lineHoldUp = lineHoldUp
     }
+
+    /// Whether a hold-up is stated: the volume lost is then computed, and the step's yield
+    /// is what the rest of the liquid keeps (adsorption).
+    @inlinable public var statesHoldUp: Bool { holdUp != nil || lineHoldUp != nil }
 }
 
 public enum TangentialFlowRole: String, Sendable, Hashable, CaseIterable {
@@ -503,6 +539,13 @@ public struct Chromatography: Sendable, Hashable {
     public var mode: ChromatographyMode
     /// Dynamic binding capacity per mL of resin (bind-elute).
     public var bindingCapacity: Quantity<VectorConcentration>?
+    /// Whether the binding capacity counts physical particles (`cp/mL`, `VP/mL`) — every
+    /// capsid binds, full or empty — rather than the dosed vector (`vg/mL`, `TU/mL`).
+    public var bindsParticles: Bool = false
+    /// AEX full/empty separation: the resolution between the empty and full capsid peaks
+    /// (Rs = Δ / 4σ). The step's yield is the full capsids kept by the cut; empty capsids
+    /// are kept as Φ(Φ⁻¹(yield) − 4 Rs), partial ones as Φ(Φ⁻¹(yield) − 2 Rs).
+    public var fullEmptyResolution: Double?
     /// Fraction of the dynamic binding capacity used.
     public var loading: Quantity<Fraction>
     /// The installed column, or nil to size one to the load.

@@ -76,6 +76,23 @@ public enum ProcessReader {
         let downstream = readDownstream(r, issues: issues)
         let fill = readFill(r.mapping("fill", required: false))
         let qc = readQualityControl(r.mapping("qc"), steps: downstream)
+        if production.particles == nil {
+            // A resin sized on capsids needs to know how many capsids the harvest holds.
+            for (i, step) in downstream.enumerated() {
+                guard case .chromatography(let c) = step.operation, c.bindsParticles || c.fullEmptyResolution != nil
+                else { continue }
+                let isLV = issues.vectorCounting == .transducingUnits
+                issues.add(
+                    c.bindsParticles
+                        ? "binds \(isLV ? "particles" : "capsids") but the production states none"
+                        : "separates full from empty capsids but the production states no capsids",
+                    at: document.lookup(FieldPath([.key("downstream"), .index(i)])),
+                    path: FieldPath([.key("downstream"), .index(i)]),
+                    expected: isLV
+                        ? "'particles-per-tu' under 'production'"
+                        : "'full-capsids' under 'production' (the share of capsids holding a genome, such as \"20 %\")")
+            }
+        }
         r.finish()
         return ProcessDefinition(
             name: name, summary: summary, product: product, cellLine: cellLine, seedTrain: seedTrain,
@@ -255,7 +272,7 @@ public enum ProcessReader {
         let inductionMethod = readInduction(r)
         let productivity: Either<Quantity<VectorPerCell>, Quantity<VectorConcentration>> =
             r.either("productivity", VectorPerCell.self, VectorConcentration.self) ?? .second(Quantity(canonical: .nan))
-        let production = Production(
+        var production = Production(
             platform: platform, units: units, seedingDensity: seeding, inductionDensity: induction,
             induction: inductionMethod, productivity: productivity,
             duration: r.quantity("duration", Duration.self),
@@ -264,8 +281,45 @@ public enum ProcessReader {
                 "medium-exchanges", bound: .nonNegative, expected: "a number of working volumes, such as 1") ?? 0,
             handlingsPerUnit: r.number(
                 "handlings-per-unit", bound: .nonNegative, expected: "a number of manual manipulations, such as 4"))
+        production.particles = readParticles(r)
         r.finish()
         return production
+    }
+
+    /// The particles made beside the vector: `full-capsids` (with `partial-capsids` and
+    /// `vg-per-iu`) for AAV, `particles-per-tu` for LV; nil when none is stated.
+    static func readParticles(_ r: FieldReader) -> ParticleContent? {
+        let isLV = r.issues.vectorCounting == .transducingUnits
+        let aavKeys = ["full-capsids", "partial-capsids", "vg-per-iu"]
+        for key in isLV ? aavKeys : ["particles-per-tu"] where r.has(key) {
+            r.problem(
+                "is for \(isLV ? "AAV capsids" : "LV particles"), but this product is \(isLV ? "LV" : "AAV")", at: key,
+                expected: isLV
+                    ? "'particles-per-tu': physical particles per transducing unit, such as 300"
+                    : "'full-capsids' (with 'partial-capsids' and 'vg-per-iu') for AAV")
+        }
+        if isLV {
+            guard let ratio = r.optionalNumber(
+                "particles-per-tu", bound: .atLeastOne,
+                expected: "physical particles per transducing unit, at least 1, such as 300")
+            else { return nil }
+            return .lentiviral(particlesPerTU: ratio)
+        }
+        guard let full = r.optionalQuantity("full-capsids", Fraction.self, bound: .yield) else {
+            for key in ["partial-capsids", "vg-per-iu"] where r.has(key) {
+                r.problem("is given without 'full-capsids'", at: key, expected: "the share of full capsids, such as \"20 %\"")
+            }
+            return nil
+        }
+        let partial = r.optionalQuantity("partial-capsids", Fraction.self, bound: .fraction)?.value ?? 0
+        if full.value + partial > 1 {
+            r.problem(
+                "full and partial capsids add up to more than 100 %", at: "partial-capsids",
+                expected: "shares of full and partial capsids adding up to at most 100 %")
+        }
+        let ratio = r.optionalNumber(
+            "vg-per-iu", bound: .atLeastOne, expected: "vector genomes per infectious unit, at least 1, such as 50")
+        return .capsids(full: full.value, partial: partial, genomesPerInfectiousUnit: ratio)
     }
 
     static func readInduction(_ r: FieldReader) -> Induction {
@@ -336,7 +390,9 @@ public enum ProcessReader {
                 let f = Filtration(
                     capacity: s.quantity("capacity", VolumePerArea.self),
                     flux: s.quantity("flux", Flux.self),
-                    setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
+                    setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative),
+                    holdUp: s.optionalQuantity("hold-up", VolumePerArea.self, bound: .nonNegative),
+                    lineHoldUp: s.optionalQuantity("line-hold-up", Volume.self, bound: .nonNegative))
                 operation = keyword == .clarification ? .clarification(f) : .sterileFiltration(f)
             case .tff, .ufdf:
                 operation = .tangentialFlow(tangentialFlow(s, role: keyword == .tff ? .tff : .ufdf))
@@ -408,7 +464,31 @@ public enum ProcessReader {
 
     static func chromatography(_ s: FieldReader, role: ChromatographyRole) -> Chromatography {
         let mode = s.optionalChoice("mode", ChromatographyMode.self) ?? .bindElute
-        let capacity = mode == .bindElute ? s.quantity("binding-capacity", VectorConcentration.self) : nil
+        var capacity: Quantity<VectorConcentration>?
+        var bindsParticles = false
+        if mode == .bindElute {
+            if !s.has("binding-capacity") {
+                s.problem(
+                    "missing field 'binding-capacity'", at: "binding-capacity",
+                    expected: "capsids or particles one mL of resin binds, such as \"1e14 cp/mL\"")
+            } else if let (m, _) = s.optionalMeasurement(
+                "binding-capacity", dimensions: [VectorConcentration.dimension],
+                expected: #"what one mL of resin binds, such as "1e14 cp/mL" (every capsid) or "2e13 vg/mL""#,
+                particles: true)
+            {
+                capacity = Quantity(canonical: m.canonical)
+                bindsParticles = m.unit.vectorCounting?.isPhysical ?? false
+            }
+            if capacity == nil { capacity = Quantity(canonical: .nan) }
+        }
+        let resolution = s.optionalNumber(
+            "full-empty-resolution", bound: .positive,
+            expected: "the resolution between the empty and full capsid peaks, such as 0.5")
+        if resolution != nil && (role != .aex || mode != .bindElute || s.issues.vectorCounting != .genomes) {
+            s.problem(
+                "separates full from empty capsids only on a bind-elute AEX step of an AAV product",
+                at: "full-empty-resolution", expected: "no 'full-empty-resolution' here")
+        }
         let column = s.optionalQuantity("column-volume", Volume.self)
         if mode == .flowThrough && column == nil {
             s.problem("is flow-through but gives no 'column-volume'", expected: "the installed column volume")
@@ -434,7 +514,7 @@ public enum ProcessReader {
                 at: "max-column-volume",
                 expected: "either the installed 'column-volume' or, in bind-elute, a 'max-column-volume' to size up to")
         }
-        return Chromatography(
+        var c = Chromatography(
             role: role, mode: mode,
             bindingCapacity: capacity, loading: loading, columnVolume: column, maxColumnVolume: largest,
             elutionVolumes: elution,
@@ -444,6 +524,9 @@ public enum ProcessReader {
             residenceTime: known == nil ? s.quantity("residence-time", Duration.self) : .zero,
             setupTime: known == nil ? s.quantity("setup-time", Duration.self, bound: .nonNegative) : .zero,
             duration: known)
+        c.bindsParticles = bindsParticles
+        c.fullEmptyResolution = resolution
+        return c
     }
 
     // MARK: Fill and QC

@@ -7,6 +7,8 @@ public struct LotReport: Sendable, Hashable {
     public var seedStages: [SeedStageOutcome]
     public var steps: [StepOutcome]
     public var timeline: [TimelineEntry]
+    /// Seed stages (indices) this scale does not need.
+    public var skippedSeedStages: [Int]
 
     /// Simulates a lot and keeps every stage's and step's outcome.
     public static func simulate(_ p: ProcessDefinition) throws(SimulationError) -> LotReport {
@@ -15,7 +17,8 @@ public struct LotReport: Sendable, Hashable {
         let stages = collector.stages.compactMap { $0 }
         return LotReport(
             process: p, summary: summary, seedStages: stages, steps: collector.steps,
-            timeline: timeline(p, summary, stages, collector.steps))
+            timeline: timeline(p, summary, stages, collector.steps),
+            skippedSeedStages: collector.stages.indices.filter { collector.stages[$0] == nil })
     }
 
     struct Collector: LotObserver {

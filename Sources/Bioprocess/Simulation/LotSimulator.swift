@@ -31,69 +31,107 @@ public enum LotSimulator {
 
     /// Sizes each stage backwards from the production seeding target (vessels needed to hold
     /// the next stage's seed at split density), then grows the cells exponentially.
+    ///
+    /// The stages are the vessels the process may use; at a given scale the train uses those
+    /// needed (``seedStageIsSkipped(_:_:need:target:)``): never an inoculum above what the next
+    /// vessel takes, and no vessel the smaller one before it can stand in for.
     @inlinable
     static func seedTrain<O: LotObserver>(_ p: ProcessDefinition, into s: inout LotSummary, observer: inout O)
         throws(SimulationError)
     {
         let td = p.cellLine.doublingTime
         let thawed = p.cellLine.bank.viableCells
-        let count = p.seedTrain.stages.count
+        let stages = p.seedTrain.stages
         s.viableCellsThawed = thawed
         var need = p.production.seedingCells
+        var target = p.production.cultureVolume
         // Growth over the train: the product of each stage's ratio out/in (at least 1); one
         // logarithm for the lot unless the observer wants each stage's doublings.
         var growth = 1.0
         var doublings = 0.0
         var time = Quantity<Duration>.zero
-        var i = count - 1
+        var used = 0
+        // The lowest stage used: the thaw seeds it, so its growth is settled after the loop.
+        var first: SeedStageOutcome?
+        var i = stages.count - 1
         while i >= 0 {
-            let split = p.seedTrain.stages[i].splitCellsPerVessel
-            let seed = p.seedTrain.stages[i].seedingCellsPerVessel
+            let split = stages[i].splitCellsPerVessel
+            let seed = stages[i].seedingCellsPerVessel
             guard split > seed else { throw .seedStageWithoutGrowth(stage: i) }
+            if seedStageIsSkipped(stages, i, need: need, target: target) {
+                s.skippedSeedStages += 1
+                i -= 1
+                continue
+            }
             // A hair of tolerance so that a stage sized exactly for the next is not doubled by rounding.
             let vesselsNeeded = (need / split * (1 - 1e-9)).rounded(.up)
             guard vesselsNeeded.isFinite, vesselsNeeded < 1e9 else { throw .nonFinite(.seedStage(i)) }
             let vessels = max(1, Int(vesselsNeeded))
-            if let allowed = p.seedTrain.stages[i].maxVessels, vessels > allowed {
+            if let allowed = stages[i].maxVessels, vessels > allowed {
                 throw .tooManySeedVessels(stage: i, needed: vessels, allowed: allowed)
             }
             let seeded = seed * Double(vessels)
-            let cellsIn: Quantity<CellCount>
-            if i == 0 {
-                guard thawed >= seeded * (1 - 1e-9) else { throw .vialTooSmall(needed: seeded, available: thawed) }
-                cellsIn = thawed
-            } else {
-                cellsIn = seeded
-            }
-            let ratio = max(1, need / cellsIn)
+            let ratio = max(1, need / seeded)
             growth *= ratio
-            let medium = p.seedTrain.stages[i].workingVolume * Double(vessels)
+            let medium = stages[i].workingVolume * Double(vessels)
             s.seedMedium += medium
             s.seedVessels += vessels
+            used += 1
+            let stageDoublings = log2(ratio)
+            let outcome = SeedStageOutcome(
+                index: i, vessels: vessels, cellsIn: seeded, cellsOut: need, doublings: stageDoublings,
+                duration: td * stageDoublings + p.seedTrain.passageTime, medium: medium)
             if O.wantsStageDetail {
-                let stageDoublings = log2(ratio)
-                let duration = td * stageDoublings + p.seedTrain.passageTime
                 doublings += stageDoublings
-                time += duration
-                observer.seedStage(
-                    SeedStageOutcome(
-                        index: i, vessels: vessels, cellsIn: cellsIn, cellsOut: need, doublings: stageDoublings,
-                        duration: duration, medium: medium))
+                time += outcome.duration
+                observer.seedStage(outcome)
             }
-            need = cellsIn
+            first = outcome
+            need = seeded
+            target = medium
             i -= 1
         }
-        if count == 0 {
-            // Thawed straight into the production vessel.
-            guard thawed >= need * (1 - 1e-9) else { throw .vialTooSmall(needed: need, available: thawed) }
+        // The thawed vials seed the first vessel used (or the production vessel).
+        guard thawed >= need * (1 - 1e-9) else {
+            throw .vialTooSmall(needed: need, available: thawed, stage: first?.index)
+        }
+        if var f = first {
+            let fromThaw = max(1, f.cellsOut / thawed)
+            growth = growth / max(1, f.cellsOut / f.cellsIn) * fromThaw
+            if O.wantsStageDetail {
+                doublings -= f.doublings
+                time -= f.duration
+                f.cellsIn = thawed
+                f.doublings = log2(fromThaw)
+                f.duration = td * f.doublings + p.seedTrain.passageTime
+                doublings += f.doublings
+                time += f.duration
+                observer.seedStage(f)
+            }
         }
         if !O.wantsStageDetail {
             doublings = log2(growth)
-            time = td * doublings + p.seedTrain.passageTime * Double(count)
+            time = td * doublings + p.seedTrain.passageTime * Double(used)
         }
-        s.passages = count
+        s.passages = used
         s.expansionTime = time
         s.populationDoublings = doublings
+    }
+
+    /// Whether seed stage `i` is left out when what it seeds needs `need` cells in `target`
+    /// litres of culture: one of its vessels would be seeded with more cells than that (an
+    /// inoculum above the target) or hold more culture than the target's volume, or the stage
+    /// before it reaches the target within its `max-vessels` (a smaller vessel stands in).
+    @inlinable
+    public static func seedStageIsSkipped(
+        _ stages: [SeedStage], _ i: Int, need: Quantity<CellCount>, target: Quantity<Volume>
+    ) -> Bool {
+        if stages[i].seedingCellsPerVessel > need * (1 + 1e-9) { return true }
+        if stages[i].workingVolume > target * (1 + 1e-9) { return true }
+        guard i > 0, let allowed = stages[i - 1].maxVessels else { return false }
+        let before = stages[i - 1]
+        // Strictly more than enough: a stage sized exactly for the next one is still used.
+        return before.seedingCellsPerVessel <= need && before.splitCellsPerVessel * Double(allowed) > need * (1 + 1e-9)
     }
 
     // MARK: Production
@@ -117,6 +155,7 @@ public enum LotSimulator {
         case .first(let perCell): s.vectorHarvested = s.cellsAtInduction * perCell
         case .second(let perVolume): s.vectorHarvested = perVolume * prod.harvestVolume
         }
+        (s.particlesHarvested, s.partialHarvested) = prod.particles(with: s.vectorHarvested)
         switch prod.induction {
         case .transfection(let t):
             switch t.plasmid {
@@ -141,17 +180,25 @@ public enum LotSimulator {
     {
         var volume = s.harvestVolume
         var vector = s.vectorHarvested
+        var particles = s.particlesHarvested
+        var partial = s.partialHarvested
         let samples = p.qualityControl.inProcess
         for index in p.downstream.indices {
-            var o = try Self.step(
-                p.downstream[index].operation, yield: p.downstream[index].yield.value, index: index, volume: volume,
-                vector: vector)
+            let yield = p.downstream[index].yield.value
+            let op = p.downstream[index].operation
+            var o = try Self.step(op, yield: yield, index: index, volume: volume, vector: vector, particles: particles)
+            (o.particlesOut, o.partialOut) = Self.particlesOut(
+                op, yield: yield, vectorIn: vector, vectorOut: o.vectorOut, particles: particles, partial: partial)
+            o.particlesIn = particles
+            o.partialIn = partial
             for sample in samples where sample.afterStep == index {
                 let drawn = min(sample.volume, o.volumeOut)
                 let fraction = drawn / o.volumeOut
                 o.sampledVolume += drawn
                 o.sampledVector += o.vectorOut.canonical * fraction
                 o.vectorOut = o.vectorOut * (1 - fraction)
+                o.particlesOut *= 1 - fraction
+                o.partialOut *= 1 - fraction
                 o.volumeOut -= drawn
             }
             guard o.volumeOut.isFinite, o.vectorOut.isFinite, o.duration.isFinite else {
@@ -162,16 +209,39 @@ public enum LotSimulator {
             s.bufferVolume += o.bufferVolume
             volume = o.volumeOut
             vector = o.vectorOut
+            particles = o.particlesOut
+            partial = o.partialOut
             observer.step(o)
         }
         s.bulkVolume = volume
         s.bulkVector = vector
+        s.bulkParticles = particles
+        s.bulkPartial = partial
+    }
+
+    /// Physical particles (and the partial capsids among them) leaving a step: they follow
+    /// the vector, except through an AEX full/empty cut, which keeps fewer empty capsids.
+    @inlinable
+    static func particlesOut(
+        _ op: UnitOperation, yield: Double, vectorIn: Quantity<VectorAmount>, vectorOut: Quantity<VectorAmount>,
+        particles: Double, partial: Double
+    ) -> (Double, Double) {
+        guard particles > 0 else { return (0, 0) }
+        if case .chromatography(let c) = op, let resolution = c.fullEmptyResolution {
+            let kept = PeakCut.emptyAndPartialKept(fullKept: yield, resolution: resolution)
+            let empty = max(0, particles - vectorIn.canonical - partial)
+            let partialOut = partial * kept.partial
+            return (vectorOut.canonical + partialOut + empty * kept.empty, partialOut)
+        }
+        let f = vectorIn.canonical > 0 ? vectorOut.canonical / vectorIn.canonical : yield
+        return (particles * f, partial * f)
     }
 
     /// The balance and sizing of one unit operation for a feed.
     @inlinable
     static func step(
-        _ op: UnitOperation, yield: Double, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>
+        _ op: UnitOperation, yield: Double, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>,
+        particles: Double = 0
     ) throws(SimulationError) -> StepOutcome {
         switch op {
         case .harvest(let h):
@@ -187,9 +257,18 @@ public enum LotSimulator {
         case .clarification(let f), .sterileFiltration(let f):
             let area = volume / f.capacity
             let time = f.setupTime + filtrationTime(passing: volume, at: f.flux, through: area)
+            // A filter loses liquid, not concentration: its hold-up (per m² and in the lines)
+            // when stated, then the yield as adsorption; otherwise the yield as lost liquid.
+            var kept = volume * yield
+            var out = vector * yield
+            if f.statesHoldUp {
+                let lost = (f.holdUp.map { $0 * area } ?? .zero) + (f.lineHoldUp ?? .zero)
+                kept = lost < volume ? volume - lost : .zero
+                out = volume.canonical > 0 ? vector * (kept / volume * yield) : .zero
+            }
             return StepOutcome(
-                index: index, volumeIn: volume, volumeOut: volume, vectorIn: vector,
-                vectorOut: vector * yield, duration: time, filterArea: area)
+                index: index, volumeIn: volume, volumeOut: kept, vectorIn: vector,
+                vectorOut: out, duration: time, filterArea: area)
         case .tangentialFlow(let t):
             let out = vector * yield
             let final: Quantity<Volume>
@@ -215,22 +294,26 @@ public enum LotSimulator {
             }
             return o
         case .chromatography(let c):
-            return try chromatography(c, yield: yield, index: index, volume: volume, vector: vector)
+            return try chromatography(
+                c, yield: yield, index: index, volume: volume, vector: vector, particles: particles)
         }
     }
 
     @inlinable
     static func chromatography(
-        _ c: Chromatography, yield: Double, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>
+        _ c: Chromatography, yield: Double, index: Int, volume: Quantity<Volume>, vector: Quantity<VectorAmount>,
+        particles: Double = 0
     ) throws(SimulationError) -> StepOutcome {
         var column: Quantity<Volume>
         var cycles = 1
         var out = volume
         switch c.mode {
         case .bindElute:
-            // Vector one mL of packed resin takes at the chosen loading.
+            // Vector (or, when the capacity counts them, every particle) one mL of packed
+            // resin takes at the chosen loading.
             let capacity = (c.bindingCapacity ?? .zero) * c.loading.value
-            let resinNeeded = vector / capacity
+            let load = c.bindsParticles ? Quantity<VectorAmount>(canonical: particles) : vector
+            let resinNeeded = load / capacity
             if let installed = c.columnVolume {
                 column = installed
             } else if let largest = c.maxColumnVolume, resinNeeded > largest {

@@ -51,6 +51,12 @@ public struct StepOutcome: Sendable, Hashable {
     public var stepYield: Double { (vectorOut.canonical + sampledVector) / vectorIn.canonical }
     /// Vector drawn with the in-process samples.
     public var sampledVector: Double = 0
+    /// Physical particles (capsids or LV particles) in and out, and the partial capsids among
+    /// them; 0 when the process does not state them.
+    public var particlesIn: Double = 0
+    public var particlesOut: Double = 0
+    public var partialIn: Double = 0
+    public var partialOut: Double = 0
 
     @inlinable
     public init(
@@ -80,7 +86,9 @@ public struct LotSummary: Sendable, Hashable {
     // Seed train
     public var viableCellsThawed: Quantity<CellCount> = .zero
     public var seedVessels: Int = 0
+    /// Seed stages used (each a passage) and those the scale does not need.
     public var passages: Int = 0
+    public var skippedSeedStages: Int = 0
     public var expansionTime: Quantity<Duration> = .zero
     public var seedMedium: Quantity<Volume> = .zero
     /// Population doublings from the vial to induction.
@@ -99,6 +107,10 @@ public struct LotSummary: Sendable, Hashable {
     public var virus: Quantity<InfectiousAmount> = .zero
     public var vectorHarvested: Quantity<VectorAmount> = .zero
     public var harvestVolume: Quantity<Volume> = .zero
+    /// Physical particles harvested (every AAV capsid, or every LV particle) and the partial
+    /// capsids among them; 0 when the process does not state them.
+    public var particlesHarvested: Double = 0
+    public var partialHarvested: Double = 0
 
     // Downstream
     public var downstreamTime: Quantity<Duration> = .zero
@@ -106,6 +118,8 @@ public struct LotSummary: Sendable, Hashable {
     public var bulkVector: Quantity<VectorAmount> = .zero
     public var chromatographyCycles: Int = 0
     public var bufferVolume: Quantity<Volume> = .zero
+    public var bulkParticles: Double = 0
+    public var bulkPartial: Double = 0
 
     // Fill and release
     /// Bulk drawn before fill for the drug-substance release panel.
@@ -137,6 +151,11 @@ public struct LotSummary: Sendable, Hashable {
     /// Vector in the bulk over vector harvested.
     public var downstreamYield: Double { bulkVector / vectorHarvested }
     public var bulkConcentration: Quantity<VectorConcentration> { bulkVector / bulkVolume }
+    /// Whether physical particles are modelled (the process states them).
+    public var hasParticles: Bool { particlesHarvested > 0 }
+    /// Physical particles per unit of dosed vector in the bulk (capsids per vg, particles per
+    /// TU): 1 / the full share for AAV.
+    public var bulkParticlesPerVector: Double { bulkParticles / bulkVector.canonical }
 }
 
 /// Receives each stage's outcome as the simulator computes it.
@@ -178,8 +197,9 @@ public enum SimulationError: Error, Sendable, Hashable {
     case seedStageWithoutGrowth(stage: Int)
     /// A stage would need more vessels than its `max-vessels`.
     case tooManySeedVessels(stage: Int, needed: Int, allowed: Int)
-    /// The thawed vials cannot seed the first stage at its seeding density.
-    case vialTooSmall(needed: Quantity<CellCount>, available: Quantity<CellCount>)
+    /// The thawed vials cannot seed the first stage used (nil: the production vessel) at its
+    /// seeding density.
+    case vialTooSmall(needed: Quantity<CellCount>, available: Quantity<CellCount>, stage: Int?)
     /// Reaching the production target takes more population doublings than the bank allows.
     case cellAgeExceeded(doublings: Double, limit: Double)
     /// The production density at induction is below its seeding density.
@@ -190,7 +210,7 @@ public enum SimulationError: Error, Sendable, Hashable {
     public var site: ProcessSite {
         switch self {
         case .seedStageWithoutGrowth(let s), .tooManySeedVessels(let s, _, _): .seedStage(s)
-        case .vialTooSmall: .seedStage(0)
+        case .vialTooSmall(_, _, let stage): stage.map { .seedStage($0) } ?? .production
         case .cellAgeExceeded: .cellBank
         case .productionWithoutGrowth: .production
         case .nonFinite(let site): site
@@ -204,7 +224,7 @@ public enum SimulationError: Error, Sendable, Hashable {
             "the seed train can never reach its target: this stage's split density is not above its seeding density"
         case .tooManySeedVessels(_, let needed, let allowed):
             "the seed train can never reach its target: this stage would need \(needed) vessels but allows at most \(allowed)"
-        case .vialTooSmall(let needed, let available):
+        case .vialTooSmall(let needed, let available, _):
             "the seed train can never reach its target: the thawed vials give \(sci(available.canonical)) viable cells "
                 + "but the first stage needs \(sci(needed.canonical)) to be seeded at its seeding density"
         case .cellAgeExceeded(let doublings, let limit):

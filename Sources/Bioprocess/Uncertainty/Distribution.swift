@@ -174,7 +174,7 @@ public struct BoundedDistribution: Sendable, Hashable {
 }
 
 /// Acklam's rational approximation of the inverse standard normal CDF (|error| < 1.2e-9).
-func inverseStandardNormal(_ p: Double) -> Double {
+@usableFromInline func inverseStandardNormal(_ p: Double) -> Double {
     if p <= 0 { return -.infinity }
     if p >= 1 { return .infinity }
     let a = [

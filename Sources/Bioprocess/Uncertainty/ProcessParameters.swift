@@ -159,6 +159,28 @@ public enum ProcessParameters {
                 }
             }
         case ["duration"]: return { p, v in p.production.duration.canonical = v }
+        case ["full-capsids"]:
+            return { p, v in
+                if case .capsids(_, let partial, let ratio)? = p.production.particles {
+                    p.production.particles = .capsids(full: v, partial: partial, genomesPerInfectiousUnit: ratio)
+                }
+            }
+        case ["partial-capsids"]:
+            return { p, v in
+                if case .capsids(let full, _, let ratio)? = p.production.particles {
+                    p.production.particles = .capsids(full: full, partial: v, genomesPerInfectiousUnit: ratio)
+                }
+            }
+        case ["vg-per-iu"]:
+            return { p, v in
+                if case .capsids(let full, let partial, _)? = p.production.particles {
+                    p.production.particles = .capsids(full: full, partial: partial, genomesPerInfectiousUnit: v)
+                }
+            }
+        case ["particles-per-tu"]:
+            return { p, v in
+                if case .lentiviral? = p.production.particles { p.production.particles = .lentiviral(particlesPerTU: v) }
+            }
         case ["medium-exchanges"]: return { p, v in p.production.mediumExchanges = v }
         case ["handlings-per-unit"]: return { p, v in p.production.handlingsPerUnit = v }
         case ["transfection", "plasmid"]:
@@ -279,6 +301,19 @@ public enum ProcessParameters {
         case "elution-volumes": return onColumn(i) { c, v in c.elutionVolumes = v }
         case "other-volumes": return onColumn(i) { c, v in c.otherVolumes = v }
         case "residence-time": return onColumn(i) { c, v in c.residenceTime.canonical = v }
+        case "full-empty-resolution": return onColumn(i) { c, v in c.fullEmptyResolution = v }
+        case "hold-up", "line-hold-up":
+            let perArea = field == "hold-up"
+            return onStep(i) { op, v in
+                func set(_ f: inout Filtration) {
+                    if perArea { f.holdUp = Quantity(canonical: v) } else { f.lineHoldUp = Quantity(canonical: v) }
+                }
+                switch op {
+                case .clarification(var f): set(&f); op = .clarification(f)
+                case .sterileFiltration(var f): set(&f); op = .sterileFiltration(f)
+                default: break
+                }
+            }
         default: return nil
         }
     }

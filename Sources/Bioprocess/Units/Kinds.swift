@@ -166,3 +166,7 @@ public enum GenomeLength: PhysicalKind {
 ) -> Quantity<Duration> {
     Quantity(canonical: v.canonical / (flux.canonical * a.canonical))
 }
+/// The liquid a filter keeps at a hold-up per m².
+@inlinable public func * (h: Quantity<VolumePerArea>, a: Quantity<Area>) -> Quantity<Volume> {
+    Quantity(canonical: h.canonical * a.canonical)
+}

@@ -4,9 +4,33 @@ public enum VectorCounting: String, Sendable, Hashable, Codable {
     case genomes = "vg"
     /// Transducing units (`TU`), for lentivirus.
     case transducingUnits = "TU"
+    /// AAV capsids (`cp`), full, partial and empty together: what a chromatography resin binds.
+    case capsids = "cp"
+    /// Lentiviral physical particles (`VP`), infectious or not.
+    case particles = "VP"
 
     /// The unit symbol written in files and reports.
     public var symbol: String { rawValue }
+
+    /// The dose counting a particle counting belongs to (capsids to genomes, particles to TU),
+    /// or itself.
+    public var product: VectorCounting {
+        switch self {
+        case .genomes, .capsids: .genomes
+        case .transducingUnits, .particles: .transducingUnits
+        }
+    }
+
+    /// How the physical particles of a product counted this way are counted.
+    public var physical: VectorCounting {
+        switch self {
+        case .genomes, .capsids: .capsids
+        case .transducingUnits, .particles: .particles
+        }
+    }
+
+    /// Whether this counts physical particles rather than the dose's units.
+    public var isPhysical: Bool { self == .capsids || self == .particles }
 }
 
 /// The currencies money can be written in. They do not convert without a stated exchange rate.
@@ -101,6 +125,8 @@ public enum UnitSymbols {
         add(["cells", "cell"], 1, UnitDimension(cells: 1))
         add(["vg"], 1, UnitDimension(vector: 1), .genomes)
         add(["TU"], 1, UnitDimension(vector: 1), .transducingUnits)
+        add(["cp"], 1, UnitDimension(vector: 1), .capsids)
+        add(["VP"], 1, UnitDimension(vector: 1), .particles)
         add(["pfu"], 1, UnitDimension(infectious: 1))
         add(["bp", "b", "nt"], 1, UnitDimension(bases: 1))
         add(["kb", "kbp"], 1e3, UnitDimension(bases: 1))
@@ -141,7 +167,7 @@ extension Unit {
                     message: "'\(text)' raises a dimension beyond the power of \(UnitDimension.maxExponent) or a factor beyond range")
             }
             if let a = result.vectorCounting, let b = unit.vectorCounting, a != b {
-                throw UnitParseError(message: "'\(text)' mixes vg and TU")
+                throw UnitParseError(message: "'\(text)' mixes \(a.symbol) and \(b.symbol)")
             }
             token = ""
             dividing = false

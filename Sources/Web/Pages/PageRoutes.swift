@@ -612,6 +612,29 @@ struct PageRoutes {
                 "timelineChart": TimelineChart.svg(report.timeline),
                 "hasWarnings": !report.warnings.isEmpty,
                 "warnings": report.warnings.map { ["field": $0.field, "message": $0.message, "typical": $0.typical, "source": $0.source] },
+                "skipped": report.skippedSeedStages.joined(separator: ", "),
+                "particles": report.particles.map(particleDetails) as Any,
+            ]
+        }
+
+        /// The capsid (AAV) or particle (LV) balance for the page.
+        func particleDetails(_ b: ParticleBalance) -> [String: Any] {
+            let aav = b.kind == .capsids
+            return [
+                "aav": aav, "unit": b.symbol,
+                "rows": ([b.harvest] + b.steps).map { pt -> [String: Any] in
+                    [
+                        "name": pt.name, "particles": Fmt.number(pt.particles),
+                        "share": aav ? Fmt.percent(pt.vectorShare) : Fmt.number(pt.particles / pt.vector),
+                        "partial": Fmt.percent(pt.partialShare), "empty": Fmt.percent(pt.emptyShare),
+                    ]
+                },
+                "perDose": Fmt.number(b.particlesPerDose),
+                "fullInBulk": Fmt.percent(b.bulk.vectorShare),
+                "infectious": b.infectiousUnitsPerDose.map { Fmt.number($0) } as Any,
+                "checks": b.releaseChecks.map {
+                    ["test": $0.test, "specification": $0.specification, "meets": $0.meets]
+                },
             ]
         }
 
