@@ -26,7 +26,7 @@ public struct LotTemplate: Sendable, Hashable {
         release = s.releaseTime.value(in: "d")
         patients = s.patients
         doses = s.doses
-        if case .exVivo = p.product.dose { exVivo = true } else { exVivo = false }
+        exVivo = p.product.dose.isExVivo
         var resin = 0.0
         for o in r.steps { resin += o.columnVolume.value(in: "L") * Double(o.cycles) }
         materials = [

@@ -120,7 +120,7 @@ public struct TechTransfer: Sendable {
                 stage:
                     "QC release (\(p.qualityControl.release.count) tests, \(plain(r.summary.releaseTime.value(in: "d"))) d)",
                 carriedBy: qc, requirement: qc.isEmpty ? "outsourced or not modelled at this site" : "release testing"))
-        if case .exVivo = p.product.dose {
+        if p.product.dose.isExVivo {
             let transduction = f.suites.filter { $0.kind == .cellTransduction }.map(\.name)
             stages.append(
                 Stage(

@@ -70,6 +70,10 @@ public struct LotReportData: Codable, Sendable {
         public var lotTime: Measure
         public var populationDoublings: Double
         public var handlings: Double
+        /// With a labelled concentration: the buffer added to reach it, or that the bulk is below it.
+        public var labelConcentration: Measure?
+        public var dilutionVolume: Measure?
+        public var belowLabelConcentration: Bool?
     }
 
     public struct SeedStage: Codable, Sendable {
@@ -156,7 +160,10 @@ public struct LotReportData: Codable, Sendable {
             vialsPerDose: s.vialsPerDose, doses: s.doses, patients: s.patients,
             expansionTime: d(phases[.expansion] ?? .zero), productionTime: d(phases[.production] ?? .zero),
             purificationTime: d(phases[.purification] ?? .zero), fillTime: d(s.fillTime), releaseTime: d(s.releaseTime),
-            lotTime: d(s.lotTime), populationDoublings: s.populationDoublings, handlings: s.handlings)
+            lotTime: d(s.lotTime), populationDoublings: s.populationDoublings, handlings: s.handlings,
+            labelConcentration: p.product.labelConcentration.map { Measure($0.value(in: "vg/mL"), "\(vc)/mL") },
+            dilutionVolume: p.product.labelConcentration.map { _ in Measure(s.dilutionVolume, "L") },
+            belowLabelConcentration: p.product.labelConcentration.map { _ in s.belowLabelConcentration })
         seedTrain = r.seedStages.map { o in
             SeedStage(
                 name: p.seedTrain.stages[o.index].name, vessels: o.vessels,

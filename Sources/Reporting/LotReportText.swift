@@ -9,13 +9,25 @@ public enum LotReportText {
         var out = "VectorFab lot simulation — \(p.name)\n"
         out += "Product: \(p.product.name), \(p.product.vector.type.label)"
         if let indication = p.product.indication { out += ", \(indication)" }
-        out += "\nDose: \(doseText(p.product.dose, vc))\n\n"
+        out += "\nDose: \(doseText(p.product.dose, vc))\n"
+        if let label = p.product.labelConcentration {
+            out += "Label: \(Fmt.concentration(label, vc)), \(Fmt.volume(Quantity(canonical: p.product.dose.vectorPerDose.canonical / label.canonical))) a dose\n"
+        }
+        out += "\n"
 
         out += "Key figures\n"
         var key = TextTable(["figure", "value"])
         key.add(["Harvest", "\(Fmt.volume(s.harvestVolume)), \(Fmt.vector(s.vectorHarvested, vc))"])
         key.add(["Bulk drug substance", "\(Fmt.volume(s.bulkVolume)) at \(Fmt.concentration(s.bulkConcentration, vc))"])
         key.add(["Downstream yield", Fmt.percent(s.downstreamYield)])
+        if let label = p.product.labelConcentration {
+            key.add([
+                "Formulated to the label",
+                s.belowLabelConcentration
+                    ? "NO: the bulk is below \(Fmt.concentration(label, vc)); no vial can be released at its label"
+                    : "\(Fmt.volume(s.dilutionVolume)) of buffer added to reach \(Fmt.concentration(label, vc))",
+            ])
+        }
         if s.drugSubstanceSamples.canonical > 0 {
             key.add(["Drug-substance release samples", Fmt.volume(s.drugSubstanceSamples)])
         }
@@ -175,6 +187,8 @@ public enum LotReportText {
         case .exVivo(let cells, let moi, let w):
             return "\(Fmt.number(cells.value(in: "cells/kg"))) cells/kg × \(Fmt.number(w.value(in: "kg"))) kg "
                 + "× MOI \(Fmt.number(moi.canonical)) \(vc.symbol)/cell = \(perDose) per patient"
+        case .exVivoPerPatient(let cells, let moi):
+            return "\(Fmt.number(cells.canonical)) cells a patient × MOI \(Fmt.number(moi.canonical)) \(vc.symbol)/cell = \(perDose) per patient"
         }
     }
 

@@ -175,3 +175,35 @@ struct ParticleBalanceTests {
         #expect(close(summary.populationDoublings, r.summary.populationDoublings, within: 1e-9))
     }
 }
+
+/// Dose rules: a fixed number of cells a patient, and a dose by volume at the labelled
+/// concentration with the bulk diluted to it (issue 14, item 5). Worked by hand on the fixture.
+struct DoseRuleTests {
+    @Test func aCARTDoseIsCellsAPatientWhateverTheWeight() throws {
+        var p = Fixture.process
+        p.product.vector.type = .lentivirus
+        p.product.dose = .exVivoPerPatient(cells: q(1e8, "cells"), moi: q(3, "TU/cell"))
+        #expect(close(p.product.dose.vectorPerDose.canonical, 3e8))
+        #expect(p.product.dose.isExVivo)
+        let s = try LotSimulator.summary(p)
+        #expect(s.doses == s.vialsForPatients / s.vialsPerDose)
+    }
+
+    /// The fixture's bulk: 4e13 vg × 0.9 in 11 L. At a 1e9 vg/mL label it is diluted to
+    /// 3.6e13 / 1e9 = 36 L; 1 mL vials then hold 1e9 vg, and a 1e13 vg dose takes 10,000 vials.
+    @Test func aLabelledConcentrationDilutesTheBulkAndCountsVialsAsTheLabelDoes() throws {
+        var p = Fixture.process
+        p.fill?.lineLoss = .zero
+        p.product.labelConcentration = q(1e9, "vg/mL")
+        let s = try LotSimulator.summary(p)
+        #expect(close(s.bulkVolume.value(in: "L"), 36))
+        #expect(close(s.dilutionVolume.value(in: "L"), 36 - 11))
+        #expect(close(s.vectorPerVial.canonical, 1e9))
+        #expect(s.vialsPerDose == 10_000)
+        // A label above the bulk's concentration (3.3e9 vg/mL) cannot be met: no dose.
+        p.product.labelConcentration = q(5e9, "vg/mL")
+        let below = try LotSimulator.summary(p)
+        #expect(below.belowLabelConcentration && below.doses == 0 && below.fractionalDoses == 0)
+        #expect(below.dilutionVolume == .zero)
+    }
+}

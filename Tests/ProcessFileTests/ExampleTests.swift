@@ -23,6 +23,7 @@ struct ExampleTests {
         "aav-retina-50L.json": checkRetina,
         "lv-sickle-cell-current.yaml": checkLVCurrent,
         "lv-sickle-cell-industrial.yaml": checkLVIndustrial,
+        "lv-car-t-cd19.yaml": checkCART,
         "peer-aav-2000L-montecarlo.yaml": checkPeer,
     ]
 
@@ -95,8 +96,12 @@ struct ExampleTests {
         // The AEX cut brings 20 % full to the "≥ 70 % full capsids" specification.
         let b = try #require(ParticleBalance.of(r))
         #expect(b.bulk.vectorShare >= 0.7 && b.releaseChecks.map(\.meets) == [true])
-        // The 0.2 µm filter loses volume, not concentration: the bulk is at the UF/DF target.
+        // Formulated at 1.5e13 vg/mL, the bulk is diluted to the labelled 1.33e13 (the 0.2 µm filter
+        // lost volume, not concentration): buffer = vector / 1.33e13 − vector / 1.5e13 less samples.
         #expect(abs(s.bulkConcentration.value(in: "vg/mL") - 1.33e13) < 1e7)
+        #expect(s.dilutionVolume.canonical > 0 && !s.belowLabelConcentration)
+        // 10 mL vials of 1.33e13 vg/mL: a 20 kg boy's 2.66e15 vg is 20 vials (200 mL, 10 mL/kg).
+        #expect(s.vialsPerDose == 20)
     }
 
     /// The 2,000 L Duchenne process run at other scales (as the scale curve runs it) uses a seed
@@ -116,6 +121,16 @@ struct ExampleTests {
         #expect(abs(last.cellsOut.canonical - p.production.seedingCells.canonical) < 1)
         // The seed medium stays below the lot's own culture volume.
         #expect(r.summary.seedMedium < p.production.cultureVolume)
+    }
+
+    /// A CAR-T dose is a fixed number of T cells a patient: 1e8 cells × MOI 3 = 3e8 TU, whatever
+    /// the weight; a 1 mL vial at the formulated 8.5e8 TU/mL holds one, so the industrial LV lot's
+    /// bulk treats thousands (the bulk volume over 1 mL, less QC vials).
+    static func checkCART(_ r: LotReport) throws {
+        #expect(abs(r.process.product.dose.vectorPerDose.canonical - 3e8) < 1)
+        #expect(r.summary.vialsPerDose == 1)
+        #expect(r.summary.doses == r.summary.vialsForPatients && r.summary.patients == r.summary.doses)
+        #expect(r.summary.doses > 1_000, "\(r.summary.doses) doses")
     }
 
     /// Seed 003: fixed beds need "several tens of bioreactors" for a high-dose product.

@@ -42,12 +42,19 @@ public struct Product: Sendable, Hashable {
     public var vector: Vector
     public var dose: DoseModel
     public var indication: String?
+    /// The concentration the label doses at (a dose is a volume per kg at it): the bulk is
+    /// diluted to it before fill; nil when the label states none.
+    public var labelConcentration: Quantity<VectorConcentration>?
 
-    public init(name: String, vector: Vector, dose: DoseModel, indication: String? = nil) {
+    public init(
+        name: String, vector: Vector, dose: DoseModel, indication: String? = nil,
+        labelConcentration: Quantity<VectorConcentration>? = nil
+    ) {
         self.name = name
         self.vector = vector
         self.dose = dose
         self.indication = indication
+        self.labelConcentration = labelConcentration
     }
 }
 
@@ -90,6 +97,8 @@ public enum DoseModel: Sendable, Hashable {
     case perEye(dose: Quantity<VectorAmount>, eyesPerPatient: Int)
     /// Ex vivo LV: the patient's cells (per kg) are transduced at a multiplicity of infection.
     case exVivo(cellsPerKg: Quantity<CellsPerBodyMass>, moi: Quantity<VectorPerCell>, patientWeight: Quantity<Mass>)
+    /// Ex vivo with a fixed number of cells a patient, whatever the weight (CAR-T).
+    case exVivoPerPatient(cells: Quantity<CellCount>, moi: Quantity<VectorPerCell>)
 
     /// The vector one dose needs.
     @inlinable public var vectorPerDose: Quantity<VectorAmount> {
@@ -97,6 +106,15 @@ public enum DoseModel: Sendable, Hashable {
         case .perBodyWeight(let dose, let weight): dose * weight
         case .perEye(let dose, _): dose
         case .exVivo(let cells, let moi, let weight): (cells * weight) * moi
+        case .exVivoPerPatient(let cells, let moi): cells * moi
+        }
+    }
+
+    /// Whether the patient's own cells are transduced (ex vivo), in a transduction suite.
+    @inlinable public var isExVivo: Bool {
+        switch self {
+        case .exVivo, .exVivoPerPatient: true
+        case .perBodyWeight, .perEye: false
         }
     }
 

@@ -122,6 +122,7 @@ public enum ProcessReader {
             v.finish()
         }
         var dose = placeholderProduct.dose
+        var label: Quantity<VectorConcentration>?
         if let d = r.mapping("dose") {
             switch d.choice("model", DoseKeyword.self) {
             case .perKg?:
@@ -133,16 +134,31 @@ public enum ProcessReader {
                     dose: d.quantity("amount", VectorAmount.self),
                     eyesPerPatient: d.optionalInt("eyes-per-patient", range: 1...2, expected: "1 or 2") ?? 1)
             case .exVivo?:
-                dose = .exVivo(
-                    cellsPerKg: d.quantity("cells-per-kg", CellsPerBodyMass.self),
-                    moi: d.quantity("moi", VectorPerCell.self),
-                    patientWeight: d.quantity("patient-weight", Mass.self))
+                let moi = d.quantity("moi", VectorPerCell.self)
+                if d.has("cells-per-patient") {
+                    for key in ["cells-per-kg", "patient-weight"] where d.has(key) {
+                        d.problem(
+                            "gives both 'cells-per-patient' and '\(key)'", at: key,
+                            expected: "cells per patient (a fixed number), or cells per kg with the patient's weight")
+                    }
+                    dose = .exVivoPerPatient(cells: d.quantity("cells-per-patient", CellCount.self), moi: moi)
+                } else {
+                    dose = .exVivo(
+                        cellsPerKg: d.quantity("cells-per-kg", CellsPerBodyMass.self), moi: moi,
+                        patientWeight: d.quantity("patient-weight", Mass.self))
+                }
             case nil: break
+            }
+            label = d.optionalQuantity("label-concentration", VectorConcentration.self)
+            if label != nil, dose.isExVivo {
+                d.problem(
+                    "is for a vector dosed by volume, but an ex vivo dose transduces cells", at: "label-concentration",
+                    expected: "no 'label-concentration' on an ex vivo dose")
             }
             d.finish()
         }
         r.finish()
-        return Product(name: name, vector: vector, dose: dose, indication: indication)
+        return Product(name: name, vector: vector, dose: dose, indication: indication, labelConcentration: label)
     }
 
     static let placeholderProduct = Product(

@@ -355,11 +355,23 @@ public enum LotSimulator {
             if test.turnaround > slowest { slowest = test.turnaround }
         }
         s.releaseTime = slowest
+        // Formulated to the label: the bulk is diluted to the labelled concentration; a bulk
+        // below it cannot be released at its label and gives no dose.
+        if let label = p.product.labelConcentration, s.bulkVolume.canonical > 0 {
+            let atLabel = s.bulkVector / label
+            if atLabel >= s.bulkVolume {
+                s.dilutionVolume = atLabel - s.bulkVolume
+                s.bufferVolume += s.dilutionVolume
+                s.bulkVolume = atLabel
+            } else if s.bulkConcentration < label * (1 - 1e-9) {
+                s.belowLabelConcentration = true
+            }
+        }
         s.drugSubstanceSamples = min(drugSubstance, s.bulkVolume)
         guard let f = p.fill else {
             // No fill modelled: doses from the bulk's vector left after drug-substance sampling.
             let kept = s.bulkVolume.canonical > 0 ? 1 - s.drugSubstanceSamples / s.bulkVolume : 0
-            s.fractionalDoses = s.bulkVector * kept / perDose
+            s.fractionalDoses = s.belowLabelConcentration ? 0 : s.bulkVector * kept / perDose
             let doses = s.fractionalDoses.rounded(.down)
             guard doses.isFinite, doses < 1e15 else { throw .nonFinite(.fill) }
             s.doses = Int(doses)
@@ -377,10 +389,11 @@ public enum LotSimulator {
         let qcVials = (drugProduct / f.fillVolume).rounded(.up)
         guard qcVials.isFinite, qcVials < 1e12 else { throw .nonFinite(.fill) }
         s.qcVials = Int(qcVials) + p.qualityControl.retainedVials
-        s.vialsForPatients = max(0, s.vialsFilled - s.qcVials)
+        s.vialsForPatients = s.belowLabelConcentration ? 0 : max(0, s.vialsFilled - s.qcVials)
         s.fractionalDoses = Double(s.vialsForPatients) * (s.vectorPerVial / perDose)
 
-        let vialsPerDose = (perDose / s.vectorPerVial).rounded(.up)
+        // A hair of tolerance: a vial holding exactly 1/n of a dose (at the label) makes n a dose.
+        let vialsPerDose = (perDose / s.vectorPerVial * (1 - 1e-9)).rounded(.up)
         guard vialsPerDose.isFinite, vialsPerDose >= 1 else {
             // An empty bulk: nothing in the vials.
             s.vialsPerDose = 0

@@ -122,6 +122,10 @@ public struct LotSummary: Sendable, Hashable {
     public var bulkPartial: Double = 0
 
     // Fill and release
+    /// Buffer added to bring the bulk to the labelled concentration.
+    public var dilutionVolume: Quantity<Volume> = .zero
+    /// The bulk is below the labelled concentration: no vial can be released at its label.
+    public var belowLabelConcentration = false
     /// Bulk drawn before fill for the drug-substance release panel.
     public var drugSubstanceSamples: Quantity<Volume> = .zero
     public var vialsFilled: Int = 0

@@ -54,7 +54,7 @@ public enum ProcessParameters {
                 case .perBodyWeight(_, let w):
                     p.product.dose = .perBodyWeight(dose: Quantity(canonical: v), patientWeight: w)
                 case .perEye(_, let eyes): p.product.dose = .perEye(dose: Quantity(canonical: v), eyesPerPatient: eyes)
-                case .exVivo: break
+                case .exVivo, .exVivoPerPatient: break
                 }
             }
         case ("dose", "patient-weight"):
@@ -64,7 +64,7 @@ public enum ProcessParameters {
                     p.product.dose = .perBodyWeight(dose: d, patientWeight: Quantity(canonical: v))
                 case .exVivo(let cells, let moi, _):
                     p.product.dose = .exVivo(cellsPerKg: cells, moi: moi, patientWeight: Quantity(canonical: v))
-                case .perEye: break
+                case .perEye, .exVivoPerPatient: break
                 }
             }
         case ("dose", "cells-per-kg"):
@@ -78,7 +78,18 @@ public enum ProcessParameters {
                 if case .exVivo(let cells, _, let w) = p.product.dose {
                     p.product.dose = .exVivo(cellsPerKg: cells, moi: Quantity(canonical: v), patientWeight: w)
                 }
+                if case .exVivoPerPatient(let cells, _) = p.product.dose {
+                    p.product.dose = .exVivoPerPatient(cells: cells, moi: Quantity(canonical: v))
+                }
             }
+        case ("dose", "cells-per-patient"):
+            return { p, v in
+                if case .exVivoPerPatient(_, let moi) = p.product.dose {
+                    p.product.dose = .exVivoPerPatient(cells: Quantity(canonical: v), moi: moi)
+                }
+            }
+        case ("dose", "label-concentration"):
+            return { p, v in p.product.labelConcentration = Quantity(canonical: v) }
         default: return nil
         }
     }
