@@ -97,6 +97,9 @@ public struct LotReportData: Codable, Sendable {
         public var growthTime: Measure
         public var inductionTime: Measure
         public var vectorHarvested: Measure
+        /// Vector the cells made, before decay in the vessel (with a time course).
+        public var vectorMade: Measure?
+        public var harvestVolume: Measure
         public var plasmid: Measure
         public var reagent: Measure
         public var virus: Measure
@@ -177,7 +180,9 @@ public struct LotReportData: Codable, Sendable {
             cultureVolume: Measure(s.cultureVolume, "L"), growthSurface: pr.cultureSurface.map { Measure($0, "m2") },
             cellsAtSeeding: Measure(s.cellsAtSeeding.canonical, "cells"),
             cellsAtInduction: Measure(s.cellsAtInduction.canonical, "cells"), growthTime: d(s.growthTime),
-            inductionTime: d(s.inductionTime), vectorHarvested: v(s.vectorHarvested), plasmid: Measure(s.plasmid, "g"),
+            inductionTime: d(s.inductionTime), vectorHarvested: v(s.vectorHarvested),
+            vectorMade: pr.timeCourse.map { _ in v(s.vectorMade) }, harvestVolume: Measure(s.harvestVolume, "L"),
+            plasmid: Measure(s.plasmid, "g"),
             reagent: Measure(s.reagent, "g"), virus: Measure(s.virus.canonical, "pfu"),
             medium: Measure(s.seedMedium + s.productionMedium, "L"))
         downstream = r.steps.map { o in

@@ -82,12 +82,30 @@ public enum LotReportText {
         prod.add(["Cells at induction", Fmt.cells(s.cellsAtInduction)])
         prod.add(["Growth to induction", Fmt.days(s.growthTime)])
         prod.add(["Induction to harvest", Fmt.days(s.inductionTime)])
+        if let course = pr.timeCourse {
+            if let g = course.growthAfterInduction {
+                prod.add(["Growth after induction", "\(Fmt.hours(g)) → \(Fmt.cells(s.cellsAtPeak)) at the peak"])
+            }
+            prod.add(["Vector made", Fmt.vector(s.vectorMade, vc)])
+            if course.perfusionRate > 0 {
+                prod.add([
+                    "Perfusion",
+                    "\(Fmt.number(course.perfusionRate)) vessel volumes a day from day \(Fmt.number(course.perfusionStart.value(in: "d"))) after induction; \(Fmt.volume(s.harvestVolume)) collected",
+                ])
+            }
+            if let h = course.halfLife {
+                prod.add([
+                    "Decay in the vessel",
+                    "half-life \(Fmt.hours(h)): \(Fmt.percent(1 - s.vectorHarvested / s.vectorMade)) of the vector made is lost before harvest",
+                ])
+            }
+        }
         prod.add(["Vector harvested", Fmt.vector(s.vectorHarvested, vc)])
         prod.add([
             "Harvest titer", "\(Fmt.number((s.vectorHarvested / s.harvestVolume).value(in: "vg/L"))) \(vc.symbol)/L",
         ])
         prod.add([
-            "Vector per cell",
+            "Vector harvested per cell at induction",
             "\(Fmt.number(s.vectorHarvested.canonical / s.cellsAtInduction.canonical)) \(vc.symbol)/cell",
         ])
         switch pr.induction {

@@ -207,3 +207,63 @@ struct DoseRuleTests {
         #expect(below.dilutionVolume == .zero)
     }
 }
+
+/// Production over time: growth after induction, a profile, perfusion and first-order decay,
+/// against their closed forms (issue 14, item 3).
+struct TimeCourseTests {
+    let days3 = q(3, "d") as Quantity<Duration>
+
+    @Test func withoutPerfusionOrDecayEverythingMadeIsHarvestedOnce() {
+        let c = TimeCourse(profile: [0.2, 0.3, 0.5])
+        let (share, volumes) = c.collected(over: days3)
+        #expect(close(share, 1) && close(volumes, 1))
+    }
+
+    /// Made evenly over T and decaying at k: (1 − e^{−kT}) / (kT) survives to the end.
+    @Test func decayInABatchVesselLeavesTheClosedFormShare() {
+        let c = TimeCourse(halfLife: q(10, "h"))
+        let k = log(2) / 10.0, t = 72.0
+        #expect(close(c.collected(over: days3).share, (1 - exp(-k * t)) / (k * t), within: 1e-12))
+    }
+
+    /// Perfused at D from the start while decaying at k (a = k + D), made evenly at P:
+    /// V(t) = P/a (1 − e^{−at}); the perfusate holds D ∫V, the vessel V(T) at the end.
+    @Test func perfusionCollectsWhatWouldHaveDecayed() {
+        let c = TimeCourse(perfusionRate: 1, halfLife: q(10, "h"))
+        let k = log(2) / 10.0, d = 1.0 / 24, t = 72.0, a = k + d, p = 1 / t
+        let out = d * p / a * (t - (1 - exp(-a * t)) / a)
+        let left = p / a * (1 - exp(-a * t))
+        let (share, volumes) = c.collected(over: days3)
+        #expect(close(share, out + left, within: 1e-12))
+        #expect(close(volumes, 1 + 3))
+        // More than a batch harvest at the same half-life; all of it without decay.
+        #expect(share > TimeCourse(halfLife: q(10, "h")).collected(over: days3).share)
+        #expect(close(TimeCourse(perfusionRate: 2).collected(over: days3).share, 1, within: 1e-12))
+    }
+
+    @Test func perfusionStartingLaterHarvestsFewerVesselVolumes() {
+        let c = TimeCourse(perfusionRate: 1, perfusionStart: q(1, "d"))
+        #expect(close(c.collected(over: days3).vesselVolumes, 3))
+    }
+
+    @Test func aHoldDecaysItsVectorButNotItsParticles() throws {
+        var p = Fixture.process
+        p.production.particles = .capsids(full: 0.5, partial: 0, genomesPerInfectiousUnit: nil)
+        p.downstream.append(
+            DownstreamStep(
+                name: "Hold", yield: Quantity(1.0),
+                operation: .hold(Hold(addedVolume: nil, duration: q(20, "h"), halfLife: q(10, "h")))))
+        let r = try LotReport.simulate(p)
+        let hold = r.steps[1]
+        #expect(close(hold.vectorOut.canonical, hold.vectorIn.canonical / 4))
+        #expect(close(hold.particlesOut, hold.particlesIn))
+    }
+
+    @Test func cellsGrowingAfterInductionMakeMore() throws {
+        var p = Fixture.process
+        p.production.timeCourse = TimeCourse(growthAfterInduction: q(24, "h"))
+        let s = try LotSimulator.summary(p)
+        // One doubling at 24 h: 8e9 cells × 1e4 vg.
+        #expect(close(s.cellsAtPeak.canonical, 8e9) && close(s.vectorHarvested.canonical, 8e13))
+    }
+}

@@ -247,3 +247,42 @@ struct ReaderConsistencyTests {
         #expect(p.production.mediumExchanges == 2)
     }
 }
+
+/// The new process fields (issue 14) refuse what cannot be meant, naming the field and line.
+struct ProcessModelInputTests {
+    @Test(arguments: [
+        // A time course needs what a cell makes, not a harvest titer.
+        ("lv-sickle-cell-current.yaml", "  handlings-per-unit:", "  half-life: \"10 h\"\n  handlings-per-unit:", "production.productivity", "time course"),
+        ("lv-sickle-cell-industrial.yaml", "  duration: \"3 d\"\n", "  duration: \"3 d\"\n  harvests: 3\n", "production.harvests", "both 'perfusion'"),
+        ("lv-sickle-cell-industrial.yaml", "[\"20 %\", \"40 %\", \"40 %\"]", "[\"20 %\", \"40 %\", \"30 %\"]", "production.profile", "add up to 90 %"),
+        ("lv-sickle-cell-industrial.yaml", "[\"20 %\", \"40 %\", \"40 %\"]", "[\"20 %\", \"140 %\", \"40 %\"]", "production.profile[1]", "is not a share"),
+        ("lv-sickle-cell-industrial.yaml", "perfusion: {rate: 1, start: \"1 d\"}", "perfusion: {start: \"1 d\"}", "production.perfusion", "missing field 'rate'"),
+        ("lv-sickle-cell-industrial.yaml", "particles-per-tu: 300", "full-capsids: \"20 %\"", "production.full-capsids", "this product is LV"),
+        ("seed000-aav-200L.yaml", "  full-capsids: \"20 %\"", "  particles-per-tu: 300", "production.particles-per-tu", "this product is AAV"),
+        ("seed000-aav-200L.yaml", "  full-capsids: \"20 %\"", "  full-capsids: \"80 %\"\n  partial-capsids: \"30 %\"", "production.partial-capsids", "more than 100 %"),
+        ("seed000-aav-200L.yaml", "binding-capacity: \"5e13 cp/mL\"", "binding-capacity: \"5e13 VP/mL\"", "downstream[2].binding-capacity", "counts vector in VP"),
+        ("aav-dmd-suspension-2000L.yaml", "    full-empty-resolution: 0.5", "    full-empty-resolution: -1", "downstream[4].full-empty-resolution", "not positive"),
+        ("aav-dmd-suspension-2000L.yaml", "    loading: \"80 %\"                  # peer model", "    full-empty-resolution: 0.5\n    loading: \"80 %\"", "downstream[3].full-empty-resolution", "bind-elute AEX"),
+        ("lv-car-t-cd19.yaml", "    moi: \"3 TU/cell\"", "    moi: \"3 TU/cell\"\n    patient-weight: \"70 kg\"", "product.dose.patient-weight", "both 'cells-per-patient'"),
+        ("lv-car-t-cd19.yaml", "    moi: \"3 TU/cell\"", "    moi: \"3 TU/cell\"\n    label-concentration: \"1e9 TU/mL\"", "product.dose.label-concentration", "ex vivo"),
+    ])
+    func aNewFieldMisusedIsNamed(example: String, old: String, new: String, path: String, message: String) throws {
+        let text = try mutated(example, replacing: old, with: new)
+        let found = issues(text)
+        let issue = try #require(found.first { $0.path.description == path }, "\(found)")
+        #expect(issue.message.contains(message), "\(issue)")
+        #expect(issue.location != nil && issue.expected != nil)
+    }
+
+    /// A column sized on capsids needs the capsids: refused when the production states none.
+    @Test func aCapacityInCapsidsNeedsTheFullShare() throws {
+        let text = try mutated("seed000-aav-200L.yaml", replacing: "  full-capsids: \"20 %\"", with: "")
+        let found = issues(try mutated2(text, "  vg-per-iu: 50", ""))
+        #expect(found.contains { $0.path.description == "downstream[2]" && $0.message.contains("binds capsids") }, "\(found)")
+    }
+
+    func mutated2(_ text: String, _ old: String, _ new: String) throws -> String {
+        let range = try #require(text.range(of: old))
+        return text.replacingCharacters(in: range, with: new)
+    }
+}

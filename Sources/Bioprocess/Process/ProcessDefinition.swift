@@ -1,3 +1,5 @@
+import Foundation
+
 /// A manufacturing process for one viral-vector product: what one lot is made of and how.
 ///
 /// It is read from a process file (see `docs/process-format.md`) and simulated by
@@ -351,6 +353,9 @@ public struct Production: Sendable, Hashable {
     /// The physical particles made beside the dosed vector (capsids for AAV, particles for
     /// LV); nil when the process file does not state them.
     public var particles: ParticleContent?
+    /// How the vector is made and collected over the production time (growth after induction,
+    /// a profile, perfusion, decay); nil: all of it harvested at the end, as made.
+    public var timeCourse: TimeCourse?
 
     public init(
         platform: Platform, units: Int, seedingDensity: CultureDensity, inductionDensity: CultureDensity,
@@ -393,6 +398,80 @@ public struct Production: Sendable, Hashable {
     @inlinable public var cellsAtInduction: Quantity<CellCount> {
         inductionDensity.cells(volume: cultureVolume, surface: cultureSurface)
     }
+}
+
+/// Production over time, from induction to harvest: cells may keep growing for a while, the
+/// vector is made along a profile, perfused out of the vessel at a rate, and decays at the
+/// culture temperature while it waits in the vessel (first order: LV loses half its activity in
+/// about 10 h to 1.5 days at 37 °C).
+public struct TimeCourse: Sendable, Hashable {
+    /// Time cells keep doubling (at the cell line's doubling time) after induction; the vector
+    /// made per cell applies to the cells at their peak.
+    public var growthAfterInduction: Quantity<Duration>?
+    /// Share of the vector made in each equal slice of the production time (adds up to 1);
+    /// empty: made evenly.
+    public var profile: [Double]
+    /// Vessel volumes a day perfused out (and replaced) from `perfusionStart`; 0: none.
+    public var perfusionRate: Double
+    public var perfusionStart: Quantity<Duration>
+    /// Half-life of the vector at the culture temperature; nil: it does not decay.
+    public var halfLife: Quantity<Duration>?
+
+    public init(
+        growthAfterInduction: Quantity<Duration>? = nil, profile: [Double] = [], perfusionRate: Double = 0,
+        perfusionStart: Quantity<Duration> = .zero, halfLife: Quantity<Duration>? = nil
+    ) {
+        self.growthAfterInduction = growthAfterInduction
+        self.profile = profile
+        self.perfusionRate = perfusionRate
+        self.perfusionStart = perfusionStart
+        self.halfLife = halfLife
+    }
+
+    /// Of the vector made over `duration`, the share collected (perfusate and final harvest),
+    /// and the vessel volumes harvested in all. Each slice of the profile is exact: in the
+    /// vessel dV/dt = P − (k + D)·V, perfused out at D·V, what is left harvested at the end.
+    @inlinable public func collected(over duration: Quantity<Duration>) -> (share: Double, vesselVolumes: Double) {
+        let total = duration.canonical
+        guard total > 0 else { return (1, 1) }
+        let k = halfLife.map { log(2) / $0.canonical } ?? 0
+        let d = perfusionRate / 86_400
+        let start = min(max(perfusionStart.canonical, 0), total)
+        let slices = max(1, profile.count)
+        let width = total / Double(slices)
+        var inVessel = 0.0, out = 0.0
+        var t = 0.0
+        for i in 0..<slices {
+            let made = profile.isEmpty ? 1.0 : profile[i]
+            let end = t + width
+            let rate = made / width
+            // The slice, split where perfusion starts.
+            var from = t
+            while from < end - 1e-9 * width {
+                let to = from < start && start < end ? start : end
+                let dilution = from >= start - 1e-9 * width ? d : 0
+                let tau = to - from
+                let a = k + dilution
+                if a * tau < 1e-12 {
+                    let integral = inVessel * tau + rate * tau * tau / 2
+                    out += dilution * integral
+                    inVessel += rate * tau
+                } else {
+                    let e = exp(-a * tau)
+                    let steady = rate / a
+                    let integral = steady * tau + (inVessel - steady) * (1 - e) / a
+                    out += dilution * integral
+                    inVessel = steady + (inVessel - steady) * e
+                }
+                from = to
+            }
+            t = end
+        }
+        return (out + inVessel, 1 + d * (total - start))
+    }
+
+    /// Whether anything is collected other than all of the vector at the end.
+    @inlinable public var changesTheHarvest: Bool { perfusionRate > 0 || halfLife != nil }
 }
 
 /// What the harvest holds besides the dosed vector: AAV capsids, most of them empty after a
@@ -602,10 +681,20 @@ public struct Chromatography: Sendable, Hashable {
 public struct Hold: Sendable, Hashable {
     public var addedVolume: AddedVolume?
     public var duration: Quantity<Duration>
+    /// Half-life of the vector at the hold's temperature: it decays (first order) on top of the
+    /// step's yield; its particles do not.
+    public var halfLife: Quantity<Duration>?
 
-    public init(addedVolume: AddedVolume?, duration: Quantity<Duration>) {
+    public init(addedVolume: AddedVolume?, duration: Quantity<Duration>, halfLife: Quantity<Duration>? = nil) {
         self.addedVolume = addedVolume
         self.duration = duration
+        self.halfLife = halfLife
+    }
+
+    /// The share of the vector that survives the hold's decay.
+    @inlinable public var surviving: Double {
+        guard let h = halfLife, h.canonical > 0 else { return 1 }
+        return exp2(-duration.canonical / h.canonical)
     }
 }
 

@@ -298,6 +298,7 @@ public enum ProcessReader {
             handlingsPerUnit: r.number(
                 "handlings-per-unit", bound: .nonNegative, expected: "a number of manual manipulations, such as 4"))
         production.particles = readParticles(r)
+        production.timeCourse = readTimeCourse(r, production: production)
         r.finish()
         return production
     }
@@ -336,6 +337,74 @@ public enum ProcessReader {
         let ratio = r.optionalNumber(
             "vg-per-iu", bound: .atLeastOne, expected: "vector genomes per infectious unit, at least 1, such as 50")
         return .capsids(full: full.value, partial: partial, genomesPerInfectiousUnit: ratio)
+    }
+
+    /// The production's time course: `growth-after-induction`, `profile`, `perfusion`
+    /// (`rate` in vessel volumes a day, `start` after induction) and `half-life`; nil when none.
+    static func readTimeCourse(_ r: FieldReader, production: Production) -> TimeCourse? {
+        var course = TimeCourse()
+        var any = false
+        if let g = r.optionalQuantity("growth-after-induction", Duration.self, bound: .nonNegative) {
+            course.growthAfterInduction = g
+            any = true
+        }
+        if let h = r.optionalQuantity("half-life", Duration.self) {
+            course.halfLife = h
+            any = true
+        }
+        if let perfusion = r.mapping("perfusion", required: false) {
+            course.perfusionRate =
+                perfusion.optionalNumber(
+                    "rate", bound: .positive, expected: "vessel volumes perfused a day, such as 1") ?? .nan
+            if !perfusion.has("rate") {
+                perfusion.problem("missing field 'rate'", expected: "vessel volumes perfused a day, such as 1")
+            }
+            course.perfusionStart =
+                perfusion.optionalQuantity("start", Duration.self, bound: .nonNegative) ?? .zero
+            perfusion.finish()
+            any = true
+            if production.harvests > 1 {
+                r.problem(
+                    "gives both 'perfusion' and \(production.harvests) 'harvests'", at: "harvests",
+                    expected: "perfusion (its harvest volume follows from the rate) or whole-volume harvests, not both")
+            }
+        }
+        if let node = r.node("profile", required: false, expected: "a list of shares of the vector made, such as [\"20 %\", \"50 %\", \"30 %\"]") {
+            any = true
+            let path = r.path.appending("profile")
+            guard case .sequence(let items) = node.value, !items.isEmpty, items.count <= 100 else {
+                r.problem("is not a list of 1 to 100 shares", at: "profile", expected: "shares of the vector made in equal slices of the production time")
+                return course
+            }
+            for (i, item) in items.enumerated() {
+                guard case .scalar(let text, _) = item.value,
+                    let m = r.measurement(
+                        text, at: item, path: path.appending(index: i), dimensions: [.none],
+                        expected: "a share such as \"25 %\"", plain: false),
+                    m.canonical >= 0, m.canonical <= 1
+                else {
+                    r.issues.add(
+                        "is not a share from 0 to 100 %", at: item, path: path.appending(index: i),
+                        expected: "a share such as \"25 %\"")
+                    continue
+                }
+                course.profile.append(m.canonical)
+            }
+            let total = course.profile.reduce(0, +)
+            if course.profile.count == items.count, abs(total - 1) > 0.001 {
+                r.problem(
+                    "shares add up to \(sci(total * 100)) %", at: "profile",
+                    expected: "shares of the vector made adding up to 100 %")
+            }
+        }
+        guard any else { return nil }
+        if course.changesTheHarvest, case .second = production.productivity {
+            r.problem(
+                "is a titer per volume, but the production has a time course (perfusion or decay)",
+                at: "productivity",
+                expected: "what a cell makes, such as \"30 TU/cell\": the harvest then follows from the time course")
+        }
+        return course
     }
 
     static func readInduction(_ r: FieldReader) -> Induction {
@@ -401,7 +470,10 @@ public enum ProcessReader {
                 operation = .harvest(
                     Harvest(addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
             case .hold:
-                operation = .hold(Hold(addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self)))
+                operation = .hold(
+                    Hold(
+                        addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self),
+                        halfLife: s.optionalQuantity("half-life", Duration.self)))
             case .clarification, .sterileFiltration:
                 let f = Filtration(
                     capacity: s.quantity("capacity", VolumePerArea.self),

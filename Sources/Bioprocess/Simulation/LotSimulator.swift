@@ -151,11 +151,26 @@ public enum LotSimulator {
         if let limit = p.cellLine.maxPopulationDoublings, s.populationDoublings > limit {
             throw .cellAgeExceeded(doublings: s.populationDoublings, limit: limit)
         }
-        switch prod.productivity {
-        case .first(let perCell): s.vectorHarvested = s.cellsAtInduction * perCell
-        case .second(let perVolume): s.vectorHarvested = perVolume * prod.harvestVolume
+        // Cells may keep growing after induction; the vector made per cell applies to the peak.
+        s.cellsAtPeak = s.cellsAtInduction
+        if let g = prod.timeCourse?.growthAfterInduction {
+            s.cellsAtPeak = s.cellsAtInduction * exp2(g / p.cellLine.doublingTime)
+            s.populationDoublings += g / p.cellLine.doublingTime
         }
-        (s.particlesHarvested, s.partialHarvested) = prod.particles(with: s.vectorHarvested)
+        switch prod.productivity {
+        case .first(let perCell): s.vectorMade = s.cellsAtPeak * perCell
+        case .second(let perVolume): s.vectorMade = perVolume * prod.harvestVolume
+        }
+        s.vectorHarvested = s.vectorMade
+        s.harvestVolume = prod.harvestVolume
+        if let course = prod.timeCourse, course.changesTheHarvest {
+            // Perfused out and decaying in the vessel: what is collected, in what volume.
+            let (share, volumes) = course.collected(over: prod.duration)
+            s.vectorHarvested = s.vectorMade * share
+            s.harvestVolume = s.cultureVolume * volumes
+        }
+        // Particles do not decay: they are counted on the vector made.
+        (s.particlesHarvested, s.partialHarvested) = prod.particles(with: s.vectorMade)
         switch prod.induction {
         case .transfection(let t):
             switch t.plasmid {
@@ -166,8 +181,7 @@ public enum LotSimulator {
         case .infection(let inf):
             s.virus = inf.moi * s.cellsAtInduction
         }
-        s.productionMedium = s.cultureVolume * (Double(prod.harvests) + prod.mediumExchanges)
-        s.harvestVolume = prod.harvestVolume
+        s.productionMedium = s.harvestVolume + s.cultureVolume * prod.mediumExchanges
         s.handlings = Double(s.seedVessels) + Double(prod.units) * prod.handlingsPerUnit
         guard s.vectorHarvested.isFinite, s.growthTime.isFinite else { throw .nonFinite(.production) }
     }
@@ -233,7 +247,9 @@ public enum LotSimulator {
             let partialOut = partial * kept.partial
             return (vectorOut.canonical + partialOut + empty * kept.empty, partialOut)
         }
-        let f = vectorIn.canonical > 0 ? vectorOut.canonical / vectorIn.canonical : yield
+        var f = vectorIn.canonical > 0 ? vectorOut.canonical / vectorIn.canonical : yield
+        // A hold's decay inactivates vector, not particles.
+        if case .hold(let h) = op, h.halfLife != nil { f = yield }
         return (particles * f, partial * f)
     }
 
@@ -253,7 +269,7 @@ public enum LotSimulator {
             let added = h.addedVolume?.added(to: volume) ?? .zero
             return StepOutcome(
                 index: index, volumeIn: volume, volumeOut: volume + added, vectorIn: vector,
-                vectorOut: vector * yield, duration: h.duration, bufferVolume: added)
+                vectorOut: vector * (yield * h.surviving), duration: h.duration, bufferVolume: added)
         case .clarification(let f), .sterileFiltration(let f):
             let area = volume / f.capacity
             let time = f.setupTime + filtrationTime(passing: volume, at: f.flux, through: area)

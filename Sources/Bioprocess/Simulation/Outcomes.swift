@@ -105,6 +105,10 @@ public struct LotSummary: Sendable, Hashable {
     public var plasmid: Quantity<Mass> = .zero
     public var reagent: Quantity<Mass> = .zero
     public var virus: Quantity<InfectiousAmount> = .zero
+    /// Cells at their peak: at induction, or after their growth after induction.
+    public var cellsAtPeak: Quantity<CellCount> = .zero
+    /// Vector the cells made; the harvest collects it less what decayed in the vessel.
+    public var vectorMade: Quantity<VectorAmount> = .zero
     public var vectorHarvested: Quantity<VectorAmount> = .zero
     public var harvestVolume: Quantity<Volume> = .zero
     /// Physical particles harvested (every AAV capsid, or every LV particle) and the partial

@@ -192,6 +192,11 @@ public enum ProcessParameters {
             return { p, v in
                 if case .lentiviral? = p.production.particles { p.production.particles = .lentiviral(particlesPerTU: v) }
             }
+        case ["growth-after-induction"]:
+            return { p, v in p.production.timeCourse?.growthAfterInduction = Quantity(canonical: v) }
+        case ["half-life"]: return { p, v in p.production.timeCourse?.halfLife = Quantity(canonical: v) }
+        case ["perfusion", "rate"]: return { p, v in p.production.timeCourse?.perfusionRate = v }
+        case ["perfusion", "start"]: return { p, v in p.production.timeCourse?.perfusionStart.canonical = v }
         case ["medium-exchanges"]: return { p, v in p.production.mediumExchanges = v }
         case ["handlings-per-unit"]: return { p, v in p.production.handlingsPerUnit = v }
         case ["transfection", "plasmid"]:
@@ -313,6 +318,13 @@ public enum ProcessParameters {
         case "other-volumes": return onColumn(i) { c, v in c.otherVolumes = v }
         case "residence-time": return onColumn(i) { c, v in c.residenceTime.canonical = v }
         case "full-empty-resolution": return onColumn(i) { c, v in c.fullEmptyResolution = v }
+        case "half-life":
+            return onStep(i) { op, v in
+                if case .hold(var h) = op {
+                    h.halfLife = Quantity(canonical: v)
+                    op = .hold(h)
+                }
+            }
         case "hold-up", "line-hold-up":
             let perArea = field == "hold-up"
             return onStep(i) { op, v in
