@@ -44,15 +44,16 @@ public enum CostReader {
         c.successRate = r.quantity("success-rate", Fraction.self, bound: .yield).value
 
         if let m = r.mapping("materials") {
-            let usesPlasmid: Bool, usesVirus: Bool
+            let usesPlasmid: Bool, usesVirus: Bool, usesReagent: Bool
             switch p.production.induction {
-            case .transfection: (usesPlasmid, usesVirus) = (true, false)
-            case .infection: (usesPlasmid, usesVirus) = (false, true)
+            case .transfection: (usesPlasmid, usesVirus, usesReagent) = (true, false, true)
+            case .infection: (usesPlasmid, usesVirus, usesReagent) = (false, true, false)
+            case .stableProducer(let sp): (usesPlasmid, usesVirus, usesReagent) = (false, false, sp.concentration != nil)
             }
             c.medium = price(m, "medium", per: Volume.dimension, example: "60 \(cur)/L")
             c.buffer = price(m, "buffer", per: Volume.dimension, example: "8 \(cur)/L")
             c.plasmid = price(m, "plasmid", per: Mass.dimension, example: "80000 \(cur)/g", required: usesPlasmid)
-            c.reagent = price(m, "reagent", per: Mass.dimension, example: "5000 \(cur)/g", required: usesPlasmid)
+            c.reagent = price(m, "reagent", per: Mass.dimension, example: "5000 \(cur)/g", required: usesReagent)
             c.virus = price(
                 m, "virus", per: InfectiousAmount.dimension, example: "1e-9 \(cur)/pfu", required: usesVirus)
             c.seedVessel = price(m, "seed-vessel", example: "150 \(cur)")

@@ -205,6 +205,11 @@ public enum RecipeGenerator {
         case .infection(let i):
             inductionName = "Infect with \(i.virus)"
             inductionMaterials.append(MaterialRequirement(item: "VIRUS", quantity: s.virus.canonical, unit: "pfu"))
+        case .stableProducer(let sp):
+            inductionName = "Induce with \(sp.inducer)"
+            if sp.concentration != nil {
+                inductionMaterials.append(MaterialRequirement(item: "REAGENT", quantity: round(s.reagent.value(in: "g")), unit: "g"))
+            }
         }
         let production = [
             RecipeOperation(

@@ -115,6 +115,15 @@ public enum LotReportText {
             prod.add(["\(t.reagent)", Fmt.mass(s.reagent)])
         case .infection(let i):
             prod.add(["\(i.virus)", "\(Fmt.number(s.virus.canonical)) pfu"])
+            for v in i.viruses { prod.add(["  \(v.name)", "\(Fmt.number(s.virus.canonical * v.share)) pfu"]) }
+            if i.poissonCoInfection {
+                prod.add(["Cells infected by every virus", Fmt.percent(i.coInfectedShare)])
+            }
+            if s.amplificationVolume.canonical > 0 {
+                prod.add(["Virus amplification culture", Fmt.volume(s.amplificationVolume)])
+            }
+        case .stableProducer(let sp):
+            prod.add(["Stable producer line, induced with \(sp.inducer)", sp.concentration == nil ? "no plasmid, no virus" : Fmt.mass(s.reagent)])
         }
         prod.add(["Medium (seed train + production)", Fmt.volume(s.seedMedium + s.productionMedium)])
         out += prod.render() + "\n"

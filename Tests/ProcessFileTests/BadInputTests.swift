@@ -286,3 +286,21 @@ struct ProcessModelInputTests {
         return text.replacingCharacters(in: range, with: new)
     }
 }
+
+/// The production systems' fields (issue 14, item 4).
+struct ProductionSystemInputTests {
+    @Test(arguments: [
+        ("aav-bev-sf9-200L.yaml", "co-infection: poisson", "co-infection: binomial", "production.infection.co-infection", "not a known co-infection model"),
+        ("aav-bev-sf9-200L.yaml", "{name: Bac-FIX transgene, share: \"50 %\"}", "{name: Bac-FIX transgene, share: \"40 %\"}", "production.infection.viruses", "add up to 90 %"),
+        ("aav-bev-sf9-200L.yaml", "amplification: {titer: \"1e8 pfu/mL\"}", "amplification: {titer: \"1e8 vg/mL\"}", "production.infection.amplification.titer", "not the unit"),
+        ("lv-stable-producer.yaml", "  stable-producer:", "  transfection: {plasmid: \"1 pg/cell\", reagent: PEI, reagent-ratio: 2}\n  stable-producer:", "production.stable-producer", "more than one of"),
+        ("lv-stable-producer.yaml", "    inducer: doxycycline             # Tet-On producer clone\n", "", "production.stable-producer.inducer", "missing field"),
+    ])
+    func aProductionSystemMisstatedIsNamed(example: String, old: String, new: String, path: String, message: String) throws {
+        let text = try mutated(example, replacing: old, with: new)
+        let found = issues(text)
+        let issue = try #require(found.first { $0.path.description == path }, "\(found)")
+        #expect(issue.message.contains(message), "\(issue)")
+        #expect(issue.expected != nil)
+    }
+}

@@ -24,6 +24,8 @@ struct ExampleTests {
         "lv-sickle-cell-current.yaml": checkLVCurrent,
         "lv-sickle-cell-industrial.yaml": checkLVIndustrial,
         "lv-car-t-cd19.yaml": checkCART,
+        "aav-bev-sf9-200L.yaml": checkBEV,
+        "lv-stable-producer.yaml": checkStableProducer,
         "peer-aav-2000L-montecarlo.yaml": checkPeer,
     ]
 
@@ -131,6 +133,35 @@ struct ExampleTests {
         #expect(r.summary.vialsPerDose == 1)
         #expect(r.summary.doses == r.summary.vialsForPatients && r.summary.patients == r.summary.doses)
         #expect(r.summary.doses > 1_000, "\(r.summary.doses) doses")
+    }
+
+    /// Sf9/BEV with two baculoviruses at MOI 3 each: (1 − e^−3)² of the cells are co-infected
+    /// and make the per-cell productivity; the cells grow 12 h more after infection (half a
+    /// doubling at 24 h); the virus stock is amplified at 1e8 pfu/mL; the AEX cut takes 35 %
+    /// full capsids above the 70 % specification.
+    static func checkBEV(_ r: LotReport) throws {
+        let s = r.summary
+        guard case .infection(let inf) = r.process.production.induction else {
+            Issue.record("the BEV example is not an infection")
+            return
+        }
+        #expect(inf.viruses.count == 2)
+        let coInfected = (1 - exp(-3.0)) * (1 - exp(-3.0))
+        #expect(abs(inf.coInfectedShare - coInfected) < 1e-12)
+        #expect(abs(s.cellsAtPeak.canonical - s.cellsAtInduction.canonical * pow(2, 0.5)) < 1)
+        #expect(abs(s.vectorMade.canonical - s.cellsAtPeak.canonical * 5e4 * coInfected) < 1e3)
+        #expect(abs(s.amplificationVolume.value(in: "L") - s.virus.canonical / 1e8 / 1000) < 1e-9)
+        let b = try #require(ParticleBalance.of(r))
+        #expect(b.releaseChecks.map(\.meets) == [true])
+        #expect(s.doses >= 1)
+    }
+
+    /// A stable producer line: no plasmid, no PEI; the inducer at 1 mg/L in 200 L is 0.2 g.
+    static func checkStableProducer(_ r: LotReport) throws {
+        let s = r.summary
+        #expect(s.plasmid == .zero)
+        #expect(abs(s.reagent.value(in: "g") - 0.2) < 1e-12)
+        #expect(s.doses > 100, "\(s.doses) doses")
     }
 
     /// Seed 003: fixed beds need "several tens of bioreactors" for a high-dose product.

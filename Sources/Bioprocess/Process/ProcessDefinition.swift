@@ -289,6 +289,32 @@ public enum PlatformKind: String, Sendable, Hashable, CaseIterable, Codable {
 public enum Induction: Sendable, Hashable {
     case transfection(Transfection)
     case infection(Infection)
+    /// A stable producer line: no plasmid, no virus; production is switched on by an inducer.
+    case stableProducer(StableProducer)
+}
+
+/// A producer line carrying every gene it needs (LV packaging/producer clones, AAV producer
+/// lines), induced by a small molecule (doxycycline, cumate) added at a concentration.
+public struct StableProducer: Sendable, Hashable {
+    public var inducer: String
+    /// The inducer's concentration in the culture; nil when its amount is negligible or not costed.
+    public var concentration: Quantity<MassConcentration>?
+
+    public init(inducer: String, concentration: Quantity<MassConcentration>?) {
+        self.inducer = inducer
+        self.concentration = concentration
+    }
+}
+
+/// One virus of a co-infection with its share of the total MOI (BEV: Rep/Cap and GOI baculoviruses).
+public struct VirusShare: Sendable, Hashable {
+    public var name: String
+    public var share: Double
+
+    public init(name: String, share: Double) {
+        self.name = name
+        self.share = share
+    }
 }
 
 public struct Transfection: Sendable, Hashable {
@@ -323,11 +349,35 @@ public struct PlasmidShare: Sendable, Hashable {
 
 public struct Infection: Sendable, Hashable {
     public var virus: String
+    /// The total multiplicity of infection, shared among `viruses` when several are given.
     public var moi: Quantity<InfectiousPerCell>
+    /// Several viruses at set shares of the MOI (BEV with two or three baculoviruses); empty: one.
+    public var viruses: [VirusShare]
+    /// Productivity is per cell infected by every virus: the share of cells co-infected at
+    /// MOIs mᵢ (Poisson, synchronous infection) is Π (1 − e^(−mᵢ)). False: MOI does not change it.
+    public var poissonCoInfection: Bool
+    /// The infectious titer of the virus amplification culture (P1/P2 working stock), to size it.
+    public var amplificationTiter: Quantity<InfectiousConcentration>?
 
-    public init(virus: String, moi: Quantity<InfectiousPerCell>) {
+    public init(
+        virus: String, moi: Quantity<InfectiousPerCell>, viruses: [VirusShare] = [], poissonCoInfection: Bool = false,
+        amplificationTiter: Quantity<InfectiousConcentration>? = nil
+    ) {
         self.virus = virus
         self.moi = moi
+        self.viruses = viruses
+        self.poissonCoInfection = poissonCoInfection
+        self.amplificationTiter = amplificationTiter
+    }
+
+    /// The share of cells infected by every virus (Poisson), or 1.
+    @inlinable public var coInfectedShare: Double {
+        guard poissonCoInfection else { return 1 }
+        let m = moi.canonical
+        if viruses.isEmpty { return 1 - exp(-m) }
+        var share = 1.0
+        for v in viruses { share *= 1 - exp(-m * v.share) }
+        return share
     }
 }
 

@@ -408,9 +408,18 @@ public enum ProcessReader {
     }
 
     static func readInduction(_ r: FieldReader) -> Induction {
-        let hasT = r.has("transfection"), hasI = r.has("infection")
-        if hasT && hasI {
-            r.problem("gives both 'transfection' and 'infection'", at: "infection", expected: "one of them")
+        let hasT = r.has("transfection"), hasI = r.has("infection"), hasS = r.has("stable-producer")
+        if [hasT, hasI, hasS].filter({ $0 }).count > 1 {
+            r.problem(
+                "gives more than one of 'transfection', 'infection' and 'stable-producer'",
+                at: hasS ? "stable-producer" : "infection", expected: "one of them")
+        }
+        if let sp = r.mapping("stable-producer", required: false) {
+            let result = StableProducer(
+                inducer: sp.string("inducer", expected: "the inducer, such as doxycycline"),
+                concentration: sp.optionalQuantity("concentration", MassConcentration.self))
+            sp.finish()
+            return .stableProducer(result)
         }
         if let t = r.mapping("transfection", required: false) {
             let plasmid =
@@ -437,13 +446,47 @@ public enum ProcessReader {
             return .transfection(result)
         }
         if let i = r.mapping("infection", required: false) {
+            var viruses: [VirusShare] = []
+            for (path, node) in i.list("viruses", required: false, expected: "a list of viruses with their share of the MOI", max: 10, counting: "viruses") {
+                let v = FieldReader(node, path: path, issues: r.issues)
+                viruses.append(
+                    VirusShare(
+                        name: v.string("name", expected: "the virus's name"),
+                        share: v.quantity("share", Fraction.self, bound: .yield).value))
+                v.finish()
+            }
+            let total = viruses.reduce(0) { $0 + $1.share }
+            if !viruses.isEmpty, total.isFinite, abs(total - 1) > 0.001 {
+                i.problem(
+                    "virus shares add up to \(sci(total * 100)) %", at: "viruses", expected: "shares adding up to 100 %")
+            }
+            let name =
+                viruses.isEmpty
+                ? i.string("virus", expected: "the helper or baculovirus used")
+                : (i.optionalString("virus") ?? viruses.map(\.name).joined(separator: " + "))
+            var poisson = false
+            if let model = i.optionalString("co-infection", expected: "poisson") {
+                if model == "poisson" {
+                    poisson = true
+                } else {
+                    i.problem(
+                        "'\(model)' is not a known co-infection model", at: "co-infection",
+                        expected: "poisson (productivity per cell infected by every virus, Π (1 − e^(−MOI × share)))")
+                }
+            }
+            var titer: Quantity<InfectiousConcentration>?
+            if let a = i.mapping("amplification", required: false) {
+                titer = a.quantity("titer", InfectiousConcentration.self)
+                a.finish()
+            }
             let result = Infection(
-                virus: i.string("virus", expected: "the helper or baculovirus used"),
-                moi: i.quantity("moi", InfectiousPerCell.self))
+                virus: name, moi: i.quantity("moi", InfectiousPerCell.self), viruses: viruses, poissonCoInfection: poisson,
+                amplificationTiter: titer)
             i.finish()
             return .infection(result)
         }
-        r.problem("gives neither 'transfection' nor 'infection'", expected: "how cells are induced to make vector")
+        r.problem(
+            "gives none of 'transfection', 'infection' and 'stable-producer'", expected: "how cells are induced to make vector")
         return .infection(Infection(virus: "", moi: .zero))
     }
 

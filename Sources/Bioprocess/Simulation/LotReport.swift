@@ -44,6 +44,7 @@ public struct LotReport: Sendable, Hashable {
         switch p.production.induction {
         case .transfection: induction = "Transfection to harvest"
         case .infection: induction = "Infection to harvest"
+        case .stableProducer: induction = "Induction to harvest"
         }
         add(induction, .production, s.inductionTime)
         for o in steps { add(p.downstream[o.index].name, .purification, o.duration) }

@@ -158,7 +158,9 @@ public enum LotSimulator {
             s.populationDoublings += g / p.cellLine.doublingTime
         }
         switch prod.productivity {
-        case .first(let perCell): s.vectorMade = s.cellsAtPeak * perCell
+        case .first(let perCell):
+            s.vectorMade = s.cellsAtPeak * perCell
+            if case .infection(let inf) = prod.induction { s.vectorMade = s.vectorMade * inf.coInfectedShare }
         case .second(let perVolume): s.vectorMade = perVolume * prod.harvestVolume
         }
         s.vectorHarvested = s.vectorMade
@@ -180,8 +182,11 @@ public enum LotSimulator {
             s.reagent = s.plasmid * t.reagentRatio
         case .infection(let inf):
             s.virus = inf.moi * s.cellsAtInduction
+            if let titer = inf.amplificationTiter { s.amplificationVolume = s.virus / titer }
+        case .stableProducer(let sp):
+            if let c = sp.concentration { s.reagent = c * s.cultureVolume }
         }
-        s.productionMedium = s.harvestVolume + s.cultureVolume * prod.mediumExchanges
+        s.productionMedium = s.harvestVolume + s.cultureVolume * prod.mediumExchanges + s.amplificationVolume
         s.handlings = Double(s.seedVessels) + Double(prod.units) * prod.handlingsPerUnit
         guard s.vectorHarvested.isFinite, s.growthTime.isFinite else { throw .nonFinite(.production) }
     }

@@ -105,6 +105,8 @@ public struct LotSummary: Sendable, Hashable {
     public var plasmid: Quantity<Mass> = .zero
     public var reagent: Quantity<Mass> = .zero
     public var virus: Quantity<InfectiousAmount> = .zero
+    /// Culture that amplifies the virus stock for the lot (its medium counts as production medium).
+    public var amplificationVolume: Quantity<Volume> = .zero
     /// Cells at their peak: at induction, or after their growth after induction.
     public var cellsAtPeak: Quantity<CellCount> = .zero
     /// Vector the cells made; the harvest collects it less what decayed in the vessel.

@@ -216,6 +216,20 @@ public enum ProcessParameters {
                     p.production.induction = .transfection(t)
                 }
             }
+        case ["infection", "amplification", "titer"]:
+            return { p, v in
+                if case .infection(var i) = p.production.induction {
+                    i.amplificationTiter = Quantity(canonical: v)
+                    p.production.induction = .infection(i)
+                }
+            }
+        case ["stable-producer", "concentration"]:
+            return { p, v in
+                if case .stableProducer(var sp) = p.production.induction {
+                    sp.concentration = Quantity(canonical: v)
+                    p.production.induction = .stableProducer(sp)
+                }
+            }
         case ["infection", "moi"]:
             return { p, v in
                 if case .infection(var i) = p.production.induction {

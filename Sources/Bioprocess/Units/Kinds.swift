@@ -104,6 +104,11 @@ public enum InfectiousAmount: PhysicalKind {
     public static let expectation = #"an amount of infectious virus such as "1e12 pfu""#
 }
 
+public enum InfectiousConcentration: PhysicalKind {
+    public static let dimension = UnitDimension(length: -3, infectious: 1)
+    public static let expectation = #"an infectious titer such as "1e8 pfu/mL""#
+}
+
 public enum GenomeLength: PhysicalKind {
     public static let dimension = UnitDimension(bases: 1)
     public static let expectation = #"a genome length such as "4.7 kb""#
@@ -165,6 +170,10 @@ public enum GenomeLength: PhysicalKind {
     passing v: Quantity<Volume>, at flux: Quantity<Flux>, through a: Quantity<Area>
 ) -> Quantity<Duration> {
     Quantity(canonical: v.canonical / (flux.canonical * a.canonical))
+}
+/// The culture volume that holds an amount of infectious virus at a titer.
+@inlinable public func / (a: Quantity<InfectiousAmount>, c: Quantity<InfectiousConcentration>) -> Quantity<Volume> {
+    Quantity(canonical: a.canonical / c.canonical)
 }
 /// The liquid a filter keeps at a hold-up per m².
 @inlinable public func * (h: Quantity<VolumePerArea>, a: Quantity<Area>) -> Quantity<Volume> {
