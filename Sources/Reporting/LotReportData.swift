@@ -124,6 +124,10 @@ public struct LotReportData: Codable, Sendable {
         public var columnVolume: Measure?
         public var cycles: Int?
         public var bufferVolume: Measure
+        /// With a catalogue: the exact need (m² or L, before the safety factor) and how many of the
+        /// size bought; the area or column above is what is installed.
+        public var equipmentNeed: Measure?
+        public var equipmentCount: Int?
     }
 
     public struct Stage: Codable, Sendable {
@@ -205,7 +209,10 @@ public struct LotReportData: Codable, Sendable {
                 membraneArea: membrane ? Measure(o.membraneArea, "m2") : nil,
                 permeateVolume: membrane ? Measure(o.permeateVolume, "L") : nil,
                 columnVolume: column ? Measure(o.columnVolume, "L") : nil, cycles: column ? o.cycles : nil,
-                bufferVolume: Measure(o.bufferVolume, "L"))
+                bufferVolume: Measure(o.bufferVolume, "L"),
+                equipmentNeed: o.equipmentCount > 0
+                    ? (column ? Measure(o.equipmentNeed * 1000, "L") : Measure(o.equipmentNeed, "m2")) : nil,
+                equipmentCount: o.equipmentCount > 0 ? o.equipmentCount : nil)
         }
         timeline = r.timeline.map {
             Stage(

@@ -221,12 +221,19 @@ public enum LotReportText {
 
     /// A short description of what a step needs: filter or membrane area, column and cycles.
     public static func equipment(_ op: UnitOperation, _ o: StepOutcome) -> String {
+        // With a catalogue, the size bought and the exact need beside it.
+        func bought(_ total: Quantity<Area>) -> String {
+            guard o.equipmentCount > 0 else { return Fmt.area(total) }
+            let each = Quantity<Area>(canonical: total.canonical / Double(o.equipmentCount))
+            return "\(o.equipmentCount > 1 ? "\(o.equipmentCount) × " : "")\(Fmt.area(each)) (need \(Fmt.area(Quantity(canonical: o.equipmentNeed))))"
+        }
         switch op {
-        case .clarification, .sterileFiltration: return "filter \(Fmt.area(o.filterArea))"
-        case .tangentialFlow: return "membrane \(Fmt.area(o.membraneArea)), permeate \(Fmt.volume(o.permeateVolume))"
+        case .clarification, .sterileFiltration: return "filter \(bought(o.filterArea))"
+        case .tangentialFlow: return "membrane \(bought(o.membraneArea)), permeate \(Fmt.volume(o.permeateVolume))"
         case .chromatography(let c):
             if c.mode == .flowThrough { return "column \(Fmt.volume(o.columnVolume)) flow-through" }
-            return "column \(Fmt.volume(o.columnVolume)) × \(o.cycles) cycle\(o.cycles == 1 ? "" : "s")"
+            let need = o.equipmentCount > 0 ? " (need \(Fmt.volume(Quantity(canonical: o.equipmentNeed))))" : ""
+            return "column \(Fmt.volume(o.columnVolume))\(need) × \(o.cycles) cycle\(o.cycles == 1 ? "" : "s")"
         case .harvest, .hold: return o.bufferVolume > .zero ? "buffer \(Fmt.volume(o.bufferVolume))" : ""
         }
     }

@@ -267,3 +267,41 @@ struct TimeCourseTests {
         #expect(close(s.cellsAtPeak.canonical, 8e9) && close(s.vectorHarvested.canonical, 8e13))
     }
 }
+
+/// Equipment chosen from catalogue sizes with a safety factor (issue 14, item 2).
+struct CatalogueTests {
+    @Test func theSmallestSizeAboveTheNeedTimesTheFactorIsChosen() {
+        let c = Catalogue(sizes: [1.1, 0.11, 0.55], safetyFactor: 1.5)
+        #expect(c.choose(0.3) == (0.55, 1))        // 0.45 needed: the 0.55 pod
+        #expect(c.choose(0.8) == (1.1, 2))         // 1.2 needed: above 1.1 → two of them
+        #expect(c.choose(0.07) == (0.11, 1))
+        #expect(c.choose(2) == (1.1, 3))           // 3.0 needed: three 1.1 m² pods
+    }
+
+    @Test func aFilterIsInstalledFromTheCatalogueAndItsTimeFollows() throws {
+        var p = Fixture.process
+        var f = Filtration(capacity: Quantity(100, "L/m²"), flux: Quantity(100, "L/m²/h"), setupTime: .zero)
+        f.catalogue = Catalogue(sizes: [0.05, 0.2], safetyFactor: 1.3)
+        p.downstream.append(DownstreamStep(name: "Filter", yield: Quantity(1.0), operation: .sterileFiltration(f)))
+        let o = try LotReport.simulate(p).steps[1]
+        // 11 L over 100 L/m²: 0.11 m² needed, × 1.3 = 0.143 → one 0.2 m² capsule; 11 L at
+        // 100 L/m²/h through 0.2 m² takes 0.55 h.
+        #expect(close(o.equipmentNeed, 0.11) && o.equipmentCount == 1)
+        #expect(close(o.filterArea.value(in: "m²"), 0.2))
+        #expect(close(o.duration.value(in: "h"), 11 / (100 * 0.2)))
+    }
+
+    @Test func aColumnFromTheCatalogueCyclesBeyondItsLargest() throws {
+        var p = Fixture.process
+        var c = Chromatography(
+            role: .affinity, mode: .bindElute, bindingCapacity: Quantity(1e9, "vg/mL"), loading: Quantity(1.0),
+            columnVolume: nil, maxColumnVolume: nil, elutionVolumes: 4, otherVolumes: 10,
+            residenceTime: Quantity(2, "min"), setupTime: .zero)
+        c.catalogue = Catalogue(sizes: [0.001, 0.005, 0.01], safetyFactor: 1.2)  // 1, 5 and 10 L
+        p.downstream.append(DownstreamStep(name: "Capture", yield: Quantity(0.7), resin: "R", operation: .chromatography(c)))
+        let o = try LotReport.simulate(p).steps[1]
+        // 3.6e13 vg / 1e9 per mL = 36 L of resin, × 1.2 = 43.2 L: the 10 L column, 5 cycles.
+        #expect(close(o.equipmentNeed * 1000, 36))
+        #expect(close(o.columnVolume.value(in: "L"), 10) && o.cycles == 5)
+    }
+}

@@ -576,6 +576,29 @@ public enum UnitOperation: Sendable, Hashable {
     }
 }
 
+/// The sizes a piece of equipment is bought in (filter capsules, membrane cassettes, columns),
+/// with the safety factor applied to the exact need before a size is chosen.
+public struct Catalogue: Sendable, Hashable {
+    /// Sizes in the canonical unit (m² or m³), ascending.
+    public var sizes: [Double]
+    public var safetyFactor: Double
+
+    public init(sizes: [Double], safetyFactor: Double = 1) {
+        self.sizes = sizes.sorted()
+        self.safetyFactor = safetyFactor
+    }
+
+    /// The smallest size at least the need × the safety factor; beyond the largest, as many of
+    /// the largest as that takes.
+    @inlinable public func choose(_ need: Double) -> (size: Double, count: Int) {
+        let target = need * safetyFactor
+        guard let largest = sizes.last, target.isFinite else { return (need, 1) }
+        for size in sizes where size >= target * (1 - 1e-9) { return (size, 1) }
+        let n = (target / largest * (1 - 1e-9)).rounded(.up)
+        return (largest, n < 1e6 ? max(1, Int(n)) : 1_000_000)
+    }
+}
+
 /// A change of volume by added liquid: a fraction of the volume or a fixed volume.
 public enum AddedVolume: Sendable, Hashable {
     case fraction(Double)
@@ -611,6 +634,8 @@ public struct Filtration: Sendable, Hashable {
     public var holdUp: Quantity<VolumePerArea>?
     /// Liquid left in the housing and lines, whatever the area.
     public var lineHoldUp: Quantity<Volume>?
+    /// Filter sizes bought; nil: the exact area.
+    public var catalogue: Catalogue?
 
     public init(
         capacity: Quantity<VolumePerArea>, flux: Quantity<Flux>, setupTime: Quantity<Duration>,
@@ -652,6 +677,8 @@ public struct TangentialFlow: Sendable, Hashable {
     /// Either the time allowed (the membrane is sized) or the membrane installed (time follows).
     public var sizing: Either<Quantity<Duration>, Quantity<Area>>
     public var setupTime: Quantity<Duration>
+    /// Membrane sizes bought, when the membrane is sized; nil: the exact area.
+    public var catalogue: Catalogue?
 
     public init(
         role: TangentialFlowRole, target: ConcentrationTarget, diafiltrationVolumes: Double,
@@ -693,6 +720,8 @@ public struct Chromatography: Sendable, Hashable {
     /// (Rs = Δ / 4σ). The step's yield is the full capsids kept by the cut; empty capsids
     /// are kept as Φ(Φ⁻¹(yield) − 4 Rs), partial ones as Φ(Φ⁻¹(yield) − 2 Rs).
     public var fullEmptyResolution: Double?
+    /// Column sizes, when the column is sized to the load (the largest acts as the maximum).
+    public var catalogue: Catalogue?
     /// Fraction of the dynamic binding capacity used.
     public var loading: Quantity<Fraction>
     /// The installed column, or nil to size one to the load.

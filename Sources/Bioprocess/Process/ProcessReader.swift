@@ -518,12 +518,13 @@ public enum ProcessReader {
                         addedVolume: addedVolume(s), duration: s.quantity("duration", Duration.self),
                         halfLife: s.optionalQuantity("half-life", Duration.self)))
             case .clarification, .sterileFiltration:
-                let f = Filtration(
+                var f = Filtration(
                     capacity: s.quantity("capacity", VolumePerArea.self),
                     flux: s.quantity("flux", Flux.self),
                     setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative),
                     holdUp: s.optionalQuantity("hold-up", VolumePerArea.self, bound: .nonNegative),
                     lineHoldUp: s.optionalQuantity("line-hold-up", Volume.self, bound: .nonNegative))
+                f.catalogue = catalogue(s, Area.self)
                 operation = keyword == .clarification ? .clarification(f) : .sterileFiltration(f)
             case .tff, .ufdf:
                 operation = .tangentialFlow(tangentialFlow(s, role: keyword == .tff ? .tff : .ufdf))
@@ -544,6 +545,43 @@ public enum ProcessReader {
             r.problem("has no steps", at: "downstream", expected: "at least one unit operation")
         }
         return steps
+    }
+
+    /// `sizes` (a list of areas or volumes the equipment is bought in) with `safety-factor`
+    /// (at least 1, default 1); nil without sizes.
+    static func catalogue<K: PhysicalKind>(_ s: FieldReader, _ kind: K.Type) -> Catalogue? {
+        let factor = s.optionalNumber(
+            "safety-factor", bound: .atLeastOne, expected: "a factor of at least 1 on the exact need, such as 1.3")
+        guard let node = s.node("sizes", required: false, expected: "a list of sizes such as [\"0.5 m²\", \"1 m²\"]") else {
+            if factor != nil {
+                s.problem("is given without 'sizes'", at: "safety-factor", expected: "the catalogue sizes it applies to")
+            }
+            return nil
+        }
+        let path = s.path.appending("sizes")
+        guard case .sequence(let items) = node.value, !items.isEmpty, items.count <= 50 else {
+            s.problem("is not a list of 1 to 50 sizes", at: "sizes", expected: "sizes such as [\"0.5 m²\", \"1 m²\"] (\(K.expectation))")
+            return nil
+        }
+        var sizes: [Double] = []
+        for (i, item) in items.enumerated() {
+            guard case .scalar(let text, _) = item.value,
+                let m = s.measurement(
+                    text, at: item, path: path.appending(index: i), dimensions: [K.dimension], expected: K.expectation,
+                    plain: false)
+            else {
+                if case .scalar = item.value {} else {
+                    s.issues.add("is not a size", at: item, path: path.appending(index: i), expected: K.expectation)
+                }
+                continue
+            }
+            guard m.canonical > 0, m.canonical.isFinite else {
+                s.issues.add("'\(text)' is not positive", at: item, path: path.appending(index: i), expected: K.expectation)
+                continue
+            }
+            sizes.append(m.canonical)
+        }
+        return Catalogue(sizes: sizes, safetyFactor: factor ?? 1)
     }
 
     static func addedVolume(_ s: FieldReader) -> AddedVolume? {
@@ -585,12 +623,22 @@ public enum ProcessReader {
                     : "gives both 'process-time' and 'membrane-area'",
                 expected: "the time allowed (the membrane is sized) or the membrane area installed (the time follows)")
         }
-        return TangentialFlow(
+        var cat: Catalogue?
+        if case .second = sizing, s.has("sizes") {
+            s.problem(
+                "gives 'sizes' with an installed 'membrane-area'", at: "sizes",
+                expected: "sizes only when the membrane is sized from 'process-time'")
+        } else {
+            cat = catalogue(s, Area.self)
+        }
+        var t = TangentialFlow(
             role: role, target: target,
             diafiltrationVolumes: s.optionalNumber(
                 "diafiltration-volumes", bound: .nonNegative, expected: "a number of diavolumes, such as 5") ?? 0,
             flux: s.quantity("flux", Flux.self), sizing: sizing,
             setupTime: s.quantity("setup-time", Duration.self, bound: .nonNegative))
+        t.catalogue = cat
+        return t
     }
 
     static func chromatography(_ s: FieldReader, role: ChromatographyRole) -> Chromatography {
@@ -657,6 +705,13 @@ public enum ProcessReader {
             duration: known)
         c.bindsParticles = bindsParticles
         c.fullEmptyResolution = resolution
+        if s.has("sizes") && (mode == .flowThrough || column != nil || largest != nil) {
+            s.problem(
+                "gives 'sizes' with \(column != nil ? "an installed 'column-volume'" : largest != nil ? "'max-column-volume'" : "a flow-through step")",
+                at: "sizes", expected: "column sizes only for a column sized to the load (the largest acts as the maximum)")
+        } else {
+            c.catalogue = catalogue(s, Volume.self)
+        }
         return c
     }
 

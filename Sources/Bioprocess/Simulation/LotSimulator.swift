@@ -276,7 +276,14 @@ public enum LotSimulator {
                 index: index, volumeIn: volume, volumeOut: volume + added, vectorIn: vector,
                 vectorOut: vector * (yield * h.surviving), duration: h.duration, bufferVolume: added)
         case .clarification(let f), .sterileFiltration(let f):
-            let area = volume / f.capacity
+            var area = volume / f.capacity
+            var need = 0.0, count = 0
+            if let c = f.catalogue {
+                need = area.canonical
+                let chosen = c.choose(need)
+                area = Quantity(canonical: chosen.size * Double(chosen.count))
+                count = chosen.count
+            }
             let time = f.setupTime + filtrationTime(passing: volume, at: f.flux, through: area)
             // A filter loses liquid, not concentration: its hold-up (per m² and in the lines)
             // when stated, then the yield as adsorption; otherwise the yield as lost liquid.
@@ -287,9 +294,12 @@ public enum LotSimulator {
                 kept = lost < volume ? volume - lost : .zero
                 out = volume.canonical > 0 ? vector * (kept / volume * yield) : .zero
             }
-            return StepOutcome(
+            var o = StepOutcome(
                 index: index, volumeIn: volume, volumeOut: kept, vectorIn: vector,
                 vectorOut: out, duration: time, filterArea: area)
+            o.equipmentNeed = need
+            o.equipmentCount = count
+            return o
         case .tangentialFlow(let t):
             let out = vector * yield
             let final: Quantity<Volume>
@@ -309,6 +319,14 @@ public enum LotSimulator {
             case .first(let time):
                 o.membraneArea = membraneArea(passing: permeate, at: t.flux, within: time)
                 o.duration += time
+                if let c = t.catalogue {
+                    // The membrane bought is larger: it passes the permeate sooner.
+                    o.equipmentNeed = o.membraneArea.canonical
+                    let chosen = c.choose(o.equipmentNeed)
+                    o.membraneArea = Quantity(canonical: chosen.size * Double(chosen.count))
+                    o.equipmentCount = chosen.count
+                    o.duration = t.setupTime + filtrationTime(passing: permeate, at: t.flux, through: o.membraneArea)
+                }
             case .second(let area):
                 o.membraneArea = area
                 o.duration += filtrationTime(passing: permeate, at: t.flux, through: area)
@@ -328,6 +346,7 @@ public enum LotSimulator {
         var column: Quantity<Volume>
         var cycles = 1
         var out = volume
+        var need = 0.0
         switch c.mode {
         case .bindElute:
             // Vector (or, when the capacity counts them, every particle) one mL of packed
@@ -335,14 +354,20 @@ public enum LotSimulator {
             let capacity = (c.bindingCapacity ?? .zero) * c.loading.value
             let load = c.bindsParticles ? Quantity<VectorAmount>(canonical: particles) : vector
             let resinNeeded = load / capacity
+            var sized = resinNeeded
             if let installed = c.columnVolume {
                 column = installed
+            } else if let cat = c.catalogue {
+                // The catalogue column at least the need × the safety factor, cycled beyond the largest.
+                need = resinNeeded.canonical
+                sized = resinNeeded * cat.safetyFactor
+                column = Quantity(canonical: cat.choose(need).size)
             } else if let largest = c.maxColumnVolume, resinNeeded > largest {
                 column = largest
             } else {
                 column = resinNeeded
             }
-            let n = (resinNeeded / column).rounded(.up)
+            let n = (sized / column * (1 - 1e-9)).rounded(.up)
             guard n.isFinite, n < 1e6 else { throw .nonFinite(.step(index)) }
             cycles = max(1, Int(n))
             out = column * (c.elutionVolumes * Double(cycles))
@@ -357,9 +382,14 @@ public enum LotSimulator {
             let flow = column.canonical / c.residenceTime.canonical  // m³/s
             time = c.setupTime + Quantity<Duration>(canonical: (volume + buffers).canonical / flow)
         }
-        return StepOutcome(
+        var o = StepOutcome(
             index: index, volumeIn: volume, volumeOut: out, vectorIn: vector, vectorOut: vector * yield,
             duration: time, columnVolume: column, cycles: cycles, bufferVolume: buffers)
+        if need > 0 {
+            o.equipmentNeed = need
+            o.equipmentCount = 1
+        }
+        return o
     }
 
     // MARK: Fill

@@ -44,6 +44,10 @@ public struct StepOutcome: Sendable, Hashable {
     public var permeateVolume: Quantity<Volume> = .zero
     public var columnVolume: Quantity<Volume> = .zero
     public var cycles: Int = 0
+    /// With a catalogue: the exact need (m² or m³, before the safety factor) and how many of
+    /// the size chosen; the area or column above is what is installed.
+    public var equipmentNeed: Double = 0
+    public var equipmentCount: Int = 0
     /// Buffers used: chromatography buffers, diafiltration buffer, lysis or dilution buffer.
     public var bufferVolume: Quantity<Volume> = .zero
 

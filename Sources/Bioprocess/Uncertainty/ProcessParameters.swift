@@ -332,6 +332,16 @@ public enum ProcessParameters {
         case "other-volumes": return onColumn(i) { c, v in c.otherVolumes = v }
         case "residence-time": return onColumn(i) { c, v in c.residenceTime.canonical = v }
         case "full-empty-resolution": return onColumn(i) { c, v in c.fullEmptyResolution = v }
+        case "safety-factor":
+            return onStep(i) { op, v in
+                switch op {
+                case .clarification(var f): f.catalogue?.safetyFactor = v; op = .clarification(f)
+                case .sterileFiltration(var f): f.catalogue?.safetyFactor = v; op = .sterileFiltration(f)
+                case .tangentialFlow(var t): t.catalogue?.safetyFactor = v; op = .tangentialFlow(t)
+                case .chromatography(var c): c.catalogue?.safetyFactor = v; op = .chromatography(c)
+                default: break
+                }
+            }
         case "half-life":
             return onStep(i) { op, v in
                 if case .hold(var h) = op {
