@@ -124,8 +124,9 @@ public enum ProcessReader {
             }
             d.finish()
         }
+        let shelfLife = r.optionalQuantity("shelf-life", Duration.self)
         r.finish()
-        return Product(name: name, vector: vector, dose: dose, indication: indication)
+        return Product(name: name, vector: vector, dose: dose, indication: indication, shelfLife: shelfLife)
     }
 
     static let placeholderProduct = Product(
