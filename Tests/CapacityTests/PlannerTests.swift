@@ -131,7 +131,12 @@ struct PlannerTests {
 /// The seeds' capacity figures, from the examples.
 struct SeedCapacityTests {
     @Test func theCurrentLVProcessNeedsFourYearsOfOneZoneFor100Patients() throws {
-        let p = try plan("lv-zone-2015.yaml", "sickle-cell-100-patients.yaml")
+        // The seed counts every lot as passing: so does this plan (no success rate).
+        var demand = try DemandFile.load(path: Repository.path("Examples/capacity/sickle-cell-100-patients.yaml"))
+        let withFailures = demand
+        demand.products[0].costSuccessRate = nil
+        let facility = try FacilityFile.load(path: Repository.path("Examples/capacity/lv-zone-2015.yaml"))
+        let p = try Planner.plan(facility, demand)
         let a = PlanAnalysis(p)
         // Seed 000: "6 lots per zone per year" — every full year of the plan.
         let perYear = a.lotsBySuite["LV zone"]!
@@ -141,6 +146,12 @@ struct SeedCapacityTests {
         #expect(p.lots.count == 25)
         let last = p.lots.map(\.released).max()!
         #expect(abs(last / 365 - 4) < 0.5, "\(last / 365) years")
+        // With the success rate of the process's costs, lots = patients ÷ (patients a lot × success).
+        let q = try Planner.plan(facility, withFailures)
+        let t = try #require(q.templates.values.first)
+        #expect(t.cycle.successRate < 1)
+        #expect(q.lots.count == Int((100 / (Double(t.patients) * t.cycle.successRate)).rounded(.up)))
+        #expect(q.lots.count > p.lots.count)
     }
 
     @Test func theIndustrialProcessMakesALotEveryTwoWeeks() throws {
@@ -148,11 +159,12 @@ struct SeedCapacityTests {
         let a = PlanAnalysis(p)
         let lots = a.lotsBySuite["LV suite"]!
         // "1 lot produced in 2 weeks": 24–27 lots a year; "≈ 400 patients a lot, 9,600 patients per
-        // suite per year": 356 a lot and about 8,900 a year (the seed's figures are round
-        // projections; within 10 %).
+        // suite per year": 356 a lot and about 8,900 a year made (the seed's figures are round
+        // projections; within 10 %). The plan supplies what passes on average: made × success rate.
         #expect(lots[1...8].allSatisfy { (24...27).contains($0) }, "\(lots)")
         let supplied = a.products.filter { $0.year == 3 }.first!.supplied
-        #expect(abs(supplied - 9600) / 9600 < 0.10, "\(supplied)")
+        let success = try #require(p.templates.values.first).cycle.successRate
+        #expect(abs(supplied / success - 9600) / 9600 < 0.10, "\(supplied / success)")
     }
 
     @Test func aFourSuiteClinicalFacilityMakes20To30LotsAYear() throws {
