@@ -396,11 +396,17 @@ struct MaterialAndTransferTests {
         let dmd = try ProcessFile.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
         let t = try TechTransfer(dmd, at: f)
         #expect(t.verdict == .runsWithChanges)
-        // The site's largest stirred tank against the process's 2,000 L.
+        // Lots counted from doses: the site's largest stirred tank makes fewer doses a lot than
+        // its share of the volume (losses, QC samples and vials per dose do not shrink with it).
         let largest = f.suites.compactMap { $0.maxScale[.suspension] }.max() ?? 0
-        let runs = Int((Suite.scale(of: dmd) / largest).rounded(.up))
-        #expect(runs > 1)
+        let written = try LotReport.simulate(dmd).summary.doses
+        let small = try LotReport.simulate(dmd.atProductionScale(largest)).summary.doses
+        #expect(small > 0)
+        let runs = Int((Double(written) / Double(small)).rounded(.up))
+        let linear = Int((Suite.scale(of: dmd) / largest).rounded(.up))
+        #expect(runs > linear, "\(runs) lots from doses against \(linear) from volume")
         #expect(t.changes.first?.contains("\(runs) lots for each lot as written") == true, "\(t.changes)")
+        #expect(t.changes.first?.contains("makes \(small) doses where the lot as written makes \(written)") == true)
         let bed = try TechTransfer(
             try ProcessFile.load(path: Repository.path("Examples/aav-dmd-fixed-bed.yaml")), at: f)
         #expect(bed.verdict == .cannotRun)
