@@ -119,6 +119,7 @@ struct PlannerTests {
         ("lv-industrial-suite.yaml", "sickle-cell-industrial-demand.yaml"),
         ("genethon-bioprod-2015.yaml", "genethon-clinical-programmes.yaml"),
         ("peer-four-suites.yaml", "peer-ten-years.yaml"),
+        ("dmd-2000L-suite.yaml", "dmd-demand.yaml"),
     ])
     func everyExamplePlanPassesTheValidator(facility: String, demand: String) throws {
         let p = try plan(facility, demand)
