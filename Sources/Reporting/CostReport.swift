@@ -128,7 +128,7 @@ public struct CostReport: Sendable {
         let l = lotsPerYear
         let place = l.suite.map { "in \($0)" } ?? "in one suite"
         let computed =
-            "\(Fmt.number(l.computed)) computed from the lot's suite time \(place) (\(Fmt.number(l.suiteDays)) d a lot, a lot every \(Fmt.number(l.cycleDays)) d: \(l.basis))"
+            "\(Fmt.number(l.computed)) computed from the lot's suite time \(place) (a lot holds it \(Fmt.number(l.suiteDays)) d on average, one starts every \(Fmt.number(l.cycleDays)) d: \(l.basis))"
         guard let stated = l.stated else { return "Lots a year (the facility's cost is spread over): \(computed)." }
         var line = "Lots a year (the facility's cost is spread over): \(Fmt.number(stated)) stated in the costs; \(computed)"
         if l.disagrees, let d = l.difference {

@@ -27,13 +27,15 @@ public struct PlanReport: Sendable {
 
     func date(_ day: Double) -> String { plan.facility.start.adding(days: day).description }
 
-    /// The day the cumulative supply of a product reaches an amount.
+    /// The day the cumulative supply of a product — each lot's yield × its success rate —
+    /// reaches an amount.
     public func dayToSupply(_ product: String, _ amount: Double) -> Double? {
         let unit = plan.demand.products.first { $0.name == product }?.unit ?? .patients
+        let success = plan.templates[product]?.cycle.successRate ?? 1
         var total = 0.0
         for lot in plan.lots.filter({ $0.product == product }).sorted(by: { $0.released < $1.released }) {
-            total += Double(unit == .patients ? lot.patients : lot.doses)
-            if total >= amount { return lot.released }
+            total += Double(unit == .patients ? lot.patients : lot.doses) * success
+            if total >= amount * (1 - 1e-12) { return lot.released }
         }
         return nil
     }
