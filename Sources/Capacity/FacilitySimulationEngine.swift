@@ -99,7 +99,9 @@ struct Engine {
         waiting = pools.map { _ in [] }
         cumulativeDemand = model.demand.products.map { p in
             var total = 0.0
-            return p.amounts.map { total += $0; return total }
+            return p.amounts.map {
+                total += $0; return total
+            }
         }
     }
 
@@ -279,7 +281,8 @@ struct Engine {
             fails: false, leaves: .production)
         lot.fails = pr.failure > 0 && rng.unit() < pr.failure
         let o = occupancy[s]
-        lot.leaves = o.holdUntilRelease ? .release : o.fillInSuite ? .fill : o.purificationInSuite ? .purification : .production
+        lot.leaves =
+            o.holdUntilRelease ? .release : o.fillInSuite ? .fill : o.purificationInSuite ? .purification : .production
         return lot
     }
 
@@ -385,7 +388,8 @@ struct Engine {
             return
         }
         let lot = newLot(p, suite: s, rng: &rng)
-        guard now + lot.expansion + workingInSuite(lot) <= model.horizon, started + queue[s].count < WorkLimits.plannedLots
+        guard now + lot.expansion + workingInSuite(lot) <= model.horizon,
+            started + queue[s].count < WorkLimits.plannedLots
         else { return }
         planned[p] += pr.amount * (1 - pr.failure)
         lots.append(lot)

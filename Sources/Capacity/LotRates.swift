@@ -90,7 +90,8 @@ public enum LotRates {
         let others = Set(
             facility.closures.compactMap(\.targets).flatMap { $0 }.filter { !simulated.contains($0) })
         if !others.isEmpty {
-            out.append("closures of \(others.sorted().joined(separator: ", ")) hold up the plan's lots, not the simulation's")
+            out.append(
+                "closures of \(others.sorted().joined(separator: ", ")) hold up the plan's lots, not the simulation's")
         }
         // Failed lots that would have held the suite longer.
         var failing: [(name: String, rate: Double)] = []
@@ -120,7 +121,8 @@ public enum LotRates {
                 d.map { if case .fixed = $0.distribution { false } else { true } } ?? false
             }
         }) {
-            out.append("the simulation draws stage durations from the observed: distributions, the plan takes their means")
+            out.append(
+                "the simulation draws stage durations from the observed: distributions, the plan takes their means")
         }
         return out
     }

@@ -32,7 +32,8 @@ public enum LotCycleReport {
             Row(
                 product: $0.product, suite: $0.suite, occupancy: $0.occupancy.description, suiteDays: $0.suiteDays,
                 changeoverDays: $0.occupancy.changeover, cycleDays: $0.cycleDays, successRate: $0.cycle.successRate,
-                successRateSource: $0.successRateSource, releaseDays: $0.cycle.release, shelfLifeDays: $0.cycle.shelfLife,
+                successRateSource: $0.successRateSource, releaseDays: $0.cycle.release,
+                shelfLifeDays: $0.cycle.shelfLife,
                 lotsPerYear: $0.lotsPerYear, releasedPerYear: $0.releasedPerYear)
         }
     }

@@ -110,7 +110,8 @@ struct LotRateTests {
         let amount = (2 * lots * Double(t.doses)).rounded(.up)
         return Demand(
             name: "Busy", start: f.start, period: .year,
-            products: [ProductDemand(name: "P", process: p, unit: .doses, amounts: Array(repeating: amount, count: 10))])
+            products: [ProductDemand(name: "P", process: p, unit: .doses, amounts: Array(repeating: amount, count: 10))]
+        )
     }
 }
 
@@ -166,7 +167,8 @@ struct ShelfLifeTests {
         // and serves it.
         let p = try Planner.plan(f, kept)
         #expect(p.lots.count == 3 && PlanValidator.validate(p).isEmpty)
-        #expect(p.lots.allSatisfy { $0.released >= due - 365 - 1e-9 && $0.released <= due }, "\(p.lots.map(\.released))")
+        #expect(
+            p.lots.allSatisfy { $0.released >= due - 365 - 1e-9 && $0.released <= due }, "\(p.lots.map(\.released))")
         let a = PlanAnalysis(p)
         #expect(a.expired["P"] == 0)
         #expect(a.products.last!.served == Double(3 * t.doses) && a.products.last!.unmet == 0)

@@ -154,10 +154,15 @@ public struct LotCycle: Sendable, Hashable {
         // Lost = max(0, a + u) with u uniform over [0, cycle): its mean.
         let a = length + restart - o.changeover
         let perClosure: Double
-        if cycle <= 0 { perClosure = max(0, a) }
-        else if a >= 0 { perClosure = a + cycle / 2 }
-        else if a > -cycle { perClosure = (cycle + a) * (cycle + a) / (2 * cycle) }
-        else { perClosure = 0 }
+        if cycle <= 0 {
+            perClosure = max(0, a)
+        } else if a >= 0 {
+            perClosure = a + cycle / 2
+        } else if a > -cycle {
+            perClosure = (cycle + a) * (cycle + a) / (2 * cycle)
+        } else {
+            perClosure = 0
+        }
         return o.closuresPerYear * perClosure
     }
 
