@@ -50,6 +50,62 @@ public struct Demand: Sendable, Hashable {
         }
         return (served, unmet)
     }
+
+    /// What is served each year from the lots released, when each lot keeps only for its shelf
+    /// life: demand is served oldest first, each period's demand due at the period's end, and a
+    /// lot released on day t serves only periods that end by t + shelf life (a late lot serves
+    /// the backlog). An amount counts as served in the year of its period, or of its lot's release
+    /// when the lot is late. With no shelf life this is ``served(demand:supplied:)`` on the lots'
+    /// yearly supply (but for a lot released on the last day of a year, on time here). `expired` is what lots released could not serve before they expired.
+    public func served(
+        _ product: ProductDemand, lots: [(released: Double, amount: Double)], shelfLife: Double?
+    ) -> (served: [Double], unmet: [Double], expired: Double) {
+        let a = allocate(product, lots: lots, shelfLife: shelfLife)
+        let servedByYear = a.servedByYear
+        let demandByYear = byYear(product)
+        var unmet: [Double] = []
+        var cumulativeDemand = 0.0, cumulativeServed = 0.0
+        for y in 0..<years {
+            cumulativeDemand += demandByYear[y]
+            cumulativeServed += servedByYear[y]
+            unmet.append(max(0, cumulativeDemand - cumulativeServed))
+        }
+        return (servedByYear, unmet, a.expired)
+    }
+
+    /// The allocation behind ``served(_:lots:shelfLife:)``: what each period has left unserved
+    /// at the end, what it has unserved at its own end (served late or never), what each year
+    /// serves, and what lots could not serve before they expired.
+    public func allocate(
+        _ product: ProductDemand, lots: [(released: Double, amount: Double)], shelfLife: Double?
+    ) -> (left: [Double], shortAtEnd: [Double], servedByYear: [Double], expired: Double) {
+        var servedByYear = Array(repeating: 0.0, count: years)
+        func year(_ day: Double) -> Int { min(years - 1, max(0, Int(day / 365))) }
+        func periodYear(_ k: Int) -> Int { min(years - 1, max(0, Int((end(ofPeriod: k) - 1e-6) / 365))) }
+        var left = product.amounts
+        var late = Array(repeating: 0.0, count: left.count)
+        var k = 0  // the oldest period with demand left
+        var expired = 0.0
+        for lot in lots.sorted(by: { $0.released < $1.released }) {
+            var amount = lot.amount
+            while amount > 0 {
+                while k < left.count && left[k] <= 1e-12 { k += 1 }
+                guard k < left.count else { break }
+                if let shelfLife, end(ofPeriod: k) > lot.released + shelfLife + 1e-9 { break }
+                let used = min(amount, left[k])
+                left[k] -= used
+                amount -= used
+                // A lot released on its period's last day (to a microsecond) is on time.
+                let onTime = lot.released <= end(ofPeriod: k) + 1e-6
+                if !onTime { late[k] += used }
+                servedByYear[onTime ? periodYear(k) : year(lot.released)] += used
+            }
+            // What a lot could not serve while demand was left: it expired first.
+            if amount > 1e-12, k < left.count { expired += amount }
+        }
+        let unserved = left.map { max(0, $0) }
+        return (unserved, zip(unserved, late).map { $0 + $1 }, servedByYear, expired)
+    }
 }
 
 public enum DemandPeriod: String, Sendable, Hashable, CaseIterable, Codable {
@@ -76,20 +132,41 @@ public struct ProductDemand: Sendable, Hashable {
     public var unit: DemandUnit
     /// Patients or doses needed in each period.
     public var amounts: [Double]
-    /// Lot stage durations observed in batch records, replacing the simulated ones (facility
-    /// simulation); and the share of lots that fail.
+    /// Lot stage durations observed in batch records, replacing the simulated ones; and the
+    /// share of lots that fail.
     public var observed: ObservedDurations?
+    /// The share of lots that pass in the process's costs (its `success-rate`), when the file
+    /// reader found one.
+    public var costSuccessRate: Double?
 
     public init(
         name: String, process: ProcessDefinition, unit: DemandUnit, amounts: [Double],
-        observed: ObservedDurations? = nil
+        observed: ObservedDurations? = nil, costSuccessRate: Double? = nil
     ) {
         self.name = name
         self.process = process
         self.unit = unit
         self.amounts = amounts
         self.observed = observed
+        self.costSuccessRate = costSuccessRate
     }
+
+    /// The share of lots that pass: from the batch records' failure rate (`observed:`), else
+    /// the process's costs, else every lot passes.
+    public var successRate: Double {
+        if let f = observed?.failureRate { return 1 - f }
+        return costSuccessRate ?? 1
+    }
+
+    /// Where ``successRate`` comes from, in words.
+    public var successRateSource: String {
+        if observed?.failureRate != nil { return "the demand file's observed failure-rate" }
+        if costSuccessRate != nil { return "the process's costs (success-rate)" }
+        return "none given: every lot taken to pass"
+    }
+
+    /// Days a released lot keeps: the process's `product.shelf-life`; nil: no limit.
+    public var shelfLife: Double? { process.product.shelfLife?.value(in: "d") }
 }
 
 /// Stage durations (in days) as distributions, from batch records, for the facility simulation.

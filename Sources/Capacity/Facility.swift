@@ -41,6 +41,28 @@ public struct Facility: Sendable, Hashable {
     public func resources(_ kind: ResourceKind) -> [Int] {
         resources.indices.filter { resources[$0].kind == kind }
     }
+
+    /// How a lot holds suite `s` in this facility — the stages that run in it (those without a
+    /// shared resource of their kind), the same-product changeover, holding until release, and
+    /// the suite's closures a year on average over `horizon` days — for ``LotCycle``.
+    public func occupancy(ofSuite s: Int, horizon: Double = 365) -> SuiteOccupancy {
+        let name = suites[s].name
+        let span = max(horizon, 1)
+        var closed = 0.0, count = 0
+        let seedLabs = Set(resources(.seedLab).map { resources[$0].name })
+        var stopsExpansion = false
+        for c in closures where c.applies(to: name) && c.from < span && c.to > 0 {
+            closed += min(c.to, span) - max(c.from, 0)
+            count += 1
+            if !seedLabs.isEmpty, c.targets.map({ seedLabs.isSubset(of: $0) }) ?? true { stopsExpansion = true }
+        }
+        let years = span / 365
+        return SuiteOccupancy(
+            expansionInSuite: seedLabs.isEmpty, purificationInSuite: resources(.downstream).isEmpty,
+            fillInSuite: resources(.fillLine).isEmpty, holdUntilRelease: holdSuiteUntilRelease,
+            changeover: changeover.sameProduct, closedDaysPerYear: closed / years,
+            closuresPerYear: Double(count) / years, expansionStopsAtClosures: stopsExpansion)
+    }
 }
 
 public enum SuiteKind: String, Sendable, Hashable, CaseIterable, Codable {

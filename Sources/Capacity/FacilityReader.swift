@@ -209,9 +209,12 @@ public enum FacilityReader {
 public enum DemandReader {
     public static let format = "vectorfab/demand/1"
 
-    public static func read(_ document: DocumentNode, processes: [String: ProcessDefinition]) throws(DefinitionError)
-        -> Demand
-    {
+    /// `costSuccessRates` gives, by the text of a product's `process` field, the success rate
+    /// its process's costs state (read at the edge; capacity takes it when the demand gives no
+    /// observed failure rate).
+    public static func read(
+        _ document: DocumentNode, processes: [String: ProcessDefinition], costSuccessRates: [String: Double] = [:]
+    ) throws(DefinitionError) -> Demand {
         let issues = IssueCollector()
         let r = FieldReader(document, path: .root, issues: issues)
         let version = r.string("vectorfab", expected: "\"\(format)\"")
@@ -275,7 +278,9 @@ public enum DemandReader {
             p.finish()
             guard let process = processes[file] else { continue }
             products.append(
-                ProductDemand(name: productName, process: process, unit: unit, amounts: amounts, observed: observed))
+                ProductDemand(
+                    name: productName, process: process, unit: unit, amounts: amounts, observed: observed,
+                    costSuccessRate: costSuccessRates[file]))
         }
         r.finish()
         try issues.throwIfAny()

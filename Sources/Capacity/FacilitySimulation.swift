@@ -5,11 +5,17 @@ import Foundation
 /// durations and batch failures drawn from distributions, suites and shared resources taken in
 /// turn, QC release after fill.
 ///
-/// Each suite starts a lot as soon as it is free (after its changeover), of the product whose
-/// demand is least covered, unless the lot could not finish its time in the suite within the
-/// horizon. A lot that fails is known at the end of purification; it still used its time.
-/// Stage durations come from a product's `observed:` distributions in the demand file, or are
-/// the lot simulator's nominal ones; failures from its `failure-rate` (none if not given).
+/// A lot's nominal stage durations, success rate, shelf life and the stages that hold its
+/// suite are the planner's (``LotCycle`` and ``Facility/occupancy(ofSuite:horizon:)``), so that
+/// with no uncertainty both make the same lots a year in a suite. A suite takes a lot of the
+/// product whose demand is least covered, as soon as it is free after its changeover, unless
+/// the lot could not finish its time in the suite within the horizon or would be released
+/// more than its shelf life before the demand it serves. With a seed laboratory the next lot's
+/// expansion starts there so that its cells are ready when the suite is expected free (as the
+/// planner overlaps it with the previous lot). A lot that fails is known at the end of
+/// purification; it still used its time. Stage durations come from a product's `observed:`
+/// distributions in the demand file, or are the lot simulator's nominal ones; failures from its
+/// success rate (``ProductDemand/successRate``).
 public enum FacilitySimulation {
     public struct Options: Sendable {
         public var replications: Int
@@ -27,8 +33,14 @@ public enum FacilitySimulation {
     public struct Replication: Sendable, Hashable {
         /// Patients (or doses) released, by product and year.
         public var supplied: [[Double]]
+        /// Patients (or doses) served, by product and year: what was both demanded and released
+        /// in time, each lot within its shelf life.
+        public var served: [[Double]]
+        /// Patients (or doses) released that expired before they could serve, by product.
+        public var expired: [Double]
         /// Lots that passed and left their suite within the horizon.
         public var lotsPassed: Int
+        /// Lots that took a suite.
         public var lotsStarted: Int
         public var lotsFailed: Int
     }
@@ -42,9 +54,7 @@ public enum FacilitySimulation {
         public var seconds: Double
 
         /// Served per product and year in each replication: the supply up to what is demanded.
-        public func served(_ product: Int) -> [[Double]] {
-            replications.map { Demand.served(demand: demandByYear[product], supplied: $0.supplied[product]).served }
-        }
+        public func served(_ product: Int) -> [[Double]] { replications.map { $0.served[product] } }
 
         /// The share of replications that meet every year's cumulative demand of every product.
         public var probabilityOfMeetingDemand: Double {
@@ -55,7 +65,7 @@ public enum FacilitySimulation {
                     var cd = 0.0, cs = 0.0
                     for y in 0..<years {
                         cd += demandByYear[p][y]
-                        cs += r.supplied[p][y]
+                        cs += r.served[p][y]
                         if cs + 1e-9 < cd { ok = false }
                     }
                 }
@@ -68,9 +78,14 @@ public enum FacilitySimulation {
         public var lotsPerSuiteYear: [Double] {
             replications.map { Double($0.lotsPassed) / (Double(suites) * Double(years)) }
         }
+
+        /// Lots started (that took a suite) per suite and year, one value per replication.
+        public var lotsStartedPerSuiteYear: [Double] {
+            replications.map { Double($0.lotsStarted) / (Double(suites) * Double(years)) }
+        }
     }
 
-    /// Stage durations and failure of one product, per lot.
+    /// Stage durations and failure of one product, per lot, and its nominal lot.
     struct Profile {
         var expansion: BoundedDistribution
         var production: BoundedDistribution
@@ -79,6 +94,7 @@ public enum FacilitySimulation {
         var release: BoundedDistribution
         var failure: Double
         var amount: Double
+        var cycle: LotCycle
     }
 
     /// Throws a ``SimulationError`` when a product's process cannot make a lot, and a
@@ -89,7 +105,7 @@ public enum FacilitySimulation {
     {
         var profiles: [Profile] = []
         for p in demand.products {
-            let t = try LotTemplate(product: p.name, process: p.process)
+            let t = try LotTemplate(p)
             func fixed(_ x: Double) -> BoundedDistribution {
                 BoundedDistribution(.fixed(x), lower: 0, upper: .infinity)
             }
@@ -98,8 +114,8 @@ public enum FacilitySimulation {
                 Profile(
                     expansion: o?.expansion ?? fixed(t.expansion), production: o?.production ?? fixed(t.production),
                     purification: o?.purification ?? fixed(t.purification), fill: o?.fill ?? fixed(t.fill),
-                    release: o?.release ?? fixed(t.release), failure: o?.failureRate ?? 0,
-                    amount: Double(t.amount(p.unit))))
+                    release: o?.release ?? fixed(t.release), failure: 1 - t.cycle.successRate,
+                    amount: Double(t.amount(p.unit)), cycle: t.cycle))
         }
         let years = demand.years
         let demandByYear = demand.products.map(demand.byYear)
@@ -108,8 +124,7 @@ public enum FacilitySimulation {
         for (k, profile) in profiles.enumerated() {
             let total = demandByYear[k].reduce(0, +)
             guard total > 0 else { continue }
-            let perLot = profile.amount * (1 - profile.failure)
-            needed += perLot > 0 ? (total / perLot).rounded(.up) : .infinity
+            needed += profile.cycle.lotsNeeded(for: total, perLot: profile.amount) ?? .infinity
         }
         guard needed <= Double(WorkLimits.plannedLots) else {
             throw WorkLimitError(
@@ -128,8 +143,8 @@ public enum FacilitySimulation {
             demand.products.indices.filter { suite.canRun(demand.products[$0].process) }
         }
         let model = Model(
-            facility: facility, horizon: demand.horizon, years: years, profiles: profiles, eligible: eligible,
-            totalDemand: demandByYear.map { $0.reduce(0, +) })
+            facility: facility, demand: demand, horizon: demand.horizon, years: years, profiles: profiles,
+            eligible: eligible, totalDemand: demandByYear.map { $0.reduce(0, +) })
         var replications = [Replication?](repeating: nil, count: options.replications)
         let start = Date()
         replications.withUnsafeMutableBufferPointer { out in
@@ -151,6 +166,7 @@ public enum FacilitySimulation {
 
     struct Model: @unchecked Sendable {
         let facility: Facility
+        let demand: Demand
         let horizon: Double
         let years: Int
         let profiles: [Profile]
@@ -164,238 +180,3 @@ public enum FacilitySimulation {
     }
 }
 
-/// The event engine of one replication, reused from one replication to the next.
-struct Engine {
-    enum Kind: UInt8 { case suiteFree, expansionDone, productionDone, purificationDone, fillDone, releaseDone }
-
-    struct Event: Comparable {
-        var time: Double
-        var sequence: Int
-        var kind: Kind
-        var lot: Int32
-        var suite: Int32
-        static func < (a: Event, b: Event) -> Bool { a.time < b.time || (a.time == b.time && a.sequence < b.sequence) }
-    }
-
-    struct Lot {
-        var product: Int
-        var suite: Int
-        var expansion: Double, production: Double, purification: Double, fill: Double, release: Double
-        var fails: Bool
-    }
-
-    let model: FacilitySimulation.Model
-    var heap: [Event] = []
-    var sequence = 0
-    var lots: [Lot] = []
-    /// Each pooled stage's capacity (seed lab, trains, fill lines, QC lab) and its units free now.
-    let capacities: [Int]
-    var free: [Int]
-    var waiting: [[(lot: Int, kind: Engine.Kind)]]
-    let seedPool: Int?, trainPool: Int?, fillPool: Int?, qcPool: Int?
-    var planned: [Double] = []
-    var supplied: [[Double]] = []
-
-    /// Each suite's closures, found once (a facility may list 50,000 with their yearly copies).
-    let suiteClosures: [[Closure]]
-
-    init(_ model: FacilitySimulation.Model) {
-        self.model = model
-        let f = model.facility
-        suiteClosures = f.suites.map { suite in f.closures.filter { $0.applies(to: suite.name) } }
-        func capacity(_ k: ResourceKind) -> Int { f.resources.filter { $0.kind == k }.reduce(0) { $0 + $1.capacity } }
-        var pools: [Int] = []
-        func pool(_ k: ResourceKind) -> Int? {
-            let c = capacity(k)
-            guard c > 0 else { return nil }
-            pools.append(c)
-            return pools.count - 1
-        }
-        seedPool = pool(.seedLab)
-        trainPool = pool(.downstream)
-        fillPool = pool(.fillLine)
-        qcPool = pool(.qcLab)
-        capacities = pools
-        free = pools
-        waiting = pools.map { _ in [] }
-    }
-
-    mutating func push(_ time: Double, _ kind: Kind, lot: Int, suite: Int) {
-        sequence += 1
-        heap.append(Event(time: time, sequence: sequence, kind: kind, lot: Int32(lot), suite: Int32(suite)))
-        var i = heap.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard heap[i] < heap[parent] else { break }
-            heap.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> Event {
-        let top = heap[0]
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && heap[l] < heap[m] { m = l }
-                if r < heap.count && heap[r] < heap[m] { m = r }
-                if m == i { break }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        return top
-    }
-
-    mutating func replicate(_ rng: inout RandomSource) -> FacilitySimulation.Replication {
-        let f = model.facility
-        heap.removeAll(keepingCapacity: true)
-        lots.removeAll(keepingCapacity: true)
-        sequence = 0
-        resetPools()
-        planned = Array(repeating: 0, count: model.profiles.count)
-        supplied = Array(repeating: Array(repeating: 0, count: model.years), count: model.profiles.count)
-        var started = 0, failed = 0, passed = 0
-        var lastProduct = [Int?](repeating: nil, count: f.suites.count)
-        for s in f.suites.indices where f.suites[s].kind == .vectorProduction { push(0, .suiteFree, lot: -1, suite: s) }
-
-        while !heap.isEmpty {
-            let e = pop()
-            let s = Int(e.suite), l = Int(e.lot)
-            switch e.kind {
-            case .suiteFree:
-                // The product whose demand is least covered by lots started so far.
-                var best: Int?
-                var gap = 0.0
-                for p in model.eligible[s] {
-                    let need = model.totalDemand[p] - planned[p]
-                    if need > gap { gap = need; best = p }
-                }
-                guard let p = best else { continue }
-                // A change of product needs the longer changeover.
-                let extra = f.changeover.productChange - f.changeover.sameProduct
-                if l != -2, let last = lastProduct[s], last != p, extra > 0 {
-                    push(e.time + extra, .suiteFree, lot: -2, suite: s)
-                    continue
-                }
-                let pr = model.profiles[p]
-                var lot = Engine.Lot(
-                    product: p, suite: s, expansion: pr.expansion.sample(&rng), production: pr.production.sample(&rng),
-                    purification: pr.purification.sample(&rng), fill: pr.fill.sample(&rng),
-                    release: pr.release.sample(&rng),
-                    fails: false)
-                lot.fails = pr.failure > 0 && rng.unit() < pr.failure
-                // The suite holds the lot from now (expansion in the suite unless a seed lab does it).
-                let inSuite =
-                    (seedPool == nil ? lot.expansion : 0) + lot.production + (trainPool == nil ? lot.purification : 0)
-                    + (fillPool == nil ? lot.fill : 0)
-                guard e.time + inSuite <= model.horizon, started < WorkLimits.plannedLots else { continue }
-                // Not across a closure of the suite: start when it ends.
-                if let c = suiteClosures[s].first(where: { $0.from < e.time + inSuite && e.time < $0.to }) {
-                    push(c.to, .suiteFree, lot: -2, suite: s)
-                    continue
-                }
-                started += 1
-                planned[p] += pr.amount * (1 - pr.failure)
-                lots.append(lot)
-                let id = lots.count - 1
-                lastProduct[s] = p
-                if let seed = seedPool {
-                    request(seed, id, .expansionDone, now: e.time, duration: lot.expansion)
-                } else {
-                    push(e.time + lot.expansion, .expansionDone, lot: id, suite: s)
-                }
-            case .expansionDone:
-                if let seed = seedPool { releaseUnit(seed, now: e.time) }
-                push(e.time + lots[l].production, .productionDone, lot: l, suite: lots[l].suite)
-            case .productionDone:
-                if let train = trainPool {
-                    freeSuite(lots[l].suite, now: e.time)
-                    request(train, l, .purificationDone, now: e.time, duration: lots[l].purification)
-                } else {
-                    push(e.time + lots[l].purification, .purificationDone, lot: l, suite: lots[l].suite)
-                }
-            case .purificationDone:
-                if let train = trainPool { releaseUnit(train, now: e.time) }
-                if lots[l].fails {
-                    failed += 1
-                    if trainPool == nil || model.facility.holdSuiteUntilRelease {
-                        freeSuite(lots[l].suite, now: e.time, atRelease: true)
-                    }
-                    continue
-                }
-                if let line = fillPool {
-                    if trainPool == nil { freeSuite(lots[l].suite, now: e.time) }
-                    request(line, l, .fillDone, now: e.time, duration: lots[l].fill)
-                } else {
-                    push(e.time + lots[l].fill, .fillDone, lot: l, suite: lots[l].suite)
-                }
-            case .fillDone:
-                if let line = fillPool {
-                    releaseUnit(line, now: e.time)
-                } else if trainPool == nil {
-                    freeSuite(lots[l].suite, now: e.time)
-                }
-                if e.time <= model.horizon { passed += 1 }
-                if let qc = qcPool {
-                    request(qc, l, .releaseDone, now: e.time, duration: lots[l].release)
-                } else {
-                    push(e.time + lots[l].release, .releaseDone, lot: l, suite: lots[l].suite)
-                }
-            case .releaseDone:
-                if let qc = qcPool { releaseUnit(qc, now: e.time) }
-                if model.facility.holdSuiteUntilRelease {
-                    freeSuite(lots[l].suite, now: e.time, atRelease: true)
-                }
-                if e.time <= model.horizon {
-                    let p = lots[l].product
-                    supplied[p][Int(clamping: e.time / 365, to: 0...(model.years - 1))] += model.profiles[p].amount
-                }
-            }
-        }
-        return FacilitySimulation.Replication(
-            supplied: supplied, lotsPassed: passed, lotsStarted: started, lotsFailed: failed)
-    }
-
-    mutating func resetPools() {
-        free = capacities
-        for pool in waiting.indices { waiting[pool].removeAll(keepingCapacity: true) }
-    }
-
-    /// The suite is free after its changeover (unless it is held until the lot's release).
-    mutating func freeSuite(_ s: Int, now: Double, atRelease: Bool = false) {
-        if model.facility.holdSuiteUntilRelease && !atRelease { return }
-        push(now + model.facility.changeover.sameProduct, .suiteFree, lot: -1, suite: s)
-    }
-
-    /// Takes a unit of a pool now, or queues for it.
-    mutating func request(_ pool: Int, _ lot: Int, _ done: Kind, now: Double, duration: Double) {
-        if free[pool] > 0 {
-            free[pool] -= 1
-            push(now + duration, done, lot: lot, suite: lots[lot].suite)
-        } else {
-            waiting[pool].append((lot, done))
-        }
-    }
-
-    mutating func releaseUnit(_ pool: Int, now: Double) {
-        if waiting[pool].isEmpty {
-            free[pool] += 1
-            return
-        }
-        let (lot, done) = waiting[pool].removeFirst()
-        let d: Double
-        switch done {
-        case .expansionDone: d = lots[lot].expansion
-        case .purificationDone: d = lots[lot].purification
-        case .fillDone: d = lots[lot].fill
-        case .releaseDone: d = lots[lot].release
-        default: d = 0
-        }
-        push(now + d, done, lot: lot, suite: lots[lot].suite)
-    }
-}

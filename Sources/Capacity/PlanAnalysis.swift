@@ -26,6 +26,10 @@ public struct PlanAnalysis: Sendable {
     public var lotsBySuite: [String: [Int]]
     public var utilisation: [Utilisation]
     public var bottleneck: Utilisation?
+    /// Patients or doses released that expired before they could serve, by product.
+    public var expired: [String: Double] = [:]
+    /// Lots started per vector-production suite and year over the horizon.
+    public var lotsPerSuiteYear: Double
 
     public init(_ plan: Plan) {
         let f = plan.facility
@@ -34,13 +38,17 @@ public struct PlanAnalysis: Sendable {
         let years = d.years
         self.years = years
         func year(_ day: Double) -> Int { Int(clamping: day / 365, to: 0...(years - 1)) }
+        /// A lot released on a year's last day (to a microsecond) supplies that year, as demand
+        /// due then counts in it.
+        func releaseYear(_ day: Double) -> Int { year(day - 1e-6) }
 
         // Ex-vivo products are also limited by the facility's cell-transduction suites, if it has any.
         let transduction = f.suites.filter { $0.kind == .cellTransduction }.compactMap(\.patientsPerYear).reduce(0, +)
         var exVivoSupply = Array(repeating: 0.0, count: years)
         for product in d.products where plan.templates[product.name]?.exVivo == true && product.unit == .patients {
             for lot in plan.lots where lot.product == product.name && lot.released <= horizon {
-                exVivoSupply[year(lot.released)] += Double(lot.patients)
+                exVivoSupply[releaseYear(lot.released)] +=
+                    Double(lot.patients) * (plan.templates[product.name]?.cycle.successRate ?? 1)
             }
         }
         var rows: [ProductYear] = []
@@ -49,9 +57,15 @@ public struct PlanAnalysis: Sendable {
             var supplied = Array(repeating: 0.0, count: years)
             var released = Array(repeating: 0, count: years)
             let unit = product.unit
+            // A plan does not know which lots will fail: each lot supplies its yield times the
+            // success rate, what it supplies on average.
+            let success = plan.templates[product.name]?.cycle.successRate ?? 1
+            var lots: [(released: Double, amount: Double)] = []
             for lot in plan.lots where lot.product == product.name && lot.released <= horizon {
-                supplied[year(lot.released)] += Double(unit == .patients ? lot.patients : lot.doses)
-                released[year(lot.released)] += 1
+                let amount = Double(unit == .patients ? lot.patients : lot.doses) * success
+                supplied[releaseYear(lot.released)] += amount
+                released[releaseYear(lot.released)] += 1
+                lots.append((lot.released, amount))
             }
             if transduction > 0, plan.templates[product.name]?.exVivo == true, unit == .patients {
                 // Vector for more patients than the transduction suites can treat waits: share
@@ -59,8 +73,12 @@ public struct PlanAnalysis: Sendable {
                 for y in 0..<years where exVivoSupply[y] > transduction {
                     supplied[y] *= transduction / exVivoSupply[y]
                 }
+                for i in lots.indices where exVivoSupply[releaseYear(lots[i].released)] > transduction {
+                    lots[i].amount *= transduction / exVivoSupply[releaseYear(lots[i].released)]
+                }
             }
-            let (served, unmet) = Demand.served(demand: demandByYear, supplied: supplied)
+            let (served, unmet, expired) = d.served(product, lots: lots, shelfLife: plan.templates[product.name]?.cycle.shelfLife)
+            self.expired[product.name] = expired
             for y in 0..<years {
                 rows.append(
                     ProductYear(
@@ -78,6 +96,8 @@ public struct PlanAnalysis: Sendable {
             bySuite[f.suites[lot.suite].name, default: Array(repeating: 0, count: years)][year(first)] += 1
         }
         lotsBySuite = bySuite
+        let productionSuites = f.suites.filter { $0.kind == .vectorProduction }.count
+        lotsPerSuiteYear = Double(plan.lots.count) / Double(max(1, productionSuites) * years)
 
         func closedOverlap(_ name: String, _ a: Double, _ b: Double) -> Double {
             f.closures.filter { $0.applies(to: name) }.reduce(0) { $0 + max(0, min(b, $1.to) - max(a, $1.from)) }

@@ -1,29 +1,46 @@
 import Bioprocess
 
-/// What one lot of a product takes, from the lot simulator: stage durations (days), yield in
-/// patients and doses, and the key materials it consumes.
+/// What one lot of a product takes: its ``LotCycle`` (stage durations in days, success rate,
+/// shelf life) from the lot simulator — stage durations replaced by the means of the demand
+/// file's `observed:` distributions where it gives them —, its yield in patients and doses, and
+/// the key materials it consumes.
 public struct LotTemplate: Sendable, Hashable {
     public var product: String
-    public var expansion: Double
-    /// Growth to induction and induction to harvest.
-    public var production: Double
-    public var purification: Double
-    public var fill: Double
-    public var release: Double
+    public var cycle: LotCycle
     public var patients: Int
     public var doses: Int
     public var exVivo: Bool
     public var materials: [Material: Double]
 
-    public init(product: String, process p: ProcessDefinition) throws(SimulationError) {
+    public var expansion: Double { cycle.expansion }
+    /// Growth to induction and induction to harvest.
+    public var production: Double { cycle.production }
+    public var purification: Double { cycle.purification }
+    public var fill: Double { cycle.fill }
+    public var release: Double { cycle.release }
+
+    /// A product's lot as the demand file describes it: its process, success rate and observed
+    /// stage durations.
+    public init(_ demand: ProductDemand) throws(SimulationError) {
+        try self.init(
+            product: demand.name, process: demand.process, successRate: demand.successRate, observed: demand.observed)
+    }
+
+    public init(
+        product: String, process p: ProcessDefinition, successRate: Double = 1, observed: ObservedDurations? = nil
+    ) throws(SimulationError) {
         let r = try LotReport.simulate(p)
         let s = r.summary
         self.product = product
-        expansion = s.expansionTime.value(in: "d")
-        production = (s.growthTime + s.inductionTime).value(in: "d")
-        purification = s.downstreamTime.value(in: "d")
-        fill = s.fillTime.value(in: "d")
-        release = s.releaseTime.value(in: "d")
+        var cycle = LotCycle(s, successRate: successRate, shelfLife: p.product.shelfLife)
+        if let o = observed {
+            if let d = o.expansion { cycle.expansion = d.mean }
+            if let d = o.production { cycle.production = d.mean }
+            if let d = o.purification { cycle.purification = d.mean }
+            if let d = o.fill { cycle.fill = d.mean }
+            if let d = o.release { cycle.release = d.mean }
+        }
+        self.cycle = cycle
         patients = s.patients
         doses = s.doses
         exVivo = p.product.dose.isExVivo
@@ -37,9 +54,9 @@ public struct LotTemplate: Sendable, Hashable {
     }
 
     /// The shortest time from the start of a lot to its release.
-    public var minimumToRelease: Double { expansion + production + purification + fill + release }
+    public var minimumToRelease: Double { cycle.toRelease }
 
-    /// Patients or doses a lot serves.
+    /// Patients or doses a lot serves when it passes.
     public func amount(_ unit: DemandUnit) -> Int { unit == .patients ? patients : doses }
 }
 
@@ -113,7 +130,7 @@ public enum Planner {
     /// ``WorkLimitError`` when the demand needs more than ``WorkLimits/plannedLots`` lots.
     public static func plan(_ facility: Facility, _ demand: Demand) throws -> Plan {
         var templates: [String: LotTemplate] = [:]
-        for p in demand.products { templates[p.name] = try LotTemplate(product: p.name, process: p.process) }
+        for p in demand.products { templates[p.name] = try LotTemplate(p) }
         var problems: [String] = []
         if facility.suites.filter({ $0.kind == .vectorProduction }).isEmpty {
             problems.append("the facility has no vector-production suite: no lot can be made")
@@ -123,23 +140,26 @@ public enum Planner {
         let eligible = demand.products.map { p in
             facility.suites.indices.filter { facility.suites[$0].canRun(p.process) }
         }
-        // Lots each product needs, with the day each is due (the end of the period that needs it).
-        struct Need { var product: Int; var due: Double }
+        // Lots each product needs — more than the amount over a lot's yield when some lots
+        // fail —, with the day each is due (the end of the period that needs it).
         var needs: [Need] = []
         for (k, product) in demand.products.enumerated() {
             let t = templates[product.name]!
-            let perLot = t.amount(product.unit)
+            let perLot = Double(t.amount(product.unit))
             if eligible[k].isEmpty {
                 problems.append(Self.noSuiteReason(product, facility))
                 continue
             }
+            // Every lot the demand needs, counted before any is listed, so that no demand can
+            // make the planner hold more than its limit.
             guard perLot > 0 else {
                 problems.append("\(product.name): a lot makes no \(product.unit.rawValue), so no demand can be met")
                 continue
             }
-            // Every lot the demand needs, counted before any is listed, so that no demand can
-            // make the planner hold more than its limit.
-            let total = (product.amounts.reduce(0, +) / Double(perLot)).rounded(.up)
+            guard let total = t.cycle.lotsNeeded(for: product.amounts.reduce(0, +), perLot: perLot) else {
+                problems.append("\(product.name): every lot fails (success rate 0 %), so no demand can be met")
+                continue
+            }
             let before = Double(needs.count)
             guard total + before <= Double(WorkLimits.plannedLots) else {
                 throw WorkLimitError(
@@ -150,22 +170,84 @@ public enum Planner {
             var lots = 0
             for (period, amount) in product.amounts.enumerated() {
                 cumulative += amount
-                let needed = Int(clamping: (cumulative / Double(perLot)).rounded(.up), to: 0...WorkLimits.plannedLots)
+                let needed = Int(
+                    clamping: t.cycle.lotsNeeded(for: cumulative, perLot: perLot) ?? 0, to: 0...WorkLimits.plannedLots)
                 while lots < needed {
                     needs.append(Need(product: k, due: demand.end(ofPeriod: period)))
                     lots += 1
                 }
             }
         }
-        needs.sort { ($0.due, $0.product) < ($1.due, $1.product) }
+        // Read once, not per lot and suite (the horizon is computed from every product's demand).
+        let names = demand.products.map(\.name)
+        let byProduct = names.map { templates[$0]! }
+        var (lots, unplaced) = place(needs, facility, demand, byProduct, eligible)
+        var previous: (lots: [PlannedLot], unplaced: [String: Int])?
+        // A lot that keeps only for its shelf life may expire with part of its yield unused,
+        // leaving later demand short: such demand gets more lots, and the plan is made again
+        // (a few times at most; each pass adds lots only where lots expired).
+        var shortBefore = Double.infinity
+        for _ in 0..<4 {
+            var more: [Need] = []
+            var short = 0.0
+            for (k, product) in demand.products.enumerated() {
+                let t = byProduct[k]
+                guard t.cycle.shelfLife != nil else { continue }
+                let expected = Double(t.amount(product.unit)) * t.cycle.successRate
+                guard expected > 0 else { continue }
+                let released = lots.filter { $0.product == product.name && $0.released <= demand.horizon }.map {
+                    (released: $0.released, amount: expected)
+                }
+                let a = demand.allocate(product, lots: released, shelfLife: t.cycle.shelfLife)
+                guard a.expired > 1e-9 else { continue }
+                // Periods short at their end although enough was released by then: lots expired.
+                var demanded = 0.0
+                for (period, missing) in a.shortAtEnd.enumerated() {
+                    demanded += product.amounts[period]
+                    let by = demand.end(ofPeriod: period) + 1e-6
+                    let releasedBy = Double(released.filter { $0.released <= by }.count) * expected
+                    guard missing > 1e-9, releasedBy + 1e-9 >= demanded else { continue }
+                    short += missing
+                    for _ in 0..<Int((missing / expected * (1 - 1e-12)).rounded(.up)) {
+                        more.append(Need(product: k, due: demand.end(ofPeriod: period)))
+                    }
+                }
+            }
+            // Stop when nothing expired short, or the last lots added did not help (capacity
+            // is short, not shelf life): keep the plan before them.
+            guard short < shortBefore - 1e-9 else {
+                (lots, unplaced) = previous ?? (lots, unplaced)
+                break
+            }
+            guard !more.isEmpty, needs.count + more.count <= WorkLimits.plannedLots else { break }
+            shortBefore = short
+            previous = (lots, unplaced)
+            needs += more
+            (lots, unplaced) = place(needs, facility, demand, byProduct, eligible)
+        }
+        for product in demand.products {
+            if let n = unplaced[product.name] {
+                problems.append(
+                    "\(product.name): \(n) lot\(n == 1 ? "" : "s") needed by the demand cannot be released within the horizon"
+                )
+            }
+        }
+        return Plan(facility: facility, demand: demand, templates: templates, lots: lots, problems: problems)
+    }
 
+    /// One lot needed by the demand: its product and the day it is due.
+    struct Need { var product: Int; var due: Double }
+
+    /// Places the lots needed, in order of due date, each in the suite that releases it first.
+    static func place(
+        _ needs: [Need], _ facility: Facility, _ demand: Demand, _ byProduct: [LotTemplate], _ eligible: [[Int]]
+    ) -> (lots: [PlannedLot], unplaced: [String: Int]) {
+        let needs = needs.sorted { ($0.due, $0.product) < ($1.due, $1.product) }
         var book = BookingBook(facility: facility)
         var lots: [PlannedLot] = []
         var unplaced: [String: Int] = [:]
-        // Read once, not per lot and suite (the horizon is computed from every product's demand).
         let horizon = demand.horizon
         let names = demand.products.map(\.name)
-        let byProduct = names.map { templates[$0]! }
         for need in needs {
             let name = names[need.product]
             // Once a lot of a product cannot be released in time, later ones cannot either.
@@ -175,14 +257,19 @@ public enum Planner {
             }
             let t = byProduct[need.product]
             var best: PlannedLot?
+            // A lot that keeps for a shelf life is not released before its demand's period ends
+            // less the shelf life: it would expire before serving it.
+            let notBefore = t.cycle.shelfLife.map { max(0, need.due - $0 - t.minimumToRelease) } ?? 0
             // Suites in the order they become available; a suite that cannot start before the
             // best lot found so far is released cannot do better, nor can the ones after it.
-            let order = eligible[need.product].map { (suite: $0, from: book.availableFrom($0, t)) }.sorted {
-                $0.from < $1.from
-            }
+            let order = eligible[need.product].map { (suite: $0, from: max(notBefore, book.availableFrom($0, t))) }
+                .sorted { $0.from < $1.from }
             for (s, from) in order {
                 if let b = best, from + t.minimumToRelease >= b.released { break }
-                guard let candidate = book.earliest(t, suite: s, number: lots.count + 1, horizon: horizon) else {
+                guard
+                    let candidate = book.earliest(
+                        t, suite: s, number: lots.count + 1, horizon: horizon, notBefore: notBefore)
+                else {
                     continue
                 }
                 if best == nil || candidate.released < best!.released { best = candidate }
@@ -194,14 +281,7 @@ public enum Planner {
             book.commit(lot)
             lots.append(lot)
         }
-        for product in demand.products {
-            if let n = unplaced[product.name] {
-                problems.append(
-                    "\(product.name): \(n) lot\(n == 1 ? "" : "s") needed by the demand cannot be released within the horizon"
-                )
-            }
-        }
-        return Plan(facility: facility, demand: demand, templates: templates, lots: lots, problems: problems)
+        return (lots, unplaced)
     }
 
     static func noSuiteReason(_ p: ProductDemand, _ f: Facility) -> String {
@@ -282,13 +362,13 @@ struct BookingBook {
     }
 
     /// The earliest lot of template t in suite s.
-    func earliest(_ t: LotTemplate, suite s: Int, number: Int, horizon: Double) -> PlannedLot? {
+    func earliest(_ t: LotTemplate, suite s: Int, number: Int, horizon: Double, notBefore: Double = 0) -> PlannedLot? {
         let suite = facility.suites[s]
         let changeover = facility.changeover.days(previous: suiteLast[s], next: t.product)
         let hasSeedLab = !seedLabs.isEmpty, hasTrain = !trains.isEmpty, hasFill = !fillLines.isEmpty
         // With a seed laboratory, expansion overlaps the previous lot: the suite is needed only
         // from the end of expansion.
-        var start = availableFrom(s, t)
+        var start = max(notBefore, availableFrom(s, t))
         while start <= horizon {
             // The chain's fixed offsets from the start.
             var bookings: [Booking] = []

@@ -62,15 +62,31 @@ public struct TechTransfer: Sendable {
                     stage: "Production (\(p.production.platform.model), \(show(scale)))", carriedBy: able.map(\.name),
                     requirement: "as written"))
         } else if let largest = onPlatform.compactMap({ $0.maxScale[kind] }).max() {
-            let runs = Int(clamping: (scale / largest).rounded(.up), to: 1...Int.max)
             stages.append(
                 Stage(
                     stage: "Production (\(p.production.platform.model), \(show(scale)))",
                     carriedBy: onPlatform.map(\.name),
                     requirement: "at most \(show(largest)) per lot"))
-            changes.append(
-                "scale down from \(show(scale)) to \(show(largest)): \(runs) lots for each lot as written, or a process change "
-                    + "(comparability) to the site's scale")
+            // Lots counted from doses: a lot at the site's scale is simulated, and the lots a
+            // lot as written stands for are its doses over the smaller lot's, rounded up (a
+            // lot's doses do not scale with its volume: fixed losses, QC samples, whole vials).
+            let written = r.summary.doses
+            let small = try? LotReport.simulate(p.atProductionScale(largest)).summary
+            switch small?.doses {
+            case let d? where d > 0:
+                let lots = Int((Double(written) / Double(d)).rounded(.up))
+                changes.append(
+                    "scale down from \(show(scale)) to \(show(largest)): a \(show(largest)) lot makes \(d) dose\(d == 1 ? "" : "s") where the lot as written makes \(written), so \(lots) lots for each lot as written, or a process change (comparability) to the site's scale"
+                )
+            case .some:
+                let part = ((small?.fractionalDoses ?? 0) * 100).rounded() / 100
+                missing.append(
+                    "a lot at the site's largest scale (\(show(largest))) makes no whole dose (\(plain(part)) of one): the process as written needs \(show(scale))"
+                )
+            case nil:
+                missing.append(
+                    "the process as written cannot make a lot at the site's largest scale (\(show(largest))): it needs \(show(scale))")
+            }
         } else {
             let platforms = Set(suites.flatMap { $0.maxScale.keys }).map(\.rawValue).sorted()
             missing.append(

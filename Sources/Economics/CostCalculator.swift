@@ -149,6 +149,26 @@ public enum CostCalculator {
         LotCost(matrix: matrix, successRate: costs.successRate, doses: s.doses, fractionalDoses: s.fractionalDoses)
     }
 
+    /// The lot's ``LotCycle``: its stage durations in days and the costs' success rate.
+    @inlinable
+    public static func lotCycle(_ s: LotSummary, _ c: CostModel) -> LotCycle {
+        let day = 86_400.0
+        return LotCycle(
+            expansion: s.expansionTime.canonical / day, production: (s.growthTime + s.inductionTime).canonical / day,
+            purification: s.downstreamTime.canonical / day, fill: s.fillTime.canonical / day,
+            release: s.releaseTime.canonical / day, successRate: c.successRate)
+    }
+
+    /// The lots a year the costs spread the facility over, stated and computed.
+    public static func lotsPerYear(_ s: LotSummary, _ c: CostModel) -> FacilityLotsPerYear {
+        let cycle = lotCycle(s, c)
+        var stated: Double?
+        if case .lotsPerYear(let n) = c.allocation { stated = n }
+        return FacilityLotsPerYear(
+            stated: stated, computed: cycle.lotsPerYear(c.occupancy), suiteDays: cycle.expectedSuiteDays(c.occupancy),
+            cycleDays: cycle.cycleDays(c.occupancy), basis: c.occupancy.description, suite: c.suite)
+    }
+
     /// The lines that do not come from a downstream step.
     @usableFromInline
     static func price<A: CostAccumulator>(_ p: ProcessDefinition, _ s: LotSummary, _ c: CostModel, into a: inout A) {
@@ -187,7 +207,7 @@ public enum CostCalculator {
         let perLot: Double
         switch c.allocation {
         case .lotsPerYear(let n): perLot = c.yearlyFacilityCost / n
-        case .suiteTime: perLot = c.yearlyFacilityCost * suite / secondsPerYear
+        case .suiteTime: perLot = c.yearlyFacilityCost / lotCycle(s, c).lotsPerYear(c.occupancy)
         }
         if suite > 0 {
             a.add(.facility(.upstream), .upstream, .facility, perLot * upstreamTime / suite)

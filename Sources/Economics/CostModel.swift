@@ -58,6 +58,13 @@ public struct CostModel: Sendable, Hashable {
     /// The share of lots that pass and are released.
     public var successRate: Double
 
+    /// How a lot holds its suite, for the lots a year computed from the lot's suite time:
+    /// ``SuiteOccupancy/wholeLot`` (thaw to the end of fill, no changeover, open all year) unless
+    /// a facility's suite is given (`vectorfab cost --facility`).
+    public var occupancy: SuiteOccupancy = .wholeLot
+    /// The facility and suite `occupancy` describes; nil for the whole-lot suite.
+    public var suite: String?
+
     public init(currency: Currency) {
         self.currency = currency
         medium = 0
@@ -128,8 +135,37 @@ public struct StepCosts: Sendable, Hashable {
 public enum FacilityAllocation: Sendable, Hashable {
     /// Evenly over a number of lots a year.
     case lotsPerYear(Double)
-    /// By the share of a year the lot holds the suite (thaw to the end of fill).
+    /// Over the lots a year the suite makes, computed from the time each lot holds it (thaw to
+    /// the end of fill unless a facility's suite says otherwise): ``LotCycle/lotsPerYear(_:)``.
     case suiteTime
+}
+
+/// The lots a year a suite makes, as the cost model sees them: the number a cost file states
+/// (`lots-per-year`), if any, and the one computed from the lot's suite time by ``LotCycle``,
+/// the computation the planner and the facility simulation use too.
+public struct FacilityLotsPerYear: Sendable, Hashable {
+    /// Lots a year stated in the costs; nil with `allocation: suite-time`.
+    public var stated: Double?
+    /// Lots a year computed from the lot's suite time, changeover and closures.
+    public var computed: Double
+    /// Days a lot holds its suite, on average over passing and failing lots.
+    public var suiteDays: Double
+    /// Days from one lot taking the suite to the next (suite time and changeover).
+    public var cycleDays: Double
+    /// What holds the suite, in words.
+    public var basis: String
+    /// The facility and suite the computation is for; nil for the whole-lot suite.
+    public var suite: String?
+
+    /// The lots a year the facility's cost is spread over.
+    public var used: Double { stated ?? computed }
+
+    /// Stated ÷ computed − 1; nil when nothing is stated.
+    public var difference: Double? { stated.map { $0 / computed - 1 } }
+
+    /// Whether the stated figure is more than 10 % away from the computed one (a cost file's
+    /// round figure is not expected to match to the lot).
+    public var disagrees: Bool { (difference.map(abs) ?? 0) > 0.10 }
 }
 
 /// The stages of a lot that costs are reported by.

@@ -167,3 +167,18 @@ public enum CostReader {
         return c
     }
 }
+
+extension CostReader {
+    /// The nominal share of lots that pass written in a process document's `costs:` section
+    /// (its reference already resolved), for capacity planning; nil when the document has no
+    /// costs, no `success-rate`, or one that cannot be read (the cost report says why).
+    public static func successRate(inProcess document: DocumentNode) -> Double? {
+        let issues = IssueCollector()
+        let r = FieldReader(document, path: .root, issues: issues)
+        guard let costs = r.mapping("costs", required: false, expected: "the process's costs"),
+            costs.has("success-rate"),
+            let rate = costs.optionalQuantity("success-rate", Fraction.self, bound: .yield), issues.issues.isEmpty
+        else { return nil }
+        return rate.value
+    }
+}

@@ -197,7 +197,11 @@ public enum DemandFile {
             let target = URL(
                 fileURLWithPath: file.hasPrefix("/") || base.isEmpty ? file : (base as NSString).appendingPathComponent(file)
             ).standardizedFileURL.path
-            return (target, try ProcessFile.load(path: target))
+            let document = try DocumentLoader.load(path: target)
+            let process = try ProcessReader.read(document, extensions: ProcessFile.extensions)
+            // The success rate its costs give, if they can be read; a plan does not need them.
+            let costs = try? EconomicFile.resolvingReferences(document, from: target)
+            return (target, process, costs.flatMap(CostReader.successRate(inProcess:)))
         }
     }
 
@@ -210,16 +214,30 @@ public enum DemandFile {
                     DefinitionIssue(location: nil, path: .root, message: "no text was given for the process file '\(name)'", expected: "processes: {\"\(name)\": \"…\"}")
                 ])
             }
-            return (name, try ProcessFile.parse(t, file: name))
+            let document = try DocumentLoader.parse(t, file: name)
+            let process = try ProcessReader.read(document, extensions: ProcessFile.extensions)
+            // Its costs' success rate, the cost file's text given among the texts by the name
+            // the process gives it.
+            let costs = try? EconomicFile.resolvingReferences(document) {
+                reference throws(DefinitionError) in
+                guard let text = texts[reference] else {
+                    throw DefinitionError([
+                        DefinitionIssue(location: nil, path: .root, message: "no text for '\(reference)'", expected: "its text")
+                    ])
+                }
+                return try DocumentLoader.parse(text, file: reference)
+            }
+            return (name, process, costs.flatMap(CostReader.successRate(inProcess:)))
         }
     }
 
     /// The demand of `document`, each process file its products name read by `load` (which
     /// gives the file's identity, so that one file named twice is read once, and its process).
     static func read(
-        _ document: DocumentNode, load: (String) throws(DefinitionError) -> (String, ProcessDefinition)
+        _ document: DocumentNode, load: (String) throws(DefinitionError) -> (String, ProcessDefinition, Double?)
     ) throws(DefinitionError) -> Demand {
         var processes: [String: ProcessDefinition] = [:]
+        var successRates: [String: Double] = [:]
         var problems: [DefinitionIssue] = []
         if case .mapping(let top) = document.value, let list = top.first(where: { $0.key == "products" }),
             case .sequence(let items) = list.value.value
@@ -239,9 +257,10 @@ public enum DemandFile {
                     break
                 }
                 do {
-                    let (identity, process) = try load(file)
+                    let (identity, process, successRate) = try load(file)
                     loaded.insert(identity)
                     processes[file] = process
+                    successRates[file] = successRate
                 } catch {
                     problems.append(
                         DefinitionIssue(
@@ -254,6 +273,6 @@ public enum DemandFile {
             }
         }
         if !problems.isEmpty { throw DefinitionError(problems) }
-        return try DemandReader.read(document, processes: processes)
+        return try DemandReader.read(document, processes: processes, costSuccessRates: successRates)
     }
 }

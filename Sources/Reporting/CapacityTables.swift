@@ -109,9 +109,11 @@ public enum CapacityTables {
                 continue
             }
             var causes: [String] = []
-            if failedShare > 0 { causes.append("\(Fmt.percent(failedShare)) of the simulated lots fail, where the plan counts every lot as passing") }
-            let observed = r.plan.demand.products[p].observed
-            if observed != nil { causes.append("the simulation draws stage durations from the demand file's observed: section, the plan takes the nominal ones") }
+            if failedShare > 0 {
+                causes.append(
+                    "\(Fmt.percent(failedShare)) of the simulated lots fail at random, where the plan counts each lot's yield times its success rate")
+            }
+            causes += LotRates.dispatchDifferences(r.plan.facility, r.plan.demand)
             causes.append(
                 relative < 0
                     ? "the plan places each lot when the demand needs it, with every stage on time"

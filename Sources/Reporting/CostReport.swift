@@ -85,6 +85,7 @@ public struct CostReport: Sendable {
             k.add(["Per patient", Fmt.money(cost.perDose * Double(p.product.dose.dosesPerPatient), c)])
         }
         out += k.render() + "\n"
+        out += lotsPerYearLine() + "\n\n"
         out += "Lines\n"
         var l = TextTable(["stage", "category", "item", "amount", "share"], rightAligned: [3, 4])
         for line in lines.sorted(by: { $0.amount > $1.amount }) where line.amount != 0 {
@@ -117,6 +118,26 @@ public struct CostReport: Sendable {
         return out
     }
 
+    /// The lots a year the facility's cost is spread over: stated and computed from the lot's
+    /// suite time (``LotCycle``, as the planner and the facility simulation compute it).
+    public var lotsPerYear: FacilityLotsPerYear { CostCalculator.lotsPerYear(summary, model.costs) }
+
+    /// One line: the lots a year used, the computed figure beside a stated one, what the
+    /// computation assumes, and whether they disagree by more than 10 %.
+    public func lotsPerYearLine() -> String {
+        let l = lotsPerYear
+        let place = l.suite.map { "in \($0)" } ?? "in one suite"
+        let computed =
+            "\(Fmt.number(l.computed)) computed from the lot's suite time \(place) (a lot holds it \(Fmt.number(l.suiteDays)) d on average, one starts every \(Fmt.number(l.cycleDays)) d: \(l.basis))"
+        guard let stated = l.stated else { return "Lots a year (the facility's cost is spread over): \(computed)." }
+        var line = "Lots a year (the facility's cost is spread over): \(Fmt.number(stated)) stated in the costs; \(computed)"
+        if l.disagrees, let d = l.difference {
+            line += " — the stated figure is \(Fmt.percent(abs(d))) \(d > 0 ? "more" : "fewer") than the suite makes"
+            if l.suite == nil { line += " (--facility computes it for a site's suite)" }
+        }
+        return line + "."
+    }
+
     /// The process's plausibility warnings: the same as the lot report's.
     public var warnings: [PlausibilityWarning] { (try? LotReport.simulate(model.process)).map(Plausibility.warnings) ?? [] }
 
@@ -136,6 +157,22 @@ public struct CostReport: Sendable {
         public var fairPrice: Price?
         /// Values outside what is usual (not errors).
         public var warnings: [PlausibilityWarning]
+        /// The lots a year the facility's cost is spread over, stated and computed.
+        public var lotsPerYear: LotsPerYear
+
+        public struct LotsPerYear: Codable, Sendable {
+            /// What the costs state (`lots-per-year`); nil with `allocation: suite-time`.
+            public var stated: Double?
+            /// From the lot's suite time, changeover and closures.
+            public var computed: Double
+            public var used: Double
+            public var suiteDays: Double
+            public var cycleDays: Double
+            public var basis: String
+            public var suite: String?
+            /// Stated and computed more than 10 % apart.
+            public var disagree: Bool
+        }
 
         public struct Line: Codable, Sendable {
             public var stage: String
@@ -176,7 +213,13 @@ public struct CostReport: Sendable {
                     cogsPerDose: $0.cogsPerDose, developmentPerDose: $0.developmentPerDose,
                     distributionPerDose: $0.distributionPerDose, marginPerDose: $0.marginPerDose,
                     pricePerDose: $0.pricePerDose, listPrice: $0.listPrice, listToFair: $0.listToFair)
-            }, warnings: warnings)
+            }, warnings: warnings,
+            lotsPerYear: {
+                let l = lotsPerYear
+                return Data.LotsPerYear(
+                    stated: l.stated, computed: l.computed, used: l.used, suiteDays: l.suiteDays, cycleDays: l.cycleDays,
+                    basis: l.basis, suite: l.suite, disagree: l.disagrees)
+            }())
     }
 
     public func csv() -> String {

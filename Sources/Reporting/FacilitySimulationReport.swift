@@ -9,13 +9,19 @@ public struct FacilitySimulationReport: Sendable {
     public var facility: Facility
     public var demand: Demand
     public var seed: UInt64
+    /// Each product's lot cycle in its suite (empty if a process cannot make a lot).
+    public var rates: [SuiteLotRate]
 
     public init(result: FacilitySimulation.Result, facility: Facility, demand: Demand, seed: UInt64) {
         self.result = result
         self.facility = facility
         self.demand = demand
         self.seed = seed
+        rates = (try? LotRates.rates(facility, demand)) ?? []
     }
+
+    /// What the plan and the facility simulation do not dispatch alike, in one line.
+    public var dispatchLine: String { LotRates.dispatchLine(facility, demand) }
 
     public func text() -> String {
         let r = result
@@ -24,6 +30,7 @@ public struct FacilitySimulationReport: Sendable {
         out += "\(Fmt.count(r.replications.count)) replications of \(r.years) years, seed \(seed): "
         out +=
             "\(Fmt.number(r.seconds)) s, \(Fmt.count(lots)) lots started (\(Fmt.count(Double(lots) / max(r.seconds, 1e-9))) a second)\n\n"
+        if !rates.isEmpty { out += LotCycleReport.text(rates) + "\n" }
         for (p, name) in r.products.enumerated() {
             let unit = demand.products[p].unit.rawValue
             out += "\(name): \(unit) served a year\n"
@@ -38,6 +45,10 @@ public struct FacilitySimulationReport: Sendable {
             }
             out += t.render() + "\n"
         }
+        let started = SampleStatistics(r.lotsStartedPerSuiteYear)
+        out +=
+            "Lots started per suite-year: mean \(Fmt.number(started.mean, digits: 4)), p5 \(Fmt.number(started.p5, digits: 4)), "
+        out += "p50 \(Fmt.number(started.p50, digits: 4)), p95 \(Fmt.number(started.p95, digits: 4))\n"
         let lpsy = SampleStatistics(r.lotsPerSuiteYear)
         out +=
             "Lots passed per suite-year: mean \(Fmt.number(lpsy.mean, digits: 4)), p5 \(Fmt.number(lpsy.p5, digits: 4)), "
@@ -45,6 +56,13 @@ public struct FacilitySimulationReport: Sendable {
         let failed = r.replications.reduce(0) { $0 + $1.lotsFailed }
         out += "Failed lots: \(Fmt.percent(Double(failed) / Double(max(1, lots))))\n"
         out += "Probability of meeting every year's cumulative demand: \(Fmt.percent(r.probabilityOfMeetingDemand))\n"
+        for (p, name) in r.products.enumerated() {
+            let expired = r.replications.reduce(0) { $0 + $1.expired[p] } / Double(max(1, r.replications.count))
+            if expired > 1e-9 {
+                out += "\(name): \(Fmt.number(expired)) \(demand.products[p].unit.rawValue) expire unused on average (shelf life).\n"
+            }
+        }
+        out += dispatchLine + "\n"
         return out
     }
 
@@ -56,7 +74,12 @@ public struct FacilitySimulationReport: Sendable {
         public var seconds: Double
         public var products: [Product]
         public var lotsPerSuiteYear: SampleStatistics
+        public var lotsStartedPerSuiteYear: SampleStatistics
         public var probabilityOfMeetingDemand: Double
+        /// Each product's lot cycle in its suite (shared with the plan and costs).
+        public var lotCycles: [LotCycleReport.Row]
+        /// What the plan and the facility simulation do not dispatch alike, in one line.
+        public var dispatch: String
 
         public struct Product: Codable, Sendable {
             public var name: String
@@ -75,7 +98,9 @@ public struct FacilitySimulationReport: Sendable {
                     served: (0..<result.years).map { y in SampleStatistics(served.map { $0[y] }, bins: 10) })
             },
             lotsPerSuiteYear: SampleStatistics(result.lotsPerSuiteYear, bins: 10),
-            probabilityOfMeetingDemand: result.probabilityOfMeetingDemand)
+            lotsStartedPerSuiteYear: SampleStatistics(result.lotsStartedPerSuiteYear, bins: 10),
+            probabilityOfMeetingDemand: result.probabilityOfMeetingDemand, lotCycles: LotCycleReport.rows(rates),
+            dispatch: dispatchLine)
     }
 
     public func csv() -> String {

@@ -6,11 +6,17 @@ import Foundation
 public struct PlanReport: Sendable {
     public var plan: Plan
     public var analysis: PlanAnalysis
+    /// Each product's lot cycle in its suite (empty if a process cannot make a lot).
+    public var rates: [SuiteLotRate]
 
     public init(_ plan: Plan) {
         self.plan = plan
         analysis = PlanAnalysis(plan)
+        rates = (try? LotRates.rates(plan.facility, plan.demand)) ?? []
     }
+
+    /// What the plan and the facility simulation do not dispatch alike, in one line.
+    public var dispatchLine: String { LotRates.dispatchLine(plan.facility, plan.demand) }
 
     func holderName(_ h: Holder) -> String {
         switch h {
@@ -21,13 +27,15 @@ public struct PlanReport: Sendable {
 
     func date(_ day: Double) -> String { plan.facility.start.adding(days: day).description }
 
-    /// The day the cumulative supply of a product reaches an amount.
+    /// The day the cumulative supply of a product — each lot's yield × its success rate —
+    /// reaches an amount.
     public func dayToSupply(_ product: String, _ amount: Double) -> Double? {
         let unit = plan.demand.products.first { $0.name == product }?.unit ?? .patients
+        let success = plan.templates[product]?.cycle.successRate ?? 1
         var total = 0.0
         for lot in plan.lots.filter({ $0.product == product }).sorted(by: { $0.released < $1.released }) {
-            total += Double(unit == .patients ? lot.patients : lot.doses)
-            if total >= amount { return lot.released }
+            total += Double(unit == .patients ? lot.patients : lot.doses) * success
+            if total >= amount * (1 - 1e-12) { return lot.released }
         }
         return nil
     }
@@ -50,7 +58,8 @@ public struct PlanReport: Sendable {
             ])
         }
         out += t.render() + "\n"
-        out += "Demand and supply by year\n"
+        if !rates.isEmpty { out += LotCycleReport.text(rates) + "\n" }
+        out += "Demand and supply by year (supplied: each lot's yield × its success rate)\n"
         var d = TextTable(
             ["product", "year", "demand", "supplied", "served", "unmet (cumulative)", "lots released"],
             rightAligned: [2, 3, 4, 5, 6])
@@ -79,7 +88,12 @@ public struct PlanReport: Sendable {
                     Fmt.count(all.reduce(0, +))
                 ])
         }
-        out += l.render() + "\n"
+        out += l.render()
+        out += "Lots started per suite-year over the horizon: \(Fmt.number(analysis.lotsPerSuiteYear))"
+        if let r = rates.first, rates.count == 1 {
+            out += " (the lot cycle: \(Fmt.number(r.lotsPerYear)) a year running back to back)"
+        }
+        out += ".\n\(dispatchLine)\n\n"
         let groups = Array(Set(f.suites.compactMap(\.group))).sorted()
         if !groups.isEmpty {
             out += "Lots started per group and year\n"
@@ -107,6 +121,9 @@ public struct PlanReport: Sendable {
                 out +=
                     "\(p.name): the \(Fmt.number(total)) \(p.unit.rawValue) demanded are all supplied by \(date(day)) "
                 out += "(\(Fmt.number(day / 365)) years, \(plan.lots.filter { $0.product == p.name }.count) lots).\n"
+            }
+            if let e = analysis.expired[p.name], e > 1e-9 {
+                out += "\(p.name): \(Fmt.number(e)) \(p.unit.rawValue) released expire before they can serve (shelf life).\n"
             }
         }
         if !plan.problems.isEmpty {
@@ -140,6 +157,12 @@ public struct PlanReport: Sendable {
         public var utilisation: [Use]
         public var bottleneck: String?
         public var problems: [String]
+        /// Each product's lot cycle in its suite (shared with the facility simulation and costs).
+        public var lotCycles: [LotCycleReport.Row]
+        /// Lots started per vector-production suite and year over the horizon.
+        public var lotsPerSuiteYear: Double
+        /// What the plan and the facility simulation do not dispatch alike, in one line.
+        public var dispatch: String
 
         public struct Lot: Codable, Sendable {
             public var number: Int
@@ -193,7 +216,8 @@ public struct PlanReport: Sendable {
                     served: $0.served, unmet: $0.unmet)
             },
             utilisation: analysis.utilisation.map { Data.Use(name: $0.name, utilisation: $0.utilisation) },
-            bottleneck: analysis.bottleneck?.name, problems: plan.problems)
+            bottleneck: analysis.bottleneck?.name, problems: plan.problems, lotCycles: LotCycleReport.rows(rates),
+            lotsPerSuiteYear: analysis.lotsPerSuiteYear, dispatch: dispatchLine)
     }
 
     /// The schedule: one row per stage of every lot.

@@ -20,8 +20,10 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Place lots in a facility's suites to meet a demand forecast, as early as possible.",
         discussion: """
-            Reports lots per suite and year, patients served against demand, unmet demand, each suite's and \
-            resource's utilisation and the bottleneck. --format csv writes the schedule; svg a Gantt chart.
+            Reports each product's lot cycle (suite time, success rate, release, shelf life, lots a year a suite \
+            makes), lots per suite and year, patients served against demand, unmet demand, each suite's and \
+            resource's utilisation and the bottleneck, and what it does not dispatch as simulate-facility does. \
+            --format csv writes the schedule; svg a Gantt chart.
             Example: vectorfab plan Examples/capacity/lv-zone-2015.yaml Examples/capacity/sickle-cell-100-patients.yaml
             """)
 
@@ -59,7 +61,8 @@ struct SimulateFacility: ParsableCommand {
         abstract: "Simulate a facility against demand many times, with random stage durations and failed lots.",
         discussion: """
             Stage durations and failure rates come from each product's observed: section in the demand file, \
-            or are the lot simulator's nominal figures. Same seed, same result.
+            or are the lot simulator's nominal figures and the process's costs' success rate; suite time per lot \
+            is the planner's (one lot cycle). Same seed, same result.
             Example: vectorfab simulate-facility Examples/capacity/peer-four-suites.yaml Examples/capacity/peer-ten-years.yaml --replications 1000 --seed 42
             """)
 

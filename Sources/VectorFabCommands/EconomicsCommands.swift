@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bioprocess
+import Capacity
 import Economics
 import FileFormats
 import Foundation
@@ -10,18 +11,23 @@ struct Cost: ParsableCommand {
         abstract: "Cost of goods of one lot and one dose, by category and stage, and a fair price.",
         discussion: """
             The process file needs a costs: section (or costs: path/to/costs.yaml); a price: section \
-            adds a cost-plus price. Distributions take their nominal value.
-            Example: vectorfab cost Examples/peer-aav-2000L-montecarlo.yaml
+            adds a cost-plus price. Distributions take their nominal value. The lots a year the facility's \
+            cost is spread over are computed from the lot's suite time (thaw to the end of fill, no changeover), \
+            or in the first suite of --facility able to run the process, and shown beside a stated lots-per-year.
+            Example: vectorfab cost Examples/aav-dmd-suspension-2000L.yaml --facility Examples/capacity/dmd-2000L-suite.yaml
             """)
 
     @Argument(help: "A process file with costs (YAML or JSON).")
     var file: String
 
+    @Option(help: "A facility file: lots a year are computed for its first suite able to run the process.")
+    var facility: String?
+
     @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
     var format: OutputFormat = .text
 
     func run() throws {
-        print(try Commands.cost(path: file, format: format), terminator: "")
+        print(try Commands.cost(path: file, facility: facility, format: format), terminator: "")
     }
 }
 
@@ -139,8 +145,17 @@ final class ProgressBar: @unchecked Sendable {
 }
 
 extension Commands {
-    public static func cost(path: String, format: OutputFormat) throws -> String {
-        let report = try CostReport(try EconomicFile.load(path: path))
+    public static func cost(path: String, facility: String? = nil, format: OutputFormat) throws -> String {
+        var model = try EconomicFile.load(path: path)
+        if let facility {
+            let f = try FacilityFile.load(path: facility)
+            guard let s = f.suites.indices.first(where: { f.suites[$0].canRun(model.process) }) else {
+                throw ValidationError("No suite of \(facility) can run \(model.process.name): --facility needs one that can.")
+            }
+            model.costs.occupancy = f.occupancy(ofSuite: s)
+            model.costs.suite = "\(f.name), \(f.suites[s].name)"
+        }
+        let report = try CostReport(model)
         switch format {
         case .text: return report.text()
         case .json: return try encodeJSON(report.data())

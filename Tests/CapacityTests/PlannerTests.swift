@@ -119,6 +119,7 @@ struct PlannerTests {
         ("lv-industrial-suite.yaml", "sickle-cell-industrial-demand.yaml"),
         ("genethon-bioprod-2015.yaml", "genethon-clinical-programmes.yaml"),
         ("peer-four-suites.yaml", "peer-ten-years.yaml"),
+        ("dmd-2000L-suite.yaml", "dmd-demand.yaml"),
     ])
     func everyExamplePlanPassesTheValidator(facility: String, demand: String) throws {
         let p = try plan(facility, demand)
@@ -131,7 +132,12 @@ struct PlannerTests {
 /// The seeds' capacity figures, from the examples.
 struct SeedCapacityTests {
     @Test func theCurrentLVProcessNeedsFourYearsOfOneZoneFor100Patients() throws {
-        let p = try plan("lv-zone-2015.yaml", "sickle-cell-100-patients.yaml")
+        // The seed counts every lot as passing: so does this plan (no success rate).
+        var demand = try DemandFile.load(path: Repository.path("Examples/capacity/sickle-cell-100-patients.yaml"))
+        let withFailures = demand
+        demand.products[0].costSuccessRate = nil
+        let facility = try FacilityFile.load(path: Repository.path("Examples/capacity/lv-zone-2015.yaml"))
+        let p = try Planner.plan(facility, demand)
         let a = PlanAnalysis(p)
         // Seed 000: "6 lots per zone per year" — every full year of the plan.
         let perYear = a.lotsBySuite["LV zone"]!
@@ -141,6 +147,12 @@ struct SeedCapacityTests {
         #expect(p.lots.count == 25)
         let last = p.lots.map(\.released).max()!
         #expect(abs(last / 365 - 4) < 0.5, "\(last / 365) years")
+        // With the success rate of the process's costs, lots = patients ÷ (patients a lot × success).
+        let q = try Planner.plan(facility, withFailures)
+        let t = try #require(q.templates.values.first)
+        #expect(t.cycle.successRate < 1)
+        #expect(q.lots.count == Int((100 / (Double(t.patients) * t.cycle.successRate)).rounded(.up)))
+        #expect(q.lots.count > p.lots.count)
     }
 
     @Test func theIndustrialProcessMakesALotEveryTwoWeeks() throws {
@@ -148,11 +160,12 @@ struct SeedCapacityTests {
         let a = PlanAnalysis(p)
         let lots = a.lotsBySuite["LV suite"]!
         // "1 lot produced in 2 weeks": 24–27 lots a year; "≈ 400 patients a lot, 9,600 patients per
-        // suite per year": 356 a lot and about 8,900 a year (the seed's figures are round
-        // projections; within 10 %).
+        // suite per year": 356 a lot and about 8,900 a year made (the seed's figures are round
+        // projections; within 10 %). The plan supplies what passes on average: made × success rate.
         #expect(lots[1...8].allSatisfy { (24...27).contains($0) }, "\(lots)")
         let supplied = a.products.filter { $0.year == 3 }.first!.supplied
-        #expect(abs(supplied - 9600) / 9600 < 0.10, "\(supplied)")
+        let success = try #require(p.templates.values.first).cycle.successRate
+        #expect(abs(supplied / success - 9600) / 9600 < 0.10, "\(supplied / success)")
     }
 
     @Test func aFourSuiteClinicalFacilityMakes20To30LotsAYear() throws {
@@ -384,11 +397,17 @@ struct MaterialAndTransferTests {
         let dmd = try ProcessFile.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
         let t = try TechTransfer(dmd, at: f)
         #expect(t.verdict == .runsWithChanges)
-        // The site's largest stirred tank against the process's 2,000 L.
+        // Lots counted from doses: the site's largest stirred tank makes fewer doses a lot than
+        // its share of the volume (losses, QC samples and vials per dose do not shrink with it).
         let largest = f.suites.compactMap { $0.maxScale[.suspension] }.max() ?? 0
-        let runs = Int((Suite.scale(of: dmd) / largest).rounded(.up))
-        #expect(runs > 1)
+        let written = try LotReport.simulate(dmd).summary.doses
+        let small = try LotReport.simulate(dmd.atProductionScale(largest)).summary.doses
+        #expect(small > 0)
+        let runs = Int((Double(written) / Double(small)).rounded(.up))
+        let linear = Int((Suite.scale(of: dmd) / largest).rounded(.up))
+        #expect(runs > linear, "\(runs) lots from doses against \(linear) from volume")
         #expect(t.changes.first?.contains("\(runs) lots for each lot as written") == true, "\(t.changes)")
+        #expect(t.changes.first?.contains("makes \(small) doses where the lot as written makes \(written)") == true)
         let bed = try TechTransfer(
             try ProcessFile.load(path: Repository.path("Examples/aav-dmd-fixed-bed.yaml")), at: f)
         #expect(bed.verdict == .cannotRun)

@@ -139,8 +139,29 @@ struct CostCategoryTests {
         let text = Costed.yaml.replacingOccurrences(of: "lots-per-year: 20", with: "allocation: suite-time")
         let r = try CostReport(try Costed.model(text))
         let s = r.summary
-        let days = (s.upstreamTime + s.downstreamTime + s.fillTime).value(in: "d")
+        // Thaw to the end of fill for a lot that passes; a lot that fails (20 %) is known at the
+        // end of purification and not filled: the year is shared over the lots it holds on average.
+        let days = (s.upstreamTime + s.downstreamTime).value(in: "d") + 0.8 * s.fillTime.value(in: "d")
+        #expect(s.fillTime.value(in: "d") > 0)
         #expect(close(r.cost.matrix.total(.facility), 2e6 * days / 365))
+        #expect(close(r.lotsPerYear.computed, 365 / days))
+        #expect(r.lotsPerYear.stated == nil && r.lotsPerYearLine().contains("computed from the lot's suite time"))
+    }
+
+    /// A stated lots-per-year is used, and the one computed from the lot's suite time is shown
+    /// beside it, flagged when they are more than 10 % apart.
+    @Test func aStatedLotsAYearIsShownBesideTheComputedOne() throws {
+        let r = try CostReport(try Costed.model(Costed.yaml))
+        let l = r.lotsPerYear
+        #expect(l.stated == 20 && l.used == 20)
+        let s = r.summary
+        let days = (s.upstreamTime + s.downstreamTime).value(in: "d") + 0.8 * s.fillTime.value(in: "d")
+        #expect(close(l.computed, 365 / days))
+        #expect(l.disagrees == (abs(20 / l.computed - 1) > 0.10))
+        let line = r.lotsPerYearLine()
+        #expect(line.contains("20 stated in the costs") && line.contains(Fmt.number(l.computed)))
+        #expect(line.contains("than the suite makes") == l.disagrees)
+        #expect(r.data().lotsPerYear.computed == l.computed)
     }
 
     @Test func failedLotsAreCarriedByTheReleasedOnesAndDosesShareTheRest() throws {

@@ -15,10 +15,11 @@ func scalars(_ node: DocumentNode, _ path: FieldPath = .root) -> [(FieldPath, St
 
 /// Inputs written as distributions, and the setters the Monte Carlo writes samples through.
 struct UncertaintyReadingTests {
-    /// Fields that hold whole numbers, text or shares adding to 100 %: never uncertain.
+    /// Fields that hold whole numbers, text or shares adding to 100 %, and the shelf life (a
+    /// label's figure for capacity planning, not a lot's input): never uncertain.
     static let notUncertain: Set<String> = [
         "units", "harvests", "max-vessels", "vials-per-lot", "eyes-per-patient", "max-population-doublings",
-        "retained-vials", "share",
+        "retained-vials", "share", "shelf-life",
     ]
 
     @Test(arguments: ExampleTests.examples)

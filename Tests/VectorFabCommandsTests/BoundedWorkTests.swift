@@ -37,12 +37,14 @@ struct BoundedWorkTests {
     }
 
     @Test func aDemandNeedingMoreLotsThanAPlanMayPlaceIsRefused() throws {
-        // 4 patients a lot: 1,000,000 patients need 250,000 lots, over the 200,000 limit.
+        // 4 patients a lot, 85 % of lots passing (the process's costs): 1,000,000 patients need
+        // 1,000,000 ÷ 3.4 = 294,118 lots, over the 200,000 limit.
         let path = try demand("1000000")
         defer { try? FileManager.default.removeItem(atPath: path) }
+        let lots = Int((1_000_000 / (4 * 0.85)).rounded(.up))
         try refused(
             ["plan", "Examples/capacity/lv-zone-2015.yaml", path],
-            saying: ["the demand needs 250000 lots", "more than the \(WorkLimits.plannedLots) a plan may place"])
+            saying: ["the demand needs \(lots) lots", "more than the \(WorkLimits.plannedLots) a plan may place"])
     }
 
     @Test func aSimulationThatWouldNeverEndIsRefused() throws {
@@ -55,12 +57,16 @@ struct BoundedWorkTests {
         try refused(
             ["simulate-facility", "Examples/capacity/lv-zone-2015.yaml", always, "--replications", "10"],
             saying: ["always fail, so its demand would need lots without end"])
-        // 100,000 patients at 4 a lot: 25,000 lots a replication, × 5,000 replications.
+        // 100,000 patients at 4 a lot, 85 % passing: 29,412 lots a replication, × 5,000 replications.
         let big = try demand("100000")
         defer { try? FileManager.default.removeItem(atPath: big) }
+        let lots = Int((100_000 / (4 * 0.85)).rounded(.up))
         try refused(
             ["simulate-facility", "Examples/capacity/lv-zone-2015.yaml", big, "--replications", "5000"],
-            saying: ["5000 replications × about 25000 lots each", "at most 4000 replications for this demand"])
+            saying: [
+                "5000 replications × about \(lots) lots each",
+                "at most \(WorkLimits.simulatedLots / lots) replications for this demand",
+            ])
     }
 
     @Test func tooManyPeriodsAreRefused() throws {

@@ -16,6 +16,7 @@ struct JSONReportTests {
         ("lv-zone-2015.yaml", "sickle-cell-100-patients.yaml"), ("peer-four-suites.yaml", "peer-ten-years.yaml"),
         ("lv-industrial-suite.yaml", "sickle-cell-industrial-demand.yaml"),
         ("genethon-bioprod-2015.yaml", "genethon-clinical-programmes.yaml"),
+        ("dmd-2000L-suite.yaml", "dmd-demand.yaml"),
     ].map { (Repository.path("Examples/capacity/\($0.0)"), Repository.path("Examples/capacity/\($0.1)")) }
 
     /// Parses a JSON report and returns every `…NonFinite` note in it.

@@ -33,7 +33,14 @@ struct ComputeEndpointTests {
         let demandText = try Self.text(hundred)
         let processName = try #require(demandText.split(separator: "\n").first { $0.contains("process:") })
             .split(separator: ":", maxSplits: 1)[1].split(separator: "#")[0].trimmingCharacters(in: .whitespaces)
-        let processes = [processName: try Self.text("Examples/capacity/" + processName)]
+        let processText = try Self.text("Examples/capacity/" + processName)
+        // The cost file the process's costs: names, by that name: its success rate counts.
+        let costBase = try #require(processText.split(separator: "\n").first { $0.contains("base:") })
+            .split(separator: ":", maxSplits: 1)[1].split(separator: "#")[0].trimmingCharacters(in: .whitespaces)
+        let processes = [
+            processName: processText,
+            costBase: try Self.text("Examples/" + costBase),
+        ]
         let mc = "Examples/peer-aav-2000L-montecarlo.yaml"
         let cases: [(String, [String: Any], String)] = [
             ("/api/compare", ["processes": try dmd.map(Self.text), "doses": 100],

@@ -47,16 +47,19 @@ public struct Product: Sendable, Hashable {
     /// The concentration the label doses at (a dose is a volume per kg at it): the bulk is
     /// diluted to it before fill; nil when the label states none.
     public var labelConcentration: Quantity<VectorConcentration>?
+    /// How long a released lot keeps in its storage conditions; nil when not given.
+    public var shelfLife: Quantity<Duration>?
 
     public init(
         name: String, vector: Vector, dose: DoseModel, indication: String? = nil,
-        labelConcentration: Quantity<VectorConcentration>? = nil
+        labelConcentration: Quantity<VectorConcentration>? = nil, shelfLife: Quantity<Duration>? = nil
     ) {
         self.name = name
         self.vector = vector
         self.dose = dose
         self.indication = indication
         self.labelConcentration = labelConcentration
+        self.shelfLife = shelfLife
     }
 }
 
@@ -869,5 +872,28 @@ public struct ReleaseTest: Sendable, Hashable {
         self.volume = volume
         self.turnaround = turnaround
         self.specification = specification
+    }
+}
+
+extension ProcessDefinition {
+    /// The process with its production at another total scale, everything else as written: a
+    /// stirred tank of that working volume (one unit), fixed beds of that total area (the same
+    /// number of beds, each with its working volume in proportion), or that many flasks. The
+    /// scale is in the unit ``ProductionPlatform`` counts scale in: m³ of culture, m² of bed,
+    /// flasks. A tech transfer to a smaller site simulates its lot this way.
+    public func atProductionScale(_ total: Double) -> ProcessDefinition {
+        var p = self
+        switch production.platform {
+        case .suspension(let model, _):
+            p.production.platform = .suspension(model: model, workingVolume: Quantity(canonical: total))
+            p.production.units = 1
+        case .fixedBed(let model, let area, let volume):
+            let each = total / Double(max(1, production.units))
+            p.production.platform = .fixedBed(
+                model: model, bedArea: Quantity(canonical: each), workingVolume: volume * (each / area.canonical))
+        case .flasks:
+            p.production.units = max(1, Int(total.rounded(.down)))
+        }
+        return p
     }
 }

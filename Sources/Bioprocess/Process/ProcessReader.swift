@@ -157,8 +157,10 @@ public enum ProcessReader {
             }
             d.finish()
         }
+        let shelfLife = r.optionalQuantity("shelf-life", Duration.self)
         r.finish()
-        return Product(name: name, vector: vector, dose: dose, indication: indication, labelConcentration: label)
+        return Product(
+            name: name, vector: vector, dose: dose, indication: indication, labelConcentration: label, shelfLife: shelfLife)
     }
 
     static let placeholderProduct = Product(

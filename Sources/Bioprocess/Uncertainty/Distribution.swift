@@ -159,6 +159,16 @@ public struct BoundedDistribution: Sendable, Hashable {
         return x
     }
 
+    /// The mean of the draws: the distribution's own, or for a truncated one the average of
+    /// 2,000 evenly spaced quantiles (the midpoint rule; ample for a planning figure).
+    public var mean: Double {
+        guard truncated else { return distribution.mean }
+        let n = 2_000
+        var sum = 0.0
+        for i in 0..<n { sum += quantile((Double(i) + 0.5) / Double(n)) }
+        return sum / Double(n)
+    }
+
     /// The probability a draw of the untruncated distribution falls within the range.
     public var massWithinBounds: Double {
         distribution.cdf(upper) - (lower.isFinite ? distribution.cdf(lower) : 0)
