@@ -156,7 +156,13 @@ public enum Sensitivity {
         /// Whether every interval is narrower than the target width (true without one).
         public var reachedTarget: Bool {
             guard let width = targetWidth else { return true }
-            return samples - leftOut > 1 && !indices.isEmpty && widestInterval < width
+            return varies && widestInterval < width
+        }
+        /// Whether the cost per dose varies over the rows kept: without variance there is nothing
+        /// to share and the indices are undefined.
+        public var varies: Bool {
+            samples - leftOut > 1 && variance > 0 && variance.isFinite && !indices.isEmpty
+                && indices.allSatisfy { $0.firstOrder.isFinite && $0.total.isFinite }
         }
     }
 
@@ -206,7 +212,7 @@ public enum Sensitivity {
                 result.targetWidth = width
                 result.rounds = rounds
                 let widest = result.widestInterval
-                if result.reachedTarget || n >= most || !widest.isFinite || result.samples - result.leftOut < 2 {
+                if result.reachedTarget || n >= most || !widest.isFinite || !result.varies {
                     return result
                 }
                 let asked = Double(n) * (widest / width) * (widest / width) * 1.2
@@ -319,7 +325,16 @@ public enum Sensitivity {
                 indices.append(index)
             }
             indices.sort { $0.total > $1.total }
-            let variance = m > 1 ? Sensitivity.variance(ya, yb) : .nan
+            // A cost that is the same in every row (to the last bit) has no variance: rounding in
+            // the centring above must not make one up.
+            let constant = m > 0 && fa.allSatisfy { $0 == fa[0] } && fb.allSatisfy { $0 == fa[0] } && fab.allSatisfy { $0 == fa[0] }
+            let variance = m > 1 ? (constant ? 0 : Sensitivity.variance(ya, yb)) : .nan
+            if constant {
+                for i in indices.indices {
+                    (indices[i].firstOrder, indices[i].total) = (.nan, .nan)
+                    (indices[i].firstOrderInterval, indices[i].totalInterval) = (0...0, 0...0)
+                }
+            }
             return Sobol(
                 samples: drawn, evaluations: drawn * (k + 2), variance: variance, indices: indices, leftOut: drawn - m)
         }

@@ -107,7 +107,9 @@ public struct UncertaintyReport: Sendable {
     public static func sobolSampling(_ s: Sensitivity.Sobol) -> String {
         let widest = Fmt.number(s.widestInterval, digits: 3)
         var out: String
-        if let target = s.targetWidth {
+        if !s.varies {
+            out = "The cost per dose does not vary over the base samples kept: there is no variance to share, and the indices are undefined."
+        } else if let target = s.targetWidth {
             let goal = Fmt.number(target, digits: 3)
             if s.reachedTarget {
                 out = "Sampled in \(s.rounds) round\(s.rounds == 1 ? "" : "s") until every 95 % interval was narrower than \(goal): the widest is \(widest)."

@@ -182,6 +182,19 @@ struct MonteCarloTests {
         #expect(labour.firstOrder < 0.05 && labour.firstOrderEstimator == .saltelli, "\(labour)")
     }
 
+    @Test func anInputTheCostDoesNotDependOnLeavesNoVarianceToShare() throws {
+        // The release test's turnaround sets when the lot is released, not what it costs (the
+        // fixture's facility is charged by lots a year): the cost per dose is the same in every
+        // row, and the analysis says so rather than run to its limit.
+        let yaml = Costed.yaml.replacingOccurrences(of: "turnaround: \"14 d\"", with: "turnaround: {uniform: [\"14 d\", \"21 d\"]}")
+        let model = try Costed.model(yaml)
+        #expect(model.parameters.count == 1)
+        let sobol = Sensitivity.sobol(model, .narrowerThan(0.05, start: 100, most: 100_000), seed: 1, threads: 2)
+        #expect(sobol.variance == 0 && !sobol.varies && !sobol.reachedTarget)
+        #expect(sobol.samples == 100 && sobol.rounds == 1)
+        #expect(UncertaintyReport.sobolSampling(sobol).contains("does not vary"))
+    }
+
     @Test func anAnalysisThatCannotReachItsWidthStopsAtItsLimitAndSaysSo() throws {
         let model = try EconomicFile.load(path: Self.peer)
         let sobol = Sensitivity.sobol(model, .narrowerThan(0.01, start: 500, most: 1200), seed: 2, threads: 2)
