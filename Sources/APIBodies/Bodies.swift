@@ -333,7 +333,11 @@ public struct UncertaintyBody: StrictBody {
     public var samples: Int
     public var seed: UInt64?
     public var targetDoses: Int?
+    /// Base samples of the Sobol analysis: 0 for none, absent for as many as it takes for every
+    /// 95 % interval to be narrower than `sobolWidth`.
     public var sobolSamples: Int?
+    /// Without `sobolSamples`, the width every interval must be narrower than (default 0.05).
+    public var sobolWidth: Double?
 }
 
 /// A facility, a demand, and the texts of the process files the demand names (by the names it

@@ -10,6 +10,9 @@ public enum WorkLimits {
     public static let sobolSamples = 1_000_000
     /// Lot evaluations of a Sobol analysis, base samples × (uncertain inputs + 2).
     public static let sobolEvaluations = 10_000_000
+    /// The widths of 95 % interval a Sobol analysis may be run to: half the width asks for four
+    /// times the samples, up to the evaluations above.
+    public static let sobolWidths = 0.01...0.5
     /// Replications of a facility simulation.
     public static let replications = 100_000
     /// Threads a run may ask for.

@@ -70,26 +70,40 @@ public enum UncertaintyCharts {
         return out + "</svg>"
     }
 
+    /// Total and first-order indices as paired bars, each with its 95 % interval as a whisker.
     public static func sobol(_ s: Sensitivity.Sobol) -> String {
         guard !s.indices.isEmpty else { return "" }
         let left = 280.0, top = 10.0, plotWidth = 440.0, row = 30.0
-        let width = left + plotWidth + 120, height = top + Double(s.indices.count) * row + 30
+        let width = left + plotWidth + 150, height = top + Double(s.indices.count) * row + 30
         func w(_ v: Double) -> Double { max(0, min(1, v.isFinite ? v : 0)) * plotWidth }
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="Sobol indices of the cost per dose">
-            <title>Sobol indices of the cost per dose</title>
+            <title>Sobol indices of the cost per dose, with their 95 % confidence intervals</title>
 
             """
+        /// A bar and its interval's whisker, centred on `y`.
+        func bar(_ name: String, _ value: Double, _ interval: ClosedRange<Double>, y: Double, colour: String) -> String {
+            let text = "\(name) \(Fmt.number(value, digits: 2)), 95 % CI \(UncertaintyReport.interval(interval))"
+            var bar = "<rect x=\"\(left)\" y=\"\(y - 5.5)\" width=\"\(w(value))\" height=\"11\" fill=\"\(colour)\"><title>\(xmlEscaped(text))</title></rect>"
+            let lo = left + w(interval.lowerBound), hi = left + w(interval.upperBound)
+            bar += "<g class=\"whisker\" stroke=\"#1d2430\" stroke-width=\"1.2\" data-low=\"\(interval.lowerBound)\" data-high=\"\(interval.upperBound)\">"
+            bar += "<title>\(xmlEscaped(text))</title>"
+            bar += "<line x1=\"\(lo)\" y1=\"\(y)\" x2=\"\(hi)\" y2=\"\(y)\"/>"
+            bar += "<line x1=\"\(lo)\" y1=\"\(y - 4)\" x2=\"\(lo)\" y2=\"\(y + 4)\"/><line x1=\"\(hi)\" y1=\"\(y - 4)\" x2=\"\(hi)\" y2=\"\(y + 4)\"/></g>"
+            return bar
+        }
         for (i, index) in s.indices.enumerated() {
             let y = top + Double(i) * row
             let label = index.label.count > 44 ? String(index.label.prefix(43)) + "…" : index.label
             out += "<text x=\"\(left - 8)\" y=\"\(y + 17)\" text-anchor=\"end\">\(xmlEscaped(label))</text>"
-            out += "<rect x=\"\(left)\" y=\"\(y + 3)\" width=\"\(w(index.total))\" height=\"11\" fill=\"#9467bd\"><title>total \(Fmt.number(index.total, digits: 2))</title></rect>"
-            out += "<rect x=\"\(left)\" y=\"\(y + 15)\" width=\"\(w(index.firstOrder))\" height=\"11\" fill=\"#0b6e8a\"><title>first order \(Fmt.number(index.firstOrder, digits: 2))</title></rect>"
-            out += "<text x=\"\(left + max(w(index.total), w(index.firstOrder)) + 6)\" y=\"\(y + 17)\" class=\"tick\">\(Fmt.number(index.total, digits: 2)) / \(Fmt.number(index.firstOrder, digits: 2))</text>\n"
+            out += bar("total", index.total, index.totalInterval, y: y + 8.5, colour: "#9467bd")
+            out += bar("first order", index.firstOrder, index.firstOrderInterval, y: y + 20.5, colour: "#0b6e8a")
+            let right = [index.total, index.firstOrder, index.totalInterval.upperBound, index.firstOrderInterval.upperBound].map(w).max()!
+            out += "<text x=\"\(left + right + 6)\" y=\"\(y + 17)\" class=\"tick\">\(Fmt.number(index.total, digits: 2)) / \(Fmt.number(index.firstOrder, digits: 2))</text>\n"
         }
         out += "<rect x=\"\(left)\" y=\"\(height - 16)\" width=\"12\" height=\"12\" fill=\"#9467bd\"/><text x=\"\(left + 16)\" y=\"\(height - 6)\">total</text>"
         out += "<rect x=\"\(left + 100)\" y=\"\(height - 16)\" width=\"12\" height=\"12\" fill=\"#0b6e8a\"/><text x=\"\(left + 116)\" y=\"\(height - 6)\">first order</text>"
+        out += "<line x1=\"\(left + 230)\" y1=\"\(height - 10)\" x2=\"\(left + 250)\" y2=\"\(height - 10)\" stroke=\"#1d2430\"/><text x=\"\(left + 256)\" y=\"\(height - 6)\">95 % interval</text>"
         return out + "</svg>"
     }
 }

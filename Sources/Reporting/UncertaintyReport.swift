@@ -83,18 +83,43 @@ public struct UncertaintyReport: Sendable {
         out += tt.render()
         if let sobol {
             out += "\nSobol indices of the cost per dose (Saltelli design, \(Fmt.count(sobol.samples)) base samples, "
-            out += "\(Fmt.count(sobol.evaluations)) evaluations)\n"
+            out += "\(Fmt.count(sobol.evaluations)) evaluations, \(Fmt.number(sobol.seconds)) s)\n"
+            out += Self.sobolSampling(sobol) + "\n"
             var st = TextTable(["input", "first order", "95 % CI", "total", "95 % CI", "interactions"], rightAligned: [1, 2, 3, 4, 5])
-            func ci(_ r: ClosedRange<Double>) -> String { "\(Fmt.number(r.lowerBound, digits: 2))–\(Fmt.number(r.upperBound, digits: 2))" }
             for i in sobol.indices {
                 st.add([
-                    i.label, Fmt.number(i.firstOrder, digits: 2), ci(i.firstOrderInterval), Fmt.number(i.total, digits: 2),
-                    ci(i.totalInterval), Fmt.number(i.interactions, digits: 2),
+                    i.label, Fmt.number(i.firstOrder, digits: 2), Self.interval(i.firstOrderInterval), Fmt.number(i.total, digits: 2),
+                    Self.interval(i.totalInterval), Fmt.number(i.interactions, digits: 2),
                 ])
             }
             out += "(95 % confidence intervals from \(Sensitivity.bootstrapResamples) bootstrap resamples of the base samples)\n"
             out += st.render()
         }
+        return out
+    }
+
+    /// An interval as the text and the page print it: `0.71–0.75`.
+    public static func interval(_ r: ClosedRange<Double>) -> String {
+        "\(Fmt.number(r.lowerBound, digits: 2))–\(Fmt.number(r.upperBound, digits: 2))"
+    }
+
+    /// How the analysis's sample size came about, and how wide its intervals are, in a sentence.
+    public static func sobolSampling(_ s: Sensitivity.Sobol) -> String {
+        let widest = Fmt.number(s.widestInterval, digits: 3)
+        var out: String
+        if !s.varies {
+            out = "The cost per dose does not vary over the base samples kept: there is no variance to share, and the indices are undefined."
+        } else if let target = s.targetWidth {
+            let goal = Fmt.number(target, digits: 3)
+            if s.reachedTarget {
+                out = "Sampled in \(s.rounds) round\(s.rounds == 1 ? "" : "s") until every 95 % interval was narrower than \(goal): the widest is \(widest)."
+            } else {
+                out = "The widest 95 % interval is \(widest), not narrower than the \(goal) asked for: sampling stopped at the limit of \(Fmt.count(s.samples)) base samples."
+            }
+        } else {
+            out = "The widest 95 % interval is \(widest)."
+        }
+        if s.leftOut > 0 { out += " \(Fmt.count(s.leftOut)) base samples could not make a lot or a dose (left out)." }
         return out
     }
 
@@ -117,7 +142,22 @@ public struct UncertaintyReport: Sendable {
         public var noDoseShare: Double
         public var tornado: [Bar]
         public var sobol: [Index]?
+        /// How many base samples the Sobol analysis drew, and why.
+        public var sobolSampling: SobolSampling?
 
+        public struct SobolSampling: Codable, Sendable {
+            public var samples: Int
+            public var evaluations: Int
+            /// Base samples left out: one of their lots could not be made or made no dose.
+            public var leftOut: Int
+            /// Rounds of sampling: 1 for a fixed number of samples.
+            public var rounds: Int
+            /// The width every interval was to be narrower than, with --sobol-samples auto.
+            public var targetWidth: Double?
+            public var widestInterval: Double
+            public var reachedTarget: Bool
+            public var seconds: Double
+        }
         public struct Input: Codable, Sendable {
             public var input: String
             public var distribution: String
@@ -134,6 +174,8 @@ public struct UncertaintyReport: Sendable {
             /// 95 % bootstrap confidence intervals, [low, high].
             public var firstOrderInterval: [Double]
             public var totalInterval: [Double]
+            /// `saltelli` or `janon`: the first-order estimator, the one whose interval is the narrower.
+            public var firstOrderEstimator: String
         }
     }
 
@@ -153,7 +195,14 @@ public struct UncertaintyReport: Sendable {
                 Data.Index(
                     input: $0.label, firstOrder: $0.firstOrder, total: $0.total,
                     firstOrderInterval: [$0.firstOrderInterval.lowerBound, $0.firstOrderInterval.upperBound],
-                    totalInterval: [$0.totalInterval.lowerBound, $0.totalInterval.upperBound])
+                    totalInterval: [$0.totalInterval.lowerBound, $0.totalInterval.upperBound],
+                    firstOrderEstimator: $0.firstOrderEstimator.rawValue)
+            },
+            sobolSampling: sobol.map {
+                Data.SobolSampling(
+                    samples: $0.samples, evaluations: $0.evaluations, leftOut: $0.leftOut, rounds: $0.rounds,
+                    targetWidth: $0.targetWidth, widestInterval: $0.widestInterval, reachedTarget: $0.reachedTarget,
+                    seconds: $0.seconds)
             })
     }
 
@@ -172,9 +221,18 @@ public struct UncertaintyReport: Sendable {
             rows.append(["tornado", b.label, "cost at p5", "\(b.costAtLow)"])
             rows.append(["tornado", b.label, "cost at p95", "\(b.costAtHigh)"])
         }
+        if let sobol {
+            rows.append(["sobol", "", "base samples", "\(sobol.samples)"])
+            if let w = sobol.targetWidth { rows.append(["sobol", "", "target interval width", "\(w)"]) }
+            rows.append(["sobol", "", "widest interval", "\(sobol.widestInterval)"])
+        }
         for i in sobol?.indices ?? [] {
             rows.append(["sobol", i.label, "first order", "\(i.firstOrder)"])
+            rows.append(["sobol", i.label, "first order 95 % low", "\(i.firstOrderInterval.lowerBound)"])
+            rows.append(["sobol", i.label, "first order 95 % high", "\(i.firstOrderInterval.upperBound)"])
             rows.append(["sobol", i.label, "total", "\(i.total)"])
+            rows.append(["sobol", i.label, "total 95 % low", "\(i.totalInterval.lowerBound)"])
+            rows.append(["sobol", i.label, "total 95 % high", "\(i.totalInterval.upperBound)"])
         }
         return csvDocument(rows)
     }

@@ -56,10 +56,19 @@ struct Uncertainty: ParsableCommand {
 
     @Option(
         help: """
-            Base samples of the Sobol analysis, 0 (skip) to \(Fmt.count(WorkLimits.sobolSamples)); it costs \
-            samples × (inputs + 2) lots, at most \(Fmt.count(WorkLimits.sobolEvaluations)).
+            Base samples of the Sobol analysis: auto (as many as it takes for every 95 % interval to be \
+            narrower than --sobol-width), 0 (none) or a number up to \(Fmt.count(WorkLimits.sobolSamples)); \
+            it costs samples × (inputs + 2) lots, at most \(Fmt.count(WorkLimits.sobolEvaluations)).
             """)
-    var sobolSamples: Int = 2000
+    var sobolSamples: SobolSamplesOption = .auto
+
+    @Option(
+        help: """
+            With --sobol-samples auto, the width every 95 % interval of the Sobol indices must be \
+            narrower than, \(Fmt.number(WorkLimits.sobolWidths.lowerBound)) to \(Fmt.number(WorkLimits.sobolWidths.upperBound)) \
+            (default \(Fmt.number(Sensitivity.defaultIntervalWidth))).
+            """)
+    var sobolWidth: Double?
 
     @Option(name: .shortAndLong, help: "Output format: text, json or csv.")
     var format: OutputFormat = .text
@@ -67,17 +76,57 @@ struct Uncertainty: ParsableCommand {
     func validate() throws {
         try checkRange("--samples", samples, 10...WorkLimits.samples, example: "--samples 100000")
         try checkRange("--threads", threads, 1...WorkLimits.threads, example: "--threads 2")
-        try checkRange("--sobol-samples", sobolSamples, 0...WorkLimits.sobolSamples, example: "--sobol-samples 2000")
+        if case .count(let n) = sobolSamples {
+            try checkRange("--sobol-samples", n, 0...WorkLimits.sobolSamples, example: "--sobol-samples 20000")
+            if n == 1 { throw ValidationError("--sobol-samples 1: give 0 (no Sobol analysis), 2 or more, or auto.") }
+            if sobolWidth != nil {
+                throw ValidationError("--sobol-width goes with --sobol-samples auto, not with a number of samples (\(n)).")
+            }
+        }
+        if let w = sobolWidth, !WorkLimits.sobolWidths.contains(w) {
+            throw ValidationError(
+                "--sobol-width \(w) is outside \(Fmt.number(WorkLimits.sobolWidths.lowerBound))–\(Fmt.number(WorkLimits.sobolWidths.upperBound)), e.g. --sobol-width 0.05.")
+        }
         if let t = targetDoses, t < 1 { throw ValidationError("--target-doses must be at least 1.") }
+    }
+
+    var sobolRequest: Sensitivity.SobolRequest {
+        switch sobolSamples {
+        case .auto: .narrowerThan(sobolWidth ?? Sensitivity.defaultIntervalWidth)
+        case .count(let n): n > 0 ? .samples(n) : .none
+        }
     }
 
     func run() throws {
         let progress = ProgressBar(total: samples, label: "Monte Carlo")
         let out = try Commands.uncertainty(
             path: file, samples: samples, seed: seed, threads: threads, targetDoses: targetDoses,
-            sobolSamples: sobolSamples, format: format, progress: progress.isShown ? progress.update : nil)
+            sobol: sobolRequest, format: format, progress: progress.isShown ? progress.update : nil)
         progress.finish()
         print(out, terminator: "")
+    }
+}
+
+/// `--sobol-samples`: auto or a number.
+enum SobolSamplesOption: ExpressibleByArgument, Equatable {
+    case auto
+    case count(Int)
+
+    init?(argument: String) {
+        if argument == "auto" {
+            self = .auto
+        } else if let n = Int(argument) {
+            self = .count(n)
+        } else {
+            return nil
+        }
+    }
+
+    var defaultValueDescription: String {
+        switch self {
+        case .auto: "auto"
+        case .count(let n): "\(n)"
+        }
     }
 }
 
@@ -164,26 +213,29 @@ extension Commands {
     }
 
     public static func uncertainty(
-        path: String, samples: Int, seed: UInt64, threads: Int, targetDoses: Int?, sobolSamples: Int,
+        path: String, samples: Int, seed: UInt64, threads: Int, targetDoses: Int?, sobol request: Sensitivity.SobolRequest,
         format: OutputFormat, progress: (@Sendable (Int) -> Void)? = nil
     ) throws -> String {
         let model = try EconomicFile.load(path: path)
         guard !model.parameters.isEmpty else {
             throw ValidationError("\(path) has no input written as a distribution: nothing is uncertain.")
         }
-        let evaluations = sobolSamples.multipliedReportingOverflow(by: model.parameters.count + 2)
-        if sobolSamples > 0, evaluations.overflow || evaluations.partialValue > WorkLimits.sobolEvaluations {
-            throw ValidationError(
-                "--sobol-samples \(sobolSamples) with \(model.parameters.count) uncertain inputs needs "
-                    + "\(sobolSamples) × \(model.parameters.count + 2) lot evaluations, more than the limit of "
-                    + "\(Fmt.count(WorkLimits.sobolEvaluations)); give --sobol-samples "
-                    + "\(WorkLimits.sobolEvaluations / (model.parameters.count + 2)) or fewer.")
+        if case .samples(let n) = request {
+            let evaluations = n.multipliedReportingOverflow(by: model.parameters.count + 2)
+            if evaluations.overflow || evaluations.partialValue > WorkLimits.sobolEvaluations {
+                throw ValidationError(
+                    "--sobol-samples \(n) with \(model.parameters.count) uncertain inputs needs "
+                        + "\(n) × \(model.parameters.count + 2) lot evaluations, more than the limit of "
+                        + "\(Fmt.count(WorkLimits.sobolEvaluations)); give --sobol-samples "
+                        + "\(WorkLimits.sobolEvaluations / (model.parameters.count + 2)) or fewer, or auto.")
+            }
         }
         let result = MonteCarlo.run(
             model, .init(samples: samples, seed: seed, threads: threads, targetDoses: targetDoses), progress: progress)
         let tornado = Sensitivity.tornado(model)
-        let sobol =
-            sobolSamples > 0 ? Sensitivity.sobol(model, samples: sobolSamples, seed: seed, threads: threads) : nil
+        let sobol = request.sampling(inputs: model.parameters.count, mostEvaluations: WorkLimits.sobolEvaluations).map {
+            Sensitivity.sobol(model, $0, seed: seed, threads: threads)
+        }
         let report = UncertaintyReport(model: model, result: result, threads: threads, tornado: tornado, sobol: sobol)
         switch format {
         case .text: return report.text()

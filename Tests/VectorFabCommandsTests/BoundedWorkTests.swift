@@ -105,6 +105,19 @@ struct BoundedWorkTests {
             saying: ["with 13 uncertain inputs needs", "give --sobol-samples \(WorkLimits.sobolEvaluations / 15) or fewer"])
     }
 
+    @Test func badSobolSamplesAndWidthsAreNamed() throws {
+        let peer = "Examples/peer-aav-2000L-montecarlo.yaml"
+        try refused(["uncertainty", peer, "--sobol-samples", "many"], saying: ["many", "--sobol-samples"])
+        try refused(["uncertainty", peer, "--sobol-samples", "1"], saying: ["--sobol-samples 1: give 0 (no Sobol analysis), 2 or more, or auto"])
+        try refused(["uncertainty", peer, "--sobol-samples=-3"], saying: ["--sobol-samples -3 is outside 0–1,000,000"])
+        for width in ["0.001", "0.9", "nan"] {
+            try refused(["uncertainty", peer, "--sobol-width", width], saying: ["--sobol-width \(width == "nan" ? "nan" : width) is outside 0.01–0.5"])
+        }
+        try refused(
+            ["uncertainty", peer, "--sobol-samples", "100", "--sobol-width", "0.05"],
+            saying: ["--sobol-width goes with --sobol-samples auto, not with a number of samples (100)"])
+    }
+
     @Test func badScalesAreNamed() throws {
         let tank = "Examples/aav-dmd-suspension-2000L.yaml"
         try refused(["scale-curve", tank, "--scales", ""], saying: ["--scales is empty"])

@@ -206,9 +206,9 @@ struct EconomicsCommandTests {
 
     @Test func uncertaintyIsReproducibleAndReadable() throws {
         let json = try Commands.uncertainty(
-            path: peer, samples: 5000, seed: 9, threads: 2, targetDoses: 10, sobolSamples: 200, format: .json)
+            path: peer, samples: 5000, seed: 9, threads: 2, targetDoses: 10, sobol: .samples(200), format: .json)
         let again = try Commands.uncertainty(
-            path: peer, samples: 5000, seed: 9, threads: 1, targetDoses: 10, sobolSamples: 200, format: .json)
+            path: peer, samples: 5000, seed: 9, threads: 1, targetDoses: 10, sobol: .samples(200), format: .json)
         let a = try JSONDecoder().decode(UncertaintyReport.Data.self, from: Data(json.utf8))
         let b = try JSONDecoder().decode(UncertaintyReport.Data.self, from: Data(again.utf8))
         #expect(a.outputs["cost-per-dose"] == b.outputs["cost-per-dose"])
@@ -216,9 +216,27 @@ struct EconomicsCommandTests {
         #expect(a.probabilityOfTarget != nil)
         #expect(a.tornado.first?.input == "production.productivity")
         let text = try Commands.uncertainty(
-            path: peer, samples: 2000, seed: 9, threads: 2, targetDoses: 10, sobolSamples: 0, format: .text)
+            path: peer, samples: 2000, seed: 9, threads: 2, targetDoses: 10, sobol: .none, format: .text)
         #expect(text.contains("Probability that a lot makes at least 10 doses"))
         #expect(text.contains("triangular(22, 26, 32) h"))
+    }
+
+    @Test func theCommandRunsSobolUntilEveryIntervalIsNarrowerThanTheDefaultWidth() throws {
+        // No --sobol-samples: auto, to the default width, on every core (the indices do not
+        // depend on the threads).
+        let r = try vectorfab(["uncertainty", peer, "--samples", "10", "--seed", "4", "--format", "json"])
+        #expect(r.status == 0, "\(r.err)")
+        let data = try JSONDecoder().decode(UncertaintyReport.Data.self, from: Data(r.out.utf8))
+        let sampling = try #require(data.sobolSampling)
+        #expect(sampling.targetWidth == Sensitivity.defaultIntervalWidth && sampling.reachedTarget)
+        let sobol = try #require(data.sobol)
+        #expect(sobol.count == 13)
+        let widest = sobol.flatMap { [$0.firstOrderInterval[1] - $0.firstOrderInterval[0], $0.totalInterval[1] - $0.totalInterval[0]] }.max()!
+        #expect(widest < Sensitivity.defaultIntervalWidth && widest == sampling.widestInterval)
+        #expect(sampling.samples >= Sensitivity.firstRoundSamples && sampling.evaluations == sampling.samples * 15)
+        let narrower = try vectorfab(["uncertainty", peer, "--samples", "10", "--seed", "4", "--sobol-width", "0.2"])
+        #expect(narrower.out.contains("Sampled in 1 round until every 95 % interval was narrower than 0.2"), "\(narrower.out)")
+        #expect(narrower.out.contains("Sobol indices of the cost per dose (Saltelli design, \(Fmt.count(Sensitivity.firstRoundSamples)) base samples"))
     }
 
     @Test func aFileWithNothingUncertainIsRefused() throws {
@@ -260,7 +278,7 @@ struct EconomicsCommandTests {
         #expect(try Commands.cost(path: file.path, format: .text).contains("Per dose"))
         #expect(throws: (any Error).self) {
             try Commands.uncertainty(
-                path: file.path, samples: 100, seed: 1, threads: 1, targetDoses: nil, sobolSamples: 0, format: .text)
+                path: file.path, samples: 100, seed: 1, threads: 1, targetDoses: nil, sobol: .none, format: .text)
         }
         let r = try vectorfab(["uncertainty", "Examples/peer-aav-2000L-montecarlo.yaml", "--samples", "5"])
         #expect(r.status != 0)

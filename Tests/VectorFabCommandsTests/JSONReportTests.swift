@@ -1,3 +1,4 @@
+import Economics
 import Foundation
 import Reporting
 import Testing
@@ -62,10 +63,10 @@ struct JSONReportTests {
             json: { try Commands.scaleCurve(paths: [path], scales: nil, format: .json) })
         let notes = try bothWork("uncertainty \(file)",
             text: {
-                try Commands.uncertainty(path: path, samples: 200, seed: 1, threads: 1, targetDoses: 1, sobolSamples: 20, format: .text)
+                try Commands.uncertainty(path: path, samples: 200, seed: 1, threads: 1, targetDoses: 1, sobol: .samples(20), format: .text)
             },
             json: {
-                try Commands.uncertainty(path: path, samples: 200, seed: 1, threads: 1, targetDoses: 1, sobolSamples: 20, format: .json)
+                try Commands.uncertainty(path: path, samples: 200, seed: 1, threads: 1, targetDoses: 1, sobol: .samples(20), format: .json)
             })
         for site in Self.sites {
             _ = try bothWork("transfer \(file)", text: { try Commands.transfer(process: path, facility: site.0, format: .text) },

@@ -1,3 +1,4 @@
+import Economics
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -50,8 +51,13 @@ struct ComputeEndpointTests {
             ("/api/cost", ["process": try Self.text(suspension), "costs": try Self.text(costPath)], try Commands.cost(path: Repository.path(suspension), format: .json)),
             ("/api/scale-curve", ["processes": [try Self.text(suspension)], "costs": [try Self.text(costPath)], "scales": "50 L,500 L"],
              try Commands.scaleCurve(paths: [Repository.path(suspension)], scales: "50 L,500 L", format: .json)),
-            ("/api/uncertainty", ["process": try Self.text(mc), "samples": 5000, "seed": 4, "targetDoses": 10],
-             try Commands.uncertainty(path: Repository.path(mc), samples: 5000, seed: 4, threads: 2, targetDoses: 10, sobolSamples: 0, format: .json)),
+            ("/api/uncertainty", ["process": try Self.text(mc), "samples": 5000, "seed": 4, "targetDoses": 10, "sobolSamples": 0],
+             try Commands.uncertainty(path: Repository.path(mc), samples: 5000, seed: 4, threads: 2, targetDoses: 10, sobol: .none, format: .json)),
+            // Without sobolSamples, the command's default: until every interval is narrower than 0.05.
+            ("/api/uncertainty", ["process": try Self.text(mc), "samples": 100, "seed": 4],
+             try Commands.uncertainty(path: Repository.path(mc), samples: 100, seed: 4, threads: 2, targetDoses: nil, sobol: .automatic, format: .json)),
+            ("/api/uncertainty", ["process": try Self.text(mc), "samples": 100, "seed": 4, "sobolWidth": 0.2],
+             try Commands.uncertainty(path: Repository.path(mc), samples: 100, seed: 4, threads: 2, targetDoses: nil, sobol: .narrowerThan(0.2), format: .json)),
             ("/api/plan", ["facility": try Self.text(zone), "demand": demandText, "processes": processes],
              try Commands.plan(facility: Repository.path(zone), demand: Repository.path(hundred), format: .json)),
             ("/api/materials", ["facility": try Self.text(zone), "demand": demandText, "processes": processes],
@@ -70,6 +76,9 @@ struct ComputeEndpointTests {
             }
             let refusals: [(String, [String: Any])] = [
                 ("/api/uncertainty", ["process": try Self.text(mc), "samples": 2_000_000]),
+                ("/api/uncertainty", ["process": try Self.text(mc), "samples": 10, "sobolSamples": 1]),
+                ("/api/uncertainty", ["process": try Self.text(mc), "samples": 10, "sobolWidth": 0.001]),
+                ("/api/uncertainty", ["process": try Self.text(mc), "samples": 10, "sobolSamples": 100, "sobolWidth": 0.05]),
                 ("/api/simulate-facility", ["facility": try Self.text(zone), "demand": demandText, "processes": processes, "replications": 5000]),
                 ("/api/plan", ["facility": try Self.text(zone), "demand": demandText, "processes": [:] as [String: String]]),
                 ("/api/cost", ["process": try Self.text(suspension)]),

@@ -333,10 +333,41 @@ struct UncertaintyPageTests {
             #expect(page.html.contains("<span class=\"value\">\(Fmt.percent(p))</span><span class=\"label\">P(≥ 10 doses a lot)</span>"))
             #expect(page.html.components(separatedBy: "<svg").count - 1 == 3, "histogram, tornado, Sobol")
             #expect(!page.html.contains("could not make a lot") || expected.infeasible > 0)
+            // The Sobol indices with their 95 % intervals, in the table beside the chart and as
+            // the chart's whiskers, as the same seed computes them.
+            let sobol = Sensitivity.sobol(model, samples: 50, seed: 7, threads: 1)
+            #expect(sobol.indices.count == model.parameters.count)
+            for i in sobol.indices {
+                let cells = [
+                    Fmt.number(i.firstOrder, digits: 2), UncertaintyReport.interval(i.firstOrderInterval),
+                    Fmt.number(i.total, digits: 2), UncertaintyReport.interval(i.totalInterval),
+                ].map { "<td class=\"num\">\($0)</td>" }.joined()
+                #expect(page.html.contains(cells + "</tr>"), "\(i.label)'s row")
+                for r in [i.firstOrderInterval, i.totalInterval] {
+                    #expect(page.html.contains("data-low=\"\(r.lowerBound)\" data-high=\"\(r.upperBound)\""), "\(i.label)'s whisker")
+                }
+            }
+            #expect(page.html.contains("50 base samples") && page.html.contains("The widest 95 % interval is \(Fmt.number(sobol.widestInterval, digits: 3))."))
+            // The CSV holds the intervals too: the report's, whole.
+            let csv = try await PageTests.get(
+                client, "/uncertainty?file=\(file)&samples=3000&seed=7&target=10&sobol=50&format=csv", cookies: ["vf_session": session])
+            let report = UncertaintyReport(model: model, result: expected, threads: 1, tornado: Sensitivity.tornado(model), sobol: sobol)
+            #expect(csv.html == "\u{FEFF}" + report.csv())
+            let low = try #require(sobol.indices.first).firstOrderInterval.lowerBound
+            #expect(csv.html.contains("first order 95 % low,\(low)"))
+            // Without a number, the default: until every interval is narrower than 0.05.
+            #expect(form.html.contains("name=\"sobol\" type=\"text\" pattern=\"auto|[0-9]+\" inputmode=\"numeric\" value=\"auto\""))
+            let auto = try #require(
+                Sensitivity.SobolRequest.automatic.sampling(inputs: model.parameters.count, mostEvaluations: PageRoutes.maxSobolEvaluations))
+            let automatic = Sensitivity.sobol(model, auto, seed: 1, threads: 1)
+            #expect(automatic.reachedTarget)
+            let byDefault = try await PageTests.get(client, "/uncertainty?file=\(file)&samples=500&seed=1", cookies: ["vf_session": session])
+            #expect(byDefault.html.contains("\(Fmt.count(automatic.samples)) base samples"))
+            #expect(byDefault.html.contains("narrower than 0.05: the widest is \(Fmt.number(automatic.widestInterval, digits: 3))."))
             let noSobol = try await PageTests.get(client, "/uncertainty?file=\(file)&samples=500&seed=1&sobol=0", cookies: ["vf_session": session])
             #expect(noSobol.status == .ok && !noSobol.html.contains("Sobol indices</h2>"))
             #expect(noSobol.html.components(separatedBy: "<svg").count - 1 == 2)
-            for bad in ["samples=0", "samples=2000000", "samples=10&seed=-1", "samples=10&target=0", "samples=10&sobol=999999"] {
+            for bad in ["samples=0", "samples=2000000", "samples=10&seed=-1", "samples=10&target=0", "samples=10&sobol=999999", "samples=10&sobol=1", "samples=10&sobol=some"] {
                 let answer = try await PageTests.get(client, "/uncertainty?file=\(file)&\(bad)", cookies: ["vf_session": session])
                 #expect(answer.status == .badRequest, "\(bad)")
                 #expect(answer.html.contains("class=\"error\""), "\(bad)")
@@ -387,6 +418,15 @@ struct UncertaintyProgressTests {
             let page = try await PageTests.get(client, "/uncertainty?\(query)", cookies: ["vf_session": session])
             let c = model.costs.currency
             #expect(page.html.contains("<span class=\"value\">\(Fmt.money(expected.statistics(.costPerDose).mean, c))</span>"))
+            // With Sobol indices (the default), a `sobol` event before each round, with its base samples.
+            let sobolStream = try await PageTests.get(client, "/uncertainty/progress?file=\(file)&samples=1000&seed=3", cookies: ["vf_session": session])
+            let rounds = sobolStream.html.components(separatedBy: "\n").filter { $0.hasPrefix("data: {\"samples\":") }
+                .compactMap { Int($0.dropFirst("data: {\"samples\":".count).prefix { $0.isNumber }) }
+            let sampling = try #require(
+                Sensitivity.SobolRequest.automatic.sampling(inputs: model.parameters.count, mostEvaluations: PageRoutes.maxSobolEvaluations))
+            let sobol = Sensitivity.sobol(model, sampling, seed: 3, threads: 1)
+            #expect(rounds.count == sobol.rounds && rounds.first == Sensitivity.firstRoundSamples && rounds.last == sobol.samples, "\(rounds)")
+            #expect(sobolStream.html.hasSuffix("event: done\ndata: {\"total\":1000}\n\n"))
             let refused = try await PageTests.get(client, "/uncertainty/progress?file=\(file)&samples=0&seed=3", cookies: ["vf_session": session])
             #expect(refused.html.hasPrefix("event: refused\ndata: samples must be"))
         }

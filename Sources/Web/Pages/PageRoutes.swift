@@ -432,7 +432,7 @@ struct PageRoutes {
         var samples: Int
         var seed: UInt64
         var target: Int?
-        var sobol: Int
+        var sobol: Sensitivity.SobolRequest
 
         var key: String { "\(file)|\(sha256)|\(samples)|\(seed)|\(target ?? 0)|\(sobol)" }
     }
@@ -455,7 +455,7 @@ struct PageRoutes {
         let file = q.get("file") ?? entries.first?.file ?? ""
         var v: [String: Any] = [
             "maxSamples": Self.maxSamples, "samples": q.get("samples") ?? "100000", "seed": q.get("seed") ?? "42",
-            "target": q.get("target") ?? "", "sobol": q.get("sobol") ?? "0",
+            "target": q.get("target") ?? "", "sobol": q.get("sobol") ?? "auto",
             "choices": entries.map { ["file": $0.file, "inputs": $0.economic!.parameters.count, "selected": $0.file == file] },
         ]
         guard let entry = entries.first(where: { $0.file == file }), let model = entry.economic else {
@@ -474,9 +474,19 @@ struct PageRoutes {
             target = Int(t)
             if target == nil || !(1...WorkLimits.doses).contains(target!) { problems.append("target doses must be a whole number from 1 to \(Fmt.count(WorkLimits.doses))") }
         }
-        let sobol = Int(q.get("sobol") ?? "0") ?? -1
         let maxSobol = Self.maxSobolEvaluations / (model.parameters.count + 2)
-        if !(0...maxSobol).contains(sobol) { problems.append("Sobol base samples must be a whole number from 0 to \(Fmt.count(maxSobol)) (\(model.parameters.count + 2) lot evaluations each)") }
+        var sobol = Sensitivity.SobolRequest.automatic
+        switch q.get("sobol")?.trimmingCharacters(in: .whitespaces) ?? "auto" {
+        case "auto", "": break
+        case let text:
+            if let n = Int(text), n == 0 || (n >= 2 && n <= maxSobol) {
+                sobol = n == 0 ? .none : .samples(n)
+            } else {
+                problems.append(
+                    "Sobol base samples must be auto (until every 95 % interval is narrower than \(Fmt.number(Sensitivity.defaultIntervalWidth))), 0 (none) or a whole number from 2 to \(Fmt.count(maxSobol)) (\(model.parameters.count + 2) lot evaluations each)"
+                )
+            }
+        }
         guard problems.isEmpty, let seed else {
             v["message"] = problems.joined(separator: "; ")
             return (v, nil, .badRequest)
@@ -484,13 +494,18 @@ struct PageRoutes {
         return (v, UncertaintyAsk(file: file, sha256: entry.source.sha256, model: model, samples: samples, seed: seed, target: target, sobol: sobol), .ok)
     }
 
-    /// Runs what was asked (or finds it run), telling `progress` the samples done.
-    static func run(_ ask: UncertaintyAsk, progress: (@Sendable (Int) -> Void)? = nil) -> UncertaintyRun {
+    /// Runs what was asked (or finds it run), telling `progress` the samples done and
+    /// `sobolRound` the base samples of each round of the Sobol analysis.
+    static func run(
+        _ ask: UncertaintyAsk, progress: (@Sendable (Int) -> Void)? = nil, sobolRound: (@Sendable (Int) -> Void)? = nil
+    ) -> UncertaintyRun {
         runs.value(ask.key) {
             let threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
             let result = MonteCarlo.run(ask.model, .init(samples: ask.samples, seed: ask.seed, threads: threads, targetDoses: ask.target), progress: progress)
             let tornado = Sensitivity.tornado(ask.model)
-            let indices = ask.sobol > 1 ? Sensitivity.sobol(ask.model, samples: ask.sobol, seed: ask.seed, threads: threads) : nil
+            let indices = ask.sobol.sampling(inputs: ask.model.parameters.count, mostEvaluations: maxSobolEvaluations).map {
+                Sensitivity.sobol(ask.model, $0, seed: ask.seed, threads: threads, round: sobolRound)
+            }
             return UncertaintyRun(result: result, tornado: tornado, sobol: indices, threads: threads)
         }
     }
@@ -528,13 +543,27 @@ struct PageRoutes {
             "inputs": model.parameters.map { ["label": $0.label, "distribution": report.inputDescription($0)] },
         ]
         // Mustache shows a section for any value, even an empty one: no key without Sobol.
-        if let indices { shown["sobolChart"] = UncertaintyCharts.sobol(indices) }
+        if let indices {
+            shown["sobolChart"] = UncertaintyCharts.sobol(indices)
+            let note: String =
+                "\(Fmt.count(indices.samples)) base samples, \(Fmt.count(indices.evaluations)) lot evaluations, \(Fmt.number(indices.seconds)) s. "
+                + UncertaintyReport.sobolSampling(indices)
+            shown["sobolNote"] = note
+            shown["sobolRows"] = indices.indices.map {
+                [
+                    "label": $0.label, "firstOrder": Fmt.number($0.firstOrder, digits: 2),
+                    "firstOrderInterval": UncertaintyReport.interval($0.firstOrderInterval),
+                    "total": Fmt.number($0.total, digits: 2), "totalInterval": UncertaintyReport.interval($0.totalInterval),
+                ]
+            }
+        }
         v["result"] = shown
         return (v, .ok)
     }
 
     /// The run's progress as server-sent events: `progress` with the samples done and the
-    /// total, then `done` (the page then shows the run, kept) or `refused` with the reason.
+    /// total, `sobol` with the base samples of each round of the Sobol analysis, then `done`
+    /// (the page then shows the run, kept) or `refused` with the reason.
     func uncertaintyProgress(_ request: Request, _ user: User) async throws -> Response {
         let (v, asked, _) = try await uncertaintyAsk(request, user)
         let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
@@ -549,14 +578,17 @@ struct PageRoutes {
         let last = Mutex(0)
         Task.detached {
             continuation.yield(ByteBuffer(string: "event: progress\ndata: {\"done\":0,\"total\":\(total)}\n\n"))
-            _ = Self.run(ask) { done in
-                let report = last.withLock { seen -> Bool in
-                    guard done - seen >= step || done == total else { return false }
-                    seen = done
-                    return true
-                }
-                if report { continuation.yield(ByteBuffer(string: "event: progress\ndata: {\"done\":\(done),\"total\":\(total)}\n\n")) }
-            }
+            _ = Self.run(
+                ask,
+                progress: { done in
+                    let report = last.withLock { seen -> Bool in
+                        guard done - seen >= step || done == total else { return false }
+                        seen = done
+                        return true
+                    }
+                    if report { continuation.yield(ByteBuffer(string: "event: progress\ndata: {\"done\":\(done),\"total\":\(total)}\n\n")) }
+                },
+                sobolRound: { samples in continuation.yield(ByteBuffer(string: "event: sobol\ndata: {\"samples\":\(samples)}\n\n")) })
             continuation.yield(ByteBuffer(string: "event: done\ndata: {\"total\":\(total)}\n\n"))
             continuation.finish()
         }

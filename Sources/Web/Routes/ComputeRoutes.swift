@@ -96,14 +96,28 @@ struct ComputeRoutes {
             if let t = b.targetDoses, !(1...WorkLimits.doses).contains(t) { throw BadRequest(message: "targetDoses must be a whole number from 1 to \(WorkLimits.doses)") }
             let model = try Self.economic(b.process, costs: b.costs, field: "costs")
             guard !model.parameters.isEmpty else { throw BadRequest(message: "the process has no input written as a distribution: nothing is uncertain") }
-            let sobol = b.sobolSamples ?? 0
             let most = Self.maxSobolEvaluations / (model.parameters.count + 2)
-            guard (0...most).contains(sobol) else {
-                throw BadRequest(message: "sobolSamples must be a whole number from 0 to \(most) (\(model.parameters.count + 2) lot evaluations each)")
+            let asked: Sensitivity.SobolRequest
+            switch (b.sobolSamples, b.sobolWidth) {
+            case (.some, .some):
+                throw BadRequest(message: "sobolWidth goes without sobolSamples (as many samples as it takes), not with a number of samples")
+            case (.some(let n), nil):
+                guard n == 0 || (n >= 2 && n <= most) else {
+                    throw BadRequest(message: "sobolSamples must be 0 (none) or a whole number from 2 to \(most) (\(model.parameters.count + 2) lot evaluations each)")
+                }
+                asked = n == 0 ? .none : .samples(n)
+            case (nil, let width):
+                let w = width ?? Sensitivity.defaultIntervalWidth
+                guard WorkLimits.sobolWidths.contains(w) else {
+                    throw BadRequest(message: "sobolWidth must be from \(WorkLimits.sobolWidths.lowerBound) to \(WorkLimits.sobolWidths.upperBound)")
+                }
+                asked = .narrowerThan(w)
             }
             let seed = b.seed ?? 1
             let result = MonteCarlo.run(model, .init(samples: b.samples, seed: seed, threads: Self.threads, targetDoses: b.targetDoses))
-            let indices = sobol > 0 ? Sensitivity.sobol(model, samples: sobol, seed: seed, threads: Self.threads) : nil
+            let indices = asked.sampling(inputs: model.parameters.count, mostEvaluations: Self.maxSobolEvaluations).map {
+                Sensitivity.sobol(model, $0, seed: seed, threads: Self.threads)
+            }
             return try json(
                 UncertaintyReport(model: model, result: result, threads: Self.threads, tornado: Sensitivity.tornado(model), sobol: indices).data())
         }

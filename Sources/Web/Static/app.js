@@ -104,6 +104,10 @@
       bar.value = p.done;
       label.textContent = p.done.toLocaleString("en") + " of " + p.total.toLocaleString("en") + " samples · " + ((Date.now() - started) / 1000).toFixed(1) + " s";
     });
+    source.addEventListener("sobol", function (m) {
+      var p = JSON.parse(m.data);
+      label.textContent = "Sobol indices: " + p.samples.toLocaleString("en") + " base samples · " + ((Date.now() - started) / 1000).toFixed(1) + " s";
+    });
     source.addEventListener("done", function () {
       source.close();
       label.textContent = "Done: drawing the charts…";
