@@ -100,6 +100,12 @@ public enum LotReportText {
                 ])
             }
         }
+        if let e = pr.scaleEffect {
+            prod.add([
+                "Scale effect",
+                "× \(Fmt.number(e.productivityFactor(at: s.cultureVolume))) productivity, × \(Fmt.number(e.yieldFactor(at: s.cultureVolume))) step yields (measured at \(Fmt.volume(e.reference)))",
+            ])
+        }
         prod.add(["Vector harvested", Fmt.vector(s.vectorHarvested, vc)])
         prod.add([
             "Harvest titer", "\(Fmt.number((s.vectorHarvested / s.harvestVolume).value(in: "vg/L"))) \(vc.symbol)/L",

@@ -305,3 +305,26 @@ struct CatalogueTests {
         #expect(close(o.columnVolume.value(in: "L"), 10) && o.cycles == 5)
     }
 }
+
+/// Productivity and yields as power laws of scale (issue 14, item 2).
+struct ScaleEffectTests {
+    @Test func productivityAndYieldsFollowThePowerOfTheScale() throws {
+        var p = Fixture.process  // 10 L
+        let base = try LotSimulator.summary(p)
+        p.production.scaleEffect = ScaleEffect(reference: Quantity(1, "L"), productivityExponent: -0.1, yieldExponent: 0.02)
+        let s = try LotSimulator.summary(p)
+        // 10 L against 1 L: productivity × 10^-0.1, the lysis yield 0.9 × 10^0.02.
+        #expect(close(s.vectorHarvested.canonical, base.vectorHarvested.canonical * pow(10, -0.1)))
+        #expect(close(s.bulkVector.canonical, s.vectorHarvested.canonical * 0.9 * pow(10, 0.02)))
+        // At the reference scale nothing changes.
+        p.production.scaleEffect?.reference = Quantity(10, "L")
+        #expect(try LotSimulator.summary(p) == base)
+    }
+
+    @Test func aYieldRaisedByScaleStopsAtAHundredPerCent() throws {
+        var p = Fixture.process
+        p.production.scaleEffect = ScaleEffect(reference: Quantity(1, "mL"), productivityExponent: 0, yieldExponent: 0.5)
+        let s = try LotSimulator.summary(p)
+        #expect(close(s.bulkVector.canonical, s.vectorHarvested.canonical))
+    }
+}

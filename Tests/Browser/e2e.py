@@ -11,6 +11,7 @@ it makes; runs a Monte Carlo with its progress; plans a facility and simulates i
 Excel workbook and reads it back. Exits non-zero on the first failure.
 """
 import glob
+import json
 import os
 import re
 import sys
@@ -76,10 +77,19 @@ try:
     wait_for(lambda: driver.current_url.endswith("/processes/seed000-aav-200L.yaml"), "the lot report opens")
     figures = {f.find_element(By.CLASS_NAME, "label").text: f.find_element(By.CLASS_NAME, "value").text
                for f in driver.find_elements(By.CLASS_NAME, "figure")}
-    check(figures.get("doses a lot") == "11" and figures.get("vials filled") == "89",
-          f"the seed 000 lot report shows its figures {figures}")
+    capsids = driver.find_elements(By.ID, "particles")
+    check(capsids and "Capsids" in capsids[0].text and "not met by the prediction" in driver.page_source,
+          "the seed 000 lot report balances its capsids and predicts the full-capsid specification")
     scripts = [e.get_attribute("src") for e in driver.find_elements(By.CSS_SELECTOR, "script")]
     check(scripts == [base + "/static/app.js"], f"the site's own script only, no inline script ({scripts})")
+    # The page's figures are the lot report's: compared with its JSON download, not typed in.
+    driver.get(base + "/processes/seed000-aav-200L.yaml.json")
+    report = json.loads(driver.find_element(By.TAG_NAME, "body").text)
+    check(figures.get("doses a lot") == str(report["summary"]["doses"])
+          and figures.get("vials filled") == str(report["summary"]["vialsFilled"])
+          and report["particles"]["bulk"]["vectorShare"] > 0,
+          f"the seed 000 lot report shows its figures {figures}")
+    driver.back()
     driver.find_element(By.CSS_SELECTOR, "form.who button").click()
     wait_for(lambda: driver.current_url.startswith(base + "/sign-in"), "signing out returns to sign-in")
     driver.get(base + "/")
@@ -115,7 +125,8 @@ try:
     wait_for(lambda: driver.current_url == base + "/processes/e2e-seed.yaml", "the fixed file is saved and its lot simulated")
     figures = {f.find_element(By.CLASS_NAME, "label").text: f.find_element(By.CLASS_NAME, "value").text
                for f in driver.find_elements(By.CLASS_NAME, "figure")}
-    check(figures.get("doses a lot") == "11", f"the uploaded process makes its lot {figures}")
+    check(figures.get("doses a lot") == str(report["summary"]["doses"]),
+          f"the uploaded process (seed 000's text) makes seed 000's lot {figures}")
     check("e2e-seed.yaml v1" in driver.page_source, "as version 1")
 
     # A Monte Carlo from the page, with its progress.

@@ -409,6 +409,8 @@ public struct Production: Sendable, Hashable {
     /// How the vector is made and collected over the production time (growth after induction,
     /// a profile, perfusion, decay); nil: all of it harvested at the end, as made.
     public var timeCourse: TimeCourse?
+    /// How productivity and step yields change with the culture volume; nil: they do not.
+    public var scaleEffect: ScaleEffect?
 
     public init(
         platform: Platform, units: Int, seedingDensity: CultureDensity, inductionDensity: CultureDensity,
@@ -525,6 +527,28 @@ public struct TimeCourse: Sendable, Hashable {
 
     /// Whether anything is collected other than all of the vector at the end.
     @inlinable public var changesTheHarvest: Bool { perfusionRate > 0 || halfLife != nil }
+}
+
+/// Productivity and downstream yields as power laws of the culture volume, around the scale they
+/// were measured at: × (volume / reference)^exponent (yields capped at 100 %).
+public struct ScaleEffect: Sendable, Hashable {
+    public var reference: Quantity<Volume>
+    public var productivityExponent: Double
+    public var yieldExponent: Double
+
+    public init(reference: Quantity<Volume>, productivityExponent: Double, yieldExponent: Double) {
+        self.reference = reference
+        self.productivityExponent = productivityExponent
+        self.yieldExponent = yieldExponent
+    }
+
+    @inlinable public func productivityFactor(at volume: Quantity<Volume>) -> Double {
+        productivityExponent == 0 ? 1 : pow(volume / reference, productivityExponent)
+    }
+
+    @inlinable public func yieldFactor(at volume: Quantity<Volume>) -> Double {
+        yieldExponent == 0 ? 1 : pow(volume / reference, yieldExponent)
+    }
 }
 
 /// What the harvest holds besides the dosed vector: AAV capsids, most of them empty after a

@@ -301,6 +301,22 @@ public enum ProcessReader {
                 "handlings-per-unit", bound: .nonNegative, expected: "a number of manual manipulations, such as 4"))
         production.particles = readParticles(r)
         production.timeCourse = readTimeCourse(r, production: production)
+        if let e = r.mapping("scale-effect", required: false) {
+            production.scaleEffect = ScaleEffect(
+                reference: e.quantity("reference", Volume.self),
+                productivityExponent: e.optionalNumber(
+                    "productivity-exponent", bound: .any, expected: "an exponent such as -0.05") ?? 0,
+                yieldExponent: e.optionalNumber("yield-exponent", bound: .any, expected: "an exponent such as 0.02") ?? 0)
+            for key in ["productivity-exponent", "yield-exponent"] {
+                if let v = e.optionalNumber(key, bound: .any, expected: "an exponent"), abs(v) > 1 {
+                    e.problem("\(v) is outside -1 to 1", at: key, expected: "a mild power of the scale, between -1 and 1")
+                }
+            }
+            if !e.has("productivity-exponent") && !e.has("yield-exponent") {
+                e.problem("gives no exponent", expected: "'productivity-exponent' or 'yield-exponent'")
+            }
+            e.finish()
+        }
         r.finish()
         return production
     }

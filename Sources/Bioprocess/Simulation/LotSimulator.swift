@@ -163,6 +163,7 @@ public enum LotSimulator {
             if case .infection(let inf) = prod.induction { s.vectorMade = s.vectorMade * inf.coInfectedShare }
         case .second(let perVolume): s.vectorMade = perVolume * prod.harvestVolume
         }
+        if let effect = prod.scaleEffect { s.vectorMade = s.vectorMade * effect.productivityFactor(at: s.cultureVolume) }
         s.vectorHarvested = s.vectorMade
         s.harvestVolume = prod.harvestVolume
         if let course = prod.timeCourse, course.changesTheHarvest {
@@ -202,8 +203,9 @@ public enum LotSimulator {
         var particles = s.particlesHarvested
         var partial = s.partialHarvested
         let samples = p.qualityControl.inProcess
+        let yieldFactor = p.production.scaleEffect?.yieldFactor(at: s.cultureVolume) ?? 1
         for index in p.downstream.indices {
-            let yield = p.downstream[index].yield.value
+            let yield = min(1, p.downstream[index].yield.value * yieldFactor)
             let op = p.downstream[index].operation
             var o = try Self.step(op, yield: yield, index: index, volume: volume, vector: vector, particles: particles)
             (o.particlesOut, o.partialOut) = Self.particlesOut(

@@ -192,6 +192,9 @@ public enum ProcessParameters {
             return { p, v in
                 if case .lentiviral? = p.production.particles { p.production.particles = .lentiviral(particlesPerTU: v) }
             }
+        case ["scale-effect", "reference"]: return { p, v in p.production.scaleEffect?.reference.canonical = v }
+        case ["scale-effect", "productivity-exponent"]: return { p, v in p.production.scaleEffect?.productivityExponent = v }
+        case ["scale-effect", "yield-exponent"]: return { p, v in p.production.scaleEffect?.yieldExponent = v }
         case ["growth-after-induction"]:
             return { p, v in p.production.timeCourse?.growthAfterInduction = Quantity(canonical: v) }
         case ["half-life"]: return { p, v in p.production.timeCourse?.halfLife = Quantity(canonical: v) }
