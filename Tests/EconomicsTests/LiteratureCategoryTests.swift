@@ -221,6 +221,13 @@ struct LiteratureCategoryTests {
         #expect(close(sampled.costs.medium, 18_000))
     }
 
+    @Test func anUncertainInputInAnotherCurrencyIsShownAsWritten() {
+        let (symbol, factor) = DisplayUnit.unit(
+            for: UnitDimension(dollar: 1) / Volume.dimension, vector: .genomes, currency: .eur)
+        #expect(symbol == "USD/L" && factor == 1e3)  // 1 USD/L is 1,000 USD per m³
+        #expect(DisplayUnit.unit(for: UnitDimension(euro: 1) / Volume.dimension, vector: .genomes, currency: .eur).0 == "EUR/L")
+    }
+
     @Test func aPriceInAnotherCurrencyConvertsToo() throws {
         let text =
             Self.text([("currency: EUR", "currency: EUR\n  exchange-rates: {USD: 0.9}")])
