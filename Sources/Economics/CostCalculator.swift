@@ -5,9 +5,17 @@ public enum CostItem: Sendable, Hashable {
     case medium, plasmid, reagent, virus, seedVessels, productionUnits
     case resin(step: Int), filters(step: Int), membranes(step: Int), buffer(step: Int), stepSingleUse(step: Int)
     case vials, fillSingleUse
+    /// The rounding up of a material to whole purchase sizes and minimum orders.
+    case purchase(PurchasedMaterial)
     case labour(CostStage)
-    case releaseTest(Int), inProcessTest(Int), qcPerLot
+    /// Open manual handlings × time per handling × rate.
+    case handlings
+    /// Annual staff of a role, the lot's share, on a stage.
+    case staff(StaffRoleKind, CostStage)
+    case releaseTest(Int), inProcessTest(Int), qcPerLot, qcLabour, qcSupplies, qcOutsourced
     case facility(CostStage)
+    /// One item of the campaign, by its index, spread over the campaign's lots.
+    case campaign(Int)
 }
 
 /// Receives each line of a lot's cost. The calculator is generic over it: the Monte Carlo
@@ -16,19 +24,20 @@ public protocol CostAccumulator {
     mutating func add(_ item: CostItem, _ stage: CostStage, _ category: CostCategory, _ amount: Double)
 }
 
-/// Cost by stage and category: sixteen numbers, no allocation.
+/// Cost by stage and category: 5 × 5 numbers in one vector, no allocation.
 public struct CostMatrix: CostAccumulator, Sendable, Hashable {
-    @usableFromInline var cells = SIMD16<Double>()
+    @usableFromInline static let width = 5
+    @usableFromInline var cells = SIMD32<Double>()
 
     public init() {}
 
     @inlinable
     public mutating func add(_ item: CostItem, _ stage: CostStage, _ category: CostCategory, _ amount: Double) {
-        cells[stage.rawValue &* 4 &+ category.rawValue] += amount
+        cells[stage.rawValue &* Self.width &+ category.rawValue] += amount
     }
 
     public subscript(stage: CostStage, category: CostCategory) -> Double {
-        cells[stage.rawValue * 4 + category.rawValue]
+        cells[stage.rawValue * Self.width + category.rawValue]
     }
 
     public func total(_ stage: CostStage) -> Double { CostCategory.allCases.reduce(0) { $0 + self[stage, $1] } }
@@ -173,7 +182,8 @@ public enum CostCalculator {
     @usableFromInline
     static func price<A: CostAccumulator>(_ p: ProcessDefinition, _ s: LotSummary, _ c: CostModel, into a: inout A) {
         // Materials
-        a.add(.medium, .upstream, .materials, (s.seedMedium + s.productionMedium).canonical * c.medium)
+        let medium = (s.seedMedium + s.productionMedium).canonical
+        a.add(.medium, .upstream, .materials, medium * c.medium)
         if s.plasmid.canonical > 0 { a.add(.plasmid, .upstream, .materials, s.plasmid.canonical * c.plasmid) }
         if s.reagent.canonical > 0 { a.add(.reagent, .upstream, .materials, s.reagent.canonical * c.reagent) }
         if s.virus.canonical > 0 { a.add(.virus, .upstream, .materials, s.virus.canonical * c.virus) }
@@ -182,6 +192,22 @@ public enum CostCalculator {
         if p.fill != nil {
             a.add(.vials, .fill, .materials, Double(s.vialsFilled) * c.vial)
             a.add(.fillSingleUse, .fill, .materials, c.fillSingleUse)
+        }
+        // Purchase sizes and minimum orders: what the lot pays beyond what it uses.
+        for purchase in c.purchases {
+            let quantity: Double, unitPrice: Double
+            var stage = CostStage.upstream
+            switch purchase.material {
+            case .medium: (quantity, unitPrice) = (medium, c.medium)
+            case .buffer: (quantity, unitPrice, stage) = (s.bufferVolume.canonical, c.buffer, .downstream)
+            case .plasmid: (quantity, unitPrice) = (s.plasmid.canonical, c.plasmid)
+            case .reagent: (quantity, unitPrice) = (s.reagent.canonical, c.reagent)
+            case .virus: (quantity, unitPrice) = (s.virus.canonical, c.virus)
+            }
+            // A material the lot does not use is not bought.
+            guard quantity > 0 else { continue }
+            let extra = purchase.perLot(quantity: quantity, price: unitPrice) - quantity * unitPrice
+            if extra > 0 { a.add(.purchase(purchase.material), stage, .materials, extra) }
         }
 
         // Labour: staff × shifts a day × shift length × rate × days the stage runs.
@@ -196,23 +222,54 @@ public enum CostCalculator {
         a.add(.labour(.upstream), .upstream, .labour, labour(c.upstreamCrew, upstreamTime))
         a.add(.labour(.downstream), .downstream, .labour, labour(c.downstreamCrew, downstreamTime))
         if p.fill != nil { a.add(.labour(.fill), .fill, .labour, labour(c.fillCrew, fillTime)) }
+        // Open manual handlings (all upstream: seed vessels and production units).
+        if c.timePerHandling > 0 {
+            a.add(.handlings, .upstream, .labour, s.handlings * c.timePerHandling * c.labourRate)
+        }
+
+        // The share of a year's costs the lot carries: one of the lots a year, or its suite time.
+        let suite = upstreamTime + downstreamTime + fillTime
+        // Lots a year by the suite's time, as the planner and the facility simulation count them.
+        let lotsAYear: Double
+        switch c.allocation {
+        case .lotsPerYear(let n): lotsAYear = n
+        case .suiteTime: lotsAYear = lotCycle(s, c).lotsPerYear(c.occupancy)
+        }
+        func lotShare(_ yearly: Double) -> Double { yearly / lotsAYear }
+        /// Spreads a lot's amount over the stages that hold the suite, by their times.
+        func byTime(_ item: (CostStage) -> CostItem, _ category: CostCategory, _ amount: Double) {
+            guard suite > 0 else { return }
+            a.add(item(.upstream), .upstream, category, amount * upstreamTime / suite)
+            a.add(item(.downstream), .downstream, category, amount * downstreamTime / suite)
+            a.add(item(.fill), .fill, category, amount * fillTime / suite)
+        }
+        if let staff = c.staff {
+            if staff.production.fte > 0 {
+                byTime({ .staff(.production, $0) }, .labour, lotShare(staff.production.yearly))
+            }
+            if staff.qa.fte > 0 { a.add(.staff(.qa, .qc), .qc, .labour, lotShare(staff.qa.yearly)) }
+            if staff.qc.fte > 0 { a.add(.staff(.qc, .qc), .qc, .qc, lotShare(staff.qc.yearly)) }
+            if staff.support.fte > 0 {
+                byTime({ .staff(.support, $0) }, .facility, lotShare(staff.support.yearly))
+            }
+        }
 
         // QC
         for (i, cost) in c.releaseTests.enumerated() { a.add(.releaseTest(i), .qc, .qc, cost) }
         for (i, cost) in c.inProcessTests.enumerated() { a.add(.inProcessTest(i), .qc, .qc, cost) }
-        a.add(.qcPerLot, .qc, .qc, c.qcPerLot)
+        if c.qcPerLot > 0 { a.add(.qcPerLot, .qc, .qc, c.qcPerLot) }
+        if c.qcLabour > 0 { a.add(.qcLabour, .qc, .qc, c.qcLabour) }
+        if c.qcSupplies > 0 { a.add(.qcSupplies, .qc, .qc, c.qcSupplies) }
+        if c.qcOutsourced > 0 { a.add(.qcOutsourced, .qc, .qc, c.qcOutsourced) }
 
         // Facility, shared among stages by the time each holds the suite.
-        let suite = upstreamTime + downstreamTime + fillTime
-        let perLot: Double
-        switch c.allocation {
-        case .lotsPerYear(let n): perLot = c.yearlyFacilityCost / n
-        case .suiteTime: perLot = c.yearlyFacilityCost / lotCycle(s, c).lotsPerYear(c.occupancy)
-        }
-        if suite > 0 {
-            a.add(.facility(.upstream), .upstream, .facility, perLot * upstreamTime / suite)
-            a.add(.facility(.downstream), .downstream, .facility, perLot * downstreamTime / suite)
-            a.add(.facility(.fill), .fill, .facility, perLot * fillTime / suite)
+        byTime({ .facility($0) }, .facility, lotShare(c.yearlyFacilityCost))
+
+        // Campaign costs, spread over the campaign's lots.
+        if let campaign = c.campaign {
+            for (i, item) in campaign.items.enumerated() {
+                a.add(.campaign(i), .campaign, .campaign, item.amount / campaign.lots)
+            }
         }
     }
 }

@@ -37,20 +37,40 @@ public struct CostModel: Sendable, Hashable {
     public var upstreamCrew: Crew
     public var downstreamCrew: Crew
     public var fillCrew: Crew
+    /// Seconds of one person's time per open manual handling (seeding, feeding, transfecting,
+    /// harvesting a flask…), charged at `labourRate` on top of the crews; 0 when not given.
+    public var timePerHandling: Double
+    /// Annual staff by role, allocated to the lot like the facility; nil when not given.
+    public var staff: Staff?
 
     // QC
     /// One per release test of the process, in its order.
     public var releaseTests: [Double]
     /// One per in-process test of the process, in its order.
     public var inProcessTests: [Double]
-    /// Per lot: raw-material testing, environmental monitoring, stability, review.
+    /// Per lot: raw-material testing, environmental monitoring, stability, review (not split).
     public var qcPerLot: Double
+    /// Per lot, QC split as published cost models state it: analysts' time, laboratory supplies
+    /// and reagents, tests sent out to a contract laboratory. 0 when not given.
+    public var qcLabour: Double
+    public var qcSupplies: Double
+    public var qcOutsourced: Double
+    /// Whether each release test (in the process's order) is sent out to a contract laboratory.
+    public var releaseTestsOutsourced: [Bool]
+    /// Whether each in-process test is sent out.
+    public var inProcessTestsOutsourced: [Bool]
 
     // Facility
     public var capital: Double
     public var depreciation: Quantity<Duration>
     /// Per year: maintenance, utilities, insurance, indirect staff.
     public var yearlyOverhead: Double
+    /// The floor area the process takes (cleanrooms and their share of support areas), in m².
+    public var floorArea: Double
+    /// Capital per m² of floor area, added to `capital`.
+    public var capitalPerArea: Double
+    /// Overhead per m² of floor area and year, added to `yearlyOverhead`.
+    public var overheadPerArea: Double
     public var allocation: FacilityAllocation
     /// Exponent of the power law relating equipment-linked costs to scale (the six-tenths rule).
     public var scaleExponent: Double?
@@ -64,6 +84,12 @@ public struct CostModel: Sendable, Hashable {
     public var occupancy: SuiteOccupancy = .wholeLot
     /// The facility and suite `occupancy` describes; nil for the whole-lot suite.
     public var suite: String?
+    /// Costs of a campaign (engineering lots, stability programme, validation) spread over its lots.
+    public var campaign: Campaign?
+    /// How materials are bought: purchase sizes and minimum orders.
+    public var purchases: [Purchase]
+    /// Units of `currency` per unit of another currency, for amounts written in that one.
+    public var exchangeRates: [Currency: Double]
 
     public init(currency: Currency) {
         self.currency = currency
@@ -82,20 +108,182 @@ public struct CostModel: Sendable, Hashable {
         upstreamCrew = Crew(staff: 0, shiftsPerDay: 1)
         downstreamCrew = Crew(staff: 0, shiftsPerDay: 1)
         fillCrew = Crew(staff: 0, shiftsPerDay: 1)
+        timePerHandling = 0
+        staff = nil
         releaseTests = []
         inProcessTests = []
         qcPerLot = 0
+        qcLabour = 0
+        qcSupplies = 0
+        qcOutsourced = 0
+        releaseTestsOutsourced = []
+        inProcessTestsOutsourced = []
         capital = 0
         depreciation = Quantity(10, "yr")
         yearlyOverhead = 0
+        floorArea = 0
+        capitalPerArea = 0
+        overheadPerArea = 0
         allocation = .suiteTime
         scaleExponent = nil
         successRate = 1
+        campaign = nil
+        purchases = []
+        exchangeRates = [:]
     }
+
+    /// The facility's whole capital: the amount given plus the floor area at its price per m².
+    @inlinable public var totalCapital: Double { capital + floorArea * capitalPerArea }
+
+    /// The facility's overhead a year: the amount given plus the floor area at its rate per m².
+    @inlinable public var totalYearlyOverhead: Double { yearlyOverhead + floorArea * overheadPerArea }
 
     /// The facility's cost per year: depreciation plus overhead.
     @inlinable public var yearlyFacilityCost: Double {
-        capital / (depreciation.canonical / secondsPerYear) + yearlyOverhead
+        totalCapital / (depreciation.canonical / secondsPerYear) + totalYearlyOverhead
+    }
+}
+
+/// Annual staff by role, each with its cost per full-time equivalent (FTE).
+///
+/// Production staff are labour, spread over the upstream, downstream and fill stages by their
+/// times; QC staff are QC (analysts' time); QA staff are labour on the QC stage (batch record
+/// review, release); support staff (maintenance, warehouse, EHS, administration) are indirect
+/// costs, with the facility.
+public struct Staff: Sendable, Hashable {
+    public var production: StaffRole
+    public var qc: StaffRole
+    public var qa: StaffRole
+    public var support: StaffRole
+
+    public init(production: StaffRole, qc: StaffRole, qa: StaffRole, support: StaffRole) {
+        self.production = production
+        self.qc = qc
+        self.qa = qa
+        self.support = support
+    }
+
+    public subscript(role: StaffRoleKind) -> StaffRole {
+        get {
+            switch role {
+            case .production: production
+            case .qc: qc
+            case .qa: qa
+            case .support: support
+            }
+        }
+        set {
+            switch role {
+            case .production: production = newValue
+            case .qc: qc = newValue
+            case .qa: qa = newValue
+            case .support: support = newValue
+            }
+        }
+    }
+}
+
+/// The roles annual staff are given by.
+public enum StaffRoleKind: String, Sendable, Hashable, CaseIterable {
+    case production, qc, qa, support
+
+    public var label: String {
+        switch self {
+        case .production: "production"
+        case .qc: "QC"
+        case .qa: "QA"
+        case .support: "support"
+        }
+    }
+}
+
+/// Headcount of one role and what one full-time person costs, fully loaded.
+public struct StaffRole: Sendable, Hashable {
+    /// Full-time equivalents.
+    public var fte: Double
+    /// Per second of a year (an annual cost divided by the seconds of a year).
+    public var costPerFTE: Double
+
+    public init(fte: Double, costPerFTE: Double) {
+        self.fte = fte
+        self.costPerFTE = costPerFTE
+    }
+
+    /// What the role costs a year.
+    @inlinable public var yearly: Double { fte * costPerFTE * secondsPerYear }
+}
+
+/// Costs borne once for a campaign and spread over the lots it makes.
+public struct Campaign: Sendable, Hashable {
+    /// Lots made in the campaign (passed or failed).
+    public var lots: Double
+    /// Named amounts, in the file's order: engineering lots, stability programme, validation…
+    public var items: [CampaignItem]
+
+    public init(lots: Double, items: [CampaignItem]) {
+        self.lots = lots
+        self.items = items
+    }
+}
+
+public struct CampaignItem: Sendable, Hashable {
+    public var name: String
+    public var amount: Double
+
+    public init(name: String, amount: Double) {
+        self.name = name
+        self.amount = amount
+    }
+}
+
+/// Materials that can be bought in purchase sizes and minimum orders.
+public enum PurchasedMaterial: String, Sendable, Hashable, CaseIterable {
+    case medium, buffer, plasmid, reagent, virus
+}
+
+/// How one material is bought.
+///
+/// An order serves `lotsPerOrder` lots: it holds what they use together, at least
+/// `minimumQuantity`, rounded up to whole purchase units of `size`; it costs that quantity at
+/// the material's price, and at least `minimumAmount`. Each lot pays the order's cost divided by
+/// the lots it serves — a batch spread over several lots is shared, a batch used once is paid
+/// whole.
+public struct Purchase: Sendable, Hashable {
+    public var material: PurchasedMaterial
+    /// The quantity of one purchase unit in canonical units (kg, m³, infectious units); 0: any quantity.
+    public var size: Double
+    /// The least quantity one order may hold (canonical units); 0: none.
+    public var minimumQuantity: Double
+    /// The least one order may cost; 0: none.
+    public var minimumAmount: Double
+    /// The lots one order serves (at least 1).
+    public var lotsPerOrder: Double
+
+    public init(
+        material: PurchasedMaterial, size: Double = 0, minimumQuantity: Double = 0, minimumAmount: Double = 0,
+        lotsPerOrder: Double = 1
+    ) {
+        self.material = material
+        self.size = size
+        self.minimumQuantity = minimumQuantity
+        self.minimumAmount = minimumAmount
+        self.lotsPerOrder = lotsPerOrder
+    }
+
+    /// What a lot pays for `quantity` of the material at `price` per canonical unit.
+    @inlinable
+    public func perLot(quantity: Double, price: Double) -> Double {
+        let lots = max(1, lotsPerOrder)
+        var ordered = max(quantity * lots, minimumQuantity)
+        if size > 0 {
+            // Whole units; a quantity within rounding error (1e-9) of a whole number of units is
+            // that number (20 mg in units of 10 mg is 2 units, not 3).
+            let units = ordered / size
+            var whole = units.rounded(.up)
+            if whole - 1 >= units * (1 - 1e-9) { whole -= 1 }
+            ordered = whole * size
+        }
+        return max(ordered * price, minimumAmount) / lots
     }
 }
 
@@ -170,7 +358,8 @@ public struct FacilityLotsPerYear: Sendable, Hashable {
 
 /// The stages of a lot that costs are reported by.
 public enum CostStage: Int, Sendable, Hashable, CaseIterable, Codable {
-    case upstream, downstream, fill, qc
+    /// `campaign`: costs borne once for a campaign and spread over its lots, at no stage of one.
+    case upstream, downstream, fill, qc, campaign
 
     public var label: String {
         switch self {
@@ -178,20 +367,23 @@ public enum CostStage: Int, Sendable, Hashable, CaseIterable, Codable {
         case .downstream: "downstream"
         case .fill: "fill"
         case .qc: "QC"
+        case .campaign: "campaign"
         }
     }
 }
 
-/// The categories of cost.
+/// The categories of cost, as published cost-of-goods breakdowns of AAV and LV state them:
+/// direct materials, labour, QC, indirect/facility — and the campaign's costs spread over its lots.
 public enum CostCategory: Int, Sendable, Hashable, CaseIterable, Codable {
-    case materials, labour, qc, facility
+    case materials, labour, qc, facility, campaign
 
     public var label: String {
         switch self {
-        case .materials: "materials"
+        case .materials: "direct materials"
         case .labour: "labour"
         case .qc: "QC"
-        case .facility: "facility"
+        case .facility: "indirect/facility"
+        case .campaign: "campaign"
         }
     }
 }

@@ -6,8 +6,8 @@ import Foundation
 /// At each scale the production units change (the working volume of a stirred tank, the bed
 /// area of a fixed bed, the number of flasks) and the rest follows from the simulation: the seed
 /// train grows its vessel counts, columns cycle or grow, filters and membranes are sized again.
-/// Equipment-linked costs — the production unit's single-use price and the facility's capital and
-/// overhead — follow a power law of the culture volume with the cost file's `scale-exponent`
+/// Equipment-linked costs — the production unit's single-use price and the facility's capital,
+/// overhead and floor area — follow a power law of the culture volume with the cost file's `scale-exponent`
 /// (the six-tenths rule); without one they are held constant, and the curve says so.
 public enum ScaleCurve {
     public enum Scale: Sendable, Hashable {
@@ -63,6 +63,8 @@ public enum ScaleCurve {
             }
             scaled.costs.capital *= factor
             scaled.costs.yearlyOverhead *= factor
+            // A bigger suite takes more floor, so its capital and overhead per m² grow alike.
+            scaled.costs.floorArea *= factor
         }
         return scaled
     }

@@ -6,11 +6,11 @@ import Foundation
 /// category, with the amounts in the tooltips and a legend.
 public enum CostChart {
     static let colours: [CostCategory: String] = [
-        .materials: "#0b6e8a", .labour: "#e6a23c", .qc: "#9467bd", .facility: "#5b8def",
+        .materials: "#0b6e8a", .labour: "#e6a23c", .qc: "#9467bd", .facility: "#5b8def", .campaign: "#7f8c8d",
     ]
 
-    public static func svg(_ cost: LotCost, currency: Currency) -> String {
-        let stages = CostStage.allCases
+    /// `stages`: the stages drawn (a report leaves the campaign out when the costs have none).
+    public static func svg(_ cost: LotCost, currency: Currency, stages: [CostStage] = CostStage.allCases) -> String {
         let left = 110.0, top = 20.0, barWidth = 90.0, gap = 60.0, plotHeight = 240.0
         let width = left + Double(stages.count) * (barWidth + gap) + 170
         let height = top + plotHeight + 50
@@ -42,10 +42,41 @@ public enum CostChart {
             out += "<text x=\"\(x + barWidth / 2)\" y=\"\(top + plotHeight + 18)\" text-anchor=\"middle\">\(xmlEscaped(stage.label))</text>"
             out += "<text x=\"\(x + barWidth / 2)\" y=\"\(top + plotHeight + 34)\" text-anchor=\"middle\" class=\"tick\">\(xmlEscaped(Fmt.money(cost.matrix.total(stage), currency)))</text>\n"
         }
-        for (i, category) in CostCategory.allCases.enumerated() {
+        let legend = CostCategory.allCases.filter { cost.matrix.total($0) != 0 }
+        for (i, category) in legend.enumerated() {
             let y = top + 10 + Double(i) * 20
             out += "<rect x=\"\(width - 150)\" y=\"\(y - 10)\" width=\"12\" height=\"12\" fill=\"\(colours[category]!)\"/>"
             out += "<text x=\"\(width - 132)\" y=\"\(y)\">\(xmlEscaped(category.label))</text>\n"
+        }
+        return out + "</svg>"
+    }
+
+    /// The share of each category in the cost of a lot as one bar of 100 %, a segment per
+    /// category with its share written in when it fits, the amounts per lot and per dose in the
+    /// tooltips.
+    public static func shares(_ categories: [CategoryCost], currency: Currency) -> String {
+        let left = 10.0, top = 10.0, width = 760.0, barHeight = 34.0
+        let height = top + barHeight + 16 + 20 * Double((categories.count + 2) / 3) + 10
+        let total = categories.reduce(0) { $0 + max(0, $1.perLotMade) }
+        var out = """
+            <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(Int(width + 2 * left)) \(Int(height))" role="img" aria-label="Share of each category in the cost of a lot">
+            <title>Share of each category in the cost of a lot</title>
+
+            """
+        var x = left
+        for k in categories where k.perLotMade > 0 && total > 0 {
+            let w = width * k.perLotMade / total
+            out += "<rect x=\"\(Fmt.svg(x))\" y=\"\(top)\" width=\"\(Fmt.svg(w))\" height=\"\(barHeight)\" fill=\"\(colours[k.category]!)\">"
+            out += "<title>\(xmlEscaped("\(k.category.label): \(Fmt.percent(k.share)), \(Fmt.money(k.perLotReleased, currency)) a released lot, \(Fmt.money(k.perDose, currency)) a dose"))</title></rect>\n"
+            if w > 44 {
+                out += "<text x=\"\(Fmt.svg(x + w / 2))\" y=\"\(top + barHeight / 2 + 5)\" text-anchor=\"middle\" fill=\"#fff\">\(xmlEscaped(Fmt.percent(k.share)))</text>\n"
+            }
+            x += w
+        }
+        for (i, k) in categories.enumerated() {
+            let lx = left + Double(i % 3) * 250, ly = top + barHeight + 26 + Double(i / 3) * 20
+            out += "<rect x=\"\(Fmt.svg(lx))\" y=\"\(Fmt.svg(ly - 10))\" width=\"12\" height=\"12\" fill=\"\(colours[k.category]!)\"/>"
+            out += "<text x=\"\(Fmt.svg(lx + 18))\" y=\"\(Fmt.svg(ly))\">\(xmlEscaped("\(k.category.label) \(Fmt.percent(k.share))"))</text>\n"
         }
         return out + "</svg>"
     }

@@ -15,7 +15,12 @@ public enum DisplayUnit {
         String, Double
     ) {
         var list = candidates
-        if let c = currency?.rawValue { list += [c, "\(c)/L", "\(c)/g", "\(c)/h", "\(c)/m²", "\(c)/pfu"] }
+        // The model's currency first, then the other (a distribution written in it, converted at
+        // the cost file's exchange rate, is shown as written).
+        let currencies = (currency.map { [$0] } ?? []) + Currency.allCases.filter { $0 != currency }
+        for c in currencies.map(\.rawValue) {
+            list += [c, "\(c)/L", "\(c)/g", "\(c)/h", "\(c)/m²", "\(c)/pfu"]
+        }
         for symbol in list {
             guard let u = try? Unit.parse(symbol), u.dimension == dimension else { continue }
             let shown = vector == .transducingUnits ? symbol.replacingOccurrences(of: "vg", with: "TU") : symbol

@@ -20,7 +20,8 @@ struct CostReaderTests {
     }
 
     @Test(arguments: [
-        ("medium: \"10 EUR/L\"", "medium: \"10 USD/L\"", "costs.materials.medium", "not the unit"),
+        // Another currency converts only at a stated rate.
+        ("medium: \"10 EUR/L\"", "medium: \"10 USD/L\"", "costs.materials.medium", "gives no rate for USD"),
         ("medium: \"10 EUR/L\"", "medium: \"10 EUR\"", "costs.materials.medium", "not the unit"),
         ("medium: \"10 EUR/L\"", "medium: \"-10 EUR/L\"", "costs.materials.medium", "is negative"),
         // Issue 9: "1e308 EUR" exited 0 and printed "∞ (no dose)" for a lot that makes doses.

@@ -1,4 +1,5 @@
 import Bioprocess
+import Economics
 import FileFormats
 import Foundation
 import Testing
@@ -82,6 +83,32 @@ struct OtherSchemaTests {
         }
         let bad = try DocumentLoader.parse("vectorfab: vectorfab/costs/1\ncurrency: GBP\n", file: "x")
         #expect(!v.errors(JSONValue(document: bad)).isEmpty)
+    }
+
+    @Test(arguments: [
+        // Without its rate, an amount in USD in a EUR file.
+        ("exchange-rates: {USD: 0.92}", "exchange-rates: {}"),
+        // A price per m² without the floor area it multiplies.
+        ("  floor-area:\n    suspension: \"1200 m²\"\n    fixed-bed: \"1000 m²\"\n    flasks: \"2000 m²\"\n", ""),
+        // Production staff beside the crews: production labour twice.
+        ("    qa: 4 ", "    production: 12\n    qa: 4 "),
+        // QC per lot given neither as one figure nor split.
+        ("  labour: \"60000 EUR\"        # analysts' time\n  supplies: \"40000 EUR\"      # reagents, consumables, reference standards\n  outsourced: \"50000 EUR\"    # contract laboratories: adventitious agents, raw-material tests\n", ""),
+        // A purchase with neither size nor minimum.
+        ("{size: \"1 g\", minimum-order: \"150000 EUR\", lots-per-order: 4}", "{lots-per-order: 4}"),
+        // A campaign without its lots.
+        ("  lots: 20\n  items:", "  items:"),
+    ])
+    func costFileMistakesTheReaderRefusesFailTheSchema(old: String, new: String) throws {
+        let original = try String(contentsOfFile: Repository.path("Examples/costs/aav-eur-2024.yaml"), encoding: .utf8)
+        let text = original.replacingOccurrences(of: old, with: new)
+        #expect(text != original, "the file has no '\(old)'")
+        let costs = try DocumentLoader.parse(text, file: "costs.yaml")
+        #expect(!(try Self.validator("costs.schema.json")).errors(JSONValue(document: costs)).isEmpty, "the schema accepts \(new)")
+        let process = try DocumentLoader.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
+        #expect(throws: DefinitionError.self, "the reader accepts \(new)") {
+            try EconomicReader.read(EconomicFile.resolvingReferences(process) { _ in costs })
+        }
     }
 
     @Test(arguments: capacityFiles)

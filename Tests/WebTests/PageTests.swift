@@ -299,8 +299,25 @@ struct CostPageTests {
             let price = try #require(report.price)
             #expect(page.html.contains(Fmt.money(price.pricePerDose, c)))
             let segments = CostStage.allCases.flatMap { s in CostCategory.allCases.map { report.cost.matrix[s, $0] } }.filter { $0 > 0 }
-            let chart = try #require(page.html.range(of: "<svg").flatMap { start in page.html.range(of: "</svg>").map { page.html[start.lowerBound..<$0.upperBound] } })
+            /// The SVG whose aria-label is `label`.
+            func svg(_ label: String) throws -> Substring {
+                let start = try #require(page.html.range(of: "aria-label=\"\(label)\""))
+                let open = try #require(page.html.range(of: "<svg", options: .backwards, range: page.html.startIndex..<start.lowerBound))
+                let close = try #require(page.html.range(of: "</svg>", range: start.upperBound..<page.html.endIndex))
+                return page.html[open.lowerBound..<close.upperBound]
+            }
+            let chart = try svg("Cost of one lot by stage and category")
             #expect(chart.components(separatedBy: "<title>").count - 1 == segments.count + 1, "a segment per non-zero cell, and the chart's title")
+            // The literature's categories: a segment each in the shares bar, and a row each with its
+            // cost per lot, per dose and share (the campaign's when the costs have one).
+            let categories = report.shownCategories
+            #expect(categories.map(\.category) == CostCategory.allCases.filter { $0 != .campaign || report.model.costs.campaign != nil })
+            let shares = try svg("Share of each category in the cost of a lot")
+            #expect(shares.components(separatedBy: "<title>").count - 1 == categories.filter { $0.perLotMade > 0 }.count + 1)
+            for k in categories {
+                #expect(page.html.contains("<tr><td>\(k.category.label)</td><td class=\"num\">\(Fmt.money(k.perLotMade, c))</td><td class=\"num\">\(Fmt.money(k.perLotReleased, c))</td><td class=\"num\">\(Fmt.money(k.perDose, c))</td><td class=\"num\">\(Fmt.percent(k.share))</td></tr>"), "\(k.category.label)")
+            }
+            #expect(page.html.contains("QC split"))
             let csv = try await PageTests.get(client, "/costs/\(file).csv", cookies: ["vf_session": session])
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
             #expect(csv.html == "\u{FEFF}" + report.csv())

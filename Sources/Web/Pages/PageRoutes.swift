@@ -373,6 +373,8 @@ struct PageRoutes {
     func costValues(_ file: String, _ r: CostReport) -> [String: Any] {
         let c = r.model.costs.currency
         let total = r.cost.matrix.total
+        let qcSplit = r.qcSplit
+        let qc = r.cost.matrix.total(CostCategory.qc)
         var figures: [(String, String)] = [
             ("per lot made", Fmt.money(r.cost.perLotAttempted, c)), ("per released lot", Fmt.money(r.cost.perLotReleased, c)),
             ("per dose", Fmt.money(r.cost.perDose, c)),
@@ -383,21 +385,38 @@ struct PageRoutes {
         var v: [String: Any] = [
             "file": file, "name": r.model.process.name, "doses": Fmt.count(r.cost.doses), "successRate": Fmt.percent(r.cost.successRate),
             "currency": c.rawValue, "figures": figures.map { ["label": $0.0, "value": $0.1] },
-            "chart": CostChart.svg(r.cost, currency: c), "stages": CostStage.allCases.map(\.label),
-            "matrix": CostCategory.allCases.map { category in
+            "chart": CostChart.svg(r.cost, currency: c, stages: r.shownStages), "stages": r.shownStages.map(\.label),
+            "matrix": r.shownCategories.map(\.category).map { category in
                 [
-                    "category": category.label, "cells": CostStage.allCases.map { Fmt.money(r.cost.matrix[$0, category], c) },
+                    "category": category.label, "cells": r.shownStages.map { Fmt.money(r.cost.matrix[$0, category], c) },
                     "total": Fmt.money(r.cost.matrix.total(category), c), "share": Fmt.percent(r.cost.matrix.total(category) / total),
                 ] as [String: Any]
             } + [
                 [
-                    "category": "total", "cells": CostStage.allCases.map { Fmt.money(r.cost.matrix.total($0), c) },
+                    "category": "total", "cells": r.shownStages.map { Fmt.money(r.cost.matrix.total($0), c) },
                     "total": Fmt.money(total, c), "share": "100 %",
                 ]
             ],
+            "sharesChart": CostChart.shares(r.shownCategories, currency: c),
+            "categories": r.shownCategories.map {
+                [
+                    "category": $0.category.label, "perLotMade": Fmt.money($0.perLotMade, c), "perLotReleased": Fmt.money($0.perLotReleased, c),
+                    "perDose": Fmt.money($0.perDose, c), "share": Fmt.percent($0.share),
+                ]
+            } + [
+                [
+                    "category": "total", "perLotMade": Fmt.money(r.cost.perLotAttempted, c), "perLotReleased": Fmt.money(r.cost.perLotReleased, c),
+                    "perDose": Fmt.money(r.cost.perDose, c), "share": Fmt.percent(r.shownCategories.reduce(0) { $0 + $1.share }),
+                ]
+            ],
+            "hasQCSplit": qc > 0,
+            "qcSplit": QCPart.allCases.compactMap { part -> [String: String]? in
+                guard let amount = qcSplit[part], amount != 0 else { return nil }
+                return ["part": part.label, "amount": Fmt.money(amount, c), "share": Fmt.percent(amount / qc)]
+            },
             "lines": r.lines.sorted { $0.amount > $1.amount }.filter { $0.amount != 0 }.prefix(15).map {
                 [
-                    "stage": $0.stage.label, "category": $0.category.label, "item": costItemLabel($0.item, r.model.process),
+                    "stage": $0.stage.label, "category": $0.category.label, "item": costItemLabel($0.item, r.model.process, r.model.costs),
                     "amount": Fmt.money($0.amount, c), "share": Fmt.percent($0.amount / total),
                 ]
             },
