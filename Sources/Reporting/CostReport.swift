@@ -269,7 +269,7 @@ public struct CostReport: Sendable {
     }
 
     /// The process's plausibility warnings: the same as the lot report's.
-    public var warnings: [PlausibilityWarning] { (try? LotReport.simulate(model.process)).map(Plausibility.warnings) ?? [] }
+    public var warnings: [PlausibilityWarning] { model.process.plausibilityWarnings }
 
     public struct Data: Codable, Sendable {
         public var format = "vectorfab/cost-report/1"
@@ -399,5 +399,21 @@ public struct CostReport: Sendable {
         rows.append(["total", "", "per dose", cost.perDose.isFinite ? "\(cost.perDose)" : "", cur])
         if let price { rows.append(["price", "", "fair price per dose", "\(price.pricePerDose)", cur]) }
         return csvDocument(rows)
+    }
+}
+
+extension ProcessDefinition {
+    /// The plausibility warnings of the process's nominal lot, as the lot report gives them
+    /// (none when the lot cannot be simulated: that is an error, reported as such).
+    public var plausibilityWarnings: [PlausibilityWarning] {
+        (try? LotReport.simulate(self)).map(Plausibility.warnings) ?? []
+    }
+
+    /// The warnings as the text reports print them, or nothing.
+    public static func warningsText(_ warnings: [PlausibilityWarning]) -> String {
+        guard !warnings.isEmpty else { return "" }
+        var out = "\nWarnings (the lot is simulated; these values are outside what is usual)\n"
+        for w in warnings { out += "  - \(w.field): \(w.message). Typical: \(w.typical). Source: \(w.source).\n" }
+        return out
     }
 }

@@ -95,6 +95,7 @@ public struct UncertaintyReport: Sendable {
             out += "(95 % confidence intervals from \(Sensitivity.bootstrapResamples) bootstrap resamples of the base samples)\n"
             out += st.render()
         }
+        out += ProcessDefinition.warningsText(model.process.plausibilityWarnings)
         return out
     }
 
@@ -144,6 +145,8 @@ public struct UncertaintyReport: Sendable {
         public var sobol: [Index]?
         /// How many base samples the Sobol analysis drew, and why.
         public var sobolSampling: SobolSampling?
+        /// The nominal lot's values outside what is usual, as the lot report gives them.
+        public var warnings: [PlausibilityWarning] = []
 
         public struct SobolSampling: Codable, Sendable {
             public var samples: Int
@@ -203,7 +206,7 @@ public struct UncertaintyReport: Sendable {
                     samples: $0.samples, evaluations: $0.evaluations, leftOut: $0.leftOut, rounds: $0.rounds,
                     targetWidth: $0.targetWidth, widestInterval: $0.widestInterval, reachedTarget: $0.reachedTarget,
                     seconds: $0.seconds)
-            })
+            }, warnings: model.process.plausibilityWarnings)
     }
 
     public func csv() -> String {

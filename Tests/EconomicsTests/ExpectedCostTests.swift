@@ -1,3 +1,4 @@
+import Bioprocess
 import FileFormats
 import Foundation
 import Reporting
@@ -34,5 +35,10 @@ struct ExpectedCostTests {
         let report = UncertaintyReport(model: model, result: result, threads: 2, tornado: Sensitivity.tornado(model), sobol: nil)
         #expect(report.text().contains("Expected lot cost ÷ expected doses: \(Fmt.money(expected, model.costs.currency))"))
         #expect(report.data().expectedCostPerDose == result.expectedCostPerDose && report.data().noDoseShare == result.noDoseShare)
+        // The nominal lot's plausibility warnings, as the lot report gives them (the peer model
+        // states no full capsids), in the text and the JSON.
+        let warnings = Plausibility.warnings(try LotReport.simulate(model.process))
+        #expect(!warnings.isEmpty && report.data().warnings == warnings)
+        #expect(warnings.allSatisfy { report.text().contains($0.message) })
     }
 }
