@@ -172,6 +172,11 @@ struct PageTests {
             #expect(page.html.contains("<span class=\"value\">\(Fmt.count(seed.summary.doses))</span><span class=\"label\">doses a lot</span>"))
             #expect(page.html.contains("<span class=\"value\">\(Fmt.count(seed.summary.vialsFilled))</span><span class=\"label\">vials filled</span>"))
             #expect(page.html.contains("Affinity capture"))
+            // The capsid balance as the lot report computes it; no "not needed" line when every stage is used.
+            let balance = try #require(seed.particles)
+            #expect(page.html.contains("id=\"particles\"") && page.html.contains(Fmt.percent(balance.bulk.vectorShare)))
+            #expect(page.html.contains("not met by the prediction"))
+            #expect(seed.skippedSeedStages.isEmpty && !page.html.contains("seed-skipped"))
             let missing = try await Self.get(client, "/processes/..%2F..%2Fetc%2Fpasswd", cookies: ["vf_session": session])
             #expect(missing.status == .notFound)
             // The lot report as downloads: what `vectorfab simulate --format csv` and `json` print.

@@ -655,17 +655,30 @@ struct PageRoutes {
                     [
                         "name": $0.name, "volumeIn": measure($0.volumeIn), "volumeOut": measure($0.volumeOut),
                         "vectorOut": measure($0.vectorOut), "yield": Fmt.percent($0.stepYield),
-                        "equipment": [$0.columnVolume.map { "column \(measure($0))" }, $0.filterArea.map { "filter \(measure($0))" },
-                            $0.membraneArea.map { "membrane \(measure($0))" }].compactMap { $0 }.joined(separator: ", "),
+                        "equipment": equipment($0),
                     ]
                 },
                 "timeline": report.timeline.map { ["name": $0.name, "days": "\(Fmt.number($0.startDay))–\(Fmt.number($0.endDay))"] },
                 "timelineChart": TimelineChart.svg(report.timeline),
                 "hasWarnings": !report.warnings.isEmpty,
                 "warnings": report.warnings.map { ["field": $0.field, "message": $0.message, "typical": $0.typical, "source": $0.source] },
+                "hasSkipped": !report.skippedSeedStages.isEmpty,
                 "skipped": report.skippedSeedStages.joined(separator: ", "),
                 "particles": report.particles.map(particleDetails) as Any,
             ]
+        }
+
+        /// A step's equipment; from a catalogue, the size bought and the exact need beside it.
+        func equipment(_ st: LotReportData.Step) -> String {
+            let count = st.equipmentCount ?? 0
+            let need = st.equipmentNeed.map { " (need \(measure($0)))" } ?? ""
+            func bought(_ m: Measure) -> String {
+                count > 1 ? "\(count) × \(measure(Measure(m.value / Double(count), m.unit)))" : measure(m)
+            }
+            return [
+                st.columnVolume.map { "column \(measure($0))\(need)" }, st.filterArea.map { "filter \(bought($0))\(need)" },
+                st.membraneArea.map { "membrane \(bought($0))\(need)" },
+            ].compactMap { $0 }.joined(separator: ", ")
         }
 
         /// The capsid (AAV) or particle (LV) balance for the page.
@@ -682,7 +695,8 @@ struct PageRoutes {
                 },
                 "perDose": Fmt.number(b.particlesPerDose),
                 "fullInBulk": Fmt.percent(b.bulk.vectorShare),
-                "infectious": b.infectiousUnitsPerDose.map { Fmt.number($0) } as Any,
+                "hasInfectious": b.infectiousUnitsPerDose != nil,
+                "infectious": b.infectiousUnitsPerDose.map { Fmt.number($0) } ?? "",
                 "checks": b.releaseChecks.map {
                     ["test": $0.test, "specification": $0.specification, "meets": $0.meets]
                 },
