@@ -167,6 +167,11 @@ public struct CostReport: Sendable {
         if p.product.dose.dosesPerPatient > 1 {
             k.add(["Per patient", Fmt.money(cost.perDose * Double(p.product.dose.dosesPerPatient), c)])
         }
+        if let b = particles {
+            // What a dose holds besides its vector, as the lot report balances it.
+            k.add(["\(b.kind == .capsids ? "Capsids" : "Particles") per dose", "\(Fmt.number(b.particlesPerDose)) \(b.symbol)"])
+            if b.kind == .capsids { k.add(["Full capsids in the bulk", Fmt.percent(b.bulk.vectorShare)]) }
+        }
         out += k.render() + "\n"
         out += lotsPerYearLine() + "\n\n"
         out += "Lines\n"
@@ -268,6 +273,9 @@ public struct CostReport: Sendable {
         return split
     }
 
+    /// The lot's capsids or particles, as the lot report balances them; nil when not stated.
+    public var particles: ParticleBalance? { (try? LotReport.simulate(model.process)).flatMap(ParticleBalance.of) }
+
     /// The process's plausibility warnings: the same as the lot report's.
     public var warnings: [PlausibilityWarning] { model.process.plausibilityWarnings }
 
@@ -293,6 +301,8 @@ public struct CostReport: Sendable {
         public var warnings: [PlausibilityWarning]
         /// The lots a year the facility's cost is spread over, stated and computed.
         public var lotsPerYear: LotsPerYear
+        /// The lot's capsids or particles (as in the lot report); absent when not stated.
+        public var particles: ParticleBalance? = nil
 
         public struct LotsPerYear: Codable, Sendable {
             /// What the costs state (`lots-per-year`); nil with `allocation: suite-time`.
@@ -371,7 +381,7 @@ public struct CostReport: Sendable {
                 return Data.LotsPerYear(
                     stated: l.stated, computed: l.computed, used: l.used, suiteDays: l.suiteDays, cycleDays: l.cycleDays,
                     basis: l.basis, suite: l.suite, disagree: l.disagrees)
-            }())
+            }(), particles: particles)
     }
 
     public func csv() -> String {

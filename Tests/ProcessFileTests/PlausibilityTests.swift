@@ -57,6 +57,15 @@ struct PlausibilityTests {
 
     /// The examples warn about nothing — but the NumPy peer's model, which sizes its affinity
     /// column on vector genomes (as the peer script does) and so is told its capsids are not stated.
+    /// The cost report gives the dose's capsids as the lot report balances them (issue 14, item 1).
+    @Test func theCostReportGivesTheDosesCapsids() throws {
+        let model = try EconomicFile.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
+        let report = try CostReport(model)
+        let balance = try #require(ParticleBalance.of(try LotReport.simulate(model.process)))
+        #expect(report.text().contains("Capsids per dose") && report.text().contains(Fmt.percent(balance.bulk.vectorShare)))
+        #expect(report.data().particles == balance)
+    }
+
     @Test func theExamplesWarnAboutNothing() throws {
         let folder = Repository.path("Examples")
         for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".json") {
