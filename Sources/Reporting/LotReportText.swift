@@ -93,6 +93,10 @@ public enum LotReportText {
                     "\(Fmt.number(course.perfusionRate)) vessel volumes a day from day \(Fmt.number(course.perfusionStart.value(in: "d"))) after induction; \(Fmt.volume(s.harvestVolume)) collected",
                 ])
             }
+            if !course.harvestTimes.isEmpty {
+                let days = course.harvestTimes.map { Fmt.number($0 / 86_400) }.joined(separator: ", ")
+                prod.add(["Harvest schedule", "whole volume on day \(days) after induction, and at the end; \(Fmt.volume(s.harvestVolume)) collected"])
+            }
             if let h = course.halfLife {
                 prod.add([
                     "Decay in the vessel",

@@ -328,3 +328,21 @@ struct ScaleEffectTests {
         #expect(close(s.bulkVector.canonical, s.vectorHarvested.canonical))
     }
 }
+
+/// Scheduled whole-volume harvests (issue 14, item 3): made evenly over 3 days with no decay,
+/// harvests at days 1 and 2 and at the end collect everything in three vessel volumes; with
+/// decay at k, each harvest collects what a day's production left: (1 − e^{−k·1 d}) / k per day's rate.
+struct HarvestScheduleTests {
+    @Test func eachScheduledHarvestEmptiesTheVessel() {
+        let day = 86_400.0
+        let plain = TimeCourse(harvestTimes: [day, 2 * day])
+        let (share, volumes) = plain.collected(over: q(3, "d"))
+        #expect(close(share, 1, within: 1e-12) && close(volumes, 3))
+        let decaying = TimeCourse(halfLife: q(10, "h"), harvestTimes: [day, 2 * day])
+        let k = log(2) / 10.0, p = 1.0 / 72  // per hour
+        let perDay = p * (1 - exp(-k * 24)) / k
+        #expect(close(decaying.collected(over: q(3, "d")).share, 3 * perDay, within: 1e-12))
+        // Harvesting more often loses less to decay than one harvest at the end.
+        #expect(decaying.collected(over: q(3, "d")).share > TimeCourse(halfLife: q(10, "h")).collected(over: q(3, "d")).share)
+    }
+}

@@ -295,6 +295,8 @@ struct ProductionSystemInputTests {
         ("aav-bev-sf9-200L.yaml", "amplification: {titer: \"1e8 pfu/mL\"}", "amplification: {titer: \"1e8 vg/mL\"}", "production.infection.amplification.titer", "not the unit"),
         ("lv-stable-producer.yaml", "  stable-producer:", "  transfection: {plasmid: \"1 pg/cell\", reagent: PEI, reagent-ratio: 2}\n  stable-producer:", "production.stable-producer", "more than one of"),
         ("lv-stable-producer.yaml", "    inducer: doxycycline             # Tet-On producer clone\n", "", "production.stable-producer.inducer", "missing field"),
+        ("lv-stable-producer.yaml", "harvest-schedule: [\"2 d\", \"3 d\"]", "harvest-schedule: [\"2 d\", \"4 d\"]", "production.harvest-schedule[1]", "within the production's duration"),
+        ("lv-stable-producer.yaml", "harvest-schedule: [\"2 d\", \"3 d\"]", "harvest-schedule: [\"2 d\", \"1 d\"]", "production.harvest-schedule[1]", "not after the one before"),
     ])
     func aProductionSystemMisstatedIsNamed(example: String, old: String, new: String, path: String, message: String) throws {
         let text = try mutated(example, replacing: old, with: new)

@@ -471,16 +471,20 @@ public struct TimeCourse: Sendable, Hashable {
     public var perfusionStart: Quantity<Duration>
     /// Half-life of the vector at the culture temperature; nil: it does not decay.
     public var halfLife: Quantity<Duration>?
+    /// Whole-volume harvests (the medium replaced) at these times after induction, in seconds,
+    /// ascending; the vessel is harvested at the end in any case. Empty: only at the end.
+    public var harvestTimes: [Double]
 
     public init(
         growthAfterInduction: Quantity<Duration>? = nil, profile: [Double] = [], perfusionRate: Double = 0,
-        perfusionStart: Quantity<Duration> = .zero, halfLife: Quantity<Duration>? = nil
+        perfusionStart: Quantity<Duration> = .zero, halfLife: Quantity<Duration>? = nil, harvestTimes: [Double] = []
     ) {
         self.growthAfterInduction = growthAfterInduction
         self.profile = profile
         self.perfusionRate = perfusionRate
         self.perfusionStart = perfusionStart
         self.halfLife = halfLife
+        self.harvestTimes = harvestTimes
     }
 
     /// Of the vector made over `duration`, the share collected (perfusate and final harvest),
@@ -496,14 +500,21 @@ public struct TimeCourse: Sendable, Hashable {
         let width = total / Double(slices)
         var inVessel = 0.0, out = 0.0
         var t = 0.0
+        var next = 0
+        let tolerance = 1e-9 * total
+        var harvested = 1.0
+        for h in harvestTimes where h < total - tolerance { harvested += 1 }
         for i in 0..<slices {
             let made = profile.isEmpty ? 1.0 : profile[i]
             let end = t + width
             let rate = made / width
-            // The slice, split where perfusion starts.
+            // The slice, split where perfusion starts and at each scheduled harvest.
             var from = t
             while from < end - 1e-9 * width {
-                let to = from < start && start < end ? start : end
+                var to = from < start && start < end ? start : end
+                if next < harvestTimes.count, harvestTimes[next] > from + tolerance, harvestTimes[next] < to {
+                    to = harvestTimes[next]
+                }
                 let dilution = from >= start - 1e-9 * width ? d : 0
                 let tau = to - from
                 let a = k + dilution
@@ -519,14 +530,20 @@ public struct TimeCourse: Sendable, Hashable {
                     inVessel = steady + (inVessel - steady) * e
                 }
                 from = to
+                // A scheduled harvest takes the vessel's content; fresh medium replaces it.
+                while next < harvestTimes.count, harvestTimes[next] <= from + tolerance {
+                    out += inVessel
+                    inVessel = 0
+                    next += 1
+                }
             }
             t = end
         }
-        return (out + inVessel, 1 + d * (total - start))
+        return (out + inVessel, harvested + d * (total - start))
     }
 
     /// Whether anything is collected other than all of the vector at the end.
-    @inlinable public var changesTheHarvest: Bool { perfusionRate > 0 || halfLife != nil }
+    @inlinable public var changesTheHarvest: Bool { perfusionRate > 0 || halfLife != nil || !harvestTimes.isEmpty }
 }
 
 /// Productivity and downstream yields as power laws of the culture volume, around the scale they

@@ -415,6 +415,36 @@ public enum ProcessReader {
                     expected: "shares of the vector made adding up to 100 %")
             }
         }
+        if let node = r.node("harvest-schedule", required: false, expected: "a list of harvest times after induction, such as [\"2 d\", \"3 d\"]") {
+            any = true
+            let path = r.path.appending("harvest-schedule")
+            let expected = "harvest times after induction, ascending, each within the production's duration, such as [\"2 d\", \"3 d\"]"
+            guard case .sequence(let items) = node.value, !items.isEmpty, items.count <= 100 else {
+                r.problem("is not a list of 1 to 100 harvest times", at: "harvest-schedule", expected: expected)
+                return course
+            }
+            let end = production.duration.canonical
+            for (i, item) in items.enumerated() {
+                guard case .scalar(let text, _) = item.value,
+                    let m = r.measurement(
+                        text, at: item, path: path.appending(index: i), dimensions: [Duration.dimension],
+                        expected: expected, plain: false)
+                else { continue }
+                let v = m.canonical
+                if !(v > 0) || (end.isFinite && v > end * (1 + 1e-9)) || (course.harvestTimes.last.map { v <= $0 } ?? false) {
+                    r.issues.add(
+                        "'\(text)' is not after the one before and within the production's duration",
+                        at: item, path: path.appending(index: i), expected: expected)
+                    continue
+                }
+                course.harvestTimes.append(v)
+            }
+            if production.harvests > 1 {
+                r.problem(
+                    "gives both 'harvest-schedule' and \(production.harvests) 'harvests'", at: "harvests",
+                    expected: "a harvest schedule (the times) or a number of harvests, not both")
+            }
+        }
         guard any else { return nil }
         if course.changesTheHarvest, case .second = production.productivity {
             r.problem(
