@@ -95,7 +95,11 @@ public enum LotReportText {
             }
             if !course.harvestTimes.isEmpty {
                 let days = course.harvestTimes.map { Fmt.number($0 / 86_400) }.joined(separator: ", ")
-                prod.add(["Harvest schedule", "whole volume on day \(days) after induction, and at the end; \(Fmt.volume(s.harvestVolume)) collected"])
+                let atEnd = (course.harvestTimes.last ?? 0) < s.inductionTime.canonical * (1 - 1e-9) ? ", and at the end" : ""
+                prod.add([
+                    "Harvest schedule",
+                    "whole volume on day\(course.harvestTimes.count > 1 ? "s" : "") \(days) after induction\(atEnd); \(Fmt.volume(s.harvestVolume)) collected",
+                ])
             }
             if let h = course.halfLife {
                 prod.add([
