@@ -130,7 +130,27 @@ public struct PlanReport: Sendable {
             out += "\nWhat cannot be met\n"
             for p in plan.problems { out += "- \(p)\n" }
         }
+        let warned = warnings
+        if !warned.isEmpty {
+            out += "\nWarnings (the lots are planned; these process values are outside what is usual)\n"
+            for w in warned {
+                out += "  - \(w.product): \(w.warning.field): \(w.warning.message). Typical: \(w.warning.typical). Source: \(w.warning.source).\n"
+            }
+        }
         return out
+    }
+
+    /// A warning of one product's process.
+    public struct ProductWarning: Codable, Sendable, Hashable {
+        public var product: String
+        public var warning: PlausibilityWarning
+    }
+
+    /// Each product's process's plausibility warnings, as its lot report gives them.
+    public var warnings: [ProductWarning] {
+        plan.demand.products.flatMap { p in
+            p.process.plausibilityWarnings.map { ProductWarning(product: p.name, warning: $0) }
+        }
     }
 
     /// Days between successive lot starts of a product in one suite (the suite's cycle), from the plan.
@@ -163,6 +183,8 @@ public struct PlanReport: Sendable {
         public var lotsPerSuiteYear: Double
         /// What the plan and the facility simulation do not dispatch alike, in one line.
         public var dispatch: String
+        /// Each product's process's values outside what is usual (not errors).
+        public var warnings: [ProductWarning] = []
 
         public struct Lot: Codable, Sendable {
             public var number: Int
@@ -217,7 +239,7 @@ public struct PlanReport: Sendable {
             },
             utilisation: analysis.utilisation.map { Data.Use(name: $0.name, utilisation: $0.utilisation) },
             bottleneck: analysis.bottleneck?.name, problems: plan.problems, lotCycles: LotCycleReport.rows(rates),
-            lotsPerSuiteYear: analysis.lotsPerSuiteYear, dispatch: dispatchLine)
+            lotsPerSuiteYear: analysis.lotsPerSuiteYear, dispatch: dispatchLine, warnings: warnings)
     }
 
     /// The schedule: one row per stage of every lot.

@@ -1,3 +1,4 @@
+import Bioprocess
 import Capacity
 import Economics
 import FileFormats
@@ -17,6 +18,19 @@ struct CapacityPageTests {
     static let zone = "lv-zone-2015.yaml", hundred = "sickle-cell-100-patients.yaml"
 
     static func path(_ name: String) -> String { Repository.path("Examples/capacity/\(name)") }
+
+    /// The plan report gives each product's process warnings, as its lot report does (issue 14, item 9).
+    @Test func thePlanReportGivesEachProductsProcessWarnings() throws {
+        let f = try FacilityFile.load(path: Self.path(Self.zone))
+        var d = try DemandFile.load(path: Self.path(Self.hundred))
+        #expect(PlanReport(try Planner.plan(f, d)).warnings.isEmpty)
+        d.products[0].process.cellLine.doublingTime = Quantity(60, "h")
+        let report = PlanReport(try Planner.plan(f, d))
+        let expected = Plausibility.warnings(try LotReport.simulate(d.products[0].process))
+        #expect(!expected.isEmpty && report.warnings.map(\.warning) == expected)
+        #expect(report.warnings.allSatisfy { $0.product == d.products[0].name })
+        #expect(expected.allSatisfy { report.text().contains($0.message) } && report.data().warnings == report.warnings)
+    }
 
     @Test func thePlanPageShowsThePlanTheCommandMakesAndTheSimulationBesideIt() async throws {
         let w = try await World.make()
