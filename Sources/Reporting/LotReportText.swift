@@ -38,6 +38,10 @@ public enum LotReportText {
             key.add(["Vials for QC and retains", Fmt.count(s.qcVials)])
             key.add(["Vials for patients", Fmt.count(s.vialsForPatients)])
             key.add(["Vials per dose", Fmt.count(s.vialsPerDose)])
+            if case .perBodyWeight(_, let w) = p.product.dose, let kit = p.product.kit(for: w) {
+                let vials = kit.vials.map { "\($0.count) × \(Fmt.volume($0.volume))" }.joined(separator: " + ")
+                key.add(["Kit (patients up to \(Fmt.number(kit.upTo.value(in: "kg"))) kg)", "\(vials) = \(Fmt.volume(kit.volume)); \(Fmt.count(s.doses)) kits"])
+            }
         } else {
             key.add(["Fill", "not modelled: doses counted from the bulk's vector"])
         }

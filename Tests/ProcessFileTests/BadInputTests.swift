@@ -265,6 +265,9 @@ struct ProcessModelInputTests {
         ("aav-dmd-suspension-2000L.yaml", "    loading: \"80 %\"                  # peer model", "    full-empty-resolution: 0.5\n    loading: \"80 %\"", "downstream[3].full-empty-resolution", "bind-elute AEX"),
         ("lv-car-t-cd19.yaml", "    moi: \"3 TU/cell\"", "    moi: \"3 TU/cell\"\n    patient-weight: \"70 kg\"", "product.dose.patient-weight", "both 'cells-per-patient'"),
         ("lv-car-t-cd19.yaml", "    moi: \"3 TU/cell\"", "    moi: \"3 TU/cell\"\n    label-concentration: \"1e9 TU/mL\"", "product.dose.label-concentration", "ex vivo"),
+        ("aav-dmd-suspension-2000L.yaml", "    patient-weight: \"20 kg\"  # boys of 4–7 years", "    patient-weight: \"30 kg\"", "product.dose.patient-weight", "no kit for the patient's weight"),
+        ("aav-dmd-suspension-2000L.yaml", "{up-to: \"17.5 kg\"", "{up-to: \"12 kg\"", "product.dose.kits[1].up-to", "ascending order"),
+        ("aav-dmd-suspension-2000L.yaml", "    label-concentration: \"1.33e13 vg/mL\"", "    # no label", "product.dose.kits", "labelled concentration"),
     ])
     func aNewFieldMisusedIsNamed(example: String, old: String, new: String, path: String, message: String) throws {
         let text = try mutated(example, replacing: old, with: new)

@@ -1,5 +1,6 @@
 import Bioprocess
 import FileFormats
+import Reporting
 import Foundation
 import Testing
 
@@ -223,5 +224,42 @@ struct ExampleTests {
         let yaml = try ProcessFile.load(path: Repository.path("Examples/aav-retina-50L.yaml"))
         let json = try ProcessFile.load(path: Repository.path("Examples/aav-retina-50L.json"))
         #expect(yaml == json)
+    }
+}
+
+/// Kits by weight band (issue 14, item 5), on the Duchenne example's bands.
+struct KitTests {
+    static func duchenne(weight: Double) throws -> ProcessDefinition {
+        var p = try ProcessFile.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
+        guard case .perBodyWeight(let dose, _) = p.product.dose else { throw DefinitionError([]) }
+        p.product.dose = .perBodyWeight(dose: dose, patientWeight: Quantity(weight, "kg"))
+        return p
+    }
+
+    /// A 17 kg boy falls in the 17.5 kg band: 17 × 10 mL + 1 × 5 mL. QC and retained vials of
+    /// 10.4 mL come first; whole kits (each vial with its 0.4 mL overfill) fill the rest.
+    @Test func aPatientsWeightChoosesTheKitAndTheBulkFillsWholeKits() throws {
+        let p = try Self.duchenne(weight: 17)
+        let s = try LotSimulator.summary(p)
+        let fill = try #require(p.fill)
+        let fillable = s.bulkVolume - s.drugSubstanceSamples - fill.lineLoss
+        let left = fillable.value(in: "mL") - 10.4 * Double(s.qcVials)
+        let kitVolume = 17 * 10.4 + 1 * 5.4
+        #expect(s.vialsPerDose == 18)
+        #expect(s.doses == Int((left / kitVolume).rounded(.down)) && s.patients == s.doses)
+        #expect(s.vialsFilled == s.qcVials + s.doses * 18)
+        #expect(LotReportText.render(try LotReport.simulate(p)).contains("17 × 10 mL + 1 × 5 mL = 175 mL"))
+    }
+
+    @Test func aPatientAboveEveryBandOrAKitBelowTheDoseIsRefused() throws {
+        #expect(throws: SimulationError.noKitForWeight(Quantity(30, "kg"))) { try LotSimulator.summary(try Self.duchenne(weight: 30)) }
+        var p = try Self.duchenne(weight: 20)
+        p.product.kits[2].vials[0].count = 19  // 190 mL for a 200 mL dose
+        #expect(throws: SimulationError.self) { try LotSimulator.summary(p) }
+        do {
+            _ = try LotSimulator.summary(p)
+        } catch {
+            guard case .kitTooSmall = error else { Issue.record("unexpected \(error)"); return }
+        }
     }
 }

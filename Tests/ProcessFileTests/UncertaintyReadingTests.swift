@@ -19,7 +19,7 @@ struct UncertaintyReadingTests {
     /// label's figure for capacity planning, not a lot's input): never uncertain.
     static let notUncertain: Set<String> = [
         "units", "harvests", "max-vessels", "vials-per-lot", "eyes-per-patient", "max-population-doublings",
-        "retained-vials", "share", "shelf-life",
+        "retained-vials", "share", "shelf-life", "count",
     ]
 
     @Test(arguments: ExampleTests.examples)

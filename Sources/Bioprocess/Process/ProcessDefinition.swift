@@ -49,6 +49,15 @@ public struct Product: Sendable, Hashable {
     public var labelConcentration: Quantity<VectorConcentration>?
     /// How long a released lot keeps in its storage conditions; nil when not given.
     public var shelfLife: Quantity<Duration>?
+    /// The kits the label supplies by weight band, ascending; empty: a dose is whole vials of
+    /// the fill's one size.
+    public var kits: [Kit] = []
+
+    /// The kit for a patient's weight: the first band at least as heavy.
+    @inlinable public func kit(for weight: Quantity<Mass>) -> Kit? {
+        for k in kits where weight <= k.upTo * (1 + 1e-12) { return k }
+        return nil
+    }
 
     public init(
         name: String, vector: Vector, dose: DoseModel, indication: String? = nil,
@@ -129,6 +138,33 @@ public enum DoseModel: Sendable, Hashable {
         case .perEye(_, let eyes): eyes
         default: 1
         }
+    }
+}
+
+/// One weight band's kit: the vials of each size a patient up to `upTo` receives.
+public struct Kit: Sendable, Hashable {
+    public var upTo: Quantity<Mass>
+    public var vials: [KitVial]
+
+    public init(upTo: Quantity<Mass>, vials: [KitVial]) {
+        self.upTo = upTo
+        self.vials = vials
+    }
+
+    @inlinable public var vialCount: Int { vials.reduce(0) { $0 + $1.count } }
+    /// The labelled (extractable) volume of the kit.
+    @inlinable public var volume: Quantity<Volume> {
+        vials.reduce(Quantity<Volume>.zero) { $0 + $1.volume * Double($1.count) }
+    }
+}
+
+public struct KitVial: Sendable, Hashable {
+    public var volume: Quantity<Volume>
+    public var count: Int
+
+    public init(volume: Quantity<Volume>, count: Int) {
+        self.volume = volume
+        self.count = count
     }
 }
 

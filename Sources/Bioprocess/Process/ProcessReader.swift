@@ -76,6 +76,11 @@ public enum ProcessReader {
         let downstream = readDownstream(r, issues: issues)
         let fill = readFill(r.mapping("fill", required: false))
         let qc = readQualityControl(r.mapping("qc"), steps: downstream)
+        if !product.kits.isEmpty && fill == nil {
+            issues.add(
+                "are filled, but the process has no fill", at: document.lookup(FieldPath([.key("product"), .key("dose"), .key("kits")])),
+                path: FieldPath([.key("product"), .key("dose"), .key("kits")]), expected: "a 'fill' section for the kits' vials")
+        }
         if production.particles == nil {
             // A resin sized on capsids needs to know how many capsids the harvest holds.
             for (i, step) in downstream.enumerated() {
@@ -123,6 +128,7 @@ public enum ProcessReader {
         }
         var dose = placeholderProduct.dose
         var label: Quantity<VectorConcentration>?
+        var kits: [Kit] = []
         if let d = r.mapping("dose") {
             switch d.choice("model", DoseKeyword.self) {
             case .perKg?:
@@ -150,6 +156,7 @@ public enum ProcessReader {
             case nil: break
             }
             label = d.optionalQuantity("label-concentration", VectorConcentration.self)
+            kits = readKits(d, dose: dose, label: label)
             if label != nil, dose.isExVivo {
                 d.problem(
                     "is for a vector dosed by volume, but an ex vivo dose transduces cells", at: "label-concentration",
@@ -159,8 +166,49 @@ public enum ProcessReader {
         }
         let shelfLife = r.optionalQuantity("shelf-life", Duration.self)
         r.finish()
-        return Product(
+        var product = Product(
             name: name, vector: vector, dose: dose, indication: indication, labelConcentration: label, shelfLife: shelfLife)
+        product.kits = kits
+        return product
+    }
+
+    /// `kits`: by weight band (`up-to`, ascending), the vials of each size (`volume`, `count`) a
+    /// patient receives; only for a per-kg dose at a labelled concentration.
+    static func readKits(_ d: FieldReader, dose: DoseModel, label: Quantity<VectorConcentration>?) -> [Kit] {
+        guard d.has("kits") else { return [] }
+        var kits: [Kit] = []
+        for (path, node) in d.list("kits", expected: "kits by weight band, such as [{up-to: \"20 kg\", vials: [{volume: \"10 mL\", count: 20}]}]", max: 50, counting: "kits") {
+            let k = FieldReader(node, path: path, issues: d.issues)
+            let upTo = k.quantity("up-to", Mass.self)
+            var vials: [KitVial] = []
+            for (vPath, vNode) in k.list("vials", expected: "the vials of each size, such as [{volume: \"10 mL\", count: 2}]", max: 10, counting: "vial sizes") {
+                let v = FieldReader(vNode, path: vPath, issues: d.issues)
+                vials.append(
+                    KitVial(
+                        volume: v.quantity("volume", Volume.self),
+                        count: v.int("count", range: 1...1000, expected: "a whole number of vials, 1 to 1000")))
+                v.finish()
+            }
+            k.finish()
+            if let last = kits.last, !(upTo > last.upTo) {
+                d.issues.add(
+                    "bands are not in ascending order of weight", at: node, path: path.appending("up-to"),
+                    expected: "kits from the lightest band to the heaviest")
+            }
+            kits.append(Kit(upTo: upTo, vials: vials))
+        }
+        guard case .perBodyWeight(_, let weight) = dose, label != nil else {
+            d.problem(
+                "are for a dose per kg given by volume at its labelled concentration", at: "kits",
+                expected: "model: per-kg with a 'label-concentration'")
+            return []
+        }
+        if let top = kits.last?.upTo, weight.canonical.isFinite, weight > top {
+            d.problem(
+                "has no kit for the patient's weight", at: "patient-weight",
+                expected: "a kit whose band reaches \(sci(weight.value(in: "kg"))) kg")
+        }
+        return kits
     }
 
     static let placeholderProduct = Product(

@@ -442,6 +442,25 @@ public enum LotSimulator {
         let qcVials = (drugProduct / f.fillVolume).rounded(.up)
         guard qcVials.isFinite, qcVials < 1e12 else { throw .nonFinite(.fill) }
         s.qcVials = Int(qcVials) + p.qualityControl.retainedVials
+        if case .perBodyWeight(_, let weight) = p.product.dose, !p.product.kits.isEmpty {
+            // Kits by weight band: QC and retained vials of the fill's size first, then whole kits
+            // of the band the patient's weight falls in, each one patient's dose.
+            guard let kit = p.product.kit(for: weight) else { throw .noKitForWeight(weight) }
+            let holds = s.bulkConcentration * kit.volume * f.yield.value
+            guard holds >= perDose * (1 - 1e-9) else { throw .kitTooSmall(holds: holds, dose: perDose) }
+            let kitVolume = kit.vials.reduce(Quantity<Volume>.zero) { $0 + ($1.volume + f.overfill) * Double($1.count) }
+            let left = fillable - perVial * Double(s.qcVials)
+            let kits = left.canonical > 0 ? (left / kitVolume).rounded(.down) : 0
+            guard kits.isFinite, kits < 1e9 else { throw .nonFinite(.fill) }
+            s.doses = s.belowLabelConcentration ? 0 : Int(kits)
+            s.fractionalDoses = s.belowLabelConcentration || left.canonical <= 0 ? 0 : left / kitVolume
+            s.vialsPerDose = kit.vialCount
+            s.vialsForPatients = s.doses * kit.vialCount
+            s.vialsFilled = s.qcVials + Int(kits) * kit.vialCount
+            s.fillTime = f.setupTime + Quantity(canonical: Double(s.vialsFilled) / f.vialsPerHour * 3600)
+            s.patients = s.doses
+            return
+        }
         s.vialsForPatients = s.belowLabelConcentration ? 0 : max(0, s.vialsFilled - s.qcVials)
         s.fractionalDoses = Double(s.vialsForPatients) * (s.vectorPerVial / perDose)
 

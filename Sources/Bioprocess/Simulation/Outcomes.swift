@@ -220,6 +220,10 @@ public enum SimulationError: Error, Sendable, Hashable {
     case productionWithoutGrowth
     /// A number became infinite or undefined (a zero where a divisor was needed).
     case nonFinite(ProcessSite)
+    /// The patient's weight is above every kit's weight band.
+    case noKitForWeight(Quantity<Mass>)
+    /// The kit for the patient's weight holds less vector than the dose.
+    case kitTooSmall(holds: Quantity<VectorAmount>, dose: Quantity<VectorAmount>)
 
     public var site: ProcessSite {
         switch self {
@@ -228,6 +232,7 @@ public enum SimulationError: Error, Sendable, Hashable {
         case .cellAgeExceeded: .cellBank
         case .productionWithoutGrowth: .production
         case .nonFinite(let site): site
+        case .noKitForWeight, .kitTooSmall: .fill
         }
     }
 
@@ -248,6 +253,10 @@ public enum SimulationError: Error, Sendable, Hashable {
             "the density at induction is below the seeding density"
         case .nonFinite:
             "a computed value is infinite or undefined (a zero or an extreme value upstream)"
+        case .noKitForWeight(let w):
+            "a patient of \(sci(w.value(in: "kg"))) kg is above every kit's weight band"
+        case .kitTooSmall(let holds, let dose):
+            "the kit for the patient's weight holds \(sci(holds.canonical)) of the \(sci(dose.canonical)) a dose needs"
         }
     }
 
@@ -260,6 +269,8 @@ public enum SimulationError: Error, Sendable, Hashable {
         case .cellAgeExceeded: "fewer doublings (a larger bank vial, a smaller scale) or a bank qualified for more"
         case .productionWithoutGrowth: "a density at induction at least equal to the seeding density"
         case .nonFinite: "finite, non-zero inputs"
+        case .noKitForWeight: "a kit for every patient weight the dose states"
+        case .kitTooSmall: "kits holding at least the dose at the labelled concentration (dose per kg × the band's top weight)"
         }
     }
 }

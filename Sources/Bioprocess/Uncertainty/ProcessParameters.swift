@@ -19,7 +19,21 @@ public enum ProcessParameters {
             return n
         }
         switch key(0) {
-        case "product": return product(key(1), key(2), c.count)
+        case "product":
+            if key(1) == "dose", key(2) == "kits", let i = index(3) {
+                if c.count == 5, key(4) == "up-to" {
+                    return { p, v in if i < p.product.kits.count { p.product.kits[i].upTo.canonical = v } }
+                }
+                if c.count == 7, key(4) == "vials", let j = index(5), key(6) == "volume" {
+                    return { p, v in
+                        if i < p.product.kits.count, j < p.product.kits[i].vials.count {
+                            p.product.kits[i].vials[j].volume.canonical = v
+                        }
+                    }
+                }
+                return nil
+            }
+            return product(key(1), key(2), c.count)
         case "cell-line": return cellLine(key(1), key(2), c.count)
         case "seed-train":
             if key(1) == "passage-time", c.count == 2 { return { p, v in p.seedTrain.passageTime.canonical = v } }
