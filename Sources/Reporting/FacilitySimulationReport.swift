@@ -63,6 +63,7 @@ public struct FacilitySimulationReport: Sendable {
             }
         }
         out += dispatchLine + "\n"
+        out += PlanReport.warningsText(PlanReport.warnings(demand), "the lots are simulated")
         return out
     }
 
@@ -80,6 +81,8 @@ public struct FacilitySimulationReport: Sendable {
         public var lotCycles: [LotCycleReport.Row]
         /// What the plan and the facility simulation do not dispatch alike, in one line.
         public var dispatch: String
+        /// Each product's process's values outside what is usual (not errors).
+        public var warnings: [PlanReport.ProductWarning] = []
 
         public struct Product: Codable, Sendable {
             public var name: String
@@ -100,7 +103,7 @@ public struct FacilitySimulationReport: Sendable {
             lotsPerSuiteYear: SampleStatistics(result.lotsPerSuiteYear, bins: 10),
             lotsStartedPerSuiteYear: SampleStatistics(result.lotsStartedPerSuiteYear, bins: 10),
             probabilityOfMeetingDemand: result.probabilityOfMeetingDemand, lotCycles: LotCycleReport.rows(rates),
-            dispatch: dispatchLine)
+            dispatch: dispatchLine, warnings: PlanReport.warnings(demand))
     }
 
     public func csv() -> String {

@@ -130,13 +130,7 @@ public struct PlanReport: Sendable {
             out += "\nWhat cannot be met\n"
             for p in plan.problems { out += "- \(p)\n" }
         }
-        let warned = warnings
-        if !warned.isEmpty {
-            out += "\nWarnings (the lots are planned; these process values are outside what is usual)\n"
-            for w in warned {
-                out += "  - \(w.product): \(w.warning.field): \(w.warning.message). Typical: \(w.warning.typical). Source: \(w.warning.source).\n"
-            }
-        }
+        out += Self.warningsText(warnings, "the lots are planned")
         return out
     }
 
@@ -147,10 +141,23 @@ public struct PlanReport: Sendable {
     }
 
     /// Each product's process's plausibility warnings, as its lot report gives them.
-    public var warnings: [ProductWarning] {
-        plan.demand.products.flatMap { p in
+    public var warnings: [ProductWarning] { Self.warnings(plan.demand) }
+
+    /// Each product's process's plausibility warnings in a demand.
+    public static func warnings(_ demand: Demand) -> [ProductWarning] {
+        demand.products.flatMap { p in
             p.process.plausibilityWarnings.map { ProductWarning(product: p.name, warning: $0) }
         }
+    }
+
+    /// The warnings as the capacity reports print them, or nothing.
+    public static func warningsText(_ warnings: [ProductWarning], _ what: String) -> String {
+        guard !warnings.isEmpty else { return "" }
+        var out = "\nWarnings (\(what); these process values are outside what is usual)\n"
+        for w in warnings {
+            out += "  - \(w.product): \(w.warning.field): \(w.warning.message). Typical: \(w.warning.typical). Source: \(w.warning.source).\n"
+        }
+        return out
     }
 
     /// Days between successive lot starts of a product in one suite (the suite's cycle), from the plan.

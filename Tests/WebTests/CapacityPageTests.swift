@@ -30,6 +30,10 @@ struct CapacityPageTests {
         #expect(!expected.isEmpty && report.warnings.map(\.warning) == expected)
         #expect(report.warnings.allSatisfy { $0.product == d.products[0].name })
         #expect(expected.allSatisfy { report.text().contains($0.message) } && report.data().warnings == report.warnings)
+        // The facility simulation says the same.
+        let sim = FacilitySimulationReport(
+            result: try FacilitySimulation.run(f, d, .init(replications: 5, seed: 1, threads: 1)), facility: f, demand: d, seed: 1)
+        #expect(sim.data().warnings == report.warnings && expected.allSatisfy { sim.text().contains($0.message) })
     }
 
     @Test func thePlanPageShowsThePlanTheCommandMakesAndTheSimulationBesideIt() async throws {
