@@ -46,6 +46,11 @@ public enum ScaleCurve {
         case (.workingVolume(let v), .suspension(let model, _)):
             scaled.process.production.platform = .suspension(model: model, workingVolume: v)
             scaled.process.production.units = 1
+            // From the vessel catalogue: the smallest tank that holds the scale, or several of the largest.
+            if let (m, each, units) = m.process.production.placed(v) {
+                scaled.process.production.platform = .suspension(model: m, workingVolume: each)
+                scaled.process.production.units = units
+            }
         case (.bedArea(let a), .fixedBed(let model, let area, let volume)):
             scaled.process.production.platform = .fixedBed(model: model, bedArea: a, workingVolume: volume * (a / area))
         case (.flasks(let n), .flasks):

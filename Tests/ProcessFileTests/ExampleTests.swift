@@ -1,4 +1,5 @@
 import Bioprocess
+import Economics
 import FileFormats
 import Reporting
 import Foundation
@@ -261,5 +262,19 @@ struct KitTests {
         } catch {
             guard case .kitTooSmall = error else { Issue.record("unexpected \(error)"); return }
         }
+    }
+}
+
+/// The vessel catalogue at other scales (issue 14, item 2): the smallest tank that holds the
+/// culture, or several of the largest.
+struct VesselCatalogueTests {
+    @Test(arguments: [(300.0, "Single-use stirred tank 500 L", 1), (50.0, "Single-use stirred tank 50 L", 1), (3000.0, "Single-use stirred tank 2,000 L", 2)])
+    func aScaleRunsInTheSmallestTankThatHoldsIt(litres: Double, model: String, units: Int) throws {
+        let m = try EconomicFile.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
+        let scaled = ScaleCurve.model(m, at: .workingVolume(Quantity(litres, "L")))
+        #expect(scaled.process.production.platform.model == model && scaled.process.production.units == units)
+        #expect(abs(scaled.process.production.cultureVolume.value(in: "L") - litres) < 1e-9)
+        let transferred = m.process.atProductionScale(Quantity<Volume>(litres, "L").canonical)
+        #expect(transferred.production.platform.model == model && transferred.production.units == units)
     }
 }

@@ -447,6 +447,19 @@ public struct Production: Sendable, Hashable {
     public var timeCourse: TimeCourse?
     /// How productivity and step yields change with the culture volume; nil: they do not.
     public var scaleEffect: ScaleEffect?
+    /// The stirred tanks a suspension process may be run in (ascending): at another scale the
+    /// smallest that holds it is chosen, and beyond the largest, as many of the largest.
+    public var vessels: [Vessel] = []
+
+    /// The vessel model, working volume per unit and units for a total culture volume: the
+    /// smallest vessel whose largest working volume holds it; beyond the largest, several.
+    public func placed(_ total: Quantity<Volume>) -> (model: String, each: Quantity<Volume>, units: Int)? {
+        guard let largest = vessels.last else { return nil }
+        for v in vessels where v.maxVolume >= total * (1 - 1e-9) { return (v.model, total, 1) }
+        let n = (total / largest.maxVolume * (1 - 1e-9)).rounded(.up)
+        let units = n.isFinite && n < 1e6 ? max(1, Int(n)) : 1
+        return (largest.model, total / Double(units), units)
+    }
 
     public init(
         platform: Platform, units: Int, seedingDensity: CultureDensity, inductionDensity: CultureDensity,
@@ -580,6 +593,17 @@ public struct TimeCourse: Sendable, Hashable {
 
     /// Whether anything is collected other than all of the vector at the end.
     @inlinable public var changesTheHarvest: Bool { perfusionRate > 0 || halfLife != nil || !harvestTimes.isEmpty }
+}
+
+/// A stirred tank of a vessel catalogue: its model and largest working volume.
+public struct Vessel: Sendable, Hashable {
+    public var model: String
+    public var maxVolume: Quantity<Volume>
+
+    public init(model: String, maxVolume: Quantity<Volume>) {
+        self.model = model
+        self.maxVolume = maxVolume
+    }
 }
 
 /// Productivity and downstream yields as power laws of the culture volume, around the scale they
@@ -964,6 +988,10 @@ extension ProcessDefinition {
         case .suspension(let model, _):
             p.production.platform = .suspension(model: model, workingVolume: Quantity(canonical: total))
             p.production.units = 1
+            if let (m, each, units) = production.placed(Quantity(canonical: total)) {
+                p.production.platform = .suspension(model: m, workingVolume: each)
+                p.production.units = units
+            }
         case .fixedBed(let model, let area, let volume):
             let each = total / Double(max(1, production.units))
             p.production.platform = .fixedBed(

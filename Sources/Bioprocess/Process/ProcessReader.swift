@@ -349,6 +349,23 @@ public enum ProcessReader {
                 "handlings-per-unit", bound: .nonNegative, expected: "a number of manual manipulations, such as 4"))
         production.particles = readParticles(r)
         production.timeCourse = readTimeCourse(r, production: production)
+        if r.has("vessels") {
+            for (path, node) in r.list("vessels", expected: "the stirred tanks available, such as [{model: \"STR 500 L\", max-volume: \"500 L\"}]", max: 30, counting: "vessels") {
+                let v = FieldReader(node, path: path, issues: r.issues)
+                let vessel = Vessel(
+                    model: v.string("model", expected: "the vessel's model"), maxVolume: v.quantity("max-volume", Volume.self))
+                v.finish()
+                if let last = production.vessels.last, !(vessel.maxVolume > last.maxVolume) {
+                    r.issues.add(
+                        "vessels are not in ascending order of volume", at: node, path: path.appending("max-volume"),
+                        expected: "the vessels from the smallest to the largest")
+                }
+                production.vessels.append(vessel)
+            }
+            if kind != .suspension {
+                r.problem("is for stirred tanks in suspension", at: "vessels", expected: "no 'vessels' on this platform")
+            }
+        }
         if let e = r.mapping("scale-effect", required: false) {
             production.scaleEffect = ScaleEffect(
                 reference: e.quantity("reference", Volume.self),

@@ -39,7 +39,11 @@ public enum ProcessParameters {
             if key(1) == "passage-time", c.count == 2 { return { p, v in p.seedTrain.passageTime.canonical = v } }
             guard key(1) == "stages", let i = index(2), c.count == 4 else { return nil }
             return seedStage(i, key(3))
-        case "production": return production(path)
+        case "production":
+            if key(1) == "vessels", let i = index(2), c.count == 4, key(3) == "max-volume" {
+                return { p, v in if i < p.production.vessels.count { p.production.vessels[i].maxVolume.canonical = v } }
+            }
+            return production(path)
         case "downstream":
             guard let i = index(1), c.count == 3, let field = key(2) else { return nil }
             return step(i, field)
