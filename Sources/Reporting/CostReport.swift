@@ -198,11 +198,7 @@ public struct CostReport: Sendable {
             f.add(["Doses a year over the period", Fmt.number(price.dosesPerYear)])
             out += f.render()
         }
-        let warnings = self.warnings
-        if !warnings.isEmpty {
-            out += "\nWarnings (the lot is costed; these values are outside what is usual)\n"
-            for w in warnings { out += "  - \(w.field): \(w.message). Typical: \(w.typical). Source: \(w.source).\n" }
-        }
+        out += ProcessDefinition.warningsText(warnings, "the lot is costed")
         return out
     }
 
@@ -420,9 +416,9 @@ extension ProcessDefinition {
     }
 
     /// The warnings as the text reports print them, or nothing.
-    public static func warningsText(_ warnings: [PlausibilityWarning]) -> String {
+    public static func warningsText(_ warnings: [PlausibilityWarning], _ what: String = "the lot is simulated") -> String {
         guard !warnings.isEmpty else { return "" }
-        var out = "\nWarnings (the lot is simulated; these values are outside what is usual)\n"
+        var out = "\nWarnings (\(what); these values are outside what is usual)\n"
         for w in warnings { out += "  - \(w.field): \(w.message). Typical: \(w.typical). Source: \(w.source).\n" }
         return out
     }

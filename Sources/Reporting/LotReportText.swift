@@ -172,11 +172,7 @@ public enum LotReportText {
             ])
         }
         out += tl.render()
-        let warnings = Plausibility.warnings(r)
-        if !warnings.isEmpty {
-            out += "\nWarnings (the lot is simulated; these values are outside what is usual)\n"
-            for w in warnings { out += "  - \(w.field): \(w.message). Typical: \(w.typical). Source: \(w.source).\n" }
-        }
+        out += ProcessDefinition.warningsText(Plausibility.warnings(r))
         return out
     }
 

@@ -256,11 +256,11 @@ struct KitTests {
         #expect(throws: SimulationError.noKitForWeight(Quantity(30, "kg"))) { try LotSimulator.summary(try Self.duchenne(weight: 30)) }
         var p = try Self.duchenne(weight: 20)
         p.product.kits[2].vials[0].count = 19  // 190 mL for a 200 mL dose
-        #expect(throws: SimulationError.self) { try LotSimulator.summary(p) }
-        do {
-            _ = try LotSimulator.summary(p)
-        } catch {
-            guard case .kitTooSmall = error else { Issue.record("unexpected \(error)"); return }
+        let error = #expect(throws: SimulationError.self) { try LotSimulator.summary(p) }
+        if case .kitTooSmall(let holds, let dose)? = error {
+            #expect(holds < dose && dose == p.product.dose.vectorPerDose)
+        } else {
+            Issue.record("expected a kit too small, got \(String(describing: error))")
         }
     }
 }

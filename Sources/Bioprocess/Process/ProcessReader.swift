@@ -367,16 +367,16 @@ public enum ProcessReader {
             }
         }
         if let e = r.mapping("scale-effect", required: false) {
-            production.scaleEffect = ScaleEffect(
-                reference: e.quantity("reference", Volume.self),
-                productivityExponent: e.optionalNumber(
-                    "productivity-exponent", bound: .any, expected: "an exponent such as -0.05") ?? 0,
-                yieldExponent: e.optionalNumber("yield-exponent", bound: .any, expected: "an exponent such as 0.02") ?? 0)
-            for key in ["productivity-exponent", "yield-exponent"] {
-                if let v = e.optionalNumber(key, bound: .any, expected: "an exponent"), abs(v) > 1 {
+            func exponent(_ key: String) -> Double {
+                let v = e.optionalNumber(key, bound: .any, expected: "an exponent between -1 and 1, such as -0.05") ?? 0
+                if abs(v) > 1 {
                     e.problem("\(v) is outside -1 to 1", at: key, expected: "a mild power of the scale, between -1 and 1")
                 }
+                return v
             }
+            production.scaleEffect = ScaleEffect(
+                reference: e.quantity("reference", Volume.self), productivityExponent: exponent("productivity-exponent"),
+                yieldExponent: exponent("yield-exponent"))
             if !e.has("productivity-exponent") && !e.has("yield-exponent") {
                 e.problem("gives no exponent", expected: "'productivity-exponent' or 'yield-exponent'")
             }
@@ -520,6 +520,24 @@ public enum ProcessReader {
         return course
     }
 
+    /// A list of `{name, share}` (plasmids of a transfection, viruses of an infection), whose
+    /// shares must add up to 100 %.
+    static func namedShares(_ r: FieldReader, _ key: String, noun: String, max: Int) -> [(name: String, share: Double)] {
+        var shares: [(name: String, share: Double)] = []
+        for (path, node) in r.list(key, required: false, expected: "a list of \(key) with their share", max: max, counting: key) {
+            let p = FieldReader(node, path: path, issues: r.issues)
+            shares.append(
+                (p.string("name", expected: "the \(noun)'s name"), p.quantity("share", Fraction.self, bound: .yield).value))
+            p.finish()
+        }
+        let total = shares.reduce(0) { $0 + $1.share }
+        if !shares.isEmpty, total.isFinite, abs(total - 1) > 0.001 {
+            r.problem(
+                "\(noun) shares add up to \(sci(total * 100)) %", at: key, expected: "shares adding up to 100 %")
+        }
+        return shares
+    }
+
     static func readInduction(_ r: FieldReader) -> Induction {
         let hasT = r.has("transfection"), hasI = r.has("infection"), hasS = r.has("stable-producer")
         if [hasT, hasI, hasS].filter({ $0 }).count > 1 {
@@ -537,21 +555,7 @@ public enum ProcessReader {
         if let t = r.mapping("transfection", required: false) {
             let plasmid =
                 t.either("plasmid", MassPerCell.self, MassConcentration.self) ?? .first(Quantity(canonical: .nan))
-            var shares: [PlasmidShare] = []
-            for (path, node) in t.list("plasmids", required: false, expected: "a list of plasmids with their share", max: 20, counting: "plasmids") {
-                let p = FieldReader(node, path: path, issues: r.issues)
-                shares.append(
-                    PlasmidShare(
-                        name: p.string("name", expected: "the plasmid's name"),
-                        share: p.quantity("share", Fraction.self, bound: .yield).value))
-                p.finish()
-            }
-            let total = shares.reduce(0) { $0 + $1.share }
-            if !shares.isEmpty, total.isFinite, abs(total - 1) > 0.001 {
-                t.problem(
-                    "plasmid shares add up to \(sci(total * 100)) %", at: "plasmids",
-                    expected: "shares adding up to 100 %")
-            }
+            let shares = namedShares(t, "plasmids", noun: "plasmid", max: 20).map { PlasmidShare(name: $0.name, share: $0.share) }
             let result = Transfection(
                 plasmid: plasmid, reagent: t.string("reagent", expected: "the transfection reagent, such as PEI"),
                 reagentRatio: t.quantity("reagent-ratio", Fraction.self, bound: .nonNegative).value, plasmids: shares)
@@ -559,20 +563,7 @@ public enum ProcessReader {
             return .transfection(result)
         }
         if let i = r.mapping("infection", required: false) {
-            var viruses: [VirusShare] = []
-            for (path, node) in i.list("viruses", required: false, expected: "a list of viruses with their share of the MOI", max: 10, counting: "viruses") {
-                let v = FieldReader(node, path: path, issues: r.issues)
-                viruses.append(
-                    VirusShare(
-                        name: v.string("name", expected: "the virus's name"),
-                        share: v.quantity("share", Fraction.self, bound: .yield).value))
-                v.finish()
-            }
-            let total = viruses.reduce(0) { $0 + $1.share }
-            if !viruses.isEmpty, total.isFinite, abs(total - 1) > 0.001 {
-                i.problem(
-                    "virus shares add up to \(sci(total * 100)) %", at: "viruses", expected: "shares adding up to 100 %")
-            }
+            let viruses = namedShares(i, "viruses", noun: "virus", max: 10).map { VirusShare(name: $0.name, share: $0.share) }
             let name =
                 viruses.isEmpty
                 ? i.string("virus", expected: "the helper or baculovirus used")
