@@ -11,6 +11,8 @@ public struct SuiteLotRate: Sendable, Hashable {
     public var occupancy: SuiteOccupancy
     /// Where the success rate comes from, in words.
     public var successRateSource: String
+    /// The lot's capsids or particles (the lot report's balance); nil when the process states none.
+    public var particles: ParticleBalance? = nil
 
     /// Days a lot holds the suite when it passes.
     public var suiteDays: Double { cycle.suiteDays(occupancy) }
@@ -20,6 +22,9 @@ public struct SuiteLotRate: Sendable, Hashable {
     public var lotsPerYear: Double { cycle.lotsPerYear(occupancy) }
     /// Lots one suite releases in a year.
     public var releasedPerYear: Double { cycle.releasedPerYear(occupancy) }
+    /// Capsids or particles in the bulk one suite releases in a year: a released lot's bulk
+    /// times the lots released.
+    public var particlesReleasedPerYear: Double? { particles.map { $0.bulk.particles * releasedPerYear } }
 }
 
 /// The lot rates of a facility and demand, and what makes the plan and the facility
@@ -38,7 +43,7 @@ public enum LotRates {
                 SuiteLotRate(
                     product: p.name, suite: facility.suites[s].name, cycle: t.cycle,
                     occupancy: facility.occupancy(ofSuite: s, horizon: demand.horizon),
-                    successRateSource: p.successRateSource))
+                    successRateSource: p.successRateSource, particles: t.particles))
         }
         return out
     }

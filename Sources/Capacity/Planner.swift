@@ -11,6 +11,9 @@ public struct LotTemplate: Sendable, Hashable {
     public var doses: Int
     public var exVivo: Bool
     public var materials: [Material: Double]
+    /// The lot's capsids (AAV) or particles (LV) as the lot report balances them; nil when the
+    /// process states none.
+    public var particles: ParticleBalance?
 
     public var expansion: Double { cycle.expansion }
     /// Growth to induction and induction to harvest.
@@ -44,6 +47,7 @@ public struct LotTemplate: Sendable, Hashable {
         patients = s.patients
         doses = s.doses
         exVivo = p.product.dose.isExVivo
+        particles = ParticleBalance.of(r)
         var resin = 0.0
         for o in r.steps { resin += o.columnVolume.value(in: "L") * Double(o.cycles) }
         materials = [

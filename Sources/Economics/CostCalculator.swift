@@ -186,7 +186,7 @@ public enum CostCalculator {
         a.add(.medium, .upstream, .materials, medium * c.medium)
         if s.plasmid.canonical > 0 { a.add(.plasmid, .upstream, .materials, s.plasmid.canonical * c.plasmid) }
         if s.reagent.canonical > 0 { a.add(.reagent, .upstream, .materials, s.reagent.canonical * c.reagent) }
-        if s.virus.canonical > 0 { a.add(.virus, .upstream, .materials, s.virus.canonical * c.virus) }
+        if s.virusFromBank.canonical > 0 { a.add(.virus, .upstream, .materials, s.virusFromBank.canonical * c.virus) }
         a.add(.seedVessels, .upstream, .materials, Double(s.seedVessels) * c.seedVessel)
         a.add(.productionUnits, .upstream, .materials, Double(s.productionUnits) * c.productionUnit)
         if p.fill != nil {
@@ -202,7 +202,7 @@ public enum CostCalculator {
             case .buffer: (quantity, unitPrice, stage) = (s.bufferVolume.canonical, c.buffer, .downstream)
             case .plasmid: (quantity, unitPrice) = (s.plasmid.canonical, c.plasmid)
             case .reagent: (quantity, unitPrice) = (s.reagent.canonical, c.reagent)
-            case .virus: (quantity, unitPrice) = (s.virus.canonical, c.virus)
+            case .virus: (quantity, unitPrice) = (s.virusFromBank.canonical, c.virus)
             }
             // A material the lot does not use is not bought.
             guard quantity > 0 else { continue }

@@ -11,6 +11,11 @@ public enum MonteCarloOutput: String, CaseIterable, Sendable, Codable {
     case lotDays = "lot-days"
     case chromatographyCycles = "chromatography-cycles"
     case bulkVector = "bulk-vector"
+    /// Capsids (AAV) or particles (LV) in the bulk; undefined when the process states none.
+    case bulkParticles = "bulk-particles"
+    /// Vector ÷ particles in the bulk: AAV's full-capsid fraction, LV's TU per particle;
+    /// undefined when the process states no particles.
+    case vectorShare = "vector-share"
 
     /// This output of one sampled lot.
     @inlinable
@@ -24,6 +29,8 @@ public enum MonteCarloOutput: String, CaseIterable, Sendable, Codable {
         case .lotDays: s.lotTime.canonical / 86_400
         case .chromatographyCycles: Double(s.chromatographyCycles)
         case .bulkVector: s.bulkVector.canonical
+        case .bulkParticles: s.bulkParticles > 0 ? s.bulkParticles : .nan
+        case .vectorShare: s.bulkParticles > 0 ? s.bulkVector.canonical / s.bulkParticles : .nan
         }
     }
 

@@ -25,6 +25,30 @@ public enum CapacityTables {
         return t
     }
 
+    /// Each product's lot in its suite: what it serves, the lots a suite makes a year, and its
+    /// capsids or particles (the lot report's balance), blank when the process states none.
+    public static func lotsPerProduct(_ r: PlanReport) -> DataTable {
+        var t = DataTable(
+            "Lots per product",
+            columns: [
+                .init("product"), .init("suite"), .init("patients/lot", style: .count), .init("doses/lot", style: .count),
+                .init("lots a suite-year", style: .number), .init("released a suite-year", style: .number),
+                .init("particle"), .init("particles/lot", style: .number), .init("particles/dose", style: .number),
+                .init("full capsids", unit: "%"),
+            ])
+        for rate in r.rates {
+            let lt = r.plan.templates[rate.product]
+            let b = rate.particles
+            t.add([
+                .text(rate.product), .text(rate.suite), .count(lt?.patients ?? 0), .count(lt?.doses ?? 0),
+                .number(rate.lotsPerYear), .number(rate.releasedPerYear), .text(b?.symbol ?? ""),
+                b.map { .number($0.bulk.particles) } ?? .text(""), b.map { .number($0.particlesPerDose) } ?? .text(""),
+                b.flatMap { $0.kind == .capsids ? .number($0.bulk.vectorShare * 100) : nil } ?? .text(""),
+            ])
+        }
+        return t
+    }
+
     public static func utilisation(_ r: PlanReport) -> DataTable {
         var t = DataTable("Utilisation", columns: [.init("suite or resource"), .init("utilisation", unit: "%"), .init("busy", unit: "d")])
         for u in r.analysis.utilisation.sorted(by: { $0.utilisation > $1.utilisation }) {

@@ -25,16 +25,42 @@ public enum LotCycleReport {
         public var lotsPerYear: Double
         /// Of which released.
         public var releasedPerYear: Double
+        /// The lot's capsids (AAV) or particles (LV); absent when the process states none.
+        public var particles: Particles? = nil
+    }
+
+    /// A product's capsids or particles in its lot, per dose and per suite-year, as the lot
+    /// report balances them.
+    public struct Particles: Codable, Sendable, Hashable {
+        /// `capsids` (AAV) or `lentiviral` particles.
+        public var kind: String
+        /// `cp` or `VP`.
+        public var symbol: String
+        /// In the bulk drug substance of one lot.
+        public var perLot: Double
+        public var perDose: Double
+        /// Full capsids (or particles carrying a vector genome, TU for LV) in the bulk, 0–1.
+        public var vectorShare: Double
+        /// In the bulk one suite releases in a year.
+        public var releasedPerSuiteYear: Double
+        /// The bulk's predicted % full against each release specification on it.
+        public var releaseChecks: [ParticleBalance.ReleaseCheck]
     }
 
     public static func rows(_ rates: [SuiteLotRate]) -> [Row] {
-        rates.map {
+        rates.map { rate in
             Row(
-                product: $0.product, suite: $0.suite, occupancy: $0.occupancy.description, suiteDays: $0.suiteDays,
-                changeoverDays: $0.occupancy.changeover, cycleDays: $0.cycleDays, successRate: $0.cycle.successRate,
-                successRateSource: $0.successRateSource, releaseDays: $0.cycle.release,
-                shelfLifeDays: $0.cycle.shelfLife,
-                lotsPerYear: $0.lotsPerYear, releasedPerYear: $0.releasedPerYear)
+                product: rate.product, suite: rate.suite, occupancy: rate.occupancy.description, suiteDays: rate.suiteDays,
+                changeoverDays: rate.occupancy.changeover, cycleDays: rate.cycleDays, successRate: rate.cycle.successRate,
+                successRateSource: rate.successRateSource, releaseDays: rate.cycle.release,
+                shelfLifeDays: rate.cycle.shelfLife,
+                lotsPerYear: rate.lotsPerYear, releasedPerYear: rate.releasedPerYear,
+                particles: rate.particles.map { b in
+                    Particles(
+                        kind: b.kind.rawValue, symbol: b.symbol, perLot: b.bulk.particles, perDose: b.particlesPerDose,
+                        vectorShare: b.bulk.vectorShare, releasedPerSuiteYear: b.bulk.particles * rate.releasedPerYear,
+                        releaseChecks: b.releaseChecks)
+                })
         }
     }
 
@@ -61,6 +87,35 @@ public enum LotCycleReport {
         }
         for r in rates {
             out += "\(r.product): success rate \(Fmt.percent(r.cycle.successRate)) — \(r.successRateSource).\n"
+        }
+        out += particlesText(rates)
+        return out
+    }
+
+    /// Capsids (AAV) and particles (LV) per lot, per dose and per suite-year, with the bulk's
+    /// full share against the release specification; empty when no process states them.
+    public static func particlesText(_ rates: [SuiteLotRate]) -> String {
+        let rows = Self.rows(rates).filter { $0.particles != nil }
+        guard !rows.isEmpty else { return "" }
+        var out = "\nCapsids and particles in the bulk (the lot report's particle balance)\n"
+        var t = TextTable(
+            ["product", "per lot", "per dose", "full (AAV) or TU share (LV)", "released a suite-year"],
+            rightAligned: [1, 2, 3, 4])
+        for r in rows {
+            let b = r.particles!
+            t.add([
+                r.product, "\(Fmt.number(b.perLot)) \(b.symbol)", "\(Fmt.number(b.perDose)) \(b.symbol)",
+                b.kind == ParticleBalance.Kind.capsids.rawValue
+                    ? Fmt.percent(b.vectorShare) : "1 TU : \(Fmt.number(1 / b.vectorShare)) VP",
+                "\(Fmt.number(b.releasedPerSuiteYear)) \(b.symbol)",
+            ])
+        }
+        out += t.render()
+        for r in rows {
+            for c in r.particles!.releaseChecks {
+                out +=
+                    "\(r.product): \(c.test), specification \(c.specification) — \(c.meets ? "met" : "NOT MET") by the prediction (\(Fmt.number(c.predictedPercent)) % full).\n"
+            }
         }
         return out
     }

@@ -74,6 +74,18 @@ public struct LotReportData: Codable, Sendable {
         public var labelConcentration: Measure?
         public var dilutionVolume: Measure?
         public var belowLabelConcentration: Bool?
+        /// With a patient mix: the lot's kits by patient weight; absent without one.
+        public var patientMix: [MixKits]? = nil
+    }
+
+    /// The kits a lot fills for the patients of one weight of its mix.
+    public struct MixKits: Codable, Sendable {
+        public var weight: Measure
+        public var share: Double
+        /// The top of the kit's weight band.
+        public var kitUpTo: Measure
+        public var vialsPerKit: Int
+        public var kits: Int
     }
 
     public struct SeedStage: Codable, Sendable {
@@ -104,6 +116,21 @@ public struct LotReportData: Codable, Sendable {
         public var reagent: Measure
         public var virus: Measure
         public var medium: Measure
+        /// The virus amplification train, from the bank to the production; absent without one.
+        public var amplification: [Passage]? = nil
+        /// Virus taken from the bank (the first passage's inoculum); absent without a train.
+        public var virusFromBank: Measure? = nil
+    }
+
+    /// One passage of a virus amplification train.
+    public struct Passage: Codable, Sendable {
+        public var name: String
+        public var moi: Double
+        public var cells: Measure
+        public var volume: Measure
+        public var duration: Measure
+        public var virusIn: Measure
+        public var virusOut: Measure
     }
 
     public struct Step: Codable, Sendable {
@@ -170,7 +197,15 @@ public struct LotReportData: Codable, Sendable {
             lotTime: d(s.lotTime), populationDoublings: s.populationDoublings, handlings: s.handlings,
             labelConcentration: p.product.labelConcentration.map { Measure($0.value(in: "vg/mL"), "\(vc)/mL") },
             dilutionVolume: p.product.labelConcentration.map { _ in Measure(s.dilutionVolume, "L") },
-            belowLabelConcentration: p.product.labelConcentration.map { _ in s.belowLabelConcentration })
+            belowLabelConcentration: p.product.labelConcentration.map { _ in s.belowLabelConcentration },
+            patientMix: p.product.patientMix.isEmpty
+                ? nil
+                : zip(p.product.patientMix, p.product.mixAllocation(s.doses)).map { m, n in
+                    let kit = p.product.kit(for: m.weight)
+                    return MixKits(
+                        weight: Measure(m.weight, "kg"), share: m.share, kitUpTo: Measure(kit?.upTo ?? .zero, "kg"),
+                        vialsPerKit: kit?.vialCount ?? 0, kits: n)
+                })
         seedTrain = r.seedStages.map { o in
             SeedStage(
                 name: p.seedTrain.stages[o.index].name, vessels: o.vessels,
@@ -188,7 +223,20 @@ public struct LotReportData: Codable, Sendable {
             vectorMade: pr.timeCourse.map { _ in v(s.vectorMade) }, harvestVolume: Measure(s.harvestVolume, "L"),
             plasmid: Measure(s.plasmid, "g"),
             reagent: Measure(s.reagent, "g"), virus: Measure(s.virus.canonical, "pfu"),
-            medium: Measure(s.seedMedium + s.productionMedium, "L"))
+            medium: Measure(s.seedMedium + s.productionMedium, "L"),
+            amplification: {
+                guard case .infection(let i) = pr.induction, !i.amplificationPassages.isEmpty else { return nil }
+                return i.amplificationTrain(for: s.virus).map { a in
+                    Passage(
+                        name: a.passage.name, moi: a.passage.moi.canonical, cells: Measure(a.cells.canonical, "cells"),
+                        volume: Measure(a.volume, "L"), duration: d(a.passage.duration), virusIn: Measure(a.virusIn.canonical, "pfu"),
+                        virusOut: Measure(a.virusOut.canonical, "pfu"))
+                }
+            }(),
+            virusFromBank: {
+                guard case .infection(let i) = pr.induction, !i.amplificationPassages.isEmpty else { return nil }
+                return Measure(s.virusFromBank.canonical, "pfu")
+            }())
         downstream = r.steps.map { o in
             let op = p.downstream[o.index].operation
             var filter = false, membrane = false, column = false

@@ -37,8 +37,17 @@ public enum LotReportText {
             ])
             key.add(["Vials for QC and retains", Fmt.count(s.qcVials)])
             key.add(["Vials for patients", Fmt.count(s.vialsForPatients)])
-            key.add(["Vials per dose", Fmt.count(s.vialsPerDose)])
-            if case .perBodyWeight(_, let w) = p.product.dose, let kit = p.product.kit(for: w) {
+            key.add([p.product.patientMix.isEmpty ? "Vials per dose" : "Vials per dose (mean over the mix)", Fmt.count(s.vialsPerDose)])
+            if !p.product.patientMix.isEmpty {
+                for (m, n) in zip(p.product.patientMix, p.product.mixAllocation(s.doses)) {
+                    guard let kit = p.product.kit(for: m.weight) else { continue }
+                    let vials = kit.vials.map { "\($0.count) × \(Fmt.volume($0.volume))" }.joined(separator: " + ")
+                    key.add([
+                        "  Patients of \(Fmt.number(m.weight.value(in: "kg"))) kg (\(Fmt.percent(m.share)))",
+                        "\(Fmt.count(n)) kits of the band up to \(Fmt.number(kit.upTo.value(in: "kg"))) kg: \(vials)",
+                    ])
+                }
+            } else if case .perBodyWeight(_, let w) = p.product.dose, let kit = p.product.kit(for: w) {
                 let vials = kit.vials.map { "\($0.count) × \(Fmt.volume($0.volume))" }.joined(separator: " + ")
                 key.add(["Kit (patients up to \(Fmt.number(kit.upTo.value(in: "kg"))) kg)", "\(vials) = \(Fmt.volume(kit.volume)); \(Fmt.count(s.doses)) kits"])
             }
@@ -137,8 +146,21 @@ public enum LotReportText {
             if i.poissonCoInfection {
                 prod.add(["Cells infected by every virus", Fmt.percent(i.coInfectedShare)])
             }
-            if s.amplificationVolume.canonical > 0 {
+            if s.amplificationVolume.canonical > 0 && i.amplificationPassages.isEmpty {
                 prod.add(["Virus amplification culture", Fmt.volume(s.amplificationVolume)])
+            }
+            for a in i.amplificationTrain(for: s.virus) {
+                prod.add([
+                    "  \(a.passage.name): \(Fmt.number(a.virusIn.canonical)) pfu into \(Fmt.number(a.cells.canonical)) cells, \(Fmt.number(a.passage.duration.value(in: "d"))) d",
+                    "\(Fmt.volume(a.volume)) → \(Fmt.number(a.virusOut.canonical)) pfu",
+                ])
+            }
+            if !i.amplificationPassages.isEmpty {
+                prod.add(["Virus from the bank (first passage's inoculum)", "\(Fmt.number(s.virusFromBank.canonical)) pfu"])
+                prod.add(["Amplification train", "\(Fmt.volume(s.amplificationVolume)), \(Fmt.number(s.amplificationTime.value(in: "d"))) d"])
+                if s.virusWait.canonical > 0 {
+                    prod.add(["Lot starts before the thaw, waiting for the virus", "\(Fmt.number(s.virusWait.value(in: "d"))) d"])
+                }
             }
         case .stableProducer(let sp):
             prod.add(["Stable producer line, induced with \(sp.inducer)", sp.concentration == nil ? "no plasmid, no virus" : Fmt.mass(s.reagent)])

@@ -27,6 +27,39 @@ public struct UncertaintyReport: Sendable {
         (.chromatographyCycles, "chromatography cycles"), (.bulkVector, "vector in bulk"),
     ]
 
+    /// The outputs this run's report shows: ``shown``, and the bulk's capsids or particles when
+    /// the process states them.
+    public var outputs: [(MonteCarloOutput, String)] {
+        guard let content = model.process.production.particles else { return Self.shown }
+        if case .capsids = content {
+            return Self.shown + [(.bulkParticles, "capsids in bulk (cp)"), (.vectorShare, "full capsids in bulk")]
+        }
+        return Self.shown + [(.bulkParticles, "particles in bulk (VP)"), (.vectorShare, "TU per particle in bulk")]
+    }
+
+    /// An output's value as the report prints it: money, a % of full capsids, or a number.
+    public func formatted(_ output: MonteCarloOutput, _ x: Double) -> String {
+        switch output {
+        case .costPerDose, .lotCost: return Fmt.money(x, model.costs.currency)
+        case .vectorShare:
+            if case .capsids = model.process.production.particles { return Fmt.percent(x) }
+            return Fmt.number(x)
+        default: return Fmt.number(x)
+        }
+    }
+
+    /// Each release specification on % full capsids, with the share of samples (every sample,
+    /// a lot that cannot be made counting as not meeting it) whose bulk meets it.
+    public var fullCapsidSpecifications: [(test: String, specification: String, probability: Double)] {
+        guard case .capsids = model.process.production.particles, let shares = result.columns[.vectorShare],
+            result.samples > 0
+        else { return [] }
+        return ParticleBalance.fullCapsidSpecifications(model.process).map { t in
+            let met = shares.lazy.filter { $0.isFinite && t.specification.accepts($0 * 100) }.count
+            return (t.test, t.specification.text, Double(met) / Double(result.samples))
+        }
+    }
+
     public func inputDescription(_ p: UncertainParameter) -> String {
         let unit = DisplayUnit.unit(
             for: p.input.dimension, vector: model.process.product.vector.type.counting, currency: model.costs.currency)
@@ -51,11 +84,10 @@ public struct UncertaintyReport: Sendable {
         out += "Outputs\n"
         var t = TextTable(["output", "mean", "p5", "p50", "p95", "left out"], rightAligned: [1, 2, 3, 4, 5])
         var statistics: [MonteCarloOutput: SampleStatistics] = [:]
-        for (output, name) in Self.shown {
+        for (output, name) in outputs {
             let s = r.statistics(output)
             statistics[output] = s
-            let money = output == .costPerDose || output == .lotCost
-            func v(_ x: Double) -> String { money ? Fmt.money(x, c) : Fmt.number(x) }
+            func v(_ x: Double) -> String { formatted(output, x) }
             t.add([name, v(s.mean), v(s.p5), v(s.p50), v(s.p95), s.excluded > 0 ? Fmt.count(s.excluded) : ""])
         }
         out += t.render()
@@ -63,6 +95,9 @@ public struct UncertaintyReport: Sendable {
         out += " (a lot making no dose still costs); samples making no dose: \(Fmt.percent(r.noDoseShare))\n"
         if let target = r.targetDoses, let p = r.probabilityOfTarget {
             out += "\nProbability that a lot makes at least \(target) doses: \(Fmt.percent(p))\n"
+        }
+        for f in fullCapsidSpecifications {
+            out += "Probability that the bulk meets \(f.test) (\(f.specification)): \(Fmt.percent(f.probability))\n"
         }
         let cost = statistics[.costPerDose] ?? r.statistics(.costPerDose)
         if !cost.histogram.counts.isEmpty {
@@ -147,6 +182,14 @@ public struct UncertaintyReport: Sendable {
         public var sobolSampling: SobolSampling?
         /// The nominal lot's values outside what is usual, as the lot report gives them.
         public var warnings: [PlausibilityWarning] = []
+        /// Each release specification on % full capsids and the share of samples meeting it.
+        public var fullCapsidSpecifications: [Specification] = []
+
+        public struct Specification: Codable, Sendable {
+            public var test: String
+            public var specification: String
+            public var probability: Double
+        }
 
         public struct SobolSampling: Codable, Sendable {
             public var samples: Int
@@ -188,7 +231,7 @@ public struct UncertaintyReport: Sendable {
             process: model.process.name, currency: model.costs.currency.rawValue, samples: result.samples,
             seed: result.seed, threads: threads, seconds: result.seconds, infeasible: result.infeasible,
             inputs: model.parameters.map { Data.Input(input: $0.label, distribution: inputDescription($0)) },
-            outputs: Dictionary(uniqueKeysWithValues: Self.shown.map { ($0.0.rawValue, result.statistics($0.0)) }),
+            outputs: Dictionary(uniqueKeysWithValues: outputs.map { ($0.0.rawValue, result.statistics($0.0)) }),
             targetDoses: result.targetDoses, probabilityOfTarget: result.probabilityOfTarget,
             expectedCostPerDose: result.expectedCostPerDose, noDoseShare: result.noDoseShare,
             tornado: tornado.bars.map {
@@ -206,18 +249,24 @@ public struct UncertaintyReport: Sendable {
                     samples: $0.samples, evaluations: $0.evaluations, leftOut: $0.leftOut, rounds: $0.rounds,
                     targetWidth: $0.targetWidth, widestInterval: $0.widestInterval, reachedTarget: $0.reachedTarget,
                     seconds: $0.seconds)
-            }, warnings: model.process.plausibilityWarnings)
+            }, warnings: model.process.plausibilityWarnings,
+            fullCapsidSpecifications: fullCapsidSpecifications.map {
+                Data.Specification(test: $0.test, specification: $0.specification, probability: $0.probability)
+            })
     }
 
     public func csv() -> String {
         var rows = [["section", "item", "statistic", "value"]]
-        for (output, _) in Self.shown {
+        for (output, _) in outputs {
             let s = result.statistics(output)
             for (name, v) in [("mean", s.mean), ("sd", s.sd), ("p5", s.p5), ("p50", s.p50), ("p95", s.p95)] {
                 rows.append(["output", output.rawValue, name, "\(v)"])
             }
         }
         if let p = result.probabilityOfTarget { rows.append(["output", "doses", "p(target)", "\(p)"]) }
+        for f in fullCapsidSpecifications {
+            rows.append(["output", MonteCarloOutput.vectorShare.rawValue, "p(\(f.specification))", "\(f.probability)"])
+        }
         if let e = result.expectedCostPerDose { rows.append(["output", "cost-per-dose", "expected cost / expected doses", "\(e)"]) }
         rows.append(["output", "doses", "share with no dose", "\(result.noDoseShare)"])
         for b in tornado.bars {

@@ -43,7 +43,7 @@ cases = [
     ("/costs?format=xlsx", ["/costs?format=csv&table=scale-curve"]),
     (f"/capacity?{zone}&replications=50&seed=7&format=xlsx",
      [f"/capacity?{zone}&replications=50&seed=7&format=csv&table={t}"
-      for t in ["demand-and-supply", "utilisation", "lots-by-suite-and-year", "plan-and-simulation"]]),
+      for t in ["lots-per-product", "demand-and-supply", "utilisation", "lots-by-suite-and-year", "plan-and-simulation"]]),
     (f"/capacity/schedule?{zone}&format=xlsx", [f"/capacity/schedule?{zone}&format=csv"]),
     (f"/capacity/materials?{suite}&format=xlsx",
      [f"/capacity/materials?{suite}&format=csv&table={t}" for t in ["material-totals", "materials-by-year", "materials-by-month"]]),

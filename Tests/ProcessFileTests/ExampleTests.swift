@@ -104,8 +104,10 @@ struct ExampleTests {
         // lost volume, not concentration): buffer = vector / 1.33e13 − vector / 1.5e13 less samples.
         #expect(abs(s.bulkConcentration.value(in: "vg/mL") - 1.33e13) < 1e7)
         #expect(s.dilutionVolume.canonical > 0 && !s.belowLabelConcentration)
-        // 10 mL vials of 1.33e13 vg/mL: a 20 kg boy's 2.66e15 vg is 20 vials (200 mL, 10 mL/kg).
-        #expect(s.vialsPerDose == 20)
+        // 10 mL vials of 1.33e13 vg/mL: a 20 kg boy's 2.66e15 vg is 20 vials (200 mL, 10 mL/kg);
+        // over the example's patient mix a kit holds 21 vials on average.
+        #expect(r.process.product.kit(for: Quantity(20, "kg"))?.vialCount == 20)
+        #expect(s.vialsPerDose == Int((Double(s.vialsForPatients) / Double(s.doses)).rounded()) && s.vialsPerDose == 21)
     }
 
     /// The 2,000 L Duchenne process run at other scales (as the scale curve runs it) uses a seed
@@ -139,7 +141,7 @@ struct ExampleTests {
 
     /// Sf9/BEV with two baculoviruses at MOI 3 each: (1 − e^−3)² of the cells are co-infected
     /// and make the per-cell productivity; the cells grow 12 h more after infection (half a
-    /// doubling at 24 h); the virus stock is amplified at 1e8 pfu/mL; the AEX cut takes 35 %
+    /// doubling at 24 h); the virus is amplified in two passages from the bank; the AEX cut takes 35 %
     /// full capsids above the 70 % specification.
     static func checkBEV(_ r: LotReport) throws {
         let s = r.summary
@@ -152,7 +154,18 @@ struct ExampleTests {
         #expect(abs(inf.coInfectedShare - coInfected) < 1e-12)
         #expect(abs(s.cellsAtPeak.canonical - s.cellsAtInduction.canonical * pow(2, 0.5)) < 1)
         #expect(abs(s.vectorMade.canonical - s.cellsAtPeak.canonical * 5e4 * coInfected) < 1e3)
-        #expect(abs(s.amplificationVolume.value(in: "L") - s.virus.canonical / 1e8 / 1000) < 1e-9)
+        // The amplification train, back from the 2.4e12 pfu the production needs (MOI 6 × 4e11
+        // cells): P2 at 1e8 pfu/mL is 24 L of 4.8e10 cells (2e6/mL), infected with 4.8e9 pfu
+        // (MOI 0.1); P1 at 5e7 pfu/mL is 96 mL of 1.92e8 cells, infected with 1.92e6 pfu
+        // (MOI 0.01) from the bank, which is all the virus the lot pays for.
+        #expect(abs(s.virus.canonical / 2.4e12 - 1) < 1e-12)
+        let train = inf.amplificationTrain(for: s.virus)
+        #expect(train.map(\.passage.name) == ["P1", "P2"])
+        #expect(abs(train[1].volume.value(in: "L") - 24) < 1e-9 && abs(train[0].volume.value(in: "mL") - 96) < 1e-9)
+        #expect(abs(train[0].virusIn.canonical / 1.92e6 - 1) < 1e-12 && abs(s.virusFromBank.canonical / 1.92e6 - 1) < 1e-12)
+        #expect(abs(s.amplificationVolume.value(in: "L") - 24.096) < 1e-9)
+        // 4 + 3 = 7 days, shorter than the cells' 14.6 days to infection: the lot does not wait.
+        #expect(s.amplificationTime.value(in: "d") == 7 && s.virusWait == .zero)
         let b = try #require(ParticleBalance.of(r))
         #expect(b.releaseChecks.map(\.meets) == [true])
         #expect(s.doses >= 1)
@@ -232,6 +245,7 @@ struct ExampleTests {
 struct KitTests {
     static func duchenne(weight: Double) throws -> ProcessDefinition {
         var p = try ProcessFile.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
+        p.product.patientMix = []
         guard case .perBodyWeight(let dose, _) = p.product.dose else { throw DefinitionError([]) }
         p.product.dose = .perBodyWeight(dose: dose, patientWeight: Quantity(weight, "kg"))
         return p
@@ -250,6 +264,33 @@ struct KitTests {
         #expect(s.doses == Int((left / kitVolume).rounded(.down)) && s.patients == s.doses)
         #expect(s.vialsFilled == s.qcVials + s.doses * 18)
         #expect(LotReportText.render(try LotReport.simulate(p)).contains("17 × 10 mL + 1 × 5 mL = 175 mL"))
+    }
+
+    /// The example's patient mix (boys of 16, 19, 22 and 24 kg at 25, 35, 25 and 15 %): each
+    /// weight's kit, whole patients split by the largest remainder, as many as the bulk holds.
+    @Test func aLotServesAMixOfPatientsEachWithTheKitOfHisBand() throws {
+        let p = try ProcessFile.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
+        #expect(p.product.patientMix.map { $0.weight.value(in: "kg") } == [16, 19, 22, 24])
+        // 18 patients: quotas 4.5, 6.3, 4.5, 2.7 → 4, 6, 4, 2 and the two largest remainders
+        // (0.7 for 24 kg, then 0.5 for 16 kg, first of the ties) take one more each.
+        #expect(p.product.mixAllocation(18) == [5, 6, 4, 3])
+        #expect(p.product.mixAllocation(0) == [0, 0, 0, 0] && p.product.mixAllocation(1) == [0, 1, 0, 0])
+        for n in [1, 7, 18, 100, 12_345] { #expect(p.product.mixAllocation(n).reduce(0, +) == n) }
+        let s = try LotSimulator.summary(p)
+        let fill = try #require(p.fill)
+        let left = (s.bulkVolume - s.drugSubstanceSamples - fill.lineLoss).value(in: "mL") - 10.4 * Double(s.qcVials)
+        // Kits of 17 × 10 + 5, 20 × 10, 22 × 10 + 5 and 25 × 10 mL, each vial with its 0.4 mL overfill.
+        let kitVolume = [17 * 10.4 + 5.4, 20 * 10.4, 22 * 10.4 + 5.4, 25 * 10.4], kitVials = [18, 20, 23, 25]
+        func used(_ n: Int) -> Double { zip(p.product.mixAllocation(n), kitVolume).reduce(0) { $0 + Double($1.0) * $1.1 } }
+        #expect(used(s.doses) <= left && used(s.doses + 1) > left, "the most patients whose kits fit")
+        let vials = zip(p.product.mixAllocation(s.doses), kitVials).reduce(0) { $0 + $1.0 * $1.1 }
+        #expect(s.vialsForPatients == vials && s.vialsFilled == s.qcVials + vials && s.patients == s.doses)
+        let text = LotReportText.render(try LotReport.simulate(p))
+        #expect(text.contains("Patients of 19 kg (35 %)") && text.contains("\(p.product.mixAllocation(s.doses)[1]) kits of the band up to 20 kg"))
+        // A weight whose kit is below its dose is refused, as for one patient weight.
+        var small = p
+        small.product.kits[4].vials[0].count = 23  // 230 mL for a 24 kg boy's 240 mL
+        #expect(throws: SimulationError.self) { try LotSimulator.summary(small) }
     }
 
     @Test func aPatientAboveEveryBandOrAKitBelowTheDoseIsRefused() throws {

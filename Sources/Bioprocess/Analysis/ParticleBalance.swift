@@ -82,6 +82,15 @@ public struct ParticleBalance: Sendable, Hashable, Codable {
     /// The particle symbol: `cp` or `VP`.
     public var symbol: String { kind == .capsids ? VectorCounting.capsids.symbol : VectorCounting.particles.symbol }
 
+    /// The release tests whose specification is a % of full capsids (a range whose unit says
+    /// "full"), which a predicted bulk can be checked against.
+    public static func fullCapsidSpecifications(_ p: ProcessDefinition) -> [ReleaseTest] {
+        p.qualityControl.release.filter { test in
+            guard case .range(_, _, let unit) = test.specification else { return false }
+            return unit.lowercased().contains("full")
+        }
+    }
+
     /// The balance of a simulated lot, or nil when the process states no particles.
     public static func of(_ r: LotReport) -> ParticleBalance? {
         let p = r.process
@@ -107,10 +116,7 @@ public struct ParticleBalance: Sendable, Hashable, Codable {
         var checks: [ReleaseCheck] = []
         if kind == .capsids {
             let percent = bulk.vectorShare * 100
-            for test in p.qualityControl.release {
-                guard case .range(_, _, let unit) = test.specification, unit.lowercased().contains("full") else {
-                    continue
-                }
+            for test in fullCapsidSpecifications(p) {
                 checks.append(
                     ReleaseCheck(
                         test: test.test, specification: test.specification.text, predictedPercent: percent,

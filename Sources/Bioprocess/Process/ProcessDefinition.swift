@@ -52,6 +52,34 @@ public struct Product: Sendable, Hashable {
     /// The kits the label supplies by weight band, ascending; empty: a dose is whole vials of
     /// the fill's one size.
     public var kits: [Kit] = []
+    /// The lot's patients by weight, each weight at its share (adding up to 1), each served the
+    /// kit of its band; empty: every patient weighs the dose's `patient-weight`.
+    public var patientMix: [PatientShare] = []
+
+    /// Whole patients of each weight of the mix among `patients` kits, by the largest
+    /// remainder (in the mix's order on ties): the one split the fill and the reports use.
+    @inlinable public func mixAllocation(_ patients: Int) -> [Int] {
+        guard !patientMix.isEmpty, patients > 0 else { return patientMix.map { _ in 0 } }
+        // Shares taken relative to their total (a sampled share may leave it off 1).
+        let total = patientMix.reduce(0) { $0 + max(0, $1.share) }
+        guard total > 0, total.isFinite else { return [patients] + patientMix.dropFirst().map { _ in 0 } }
+        let quotas = patientMix.map { Double(patients) * max(0, $0.share) / total }
+        var counts = quotas.map { Int($0.rounded(.down)) }
+        var left = patients - counts.reduce(0, +)
+        if left > 0 {
+            let order = patientMix.indices.sorted { a, b in
+                let ra = quotas[a] - Double(counts[a]), rb = quotas[b] - Double(counts[b])
+                return ra != rb ? ra > rb : a < b
+            }
+            for i in order where left > 0 {
+                counts[i] += 1
+                left -= 1
+            }
+            // Rounding can leave none here; if it does, the first weight takes them.
+            if left > 0 { counts[0] += left }
+        }
+        return counts
+    }
 
     /// The kit for a patient's weight: the first band at least as heavy.
     @inlinable public func kit(for weight: Quantity<Mass>) -> Kit? {
@@ -155,6 +183,17 @@ public struct Kit: Sendable, Hashable {
     /// The labelled (extractable) volume of the kit.
     @inlinable public var volume: Quantity<Volume> {
         vials.reduce(Quantity<Volume>.zero) { $0 + $1.volume * Double($1.count) }
+    }
+}
+
+/// Patients of one weight, and their share of a lot's patients.
+public struct PatientShare: Sendable, Hashable {
+    public var weight: Quantity<Mass>
+    public var share: Double
+
+    public init(weight: Quantity<Mass>, share: Double) {
+        self.weight = weight
+        self.share = share
     }
 }
 
@@ -386,6 +425,27 @@ public struct PlasmidShare: Sendable, Hashable {
     }
 }
 
+/// One passage of a virus amplification train: cells at `cellDensity` infected at a low MOI
+/// with the previous passage's virus (or the bank's), harvested `duration` later at `titer`.
+public struct AmplificationPassage: Sendable, Hashable {
+    public var name: String
+    public var moi: Quantity<InfectiousPerCell>
+    public var cellDensity: Quantity<CellDensity>
+    public var duration: Quantity<Duration>
+    public var titer: Quantity<InfectiousConcentration>
+
+    public init(
+        name: String, moi: Quantity<InfectiousPerCell>, cellDensity: Quantity<CellDensity>, duration: Quantity<Duration>,
+        titer: Quantity<InfectiousConcentration>
+    ) {
+        self.name = name
+        self.moi = moi
+        self.cellDensity = cellDensity
+        self.duration = duration
+        self.titer = titer
+    }
+}
+
 public struct Infection: Sendable, Hashable {
     public var virus: String
     /// The total multiplicity of infection, shared among `viruses` when several are given.
@@ -397,16 +457,58 @@ public struct Infection: Sendable, Hashable {
     public var poissonCoInfection: Bool
     /// The infectious titer of the virus amplification culture (P1/P2 working stock), to size it.
     public var amplificationTiter: Quantity<InfectiousConcentration>?
+    /// The amplification train from the virus bank to the production, in order (P1, P2…);
+    /// empty when the amplification is one culture of `amplificationTiter` or not stated.
+    public var amplificationPassages: [AmplificationPassage]
 
     public init(
         virus: String, moi: Quantity<InfectiousPerCell>, viruses: [VirusShare] = [], poissonCoInfection: Bool = false,
-        amplificationTiter: Quantity<InfectiousConcentration>? = nil
+        amplificationTiter: Quantity<InfectiousConcentration>? = nil, amplificationPassages: [AmplificationPassage] = []
     ) {
         self.virus = virus
         self.moi = moi
         self.viruses = viruses
         self.poissonCoInfection = poissonCoInfection
         self.amplificationTiter = amplificationTiter
+        self.amplificationPassages = amplificationPassages
+    }
+
+    /// One passage of the amplification train as a lot sizes it.
+    public struct AmplifiedPassage: Sendable, Hashable {
+        public var passage: AmplificationPassage
+        public var volume: Quantity<Volume>
+        public var cells: Quantity<CellCount>
+        /// Virus the passage is infected with, and what it makes for the next.
+        public var virusIn: Quantity<InfectiousAmount>
+        public var virusOut: Quantity<InfectiousAmount>
+
+        @inlinable public init(
+            passage: AmplificationPassage, volume: Quantity<Volume>, cells: Quantity<CellCount>,
+            virusIn: Quantity<InfectiousAmount>, virusOut: Quantity<InfectiousAmount>
+        ) {
+            self.passage = passage
+            self.volume = volume
+            self.cells = cells
+            self.virusIn = virusIn
+            self.virusOut = virusOut
+        }
+    }
+
+    /// The amplification train sized back from the virus the production needs: each passage's
+    /// culture holds the next one's virus at its titer, and is infected at its MOI. In the
+    /// train's order (the bank's first); empty without passages.
+    @inlinable public func amplificationTrain(for virus: Quantity<InfectiousAmount>) -> [AmplifiedPassage] {
+        var need = virus
+        var out: [AmplifiedPassage] = []
+        out.reserveCapacity(amplificationPassages.count)
+        for passage in amplificationPassages.reversed() {
+            let volume = need / passage.titer
+            let cells = passage.cellDensity * volume
+            let virusIn = passage.moi * cells
+            out.append(AmplifiedPassage(passage: passage, volume: volume, cells: cells, virusIn: virusIn, virusOut: need))
+            need = virusIn
+        }
+        return out.reversed()
     }
 
     /// The share of cells infected by every virus (Poisson), or 1.

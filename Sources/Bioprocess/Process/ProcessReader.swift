@@ -129,6 +129,7 @@ public enum ProcessReader {
         var dose = placeholderProduct.dose
         var label: Quantity<VectorConcentration>?
         var kits: [Kit] = []
+        var mix: [PatientShare] = []
         if let d = r.mapping("dose") {
             switch d.choice("model", DoseKeyword.self) {
             case .perKg?:
@@ -157,6 +158,7 @@ public enum ProcessReader {
             }
             label = d.optionalQuantity("label-concentration", VectorConcentration.self)
             kits = readKits(d, dose: dose, label: label)
+            mix = readPatientMix(d, kits: kits)
             if label != nil, dose.isExVivo {
                 d.problem(
                     "is for a vector dosed by volume, but an ex vivo dose transduces cells", at: "label-concentration",
@@ -169,7 +171,43 @@ public enum ProcessReader {
         var product = Product(
             name: name, vector: vector, dose: dose, indication: indication, labelConcentration: label, shelfLife: shelfLife)
         product.kits = kits
+        product.patientMix = mix
         return product
+    }
+
+    /// `patient-mix`: the lot's patients by weight (`weight`, `share`, shares adding up to
+    /// 100 %), each served its band's kit; only with kits.
+    static func readPatientMix(_ d: FieldReader, kits: [Kit]) -> [PatientShare] {
+        guard d.has("patient-mix") else { return [] }
+        let expected = "the patients by weight, such as [{weight: \"14 kg\", share: \"30 %\"}, {weight: \"22 kg\", share: \"70 %\"}]"
+        let items = d.list("patient-mix", expected: expected, max: 50, counting: "weights")
+        guard !kits.isEmpty else {
+            d.problem(
+                "is for kits by weight band", at: "patient-mix",
+                expected: "'kits' by weight band, each patient of the mix served the kit of the band"
+                    + " (without kits, a dose is whole vials and the mix changes nothing)")
+            return []
+        }
+        var mix: [PatientShare] = []
+        for (path, node) in items {
+            let m = FieldReader(node, path: path, issues: d.issues)
+            let weight = m.quantity("weight", Mass.self)
+            let share = m.quantity("share", Fraction.self, bound: .yield).value
+            if weight.canonical.isFinite, let top = kits.last?.upTo, weight > top * (1 + 1e-12) {
+                m.problem(
+                    "is above every kit's weight band", at: "weight",
+                    expected: "a weight up to \(sci(top.value(in: "kg"))) kg, the heaviest band")
+            }
+            m.finish()
+            mix.append(PatientShare(weight: weight, share: share))
+        }
+        let total = mix.reduce(0) { $0 + $1.share }
+        if items.isEmpty {
+            d.problem("has no weight", at: "patient-mix", expected: expected)
+        } else if total.isFinite, abs(total - 1) > 0.001 {
+            d.problem("shares add up to \(sci(total * 100)) %", at: "patient-mix", expected: "shares adding up to 100 %")
+        }
+        return mix
     }
 
     /// `kits`: by weight band (`up-to`, ascending), the vials of each size (`volume`, `count`) a
@@ -579,19 +617,50 @@ public enum ProcessReader {
                 }
             }
             var titer: Quantity<InfectiousConcentration>?
+            var passages: [AmplificationPassage] = []
             if let a = i.mapping("amplification", required: false) {
-                titer = a.quantity("titer", InfectiousConcentration.self)
+                if a.has("passages") {
+                    passages = readPassages(a)
+                    if a.has("titer") {
+                        a.problem(
+                            "is given beside 'passages'", at: "titer",
+                            expected: "either one culture's 'titer' or the 'passages' of the train, each with its titer")
+                    }
+                } else {
+                    titer = a.quantity("titer", InfectiousConcentration.self)
+                }
                 a.finish()
             }
             let result = Infection(
                 virus: name, moi: i.quantity("moi", InfectiousPerCell.self), viruses: viruses, poissonCoInfection: poisson,
-                amplificationTiter: titer)
+                amplificationTiter: titer, amplificationPassages: passages)
             i.finish()
             return .infection(result)
         }
         r.problem(
             "gives none of 'transfection', 'infection' and 'stable-producer'", expected: "how cells are induced to make vector")
         return .infection(Infection(virus: "", moi: .zero))
+    }
+
+    /// The passages of a virus amplification train, from the bank to the production.
+    static func readPassages(_ a: FieldReader) -> [AmplificationPassage] {
+        var out: [AmplificationPassage] = []
+        let items = a.list(
+            "passages",
+            expected:
+                "the passages from the virus bank to the production, such as [{name: P1, moi: 0.1, cell-density: \"2e6 cells/mL\", duration: \"4 d\", titer: \"1e8 pfu/mL\"}]",
+            max: 5, counting: "passages")
+        if items.isEmpty { a.problem("has no passage", at: "passages", expected: "at least one passage") }
+        for (path, node) in items {
+            let r = FieldReader(node, path: path, issues: a.issues)
+            out.append(
+                AmplificationPassage(
+                    name: r.optionalString("name") ?? "P\(out.count + 1)", moi: r.quantity("moi", InfectiousPerCell.self),
+                    cellDensity: r.quantity("cell-density", CellDensity.self), duration: r.quantity("duration", Duration.self),
+                    titer: r.quantity("titer", InfectiousConcentration.self)))
+            r.finish()
+        }
+        return out
     }
 
     // MARK: Downstream

@@ -183,7 +183,22 @@ public enum LotSimulator {
             s.reagent = s.plasmid * t.reagentRatio
         case .infection(let inf):
             s.virus = inf.moi * s.cellsAtInduction
+            s.virusFromBank = s.virus
             if let titer = inf.amplificationTiter { s.amplificationVolume = s.virus / titer }
+            if !inf.amplificationPassages.isEmpty {
+                // Back from the production: each passage makes the virus the next one needs.
+                let train = inf.amplificationTrain(for: s.virus)
+                for a in train {
+                    s.amplificationVolume = s.amplificationVolume + a.volume
+                    s.amplificationTime = s.amplificationTime + a.passage.duration
+                }
+                s.virusFromBank = train.first?.virusIn ?? s.virus
+                let ready = s.expansionTime + s.growthTime
+                if s.amplificationTime > ready {
+                    s.virusWait = s.amplificationTime - ready
+                    s.expansionTime = s.expansionTime + s.virusWait
+                }
+            }
         case .stableProducer(let sp):
             if let c = sp.concentration { s.reagent = c * s.cultureVolume }
         }
@@ -442,6 +457,45 @@ public enum LotSimulator {
         let qcVials = (drugProduct / f.fillVolume).rounded(.up)
         guard qcVials.isFinite, qcVials < 1e12 else { throw .nonFinite(.fill) }
         s.qcVials = Int(qcVials) + p.qualityControl.retainedVials
+        if case .perBodyWeight(let perKg, _) = p.product.dose, !p.product.patientMix.isEmpty {
+            // A mix of patients: each weight's kit, whole patients split by the mix's shares.
+            var kitVolumes: [Double] = []
+            var kitVials: [Int] = []
+            kitVolumes.reserveCapacity(p.product.patientMix.count)
+            for m in p.product.patientMix {
+                guard let kit = p.product.kit(for: m.weight) else { throw .noKitForWeight(m.weight) }
+                let holds = s.bulkConcentration * kit.volume * f.yield.value
+                let dose = perKg * m.weight
+                guard holds >= dose * (1 - 1e-9) else { throw .kitTooSmall(holds: holds, dose: dose) }
+                kitVolumes.append(kit.vials.reduce(0.0) { $0 + ($1.volume + f.overfill).canonical * Double($1.count) })
+                kitVials.append(kit.vialCount)
+            }
+            let left = (fillable - perVial * Double(s.qcVials)).canonical
+            let mean = zip(p.product.patientMix, kitVolumes).reduce(0.0) { $0 + $1.0.share * $1.1 }
+            let spread = kitVolumes.reduce(0, +)
+            guard mean > 0, left.isFinite, left / mean < 1e9 else { throw .nonFinite(.fill) }
+            // The most patients whose kits fit: between what surely fits and what surely does not.
+            var patients = 0
+            if left > 0 {
+                let low = max(0, Int(((left - spread) / mean).rounded(.down)))
+                var n = Int(((left + spread) / mean).rounded(.down))
+                while n > low {
+                    let used = zip(p.product.mixAllocation(n), kitVolumes).reduce(0.0) { $0 + Double($1.0) * $1.1 }
+                    if used <= left { break }
+                    n -= 1
+                }
+                patients = n
+            }
+            let vials = zip(p.product.mixAllocation(patients), kitVials).reduce(0) { $0 + $1.0 * $1.1 }
+            s.doses = s.belowLabelConcentration ? 0 : patients
+            s.fractionalDoses = s.belowLabelConcentration || left <= 0 ? 0 : left / mean
+            s.vialsPerDose = patients > 0 ? Int((Double(vials) / Double(patients)).rounded()) : kitVials[0]
+            s.vialsForPatients = s.belowLabelConcentration ? 0 : vials
+            s.vialsFilled = s.qcVials + vials
+            s.fillTime = f.setupTime + Quantity(canonical: Double(s.vialsFilled) / f.vialsPerHour * 3600)
+            s.patients = s.doses
+            return
+        }
         if case .perBodyWeight(_, let weight) = p.product.dose, !p.product.kits.isEmpty {
             // Kits by weight band: QC and retained vials of the fill's size first, then whole kits
             // of the band the patient's weight falls in, each one patient's dose.

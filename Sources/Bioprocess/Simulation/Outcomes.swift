@@ -111,6 +111,13 @@ public struct LotSummary: Sendable, Hashable {
     public var virus: Quantity<InfectiousAmount> = .zero
     /// Culture that amplifies the virus stock for the lot (its medium counts as production medium).
     public var amplificationVolume: Quantity<Volume> = .zero
+    /// Virus taken from the bank: the first passage's inoculum with an amplification train,
+    /// otherwise the virus the production is infected with.
+    public var virusFromBank: Quantity<InfectiousAmount> = .zero
+    /// Days the amplification train takes, and what the lot waits for it beyond the cells'
+    /// expansion (added to the expansion: the lot starts with the first passage).
+    public var amplificationTime: Quantity<Duration> = .zero
+    public var virusWait: Quantity<Duration> = .zero
     /// Cells at their peak: at induction, or after their growth after induction.
     public var cellsAtPeak: Quantity<CellCount> = .zero
     /// Vector the cells made; the harvest collects it less what decayed in the vessel.

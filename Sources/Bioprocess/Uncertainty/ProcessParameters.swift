@@ -33,6 +33,13 @@ public enum ProcessParameters {
                 }
                 return nil
             }
+            if key(1) == "dose", key(2) == "patient-mix", let i = index(3), c.count == 5 {
+                switch key(4) {
+                case "weight": return { p, v in if i < p.product.patientMix.count { p.product.patientMix[i].weight.canonical = v } }
+                case "share": return { p, v in if i < p.product.patientMix.count { p.product.patientMix[i].share = v } }
+                default: return nil
+                }
+            }
             return product(key(1), key(2), c.count)
         case "cell-line": return cellLine(key(1), key(2), c.count)
         case "seed-train":
@@ -128,6 +135,25 @@ public enum ProcessParameters {
         }
     }
 
+    /// A field of an amplification passage.
+    static func passage(_ i: Int, _ field: String) -> ProcessSetter? {
+        func set(_ change: @escaping @Sendable (inout AmplificationPassage, Double) -> Void) -> ProcessSetter {
+            { p, v in
+                if case .infection(var inf) = p.production.induction, i < inf.amplificationPassages.count {
+                    change(&inf.amplificationPassages[i], v)
+                    p.production.induction = .infection(inf)
+                }
+            }
+        }
+        switch field {
+        case "moi": return set { $0.moi.canonical = $1 }
+        case "cell-density": return set { $0.cellDensity.canonical = $1 }
+        case "duration": return set { $0.duration.canonical = $1 }
+        case "titer": return set { $0.titer.canonical = $1 }
+        default: return nil
+        }
+    }
+
     static func seedStage(_ i: Int, _ field: String?) -> ProcessSetter? {
         switch field {
         case "working-volume": return { p, v in p.seedTrain.stages[i].workingVolume.canonical = v }
@@ -140,6 +166,9 @@ public enum ProcessParameters {
 
     static func production(_ path: FieldPath) -> ProcessSetter? {
         let c = FieldPath.keys(path.components.dropFirst())
+        if c.count == 5, c[0...2] == ["infection", "amplification", "passages"], case .index(let i) = path.components[4] {
+            return passage(i, c[4])
+        }
         switch c {
         case ["working-volume"]:
             return { p, v in

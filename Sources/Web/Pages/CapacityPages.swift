@@ -215,7 +215,10 @@ extension PageRoutes {
             if let year { items.append("year=\(year)") }
             return "/capacity?" + items.joined(separator: "&").replacingOccurrences(of: " ", with: "%20")
         }
-        var tables = [CapacityTables.demandAndSupply(r), CapacityTables.utilisation(r), CapacityTables.lotsBySuite(r)]
+        var tables = [
+            CapacityTables.lotsPerProduct(r), CapacityTables.demandAndSupply(r), CapacityTables.utilisation(r),
+            CapacityTables.lotsBySuite(r),
+        ]
         let production = f.suites.filter { $0.kind == .vectorProduction }.count
         let unmet = plan.demand.products.map { p in (p, r.analysis.products.filter { $0.product == p.name }.last?.unmet ?? 0) }
         var figures: [(String, String)] = [
@@ -257,7 +260,7 @@ extension PageRoutes {
                 return (v, tables, .badRequest)
             }
         }
-        result["tables"] = tables.prefix(3).map { Tables.values($0, query: query, limit: 300) }
+        result["tables"] = tables.prefix(4).map { Tables.values($0, query: query, limit: 300) }
         result["xlsx"] = "?" + query + (query.isEmpty ? "" : "&") + "format=xlsx"
         v["result"] = result
         return (v, tables, .ok)

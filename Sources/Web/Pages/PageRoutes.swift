@@ -545,16 +545,16 @@ struct PageRoutes {
             ("samples making no dose", Fmt.percent(result.noDoseShare)),
         ]
         if let t = ask.target, let p = result.probabilityOfTarget { figures.append(("P(≥ \(Fmt.count(t)) doses a lot)", Fmt.percent(p))) }
+        for f in report.fullCapsidSpecifications { figures.append(("P(bulk meets \(f.specification))", Fmt.percent(f.probability))) }
         let query = Tables.query(request)
         var shown: [String: Any] = [
             "csv": "/uncertainty?" + query + "&format=csv", "xlsx": "/uncertainty?" + query + "&format=xlsx",
             "name": model.process.name, "samplesText": Fmt.count(ask.samples), "seed": String(ask.seed), "seconds": Fmt.number(result.seconds),
             "hasInfeasible": result.infeasible > 0, "infeasible": Fmt.count(result.infeasible),
             "figures": figures.map { ["label": $0.0, "value": $0.1] },
-            "outputs": UncertaintyReport.shown.map { (output, name) -> [String: String] in
+            "outputs": report.outputs.map { (output, name) -> [String: String] in
                 let s = result.statistics(output)
-                let money = output == .costPerDose || output == .lotCost
-                func f(_ x: Double) -> String { money ? Fmt.money(x, c) : Fmt.number(x) }
+                func f(_ x: Double) -> String { report.formatted(output, x) }
                 return ["name": name, "mean": f(s.mean), "p5": f(s.p5), "p50": f(s.p50), "p95": f(s.p95)]
             },
             "histogram": UncertaintyCharts.histogram(cost, currency: c),
