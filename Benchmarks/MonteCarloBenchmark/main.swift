@@ -1,5 +1,5 @@
 // Monte Carlo throughput against the NumPy reference peer, on the same model, in one run.
-//   swift run -c release MonteCarloBenchmark [--samples N] [--seed S] [--peer PATH]
+//   swift run -c release MonteCarloBenchmark [--samples N] [--seed S] [--peer PATH] [--no-general]
 // The model is Examples/peer-aav-2000L-montecarlo.yaml, which encodes
 // ../shared/peers/lot_cost_montecarlo.py. Both print samples per second and the statistics
 // of the same outputs; the ratio is VectorFab's rate over NumPy's.
@@ -10,12 +10,14 @@ import Foundation
 var samples = 1_000_000
 var seed: UInt64 = 42
 var peer = "../shared/peers/lot_cost_montecarlo.py"
+var general = true
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
     case "--samples": samples = args.popFirst().flatMap(Int.init) ?? samples
     case "--seed": seed = args.popFirst().flatMap(UInt64.init) ?? seed
     case "--peer": peer = args.popFirst() ?? peer
+    case "--no-general": general = false
     default: print("unknown argument \(a)"); exit(2)
     }
 }
@@ -34,6 +36,7 @@ let cores = ProcessInfo.processInfo.activeProcessorCount
 print("VectorFab Monte Carlo — \(samples) samples, seed \(seed), \(model.parameters.count) uncertain inputs")
 var rates: [Int: Double] = [:]
 var result: MonteCarlo.Result?
+var generalRate = 0.0
 for threads in Set([1, cores]).sorted() {
     var best = Double.infinity
     for _ in 0..<3 {
@@ -44,7 +47,17 @@ for threads in Set([1, cores]).sorted() {
     rates[threads] = Double(samples) / best
     print(
         String(
-            format: "samples_per_second (%d thread%@): %.0f", threads, threads == 1 ? "" : "s", Double(samples) / best))
+            format: "samples_per_second (%d thread%@, %@): %.0f", threads, threads == 1 ? "" : "s",
+            result?.planned == true ? "planned" : "general path", Double(samples) / best))
+}
+// The general path (every input set into a copy of the model), one thread, for comparison.
+if general {
+    var options = MonteCarlo.Options(samples: samples, seed: seed, threads: 1, targetDoses: 10)
+    options.general = true
+    var best = Double.infinity
+    for _ in 0..<2 { best = min(best, MonteCarlo.run(model, options).seconds) }
+    generalRate = Double(samples) / best
+    print(String(format: "samples_per_second (1 thread, general path): %.0f", generalRate))
 }
 if let r = result {
     print(line("expansion_d", r.statistics(.expansionDays)))
@@ -75,6 +88,7 @@ do {
     print("could not run the peer: \(error)")
 }
 if let peerRate {
+    if generalRate > 0 { print(String(format: "ratio general path/NumPy, 1 thread: %.2f", generalRate / peerRate)) }
     for (threads, rate) in rates.sorted(by: { $0.key < $1.key }) {
         print(
             String(

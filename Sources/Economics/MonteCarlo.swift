@@ -34,6 +34,27 @@ public enum MonteCarloOutput: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Whether it counts capsids or particles (undefined when the process states none).
+    @inlinable
+    public var countsParticles: Bool { self == .bulkParticles || self == .vectorShare }
+
+    /// Its column in a run's storage: its place in `allCases`.
+    @inlinable
+    public var column: Int {
+        switch self {
+        case .costPerDose: 0
+        case .lotCost: 1
+        case .doses: 2
+        case .patients: 3
+        case .expansionDays: 4
+        case .lotDays: 5
+        case .chromatographyCycles: 6
+        case .bulkVector: 7
+        case .bulkParticles: 8
+        case .vectorShare: 9
+        }
+    }
+
     /// This output for a sample whose lot cannot be made: no doses, no patients, the rest undefined.
     @inlinable
     public var whenInfeasible: Double {
@@ -57,6 +78,9 @@ public enum MonteCarlo {
         public var threads: Int
         /// The number of doses a lot should make, for the probability of meeting it.
         public var targetDoses: Int?
+        /// Evaluate every sample by the general path even when the model can be planned
+        /// (``MonteCarloPlan``): for tests and benchmarks that compare the two.
+        public var general = false
 
         public init(
             samples: Int, seed: UInt64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -79,6 +103,11 @@ public enum MonteCarlo {
         public var targetDoses: Int?
         /// Seconds spent sampling and evaluating (not computing statistics).
         public var seconds: Double
+        /// Whether the samples were evaluated by a ``MonteCarloPlan``, and if not why.
+        public var planned = false
+        /// Whether they were evaluated by the plan's compiled kernel (``AffineKernel``).
+        public var compiled = false
+        public var generalPathReason: String?
 
         /// The share of samples (feasible or not) whose lot makes at least the target doses.
         public var probabilityOfTarget: Double? {
@@ -126,48 +155,78 @@ public enum MonteCarlo {
         let start = Date()
         let base = UnsafeSendable(storage)
         let threads = min(options.threads, max(1, chunks))
+        let (made, reason) = MonteCarloPlan.make(model)
+        let plan = options.general ? nil : made
+        let k = model.parameters.count
         // Chunks are handed out in order; each is computed from its own stream.
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             var model = model
+            let inputs = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, k * chunkSize))
+            defer { inputs.deallocate() }
             while let chunk = counters.nextChunk(of: chunks) {
                 let lower = chunk * chunkSize
                 let upper = min(n, lower + chunkSize)
                 var rng = RandomSource.stream(seed: options.seed, index: UInt64(chunk))
-                let infeasible = evaluate(&model, samples: lower..<upper, total: n, rng: &rng, into: base.value)
+                draw(model.parameters, count: upper - lower, rng: &rng, into: inputs)
+                let infeasible =
+                    plan?.evaluate(
+                        &model, inputs: UnsafeBufferPointer(inputs), count: upper - lower, first: lower, total: n,
+                        into: base.value)
+                    ?? evaluate(
+                        &model, inputs: UnsafeBufferPointer(inputs), count: upper - lower, first: lower, total: n,
+                        into: base.value)
                 let done = counters.finish(samples: upper - lower, infeasible: infeasible)
                 progress?(done)
             }
         }
         let seconds = Date().timeIntervalSince(start)
         var columns: [MonteCarloOutput: [Double]] = [:]
-        for (k, output) in outputs.enumerated() {
-            columns[output] = Array(storage[(k * n)..<((k + 1) * n)])
+        // A process that states no particles has no particle outputs: their columns are not kept.
+        let kept = model.process.production.particles == nil ? outputs.filter { !$0.countsParticles } : outputs
+        for output in kept {
+            columns[output] = Array(storage[(output.column * n)..<((output.column + 1) * n)])
         }
-        return Result(
+        var result = Result(
             samples: n, seed: options.seed, infeasible: counters.infeasibleCount, columns: columns,
             targetDoses: options.targetDoses, seconds: seconds)
+        result.planned = plan != nil
+        result.compiled = plan?.compiled ?? false
+        result.generalPathReason = options.general ? "asked for" : reason
+        return result
     }
 
-    /// Evaluates a range of samples into column-major storage; returns the infeasible count.
+    /// Draws `count` samples of every input, input by input: input `j` of sample `i` at
+    /// `j * count + i`. Both evaluation paths read these, so they see the same inputs.
+    @inlinable
+    static func draw(
+        _ parameters: [UncertainParameter], count: Int, rng: inout RandomSource, into inputs: UnsafeMutableBufferPointer<Double>
+    ) {
+        for (j, parameter) in parameters.enumerated() {
+            parameter.input.distribution.fill(inputs.baseAddress! + j * count, count: count, &rng)
+        }
+    }
+
+    /// The general path: every input set into the working model by its setter, then the lot
+    /// simulated and priced. Writes output `o` of sample `first + i` at `o * total + first + i`;
+    /// returns the samples whose lot cannot be made.
     @inlinable
     static func evaluate(
-        _ model: inout EconomicModel, samples: Range<Int>, total n: Int, rng: inout RandomSource,
+        _ model: inout EconomicModel, inputs: UnsafeBufferPointer<Double>, count: Int, first: Int, total n: Int,
         into out: UnsafeMutableBufferPointer<Double>
     ) -> Int {
         var infeasible = 0
-        let distributions = model.parameters.map(\.input.distribution)
         let setters = model.parameters.map(\.set)
-        let k = distributions.count
         // Column `o` of the storage holds output `o` in `allCases` order, as `run` labels them.
         let outputs = MonteCarloOutput.allCases
-        for i in samples {
-            for j in 0..<k { setters[j](&model, distributions[j].sample(&rng)) }
+        for i in 0..<count {
+            for j in setters.indices { setters[j](&model, inputs[j * count + i]) }
+            let index = first + i
             do {
                 let (s, c) = try CostCalculator.cost(model.process, model.costs)
-                for (o, output) in outputs.enumerated() { out[o * n + i] = output.value(s, c) }
+                for (o, output) in outputs.enumerated() { out[o * n + index] = output.value(s, c) }
             } catch {
                 infeasible += 1
-                for (o, output) in outputs.enumerated() { out[o * n + i] = output.whenInfeasible }
+                for (o, output) in outputs.enumerated() { out[o * n + index] = output.whenInfeasible }
             }
         }
         return infeasible

@@ -14,7 +14,7 @@ public enum LotSimulator {
     {
         var s = LotSummary()
         try seedTrain(p, into: &s, observer: &observer)
-        try production(p, into: &s)
+        try production(p, into: &s, observer: observer)
         try downstream(p, into: &s, observer: &observer)
         try fill(p, into: &s)
         return s
@@ -25,6 +25,14 @@ public enum LotSimulator {
     public static func summary(_ p: ProcessDefinition) throws(SimulationError) -> LotSummary {
         var none = SummaryOnly()
         return try run(p, observer: &none)
+    }
+
+    /// The seed train of a process sized once, for samples that change only its doubling time.
+    public static func seedTrainShape(_ p: ProcessDefinition) throws(SimulationError) -> SeedTrainShape {
+        var none = SummaryOnly()
+        var s = LotSummary()
+        try seedTrain(p, into: &s, observer: &none)
+        return SeedTrainShape(summary: s, doublings: s.populationDoublings)
     }
 
     // MARK: Seed train
@@ -39,7 +47,12 @@ public enum LotSimulator {
     static func seedTrain<O: LotObserver>(_ p: ProcessDefinition, into s: inout LotSummary, observer: inout O)
         throws(SimulationError)
     {
-        let td = p.cellLine.doublingTime
+        let td = observer.doublingTime(p.cellLine.doublingTime)
+        if !O.wantsStageDetail, let shape = observer.seedTrainShape {
+            s = shape.summary
+            s.expansionTime = td * shape.doublings + p.seedTrain.passageTime * Double(shape.summary.passages)
+            return
+        }
         let thawed = p.cellLine.bank.viableCells
         let stages = p.seedTrain.stages
         s.viableCellsThawed = thawed
@@ -137,7 +150,10 @@ public enum LotSimulator {
     // MARK: Production
 
     @inlinable
-    static func production(_ p: ProcessDefinition, into s: inout LotSummary) throws(SimulationError) {
+    static func production<O: LotObserver>(_ p: ProcessDefinition, into s: inout LotSummary, observer: O)
+        throws(SimulationError)
+    {
+        let td = observer.doublingTime(p.cellLine.doublingTime)
         let prod = p.production
         s.productionUnits = prod.units
         s.cultureVolume = prod.cultureVolume
@@ -145,7 +161,7 @@ public enum LotSimulator {
         s.cellsAtInduction = prod.cellsAtInduction
         guard s.cellsAtInduction >= s.cellsAtSeeding else { throw .productionWithoutGrowth }
         let growth = log2(s.cellsAtInduction / s.cellsAtSeeding)
-        s.growthTime = p.cellLine.doublingTime * growth
+        s.growthTime = td * growth
         s.inductionTime = prod.duration
         s.populationDoublings += growth
         if let limit = p.cellLine.maxPopulationDoublings, s.populationDoublings > limit {
@@ -154,14 +170,15 @@ public enum LotSimulator {
         // Cells may keep growing after induction; the vector made per cell applies to the peak.
         s.cellsAtPeak = s.cellsAtInduction
         if let g = prod.timeCourse?.growthAfterInduction {
-            s.cellsAtPeak = s.cellsAtInduction * exp2(g / p.cellLine.doublingTime)
-            s.populationDoublings += g / p.cellLine.doublingTime
+            s.cellsAtPeak = s.cellsAtInduction * exp2(g / td)
+            s.populationDoublings += g / td
         }
         switch prod.productivity {
         case .first(let perCell):
-            s.vectorMade = s.cellsAtPeak * perCell
+            s.vectorMade = s.cellsAtPeak * Quantity(canonical: observer.productivity(perCell.canonical))
             if case .infection(let inf) = prod.induction { s.vectorMade = s.vectorMade * inf.coInfectedShare }
-        case .second(let perVolume): s.vectorMade = perVolume * prod.harvestVolume
+        case .second(let perVolume):
+            s.vectorMade = Quantity(canonical: observer.productivity(perVolume.canonical)) * prod.harvestVolume
         }
         if let effect = prod.scaleEffect { s.vectorMade = s.vectorMade * effect.productivityFactor(at: s.cultureVolume) }
         s.vectorHarvested = s.vectorMade
@@ -220,11 +237,16 @@ public enum LotSimulator {
         let samples = p.qualityControl.inProcess
         let yieldFactor = p.production.scaleEffect?.yieldFactor(at: s.cultureVolume) ?? 1
         for index in p.downstream.indices {
-            let yield = min(1, p.downstream[index].yield.value * yieldFactor)
-            let op = p.downstream[index].operation
-            var o = try Self.step(op, yield: yield, index: index, volume: volume, vector: vector, particles: particles)
-            (o.particlesOut, o.partialOut) = Self.particlesOut(
-                op, yield: yield, vectorIn: vector, vectorOut: o.vectorOut, particles: particles, partial: partial)
+            let yield = min(1, observer.stepYield(index, p.downstream[index].yield.value) * yieldFactor)
+            // The operation is read in place, not copied: a copy retains its names and catalogues.
+            var o = try Self.step(
+                p.downstream[index].operation, yield: yield, index: index, volume: volume, vector: vector,
+                particles: particles)
+            if particles > 0 {
+                (o.particlesOut, o.partialOut) = Self.particlesOut(
+                    p.downstream[index].operation, yield: yield, vectorIn: vector, vectorOut: o.vectorOut,
+                    particles: particles, partial: partial)
+            }
             o.particlesIn = particles
             o.partialIn = partial
             for sample in samples where sample.afterStep == index {

@@ -189,12 +189,41 @@ public protocol LotObserver {
     static var wantsStageDetail: Bool { get }
     mutating func seedStage(_ outcome: SeedStageOutcome)
     mutating func step(_ outcome: StepOutcome)
+
+    /// A Monte Carlo sample's values in place of those the process writes (the compiled
+    /// Monte Carlo sets no field of a copy of the process): the cell line's doubling time, the
+    /// production's productivity (canonical, per cell or per volume as written) and each
+    /// downstream step's yield. By default, the process's own.
+    func doublingTime(_ written: Quantity<Duration>) -> Quantity<Duration>
+    func productivity(_ written: Double) -> Double
+    func stepYield(_ index: Int, _ written: Double) -> Double
+    /// The seed train already sized for this process (``SeedTrainShape``), so that a sample
+    /// whose doubling time alone changes the train does not size it again; nil: size it.
+    var seedTrainShape: SeedTrainShape? { get }
 }
 
 extension LotObserver {
     @inlinable public static var wantsStageDetail: Bool { true }
     @inlinable public mutating func seedStage(_ outcome: SeedStageOutcome) {}
     @inlinable public mutating func step(_ outcome: StepOutcome) {}
+    @inlinable public func doublingTime(_ written: Quantity<Duration>) -> Quantity<Duration> { written }
+    @inlinable public func productivity(_ written: Double) -> Double { written }
+    @inlinable public func stepYield(_ index: Int, _ written: Double) -> Double { written }
+    @inlinable public var seedTrainShape: SeedTrainShape? { nil }
+}
+
+/// What sizing a seed train settles whatever the doubling time: the vessels, medium and
+/// passages, and the growth in doublings; the expansion time is then doubling time ×
+/// doublings + passage time × passages, as the simulator computes it.
+public struct SeedTrainShape: Sendable, Hashable {
+    /// The lot's summary after the seed train (its expansion time at the written doubling time).
+    public var summary: LotSummary
+    public var doublings: Double
+
+    @inlinable public init(summary: LotSummary, doublings: Double) {
+        self.summary = summary
+        self.doublings = doublings
+    }
 }
 
 /// An observer that keeps nothing.

@@ -159,6 +159,25 @@ public struct BoundedDistribution: Sendable, Hashable {
         return x
     }
 
+    /// `count` draws into `column`: the same numbers, in the same order, as `count` calls of
+    /// ``sample(_:)``, with the kind of distribution chosen once for the loop.
+    @inlinable
+    public func fill(_ column: UnsafeMutablePointer<Double>, count: Int, _ r: inout RandomSource) {
+        switch distribution {
+        case .uniform(let a, let b):
+            let w = b - a
+            for i in 0..<count { column[i] = a + w * r.unit() }
+        case .triangular(let a, let m, let b):
+            let f = (m - a) / (b - a), low = (b - a) * (m - a), high = (b - a) * (b - m)
+            for i in 0..<count {
+                let u = r.unit()
+                column[i] = u < f ? a + (low * u).squareRoot() : b - (high * (1 - u)).squareRoot()
+            }
+        default:
+            for i in 0..<count { column[i] = sample(&r) }
+        }
+    }
+
     /// The mean of the draws: the distribution's own, or for a truncated one the average of
     /// 2,000 evenly spaced quantiles (the midpoint rule; ample for a planning figure).
     public var mean: Double {
