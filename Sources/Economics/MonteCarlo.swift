@@ -299,7 +299,7 @@ public struct SampleStatistics: Sendable, Hashable, Codable {
             histogram = Histogram(edges: [], counts: [])
             return
         }
-        finite.sort()
+        RadixSort.sort(&finite)
         let n = Double(finite.count)
         let m = finite.reduce(0, +) / n
         mean = m
@@ -325,5 +325,65 @@ public struct SampleStatistics: Sendable, Hashable, Codable {
             counts[b] += 1
         }
         histogram = Histogram(edges: (0...bins).map { lo + Double($0) * width }, counts: counts)
+    }
+}
+
+/// Sorts finite doubles in ascending order by their bits, eleven at a time (LSD radix sort):
+/// six passes over the data whatever its order, instead of the comparison sort's twenty-odd,
+/// for the million-value columns of a Monte Carlo. Digits every value shares are skipped.
+public enum RadixSort {
+    /// Sorts `values` (no NaN) ascending; -0 comes before +0.
+    public static func sort(_ values: inout [Double]) {
+        let n = values.count
+        guard n > 64 else {
+            values.sort()
+            return
+        }
+        // Order-preserving keys: negative numbers have every bit flipped, others the sign bit set.
+        var keys = [UInt64](unsafeUninitializedCapacity: n) { buffer, count in
+            for i in 0..<n {
+                let b = values[i].bitPattern
+                buffer[i] = b & (1 << 63) != 0 ? ~b : b | (1 << 63)
+            }
+            count = n
+        }
+        var other = [UInt64](repeating: 0, count: n)
+        let bits = 11, buckets = 1 << bits, mask = UInt64(buckets - 1)
+        var counts = [Int](repeating: 0, count: buckets)
+        var shift: UInt64 = 0
+        while shift < 64 {
+            for b in 0..<buckets { counts[b] = 0 }
+            keys.withUnsafeBufferPointer { k in
+                for i in 0..<n { counts[Int((k[i] >> shift) & mask)] += 1 }
+            }
+            // A digit every key shares moves nothing.
+            if counts.contains(n) {
+                shift += UInt64(bits)
+                continue
+            }
+            var sum = 0
+            for b in 0..<buckets {
+                let c = counts[b]
+                counts[b] = sum
+                sum += c
+            }
+            keys.withUnsafeBufferPointer { k in
+                other.withUnsafeMutableBufferPointer { o in
+                    counts.withUnsafeMutableBufferPointer { c in
+                        for i in 0..<n {
+                            let d = Int((k[i] >> shift) & mask)
+                            o[c[d]] = k[i]
+                            c[d] += 1
+                        }
+                    }
+                }
+            }
+            swap(&keys, &other)
+            shift += UInt64(bits)
+        }
+        for i in 0..<n {
+            let k = keys[i]
+            values[i] = Double(bitPattern: k & (1 << 63) != 0 ? k & ~(1 << 63) : ~k)
+        }
     }
 }

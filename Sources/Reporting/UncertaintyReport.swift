@@ -74,6 +74,7 @@ public struct UncertaintyReport: Sendable {
         out +=
             "Monte Carlo: \(Fmt.count(r.samples)) samples, seed \(r.seed), \(threads) thread\(threads == 1 ? "" : "s"), "
         out += "\(Fmt.number(r.seconds)) s (\(Fmt.count(Double(r.samples) / max(r.seconds, 1e-9))) samples/s)\n"
+        out += "Evaluated by \(Self.evaluation(r)).\n"
         if r.infeasible > 0 {
             out += "\(Fmt.count(r.infeasible)) samples could not make a lot (left out of the statistics).\n"
         }
@@ -134,6 +135,14 @@ public struct UncertaintyReport: Sendable {
         return out
     }
 
+    /// How the samples were evaluated, in words: the compiled kernel, the plan, or the general
+    /// path and why.
+    public static func evaluation(_ r: MonteCarlo.Result) -> String {
+        if r.compiled { return "the compiled kernel (every operation a loop over a chunk of samples)" }
+        if r.planned { return "the plan (the process's inputs passed to the simulator, its seed train sized once)" }
+        return "the general path (every input set into a copy of the model)" + (r.generalPathReason.map { ": \($0)" } ?? "")
+    }
+
     /// An interval as the text and the page print it: `0.71–0.75`.
     public static func interval(_ r: ClosedRange<Double>) -> String {
         "\(Fmt.number(r.lowerBound, digits: 2))–\(Fmt.number(r.upperBound, digits: 2))"
@@ -168,6 +177,8 @@ public struct UncertaintyReport: Sendable {
         public var threads: Int
         public var seconds: Double
         public var infeasible: Int
+        /// How the samples were evaluated (``evaluation(_:)``).
+        public var evaluation: String = ""
         public var inputs: [Input]
         public var outputs: [String: SampleStatistics]
         public var targetDoses: Int?
@@ -230,7 +241,7 @@ public struct UncertaintyReport: Sendable {
         return Data(
             process: model.process.name, currency: model.costs.currency.rawValue, samples: result.samples,
             seed: result.seed, threads: threads, seconds: result.seconds, infeasible: result.infeasible,
-            inputs: model.parameters.map { Data.Input(input: $0.label, distribution: inputDescription($0)) },
+            evaluation: Self.evaluation(result), inputs: model.parameters.map { Data.Input(input: $0.label, distribution: inputDescription($0)) },
             outputs: Dictionary(uniqueKeysWithValues: outputs.map { ($0.0.rawValue, result.statistics($0.0)) }),
             targetDoses: result.targetDoses, probabilityOfTarget: result.probabilityOfTarget,
             expectedCostPerDose: result.expectedCostPerDose, noDoseShare: result.noDoseShare,

@@ -1,6 +1,7 @@
 import Bioprocess
 import FileFormats
 import Foundation
+import Reporting
 import Testing
 
 @testable import Economics
@@ -127,5 +128,35 @@ struct MonteCarloPlanTests {
         #expect(plan == nil && reason?.contains("production.duration") == true)
         let r = MonteCarlo.run(m, .init(samples: 100, seed: 1, threads: 1))
         #expect(!r.planned && r.generalPathReason == reason)
+        #expect(UncertaintyReport.evaluation(r).hasPrefix("the general path") && UncertaintyReport.evaluation(r).contains(reason ?? "?"))
+        let peer = try EconomicFile.load(path: Repository.path("Examples/peer-aav-2000L-montecarlo.yaml"))
+        let compiled = MonteCarlo.run(peer, .init(samples: 100, seed: 1, threads: 1))
+        let report = UncertaintyReport(model: peer, result: compiled, threads: 1, tornado: Sensitivity.tornado(peer), sobol: nil)
+        #expect(report.text().contains("Evaluated by the compiled kernel") && report.data().evaluation.contains("compiled"))
+    }
+}
+
+/// The radix sort of the statistics against the standard library's sort.
+struct RadixSortTests {
+    @Test(arguments: [0, 1, 63, 65, 1000, 100_000])
+    func itSortsAsTheStandardSortDoes(count: Int) {
+        var rng = RandomSource(seed: UInt64(count) + 5)
+        // Negative and positive numbers, both zeros, ties, tiny and huge magnitudes, infinities.
+        var values = (0..<count).map { i -> Double in
+            switch i % 7 {
+            case 0: return -rng.unit() * 1e6
+            case 1: return rng.unit()
+            case 2: return Double(Int(rng.unit() * 3))  // ties: 0, 1, 2
+            case 3: return i % 2 == 0 ? 0.0 : -0.0
+            case 4: return rng.unit() * 1e-300
+            case 5: return -rng.unit() * 1e300
+            default: return i % 3 == 0 ? .infinity : -.infinity
+            }
+        }
+        let expected = values.sorted()
+        RadixSort.sort(&values)
+        #expect(values.count == expected.count)
+        #expect(zip(values, expected).allSatisfy { $0 == $1 }, "sorted differently")
+        #expect(zip(values, values.dropFirst()).allSatisfy { $0 <= $1 })
     }
 }

@@ -105,16 +105,16 @@ public struct LotCycle: Sendable, Hashable {
     }
 
     /// Days from the start of expansion to the end of fill.
-    public var manufacturing: Double { expansion + production + purification + fill }
+    @inlinable public var manufacturing: Double { expansion + production + purification + fill }
     /// Days from the start of expansion to QA release, with no wait.
-    public var toRelease: Double { manufacturing + release }
+    @inlinable public var toRelease: Double { manufacturing + release }
 
     /// Days from the lot's start (expansion) to when it takes its suite.
-    public func suiteStart(_ o: SuiteOccupancy) -> Double { o.expansionInSuite ? 0 : expansion }
+    @inlinable public func suiteStart(_ o: SuiteOccupancy) -> Double { o.expansionInSuite ? 0 : expansion }
 
     /// Days from the lot's start to when it leaves its suite (before the changeover); a failed
     /// lot leaves at the end of purification at the latest.
-    public func suiteEnd(_ o: SuiteOccupancy, passes: Bool = true) -> Double {
+    @inlinable public func suiteEnd(_ o: SuiteOccupancy, passes: Bool = true) -> Double {
         let endOfPurification = expansion + production + purification
         if !passes {
             // Known at the end of purification: the suite is left then, or earlier if the lot
@@ -129,24 +129,24 @@ public struct LotCycle: Sendable, Hashable {
     }
 
     /// Days a lot holds its suite, passing or failing.
-    public func suiteDays(_ o: SuiteOccupancy, passes: Bool = true) -> Double {
+    @inlinable public func suiteDays(_ o: SuiteOccupancy, passes: Bool = true) -> Double {
         suiteEnd(o, passes: passes) - suiteStart(o)
     }
 
     /// The suite time of a lot on average over passing and failing lots.
-    public func expectedSuiteDays(_ o: SuiteOccupancy) -> Double {
+    @inlinable public func expectedSuiteDays(_ o: SuiteOccupancy) -> Double {
         successRate * suiteDays(o) + (1 - successRate) * suiteDays(o, passes: false)
     }
 
     /// Days from one lot taking the suite to the next, running back to back: the expected suite
     /// time and the changeover.
-    public func cycleDays(_ o: SuiteOccupancy) -> Double { expectedSuiteDays(o) + o.changeover }
+    @inlinable public func cycleDays(_ o: SuiteOccupancy) -> Double { expectedSuiteDays(o) + o.changeover }
 
     /// Days of the year a suite loses to its closures, beyond its changeovers. At each closure:
     /// its length, plus the expansion of the first lot after it when the closure also stops
     /// expansion out of the suite, less the changeover done while closed, plus the idle time
     /// before it (a lot must not run into it: from none to a whole cycle, half on average).
-    public func daysLostToClosures(_ o: SuiteOccupancy) -> Double {
+    @inlinable public func daysLostToClosures(_ o: SuiteOccupancy) -> Double {
         guard o.closuresPerYear > 0 else { return o.closedDaysPerYear }
         let cycle = cycleDays(o)
         let length = o.closedDaysPerYear / o.closuresPerYear
@@ -168,7 +168,7 @@ public struct LotCycle: Sendable, Hashable {
 
     /// Lots a suite starts in a year running back to back: the year less what closures take,
     /// over the cycle.
-    public func lotsPerYear(_ o: SuiteOccupancy) -> Double {
+    @inlinable public func lotsPerYear(_ o: SuiteOccupancy) -> Double {
         let cycle = cycleDays(o)
         guard cycle > 0 else { return .infinity }
         return max(0, 365 - daysLostToClosures(o)) / cycle

@@ -163,15 +163,20 @@ public struct BoundedDistribution: Sendable, Hashable {
     /// ``sample(_:)``, with the kind of distribution chosen once for the loop.
     @inlinable
     public func fill(_ column: UnsafeMutablePointer<Double>, count: Int, _ r: inout RandomSource) {
+        // The uniform numbers first (the generator is sequential), then their transformation
+        // in a loop without branches, which the compiler vectorises.
         switch distribution {
         case .uniform(let a, let b):
             let w = b - a
-            for i in 0..<count { column[i] = a + w * r.unit() }
+            for i in 0..<count { column[i] = r.unit() }
+            for i in 0..<count { column[i] = a + w * column[i] }
         case .triangular(let a, let m, let b):
             let f = (m - a) / (b - a), low = (b - a) * (m - a), high = (b - a) * (b - m)
+            for i in 0..<count { column[i] = r.unit() }
             for i in 0..<count {
-                let u = r.unit()
-                column[i] = u < f ? a + (low * u).squareRoot() : b - (high * (1 - u)).squareRoot()
+                let u = column[i]
+                let below = a + (low * u).squareRoot(), above = b - (high * (1 - u)).squareRoot()
+                column[i] = u < f ? below : above
             }
         default:
             for i in 0..<count { column[i] = sample(&r) }
