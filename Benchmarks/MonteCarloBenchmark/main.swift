@@ -48,7 +48,8 @@ for threads in Set([1, cores]).sorted() {
     print(
         String(
             format: "samples_per_second (%d thread%@, %@): %.0f", threads, threads == 1 ? "" : "s",
-            result?.planned == true ? "planned" : "general path", Double(samples) / best))
+            result?.compiled == true ? "compiled" : result?.planned == true ? "planned" : "general path",
+            Double(samples) / best))
 }
 // The general path (every input set into a copy of the model), one thread, for comparison.
 if general {

@@ -163,6 +163,8 @@ public enum MonteCarlo {
             var model = model
             let inputs = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, k * chunkSize))
             defer { inputs.deallocate() }
+            let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: AffineKernel.scratchColumns * chunkSize)
+            defer { scratch.deallocate() }
             while let chunk = counters.nextChunk(of: chunks) {
                 let lower = chunk * chunkSize
                 let upper = min(n, lower + chunkSize)
@@ -171,7 +173,7 @@ public enum MonteCarlo {
                 let infeasible =
                     plan?.evaluate(
                         &model, inputs: UnsafeBufferPointer(inputs), count: upper - lower, first: lower, total: n,
-                        into: base.value)
+                        into: base.value, scratch: scratch)
                     ?? evaluate(
                         &model, inputs: UnsafeBufferPointer(inputs), count: upper - lower, first: lower, total: n,
                         into: base.value)
@@ -354,7 +356,9 @@ public enum RadixSort {
         while shift < 64 {
             for b in 0..<buckets { counts[b] = 0 }
             keys.withUnsafeBufferPointer { k in
-                for i in 0..<n { counts[Int((k[i] >> shift) & mask)] += 1 }
+                counts.withUnsafeMutableBufferPointer { c in
+                    for i in 0..<n { c[Int((k[i] >> shift) & mask)] += 1 }
+                }
             }
             // A digit every key shares moves nothing.
             if counts.contains(n) {

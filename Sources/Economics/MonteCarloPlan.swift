@@ -73,9 +73,11 @@ public struct MonteCarloPlan: Sendable {
     @inlinable
     func evaluate(
         _ model: inout EconomicModel, inputs: UnsafeBufferPointer<Double>, count: Int, first: Int, total: Int,
-        into out: UnsafeMutableBufferPointer<Double>
+        into out: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutableBufferPointer<Double>
     ) -> Int {
-        if let kernel { return kernel.evaluate(inputs: inputs, count: count, first: first, total: total, into: out) }
+        if let kernel {
+            return kernel.evaluate(inputs: inputs, count: count, first: first, total: total, into: out, scratch: scratch)
+        }
         let outputs = MonteCarloOutput.allCases
         let yields = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, steps))
         defer { yields.deallocate() }
@@ -204,6 +206,8 @@ struct AffineKernel: Sendable {
     @usableFromInline var mediumQuantity: Double, plasmidQuantity: Double, reagentQuantity: Double, virusQuantity: Double
     @usableFromInline var fixedMaterials: Double, upstreamCrew: Double, downstreamCrew: Double, handlingsTime: Double
     @usableFromInline var fixedQC: Double, campaign: Double, stepSingleUse: Double
+    /// Working columns the kernel needs per sample of a chunk.
+    @usableFromInline static let scratchColumns = 7
 
     /// The kernel of a model, or nil when the model is not of its kind.
     static func make(_ model: EconomicModel, roles: [MonteCarloPlan.Role]) -> AffineKernel? {
@@ -308,13 +312,14 @@ struct AffineKernel: Sendable {
     @inlinable
     func evaluate(
         inputs: UnsafeBufferPointer<Double>, count m: Int, first: Int, total n: Int,
-        into out: UnsafeMutableBufferPointer<Double>
+        into out: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutableBufferPointer<Double>
     ) -> Int {
+        precondition(scratch.count >= Self.scratchColumns * m)
         let base = inputs.baseAddress!
         @inline(__always) func columnOf(_ j: Int?) -> UnsafePointer<Double>? { j.map { base + $0 * m } }
-        // Working columns: expansion, growth, vector, volume, cycles, buffers' and columns' cost, failed.
-        let work = UnsafeMutablePointer<Double>.allocate(capacity: 7 * m)
-        defer { work.deallocate() }
+        // Working columns: expansion, growth, vector, volume, cycles, buffers' and columns' cost,
+        // failed; the thread's scratch, so that no chunk allocates (and faults in) fresh pages.
+        let work = scratch.baseAddress!
         let expansion = work, growth = work + m, vector = work + 2 * m, volume = work + 3 * m
         let cycles = work + 4 * m, stepCost = work + 5 * m, failed = work + 6 * m
         let day = 86_400.0
