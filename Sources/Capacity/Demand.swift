@@ -15,7 +15,12 @@ public struct Demand: Sendable, Hashable {
     }
 
     /// The number of periods the longest demand covers.
-    public var periods: Int { products.map(\.amounts.count).max() ?? 0 }
+    public var periods: Int {
+        // Read in place: mapping the products would copy each, its process with it.
+        var longest = 0
+        for i in products.indices { longest = max(longest, products[i].amounts.count) }
+        return longest
+    }
 
     /// Days from the start to the end of period `k` (0-based).
     public func end(ofPeriod k: Int) -> Double { period.days * Double(k + 1) }
@@ -79,6 +84,8 @@ public struct Demand: Sendable, Hashable {
     public func allocate(
         _ product: ProductDemand, lots: [(released: Double, amount: Double)], shelfLife: Double?
     ) -> (left: [Double], shortAtEnd: [Double], servedByYear: [Double], expired: Double) {
+        // Once: the years come from every product's demand.
+        let years = self.years
         var servedByYear = Array(repeating: 0.0, count: years)
         func year(_ day: Double) -> Int { min(years - 1, max(0, Int(day / 365))) }
         func periodYear(_ k: Int) -> Int { min(years - 1, max(0, Int((end(ofPeriod: k) - 1e-6) / 365))) }
