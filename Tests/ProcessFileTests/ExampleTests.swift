@@ -293,6 +293,23 @@ struct KitTests {
         #expect(throws: SimulationError.self) { try LotSimulator.summary(small) }
     }
 
+    /// A mix whose kits differ widely and whose shares are lopsided is settled by bisection:
+    /// the most patients whose kits fit, found in a bounded number of steps.
+    @Test func aLopsidedMixIsSettledQuickly() throws {
+        var p = try ProcessFile.load(path: Repository.path("Examples/aav-dmd-suspension-2000L.yaml"))
+        p.product.kits = [Kit(upTo: Quantity(1, "kg"), vials: [KitVial(volume: Quantity(1, "mL"), count: 1)])] + p.product.kits
+        guard case .perBodyWeight(let dose, let w) = p.product.dose else { throw DefinitionError([]) }
+        // A 0.1 kg patient at half the dose: 6.65e12 vg, within a 1 mL vial at the label.
+        p.product.dose = .perBodyWeight(dose: dose * 0.5, patientWeight: w)
+        p.product.patientMix = [PatientShare(weight: Quantity(0.1, "kg"), share: 0.999_999), PatientShare(weight: Quantity(24, "kg"), share: 0.000_001)]
+        let s = try LotSimulator.summary(p)
+        let fill = try #require(p.fill)
+        let left = (s.bulkVolume - s.drugSubstanceSamples - fill.lineLoss).value(in: "mL") - 10.4 * Double(s.qcVials)
+        let kit = [1.4, 25 * 10.4]
+        func used(_ n: Int) -> Double { zip(p.product.mixAllocation(n), kit).reduce(0) { $0 + Double($1.0) * $1.1 } }
+        #expect(s.doses > 1000 && used(s.doses) <= left && used(s.doses + 1) > left, "\(s.doses)")
+    }
+
     @Test func aPatientAboveEveryBandOrAKitBelowTheDoseIsRefused() throws {
         #expect(throws: SimulationError.noKitForWeight(Quantity(30, "kg"))) { try LotSimulator.summary(try Self.duchenne(weight: 30)) }
         var p = try Self.duchenne(weight: 20)

@@ -496,17 +496,26 @@ public enum LotSimulator {
             let mean = zip(p.product.patientMix, kitVolumes).reduce(0.0) { $0 + $1.0.share * $1.1 }
             let spread = kitVolumes.reduce(0, +)
             guard mean > 0, left.isFinite, left / mean < 1e9 else { throw .nonFinite(.fill) }
-            // The most patients whose kits fit: between what surely fits and what surely does not.
+            // The most patients whose kits fit: between what surely fits (low) and what surely does
+            // not (above high), by bisection — the volume the split uses grows with the patients
+            // but for the largest remainder's rare exceptions, which the last steps down settle.
             var patients = 0
             if left > 0 {
-                let low = max(0, Int(((left - spread) / mean).rounded(.down)))
-                var n = Int(((left + spread) / mean).rounded(.down))
-                while n > low {
-                    let used = zip(p.product.mixAllocation(n), kitVolumes).reduce(0.0) { $0 + Double($1.0) * $1.1 }
-                    if used <= left { break }
-                    n -= 1
+                func used(_ n: Int) -> Double {
+                    zip(p.product.mixAllocation(n), kitVolumes).reduce(0.0) { $0 + Double($1.0) * $1.1 }
                 }
-                patients = n
+                let low = max(0, Int(((left - spread) / mean).rounded(.down)))
+                var lo = low, hi = Int(((left + spread) / mean).rounded(.down))
+                while lo < hi {
+                    let mid = lo + (hi - lo + 1) / 2
+                    if used(mid) <= left { lo = mid } else { hi = mid - 1 }
+                }
+                var steps = 0
+                while lo > low && used(lo) > left && steps < 100 {
+                    lo -= 1
+                    steps += 1
+                }
+                patients = used(lo) <= left ? lo : low
             }
             let vials = zip(p.product.mixAllocation(patients), kitVials).reduce(0) { $0 + $1.0 * $1.1 }
             s.doses = s.belowLabelConcentration ? 0 : patients
