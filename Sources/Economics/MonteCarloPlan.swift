@@ -411,6 +411,8 @@ struct AffineKernel: Sendable {
             }
         }
         let fixedLots = timeVaries ? 0 : lotsAYear(expansion[0], growth[0], c.successRate)
+        // Labour: staff × shifts × shift length per day of the stage, the downstream's days fixed.
+        let upstreamPerDay = upstreamCrew / day, downstreamLabour = downstreamCrew * downstreamTime / day
         let yearly = c.yearlyFacilityCost
         var infeasible = 0
         for i in 0..<m {
@@ -433,7 +435,7 @@ struct AffineKernel: Sendable {
             total += plasmidQuantity * (plasmid?[i] ?? c.plasmid)
             total += reagentQuantity * (reagent?[i] ?? c.reagent)
             total += virusQuantity * (virus?[i] ?? c.virus)
-            total += upstreamCrew * rate * upstream / day + downstreamCrew * rate * downstreamTime / day
+            total += rate * (upstreamPerDay * upstream + downstreamLabour)
             total += handlingsTime * rate
             total += fixedQC + (qc?[i] ?? c.qcPerLot) + campaign
             if upstream + downstreamTime > 0 {

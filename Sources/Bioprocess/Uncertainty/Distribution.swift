@@ -174,9 +174,11 @@ public struct BoundedDistribution: Sendable, Hashable {
             let f = (m - a) / (b - a), low = (b - a) * (m - a), high = (b - a) * (b - m)
             for i in 0..<count { column[i] = r.unit() }
             for i in 0..<count {
+                // One square root a draw: the side chosen first, as `sample` chooses it.
                 let u = column[i]
-                let below = a + (low * u).squareRoot(), above = b - (high * (1 - u)).squareRoot()
-                column[i] = u < f ? below : above
+                let left = u < f
+                let root = (left ? low * u : high * (1 - u)).squareRoot()
+                column[i] = left ? a + root : b - root
             }
         default:
             for i in 0..<count { column[i] = sample(&r) }
