@@ -96,7 +96,7 @@ let package = Package(
             swiftSettings: upcoming),
         .executableTarget(
             name: "MonteCarloBenchmark",
-            dependencies: ["Economics", "FileFormats"],
+            dependencies: ["Bioprocess", "Economics", "FileFormats"],
             path: "Benchmarks/MonteCarloBenchmark",
             swiftSettings: upcoming),
         .executableTarget(

@@ -148,12 +148,13 @@ public enum MonteCarlo {
     ) -> Result {
         let n = options.samples
         let outputs = MonteCarloOutput.allCases
-        let storage = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * outputs.count)
+        // One allocation a column: columns of a few MB come back from the heap on the next run
+        // instead of being faulted in afresh, as one block of every column would be.
+        let storage = OutputColumns(outputs: outputs.count, samples: n)
         defer { storage.deallocate() }
         let chunks = (n + chunkSize - 1) / chunkSize
         let counters = Counters()
         let start = Date()
-        let base = UnsafeSendable(storage)
         let threads = min(options.threads, max(1, chunks))
         let (made, reason) = MonteCarloPlan.make(model)
         let plan = options.general ? nil : made
@@ -172,11 +173,11 @@ public enum MonteCarlo {
                 draw(model.parameters, count: upper - lower, rng: &rng, into: inputs)
                 let infeasible =
                     plan?.evaluate(
-                        &model, inputs: UnsafeBufferPointer(inputs), count: upper - lower, first: lower, total: n,
-                        into: base.value, scratch: scratch)
+                        &model, inputs: UnsafeBufferPointer(inputs), count: upper - lower, first: lower,
+                        into: storage, scratch: scratch)
                     ?? evaluate(
-                        &model, inputs: UnsafeBufferPointer(inputs), count: upper - lower, first: lower, total: n,
-                        into: base.value)
+                        &model, inputs: UnsafeBufferPointer(inputs), count: upper - lower, first: lower,
+                        into: storage)
                 let done = counters.finish(samples: upper - lower, infeasible: infeasible)
                 progress?(done)
             }
@@ -186,7 +187,7 @@ public enum MonteCarlo {
         // A process that states no particles has no particle outputs: their columns are not kept.
         let kept = model.process.production.particles == nil ? outputs.filter { !$0.countsParticles } : outputs
         for output in kept {
-            columns[output] = Array(storage[(output.column * n)..<((output.column + 1) * n)])
+            columns[output] = Array(UnsafeBufferPointer(start: storage.columns[output.column], count: n))
         }
         var result = Result(
             samples: n, seed: options.seed, infeasible: counters.infeasibleCount, columns: columns,
@@ -209,12 +210,12 @@ public enum MonteCarlo {
     }
 
     /// The general path: every input set into the working model by its setter, then the lot
-    /// simulated and priced. Writes output `o` of sample `first + i` at `o * total + first + i`;
+    /// simulated and priced. Writes output `o` of sample `first + i` at `out[o, first + i]`;
     /// returns the samples whose lot cannot be made.
     @inlinable
     static func evaluate(
-        _ model: inout EconomicModel, inputs: UnsafeBufferPointer<Double>, count: Int, first: Int, total n: Int,
-        into out: UnsafeMutableBufferPointer<Double>
+        _ model: inout EconomicModel, inputs: UnsafeBufferPointer<Double>, count: Int, first: Int,
+        into out: OutputColumns
     ) -> Int {
         var infeasible = 0
         let setters = model.parameters.map(\.set)
@@ -225,13 +226,36 @@ public enum MonteCarlo {
             let index = first + i
             do {
                 let (s, c) = try CostCalculator.cost(model.process, model.costs)
-                for (o, output) in outputs.enumerated() { out[o * n + index] = output.value(s, c) }
+                for (o, output) in outputs.enumerated() { out[o, index] = output.value(s, c) }
             } catch {
                 infeasible += 1
-                for (o, output) in outputs.enumerated() { out[o * n + index] = output.whenInfeasible }
+                for (o, output) in outputs.enumerated() { out[o, index] = output.whenInfeasible }
             }
         }
         return infeasible
+    }
+}
+
+/// A run's outputs, one column an output, which threads write in disjoint ranges.
+@usableFromInline
+struct OutputColumns: @unchecked Sendable {
+    @usableFromInline let columns: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+    @usableFromInline let count: Int
+
+    init(outputs: Int, samples: Int) {
+        count = outputs
+        columns = .allocate(capacity: outputs)
+        for o in 0..<outputs { columns[o] = .allocate(capacity: max(1, samples)) }
+    }
+
+    func deallocate() {
+        for o in 0..<count { columns[o].deallocate() }
+        columns.deallocate()
+    }
+
+    @inlinable subscript(output: Int, sample: Int) -> Double {
+        get { columns[output][sample] }
+        nonmutating set { columns[output][sample] = newValue }
     }
 }
 

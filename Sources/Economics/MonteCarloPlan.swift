@@ -68,15 +68,15 @@ public struct MonteCarloPlan: Sendable {
     }
 
     /// Evaluates `count` samples whose inputs are in `inputs` (input `j` of sample `i` at
-    /// `j * count + i`), writing output `o` of sample `first + i` at `o * total + first + i`.
+    /// `j * count + i`), writing output `o` of sample `first + i` at `out[o, first + i]`.
     /// Returns the samples whose lot cannot be made.
     @inlinable
     func evaluate(
-        _ model: inout EconomicModel, inputs: UnsafeBufferPointer<Double>, count: Int, first: Int, total: Int,
-        into out: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutableBufferPointer<Double>
+        _ model: inout EconomicModel, inputs: UnsafeBufferPointer<Double>, count: Int, first: Int,
+        into out: OutputColumns, scratch: UnsafeMutableBufferPointer<Double>
     ) -> Int {
         if let kernel {
-            return kernel.evaluate(inputs: inputs, count: count, first: first, total: total, into: out, scratch: scratch)
+            return kernel.evaluate(inputs: inputs, count: count, first: first, into: out, scratch: scratch)
         }
         let outputs = MonteCarloOutput.allCases
         let yields = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, steps))
@@ -101,10 +101,10 @@ public struct MonteCarloPlan: Sendable {
                 var matrix = observer.pricer.accumulator
                 CostCalculator.price(model.process, s, model.costs, into: &matrix)
                 let c = CostCalculator.lotCost(s, model.costs, matrix)
-                for (o, output) in outputs.enumerated() { out[o * total + index] = output.value(s, c) }
+                for (o, output) in outputs.enumerated() { out[o, index] = output.value(s, c) }
             } catch {
                 infeasible += 1
-                for (o, output) in outputs.enumerated() { out[o * total + index] = output.whenInfeasible }
+                for (o, output) in outputs.enumerated() { out[o, index] = output.whenInfeasible }
             }
         }
         return infeasible
@@ -306,13 +306,13 @@ struct AffineKernel: Sendable {
         return k
     }
 
-    /// Evaluates a chunk as ``MonteCarloPlan/evaluate(_:inputs:count:first:total:into:)`` does,
+    /// Evaluates a chunk as ``MonteCarloPlan/evaluate(_:inputs:count:first:into:scratch:)`` does,
     /// operation by operation over the chunk's samples (loops the compiler vectorises), then
     /// the costs and outputs sample by sample.
     @inlinable
     func evaluate(
-        inputs: UnsafeBufferPointer<Double>, count m: Int, first: Int, total n: Int,
-        into out: UnsafeMutableBufferPointer<Double>, scratch: UnsafeMutableBufferPointer<Double>
+        inputs: UnsafeBufferPointer<Double>, count m: Int, first: Int,
+        into out: OutputColumns, scratch: UnsafeMutableBufferPointer<Double>
     ) -> Int {
         precondition(scratch.count >= Self.scratchColumns * m)
         let base = inputs.baseAddress!
@@ -423,7 +423,7 @@ struct AffineKernel: Sendable {
             let whole = (v * kept / perDose).rounded(.down)
             guard failed[i] == 0, v.isFinite, growth[i].isFinite, whole.isFinite, whole < 1e15 else {
                 infeasible &+= 1
-                for o in MonteCarloOutput.allCases { out[o.column &* n &+ index] = o.whenInfeasible }
+                for o in MonteCarloOutput.allCases { out[o.column, index] = o.whenInfeasible }
                 continue
             }
             let doses = Int(whole)
@@ -442,14 +442,14 @@ struct AffineKernel: Sendable {
                 total += yearly / (timeVaries ? lotsAYear(expansion[i], growth[i], s) : fixedLots)
             }
             let released = total / s
-            out[MonteCarloOutput.costPerDose.column &* n &+ index] = doses > 0 ? released / Double(doses) : .infinity
-            out[MonteCarloOutput.lotCost.column &* n &+ index] = released
-            out[MonteCarloOutput.doses.column &* n &+ index] = Double(doses)
-            out[MonteCarloOutput.patients.column &* n &+ index] = Double(doses / dosesPerPatient)
-            out[MonteCarloOutput.expansionDays.column &* n &+ index] = expansion[i] / day
-            out[MonteCarloOutput.lotDays.column &* n &+ index] = (upstream + downstreamTime + releaseTime) / day
-            out[MonteCarloOutput.chromatographyCycles.column &* n &+ index] = cycles[i]
-            out[MonteCarloOutput.bulkVector.column &* n &+ index] = v
+            out[MonteCarloOutput.costPerDose.column, index] = doses > 0 ? released / Double(doses) : .infinity
+            out[MonteCarloOutput.lotCost.column, index] = released
+            out[MonteCarloOutput.doses.column, index] = Double(doses)
+            out[MonteCarloOutput.patients.column, index] = Double(doses / dosesPerPatient)
+            out[MonteCarloOutput.expansionDays.column, index] = expansion[i] / day
+            out[MonteCarloOutput.lotDays.column, index] = (upstream + downstreamTime + releaseTime) / day
+            out[MonteCarloOutput.chromatographyCycles.column, index] = cycles[i]
+            out[MonteCarloOutput.bulkVector.column, index] = v
             // No particles: their columns are not kept (``MonteCarlo/run``).
         }
         return infeasible
