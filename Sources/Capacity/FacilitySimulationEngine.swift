@@ -109,30 +109,38 @@ struct Engine {
         sequence += 1
         heap.append(
             Event(time: time, sequence: sequence, kind: kind, lot: Int32(lot), suite: Int32(suite), tag: Int32(tag)))
-        var i = heap.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard heap[i] < heap[parent] else { break }
-            heap.swapAt(i, parent)
-            i = parent
+        // Sift up in place: no uniqueness or bounds check a swap.
+        heap.withUnsafeMutableBufferPointer { h in
+            var i = h.count - 1
+            let e = h[i]
+            while i > 0 {
+                let parent = (i - 1) / 2
+                guard e < h[parent] else { break }
+                h[i] = h[parent]
+                i = parent
+            }
+            h[i] = e
         }
     }
 
     mutating func pop() -> Event {
         let top = heap[0]
         let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
+        guard !heap.isEmpty else { return top }
+        // Sift the last event down from the root in place.
+        heap.withUnsafeMutableBufferPointer { h in
+            let n = h.count
             var i = 0
             while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && heap[l] < heap[m] { m = l }
-                if r < heap.count && heap[r] < heap[m] { m = r }
-                if m == i { break }
-                heap.swapAt(i, m)
+                let l = 2 * i + 1
+                guard l < n else { break }
+                let r = l + 1
+                let m = r < n && h[r] < h[l] ? r : l
+                guard h[m] < last else { break }
+                h[i] = h[m]
                 i = m
             }
+            h[i] = last
         }
         return top
     }
