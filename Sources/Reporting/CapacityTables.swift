@@ -25,24 +25,26 @@ public enum CapacityTables {
         return t
     }
 
-    /// Each product's lot in its suite: what it serves, the lots a suite makes a year, and its
-    /// capsids or particles (the lot report's balance), blank when the process states none.
+    /// Each product's lot in its suite: what it serves, the lots one suite makes a year, and its
+    /// capsids (cp) or particles (VP) from the lot report's balance, blank when the process
+    /// states none.
     public static func lotsPerProduct(_ r: PlanReport) -> DataTable {
         var t = DataTable(
             "Lots per product",
             columns: [
                 .init("product"), .init("suite"), .init("patients/lot", style: .count), .init("doses/lot", style: .count),
-                .init("lots a suite-year", style: .number), .init("released a suite-year", style: .number),
-                .init("particle"), .init("particles/lot", style: .number), .init("particles/dose", style: .number),
-                .init("full capsids", unit: "%"),
+                .init("lots/year", style: .number), .init("released/year", style: .number),
+                .init("particles/lot", style: .number), .init("per dose", style: .number), .init("unit"),
+                .init("full", unit: "%"),
             ])
         for rate in r.rates {
             let lt = r.plan.templates[rate.product]
             let b = rate.particles
             t.add([
                 .text(rate.product), .text(rate.suite), .count(lt?.patients ?? 0), .count(lt?.doses ?? 0),
-                .number(rate.lotsPerYear), .number(rate.releasedPerYear), .text(b?.symbol ?? ""),
+                .number(rate.lotsPerYear), .number(rate.releasedPerYear),
                 b.map { .number($0.bulk.particles) } ?? .text(""), b.map { .number($0.particlesPerDose) } ?? .text(""),
+                .text(b?.symbol ?? ""),
                 b.flatMap { $0.kind == .capsids ? .number($0.bulk.vectorShare * 100) : nil } ?? .text(""),
             ])
         }

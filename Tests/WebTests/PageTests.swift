@@ -355,6 +355,8 @@ struct UncertaintyPageTests {
             #expect(page.html.contains("<span class=\"value\">\(Fmt.percent(p))</span><span class=\"label\">P(≥ 10 doses a lot)</span>"))
             #expect(page.html.components(separatedBy: "<svg").count - 1 == 3, "histogram, tornado, Sobol")
             #expect(!page.html.contains("could not make a lot") || expected.infeasible > 0)
+            // How the samples were evaluated, as the text report says it.
+            #expect(page.html.contains("evaluated by \(UncertaintyReport.evaluation(expected))"))
             // The Sobol indices with their 95 % intervals, in the table beside the chart and as
             // the chart's whiskers, as the same seed computes them.
             let sobol = Sensitivity.sobol(model, samples: 50, seed: 7, threads: 1)

@@ -550,6 +550,7 @@ struct PageRoutes {
         var shown: [String: Any] = [
             "csv": "/uncertainty?" + query + "&format=csv", "xlsx": "/uncertainty?" + query + "&format=xlsx",
             "name": model.process.name, "samplesText": Fmt.count(ask.samples), "seed": String(ask.seed), "seconds": Fmt.number(result.seconds),
+            "evaluation": UncertaintyReport.evaluation(result),
             "hasInfeasible": result.infeasible > 0, "infeasible": Fmt.count(result.infeasible),
             "figures": figures.map { ["label": $0.0, "value": $0.1] },
             "outputs": report.outputs.map { (output, name) -> [String: String] in
