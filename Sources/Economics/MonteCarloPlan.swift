@@ -373,7 +373,7 @@ struct AffineKernel: Sendable {
                 }
             case .column(let capacity, let col, let elution, let perCycle, let resin):
                 for i in 0..<m {
-                    let need = (vector[i] / capacity / col * (1 - 1e-9)).rounded(.up)
+                    let need = Whole.up(vector[i] / capacity / col * (1 - 1e-9))
                     let ok = need.isFinite && need < 1e6
                     if !ok { failed[i] = 1 }
                     let count = ok ? max(1, need) : 1
@@ -400,27 +400,38 @@ struct AffineKernel: Sendable {
         let virus = columnOf(self.virus), rates = columnOf(labourRate), success = columnOf(successRate)
         let qc = columnOf(qcPerLot)
         let timeVaries = doublingTime != nil || successRate != nil
-        func lotsAYear(_ e: Double, _ g: Double, _ s: Double) -> Double {
-            switch c.allocation {
-            case .lotsPerYear(let stated): return stated
-            case .suiteTime:
-                return LotCycle(
-                    expansion: e / day, production: (g + induction) / day, purification: downstreamTime / day, fill: 0,
-                    release: releaseTime / day, successRate: s
-                ).lotsPerYear(c.occupancy)
-            }
+        let yearly = c.yearlyFacilityCost
+        // Days by a multiplication (a cost's figure only, so the last bit may differ).
+        let perDay = 1 / day, purificationDays = downstreamTime / day, releaseDays = releaseTime / day
+        let occupancy = c.occupancy, stated: Double? = { if case .lotsPerYear(let n) = c.allocation { n } else { nil } }()
+        @inline(__always) func lotsAYear(_ e: Double, _ g: Double, _ s: Double) -> Double {
+            if let stated { return stated }
+            return LotCycle(
+                expansion: e * perDay, production: (g + induction) * perDay, purification: purificationDays, fill: 0,
+                release: releaseDays, successRate: s
+            ).lotsPerYear(occupancy)
+        }
+        /// The year's facility cost a lot carries: yearly ÷ lots a year, as yearly × cycle ÷ the
+        /// days the suite works (`LotCycle.lotsPerYear`'s terms, one division instead of two).
+        @inline(__always) func facilityShare(_ e: Double, _ g: Double, _ s: Double) -> Double {
+            if let stated { return yearly / stated }
+            let lc = LotCycle(
+                expansion: e * perDay, production: (g + induction) * perDay, purification: purificationDays, fill: 0,
+                release: releaseDays, successRate: s)
+            let cycle = lc.cycleDays(occupancy)
+            guard cycle > 0 else { return 0 }
+            return yearly * cycle / max(0, 365 - lc.daysLostToClosures(occupancy))
         }
         let fixedLots = timeVaries ? 0 : lotsAYear(expansion[0], growth[0], c.successRate)
         // Labour: staff × shifts × shift length per day of the stage, the downstream's days fixed.
         let upstreamPerDay = upstreamCrew / day, downstreamLabour = downstreamCrew * downstreamTime / day
-        let yearly = c.yearlyFacilityCost
         var infeasible = 0
         for i in 0..<m {
             let index = first &+ i
             let v = vector[i], vol = volume[i]
             let samples = min(drugSubstance, vol)
             let kept = vol > 0 ? 1 - samples / vol : 0
-            let whole = (v * kept / perDose).rounded(.down)
+            let whole = Whole.down(v * kept / perDose)
             guard failed[i] == 0, v.isFinite, growth[i].isFinite, whole.isFinite, whole < 1e15 else {
                 infeasible &+= 1
                 for o in MonteCarloOutput.allCases { out[o.column, index] = o.whenInfeasible }
@@ -439,10 +450,11 @@ struct AffineKernel: Sendable {
             total += handlingsTime * rate
             total += fixedQC + (qc?[i] ?? c.qcPerLot) + campaign
             if upstream + downstreamTime > 0 {
-                total += yearly / (timeVaries ? lotsAYear(expansion[i], growth[i], s) : fixedLots)
+                total += timeVaries ? facilityShare(expansion[i], growth[i], s) : yearly / fixedLots
             }
+            // Two divisions side by side rather than one after the other.
             let released = total / s
-            out[MonteCarloOutput.costPerDose.column, index] = doses > 0 ? released / Double(doses) : .infinity
+            out[MonteCarloOutput.costPerDose.column, index] = doses > 0 ? total / (s * Double(doses)) : .infinity
             out[MonteCarloOutput.lotCost.column, index] = released
             out[MonteCarloOutput.doses.column, index] = Double(doses)
             out[MonteCarloOutput.patients.column, index] = Double(doses / dosesPerPatient)
@@ -453,5 +465,24 @@ struct AffineKernel: Sendable {
             // No particles: their columns are not kept (``MonteCarlo/run``).
         }
         return infeasible
+    }
+}
+
+/// Rounding to a whole number without a call into the C library (without SSE4.1, which the
+/// package does not assume, `rounded(.up)` and `rounded(.down)` are calls to `ceil` and
+/// `floor`): through a conversion to a 64-bit integer for values within ±2⁵², whose result is
+/// exactly `ceil` or `floor` (the sign of a zero aside); the library for anything else.
+@usableFromInline
+enum Whole {
+    @inlinable @inline(__always) static func up(_ x: Double) -> Double {
+        guard abs(x) < 0x1p52 else { return x.rounded(.up) }
+        let t = Double(Int64(x))
+        return t < x ? t + 1 : t
+    }
+
+    @inlinable @inline(__always) static func down(_ x: Double) -> Double {
+        guard abs(x) < 0x1p52 else { return x.rounded(.down) }
+        let t = Double(Int64(x))
+        return t > x ? t - 1 : t
     }
 }
