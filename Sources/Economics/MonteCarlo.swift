@@ -70,7 +70,7 @@ public enum MonteCarloOutput: String, CaseIterable, Sendable, Codable {
 /// Samples are drawn in fixed chunks, each from its own stream of the seed, so the same seed
 /// gives the same result whatever the number of threads.
 public enum MonteCarlo {
-    public static let chunkSize = 8192
+    public static let chunkSize = 2048
 
     public struct Options: Sendable {
         public var samples: Int
