@@ -346,9 +346,13 @@ public struct SampleStatistics: Sendable, Hashable, Codable {
         let lo = percentile(0.005), hi = percentile(0.995)
         let width = hi > lo ? (hi - lo) / Double(bins) : 1
         var counts = Array(repeating: 0, count: bins)
-        for x in finite {
-            let b = Int(clamping: (x - lo) / width, to: 0...(bins - 1))
-            counts[b] += 1
+        let top = Double(bins - 1)
+        counts.withUnsafeMutableBufferPointer { c in
+            for x in finite {
+                // The bin, clamped to the first and last (the tails beyond the 0.5–99.5 % range).
+                let t = (x - lo) / width
+                c[Int(t < 0 ? 0 : t > top ? top : t)] += 1
+            }
         }
         histogram = Histogram(edges: (0...bins).map { lo + Double($0) * width }, counts: counts)
     }
@@ -374,40 +378,40 @@ public enum RadixSort {
             count = n
         }
         var other = [UInt64](repeating: 0, count: n)
-        let bits = 11, buckets = 1 << bits, mask = UInt64(buckets - 1)
-        var counts = [Int](repeating: 0, count: buckets)
-        var shift: UInt64 = 0
-        while shift < 64 {
-            for b in 0..<buckets { counts[b] = 0 }
-            keys.withUnsafeBufferPointer { k in
-                counts.withUnsafeMutableBufferPointer { c in
-                    for i in 0..<n { c[Int((k[i] >> shift) & mask)] += 1 }
+        let bits = 11, buckets = 1 << bits, mask = UInt64(buckets - 1), passes = (64 + bits - 1) / bits
+        // Every digit's counts in one pass over the keys.
+        var counts = [Int](repeating: 0, count: buckets * passes)
+        keys.withUnsafeBufferPointer { k in
+            counts.withUnsafeMutableBufferPointer { c in
+                for i in 0..<n {
+                    let key = k[i]
+                    for d in 0..<passes { c[d &* buckets &+ Int((key >> UInt64(d * bits)) & mask)] &+= 1 }
                 }
             }
+        }
+        for d in 0..<passes {
+            let base = d * buckets
             // A digit every key shares moves nothing.
-            if counts.contains(n) {
-                shift += UInt64(bits)
-                continue
-            }
+            if counts[base..<(base + buckets)].contains(n) { continue }
             var sum = 0
             for b in 0..<buckets {
-                let c = counts[b]
-                counts[b] = sum
+                let c = counts[base + b]
+                counts[base + b] = sum
                 sum += c
             }
+            let shift = UInt64(d * bits)
             keys.withUnsafeBufferPointer { k in
                 other.withUnsafeMutableBufferPointer { o in
                     counts.withUnsafeMutableBufferPointer { c in
                         for i in 0..<n {
-                            let d = Int((k[i] >> shift) & mask)
-                            o[c[d]] = k[i]
-                            c[d] += 1
+                            let slot = base &+ Int((k[i] >> shift) & mask)
+                            o[c[slot]] = k[i]
+                            c[slot] &+= 1
                         }
                     }
                 }
             }
             swap(&keys, &other)
-            shift += UInt64(bits)
         }
         for i in 0..<n {
             let k = keys[i]
