@@ -55,7 +55,7 @@ public struct MonteCarloPlan: Sendable {
         }
         // The seed train sized once: only a doubling time changes it, and only its time.
         let shape = (try? LotSimulator.seedTrainShape(model.process)).map(ShapeBox.init)
-        let kernel = AffineKernel.make(model, roles: roles)
+        let kernel = shape.flatMap { AffineKernel.make(model, roles: roles, shape: $0.value) }
         return (MonteCarloPlan(roles: roles, shape: shape, steps: model.process.downstream.count, kernel: kernel), nil)
     }
 
@@ -186,8 +186,8 @@ struct AffineKernel: Sendable {
         case hold(surviving: Double)
         case harvest
         /// An installed column: cycles from the load; volume and buffers from the cycles.
+        /// (`resinCost`: the resin's price per litre ÷ its lifetime in cycles; nil without a price.)
         case column(capacity: Double, column: Double, elution: Double, buffers: Double, resinCost: Double?)
-        // (resinCost: price per L ÷ lifetime in cycles, nil without a resin price)
         /// Flow-through: one pass, its buffers constant.
         case flowThrough(column: Double, buffers: Double, resinCost: Double?)
     }
@@ -210,16 +210,14 @@ struct AffineKernel: Sendable {
     @usableFromInline static let scratchColumns = 7
 
     /// The kernel of a model, or nil when the model is not of its kind.
-    static func make(_ model: EconomicModel, roles: [MonteCarloPlan.Role]) -> AffineKernel? {
+    static func make(_ model: EconomicModel, roles: [MonteCarloPlan.Role], shape: SeedTrainShape) -> AffineKernel? {
         let p = model.process, c = model.costs
         let prod = p.production
         guard prod.particles == nil, prod.timeCourse == nil, p.fill == nil, p.product.labelConcentration == nil,
             p.qualityControl.inProcess.isEmpty, c.staff == nil, c.purchases.isEmpty
         else { return nil }
         if case .infection(let inf) = prod.induction, !inf.amplificationPassages.isEmpty { return nil }
-        guard let nominal = try? CostCalculator.cost(p, c).0, let shape = try? LotSimulator.seedTrainShape(p) else {
-            return nil
-        }
+        guard let nominal = try? CostCalculator.cost(p, c).0 else { return nil }
         var steps: [Step] = []
         for (i, step) in p.downstream.enumerated() {
             guard c.steps.indices.contains(i) else { return nil }
@@ -373,7 +371,7 @@ struct AffineKernel: Sendable {
                 }
             case .column(let capacity, let col, let elution, let perCycle, let resin):
                 for i in 0..<m {
-                    let need = Whole.up(vector[i] / capacity / col * (1 - 1e-9))
+                    let need = (vector[i] / capacity / col * (1 - 1e-9)).rounded(.up)
                     let ok = need.isFinite && need < 1e6
                     if !ok { failed[i] = 1 }
                     let count = ok ? max(1, need) : 1
@@ -404,13 +402,6 @@ struct AffineKernel: Sendable {
         // Days by a multiplication (a cost's figure only, so the last bit may differ).
         let perDay = 1 / day, purificationDays = downstreamTime / day, releaseDays = releaseTime / day
         let occupancy = c.occupancy, stated: Double? = { if case .lotsPerYear(let n) = c.allocation { n } else { nil } }()
-        @inline(__always) func lotsAYear(_ e: Double, _ g: Double, _ s: Double) -> Double {
-            if let stated { return stated }
-            return LotCycle(
-                expansion: e * perDay, production: (g + induction) * perDay, purification: purificationDays, fill: 0,
-                release: releaseDays, successRate: s
-            ).lotsPerYear(occupancy)
-        }
         /// The year's facility cost a lot carries: yearly ÷ lots a year, as yearly × cycle ÷ the
         /// days the suite works (`LotCycle.lotsPerYear`'s terms, one division instead of two).
         @inline(__always) func facilityShare(_ e: Double, _ g: Double, _ s: Double) -> Double {
@@ -422,7 +413,7 @@ struct AffineKernel: Sendable {
             guard cycle > 0 else { return 0 }
             return yearly * cycle / max(0, 365 - lc.daysLostToClosures(occupancy))
         }
-        let fixedLots = timeVaries ? 0 : lotsAYear(expansion[0], growth[0], c.successRate)
+        let fixedShare = timeVaries ? 0 : facilityShare(expansion[0], growth[0], c.successRate)
         // Labour: staff × shifts × shift length per day of the stage, the downstream's days fixed.
         let upstreamPerDay = upstreamCrew / day, downstreamLabour = downstreamCrew * downstreamTime / day
         var infeasible = 0
@@ -431,7 +422,7 @@ struct AffineKernel: Sendable {
             let v = vector[i], vol = volume[i]
             let samples = min(drugSubstance, vol)
             let kept = vol > 0 ? 1 - samples / vol : 0
-            let whole = Whole.down(v * kept / perDose)
+            let whole = (v * kept / perDose).rounded(.down)
             guard failed[i] == 0, v.isFinite, growth[i].isFinite, whole.isFinite, whole < 1e15 else {
                 infeasible &+= 1
                 for o in MonteCarloOutput.allCases { out[o.column, index] = o.whenInfeasible }
@@ -450,7 +441,7 @@ struct AffineKernel: Sendable {
             total += handlingsTime * rate
             total += fixedQC + (qc?[i] ?? c.qcPerLot) + campaign
             if upstream + downstreamTime > 0 {
-                total += timeVaries ? facilityShare(expansion[i], growth[i], s) : yearly / fixedLots
+                total += timeVaries ? facilityShare(expansion[i], growth[i], s) : fixedShare
             }
             // Two divisions side by side rather than one after the other.
             let released = total / s
@@ -465,24 +456,5 @@ struct AffineKernel: Sendable {
             // No particles: their columns are not kept (``MonteCarlo/run``).
         }
         return infeasible
-    }
-}
-
-/// Rounding to a whole number without a call into the C library (without SSE4.1, which the
-/// package does not assume, `rounded(.up)` and `rounded(.down)` are calls to `ceil` and
-/// `floor`): through a conversion to a 64-bit integer for values within ±2⁵², whose result is
-/// exactly `ceil` or `floor` (the sign of a zero aside); the library for anything else.
-@usableFromInline
-enum Whole {
-    @inlinable @inline(__always) static func up(_ x: Double) -> Double {
-        guard abs(x) < 0x1p52 else { return x.rounded(.up) }
-        let t = Double(Int64(x))
-        return t < x ? t + 1 : t
-    }
-
-    @inlinable @inline(__always) static func down(_ x: Double) -> Double {
-        guard abs(x) < 0x1p52 else { return x.rounded(.down) }
-        let t = Double(Int64(x))
-        return t > x ? t - 1 : t
     }
 }

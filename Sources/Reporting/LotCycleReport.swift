@@ -58,7 +58,7 @@ public enum LotCycleReport {
                 particles: rate.particles.map { b in
                     Particles(
                         kind: b.kind.rawValue, symbol: b.symbol, perLot: b.bulk.particles, perDose: b.particlesPerDose,
-                        vectorShare: b.bulk.vectorShare, releasedPerSuiteYear: b.bulk.particles * rate.releasedPerYear,
+                        vectorShare: b.bulk.vectorShare, releasedPerSuiteYear: rate.particlesReleasedPerYear ?? 0,
                         releaseChecks: b.releaseChecks)
                 })
         }

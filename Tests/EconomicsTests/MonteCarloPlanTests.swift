@@ -160,17 +160,3 @@ struct RadixSortTests {
         #expect(zip(values, values.dropFirst()).allSatisfy { $0 <= $1 })
     }
 }
-
-/// Whole-number rounding without the C library, against `rounded`.
-struct WholeTests {
-    @Test func itRoundsAsTheLibraryDoes() {
-        var r = RandomSource(seed: 3)
-        var values: [Double] = [0, -0.0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2.0000001, 1e15 + 0.5, -1e15 - 0.5, 0x1p52, -0x1p52, 1e300, -1e300, .infinity, -.infinity, .nan]
-        for _ in 0..<10_000 { values.append((r.unit() - 0.5) * pow(10, Double(Int(r.unit() * 30)))) }
-        for x in values {
-            let up = Whole.up(x), down = Whole.down(x)
-            #expect(up == x.rounded(.up) || (up.isNaN && x.isNaN), "\(x)")
-            #expect(down == x.rounded(.down) || (down.isNaN && x.isNaN), "\(x)")
-        }
-    }
-}

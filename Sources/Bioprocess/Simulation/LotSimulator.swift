@@ -4,7 +4,8 @@ import Foundation
 /// train, vector made at induction, a mass balance through each downstream step with its
 /// equipment sized, then fill, doses and patients.
 ///
-/// The computation allocates nothing and formats no text; it is called millions of times by
+/// The computation formats no text and allocates nothing, but for the few small arrays of an
+/// amplification train or a patient mix; it is called millions of times by
 /// the Monte Carlo and capacity models. Use ``LotReport`` for the step-by-step tables.
 public enum LotSimulator {
     /// Simulates a lot, telling `observer` about each seed stage and downstream step.
@@ -495,7 +496,8 @@ public enum LotSimulator {
             let left = (fillable - perVial * Double(s.qcVials)).canonical
             let mean = zip(p.product.patientMix, kitVolumes).reduce(0.0) { $0 + $1.0.share * $1.1 }
             let spread = kitVolumes.reduce(0, +)
-            guard mean > 0, left.isFinite, left / mean < 1e9 else { throw .nonFinite(.fill) }
+            // Bounded: the bisection's upper end becomes a whole number of patients.
+            guard mean > 0, left.isFinite, (left + spread) / mean < 1e9 else { throw .nonFinite(.fill) }
             // The most patients whose kits fit: between what surely fits (low) and what surely does
             // not (above high), by bisection — the volume the split uses grows with the patients
             // but for the largest remainder's rare exceptions, which the last steps down settle.

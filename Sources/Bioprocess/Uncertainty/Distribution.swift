@@ -180,26 +180,28 @@ public struct BoundedDistribution: Sendable, Hashable {
                 let root = (left ? low * u : high * (1 - u)).squareRoot()
                 column[i] = left ? a + root : b - root
             }
-        case .normal, .lognormal:
-            // The normal variates first, then their transformation; when one falls outside
-            // the range (truncation redraws it at once), the column is drawn again one by one
-            // from the same state, so that it is always what `sample` gives.
-            let start = r
-            let t = Ziggurat.tables
-            for i in 0..<count { column[i] = r.normal(t) }
-            if case .lognormal(let m, let s) = distribution {
-                for i in 0..<count { column[i] = m * exp(s * column[i]) }
-            } else if case .normal(let m, let s) = distribution {
-                for i in 0..<count { column[i] = m + s * column[i] }
-            }
-            var inside = true
-            for i in 0..<count where !(column[i] >= lower && column[i] <= upper) { inside = false }
-            if !inside {
-                r = start
-                for i in 0..<count { column[i] = sample(&r) }
-            }
+        case .normal(let m, let sd): fillFromNormals(column, count: count, &r) { m + sd * $0 }
+        case .lognormal(let m, let sd): fillFromNormals(column, count: count, &r) { m * exp(sd * $0) }
         default:
             for i in 0..<count { column[i] = sample(&r) }
+        }
+    }
+
+    /// The standard normal variates first, then their transformation; when one falls outside
+    /// the range (truncation redraws it at once), the column is drawn again one by one from the
+    /// same state, so that it is always what `sample` gives.
+    @inlinable
+    func fillFromNormals(
+        _ column: UnsafeMutablePointer<Double>, count: Int, _ r: inout RandomSource, _ transform: (Double) -> Double
+    ) {
+        let start = r
+        let t = Ziggurat.tables
+        for i in 0..<count { column[i] = r.normal(t) }
+        for i in 0..<count { column[i] = transform(column[i]) }
+        for i in 0..<count where !(column[i] >= lower && column[i] <= upper) {
+            r = start
+            for j in 0..<count { column[j] = sample(&r) }
+            return
         }
     }
 
