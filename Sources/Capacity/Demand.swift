@@ -88,24 +88,33 @@ public struct Demand: Sendable, Hashable {
         let years = self.years
         var servedByYear = Array(repeating: 0.0, count: years)
         func year(_ day: Double) -> Int { min(years - 1, max(0, Int(day / 365))) }
-        func periodYear(_ k: Int) -> Int { min(years - 1, max(0, Int((end(ofPeriod: k) - 1e-6) / 365))) }
         var left = product.amounts
+        // Each period's end and the year it counts in, once, not per lot.
+        let ends = left.indices.map { end(ofPeriod: $0) }
+        let periodYears = ends.map { min(years - 1, max(0, Int(($0 - 1e-6) / 365))) }
         var late = Array(repeating: 0.0, count: left.count)
         var k = 0  // the oldest period with demand left
         var expired = 0.0
-        for lot in lots.sorted(by: { $0.released < $1.released }) {
+        // Lots usually come in release order (the event engine releases them so): sorted only
+        // when they are not.
+        var inOrder = true
+        for i in lots.indices.dropFirst() where lots[i].released < lots[i - 1].released {
+            inOrder = false
+            break
+        }
+        for lot in inOrder ? lots : lots.sorted(by: { $0.released < $1.released }) {
             var amount = lot.amount
             while amount > 0 {
                 while k < left.count && left[k] <= 1e-12 { k += 1 }
                 guard k < left.count else { break }
-                if let shelfLife, end(ofPeriod: k) > lot.released + shelfLife + 1e-9 { break }
+                if let shelfLife, ends[k] > lot.released + shelfLife + 1e-9 { break }
                 let used = min(amount, left[k])
                 left[k] -= used
                 amount -= used
                 // A lot released on its period's last day (to a microsecond) is on time.
-                let onTime = lot.released <= end(ofPeriod: k) + 1e-6
+                let onTime = lot.released <= ends[k] + 1e-6
                 if !onTime { late[k] += used }
-                servedByYear[onTime ? periodYear(k) : year(lot.released)] += used
+                servedByYear[onTime ? periodYears[k] : year(lot.released)] += used
             }
             // What a lot could not serve while demand was left: it expired first.
             if amount > 1e-12, k < left.count { expired += amount }

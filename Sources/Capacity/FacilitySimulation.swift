@@ -21,11 +21,18 @@ public enum FacilitySimulation {
         public var replications: Int
         public var seed: UInt64
         public var threads: Int
+        /// Every replication by the event engine, even when the suites share nothing (the
+        /// reference for the renewal path; a different sample of the same statistics).
+        public var eventEngineOnly: Bool
 
-        public init(replications: Int, seed: UInt64, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        public init(
+            replications: Int, seed: UInt64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+            eventEngineOnly: Bool = false
+        ) {
             self.replications = replications
             self.seed = seed
             self.threads = max(1, threads)
+            self.eventEngineOnly = eventEngineOnly
         }
     }
 
@@ -52,6 +59,9 @@ public enum FacilitySimulation {
         public var demandByYear: [[Double]]
         public var suites: Int
         public var seconds: Double
+        /// Replications simulated by the renewal path (suites sharing nothing), the others by
+        /// the event engine.
+        public var byRenewal: Int
 
         /// Served per product and year in each replication: the supply up to what is demanded.
         public func served(_ product: Int) -> [[Double]] { replications.map { $0.served[product] } }
@@ -145,23 +155,23 @@ public enum FacilitySimulation {
         let model = Model(
             facility: facility, demand: demand, horizon: demand.horizon, years: years, profiles: profiles,
             eligible: eligible, totalDemand: demandByYear.map { $0.reduce(0, +) })
-        var replications = [Replication?](repeating: nil, count: options.replications)
+        var replications = [(Replication, byRenewal: Bool)?](repeating: nil, count: options.replications)
         let start = Date()
         replications.withUnsafeMutableBufferPointer { out in
             let sink = UnsafeSendableBuffer(out)
             let threads = min(options.threads, max(1, options.replications))
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                var engine = Engine(model)
+                var engine = Engine(model, renewal: !options.eventEngineOnly)
                 for r in stride(from: thread, to: options.replications, by: threads) {
-                    var rng = RandomSource.stream(seed: options.seed, index: UInt64(r))
-                    sink.value[r] = engine.replicate(&rng)
+                    sink.value[r] = engine.replicate(seed: options.seed, index: UInt64(r))
                 }
             }
         }
+        let seconds = Date().timeIntervalSince(start)
         return Result(
-            replications: replications.map { $0! }, years: years, products: demand.products.map(\.name),
+            replications: replications.map { $0!.0 }, years: years, products: demand.products.map(\.name),
             demandByYear: demandByYear, suites: facility.suites.filter { $0.kind == .vectorProduction }.count,
-            seconds: Date().timeIntervalSince(start))
+            seconds: seconds, byRenewal: replications.filter { $0!.byRenewal }.count)
     }
 
     struct Model: @unchecked Sendable {

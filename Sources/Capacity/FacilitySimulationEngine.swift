@@ -73,8 +73,10 @@ struct Engine {
     var seedPending: [Bool] = []
     var lastProduct: [Int?] = []
     var started = 0, failed = 0, passed = 0
+    /// The suites as independent renewal processes, when they share nothing.
+    var renewal: RenewalPath?
 
-    init(_ model: FacilitySimulation.Model) {
+    init(_ model: FacilitySimulation.Model, renewal allowed: Bool = true) {
         self.model = model
         let f = model.facility
         occupancy = f.suites.indices.map { f.occupancy(ofSuite: $0, horizon: model.horizon) }
@@ -103,6 +105,21 @@ struct Engine {
                 total += $0; return total
             }
         }
+        renewal =
+            allowed
+            ? RenewalPath(model, pools: !pools.isEmpty, suiteClosures: suiteClosures, occupancy: occupancy) : nil
+    }
+
+    /// Replication `index` of a run seeded with `seed`: by the renewal path when the suites
+    /// share nothing and the demand did not act, else by the event engine, each from the
+    /// replication's own stream.
+    mutating func replicate(seed: UInt64, index: UInt64) -> (FacilitySimulation.Replication, byRenewal: Bool) {
+        if renewal != nil {
+            var rng = RandomSource.stream(seed: seed, index: index)
+            if let r = renewal!.replicate(&rng) { return (r, true) }
+        }
+        var rng = RandomSource.stream(seed: seed, index: index)
+        return (replicate(&rng), false)
     }
 
     mutating func push(_ time: Double, _ kind: Kind, lot: Int, suite: Int, tag: Int = 0) {

@@ -29,7 +29,8 @@ public struct FacilitySimulationReport: Sendable {
         var out = "VectorFab facility simulation — \(facility.name) against \(demand.name)\n"
         out += "\(Fmt.count(r.replications.count)) replications of \(r.years) years, seed \(seed): "
         out +=
-            "\(Fmt.number(r.seconds)) s, \(Fmt.count(lots)) lots started (\(Fmt.count(Double(lots) / max(r.seconds, 1e-9))) a second)\n\n"
+            "\(Fmt.number(r.seconds)) s, \(Fmt.count(lots)) lots started (\(Fmt.count(Double(lots) / max(r.seconds, 1e-9))) a second)\n"
+        out += Self.engineLine(r) + "\n\n"
         if !rates.isEmpty { out += LotCycleReport.text(rates) + "\n" }
         for (p, name) in r.products.enumerated() {
             let unit = demand.products[p].unit.rawValue
@@ -67,12 +68,25 @@ public struct FacilitySimulationReport: Sendable {
         return out
     }
 
+    /// How the replications were simulated.
+    static func engineLine(_ r: FacilitySimulation.Result) -> String {
+        let n = r.replications.count
+        if r.byRenewal == n {
+            return "Simulated suite by suite without an event queue: the suites share nothing (no shared resource or closure, one product) and the demand never stopped one."
+        }
+        if r.byRenewal == 0 { return "Simulated by the event engine (suites, shared resources and demand in time order)." }
+        return
+            "\(Fmt.count(r.byRenewal)) replications simulated suite by suite (the suites share nothing), \(Fmt.count(n - r.byRenewal)) by the event engine (the demand stopped or delayed a suite)."
+    }
+
     public struct Data: Codable, Sendable {
         public var format = "vectorfab/facility-simulation/1"
         public var replications: Int
         public var seed: UInt64
         public var years: Int
         public var seconds: Double
+        /// Replications simulated suite by suite (suites sharing nothing), the rest by the event engine.
+        public var replicationsSuiteBySuite: Int
         public var products: [Product]
         public var lotsPerSuiteYear: SampleStatistics
         public var lotsStartedPerSuiteYear: SampleStatistics
@@ -94,6 +108,7 @@ public struct FacilitySimulationReport: Sendable {
     public func data() -> Data {
         Data(
             replications: result.replications.count, seed: seed, years: result.years, seconds: result.seconds,
+            replicationsSuiteBySuite: result.byRenewal,
             products: result.products.enumerated().map { p, name in
                 let served = result.served(p)
                 return Data.Product(
