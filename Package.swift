@@ -105,6 +105,11 @@ let package = Package(
             path: "Benchmarks/CapacityBenchmark",
             swiftSettings: upcoming),
         .executableTarget(
+            name: "PlannerBenchmark",
+            dependencies: ["Bioprocess", "Capacity", "FileFormats"],
+            path: "Benchmarks/PlannerBenchmark",
+            swiftSettings: upcoming),
+        .executableTarget(
             name: "StoreBenchmark",
             dependencies: [
                 "Store", "Manufacturing", "Bioprocess", "FileFormats", .product(name: "SQLKit", package: "sql-kit"),

@@ -376,6 +376,9 @@ struct BookingBook {
         while start <= horizon {
             // The chain's fixed offsets from the start.
             var bookings: [Booking] = []
+            // Expansion, production, purification, fill, crew, QC, hold and changeover at most:
+            // one allocation an attempt, not one per growth.
+            bookings.reserveCapacity(8)
             var t0 = start
             var retry = -Double.infinity
             func blocked(_ next: Double) { retry = max(retry, next) }
@@ -445,8 +448,7 @@ struct BookingBook {
                 }
             }
             // The suite must be open while it holds the lot.
-            let suiteBooked = bookings.filter { $0.holder == .suite(s) }
-            for b in suiteBooked {
+            for b in bookings where b.holder == .suite(s) {
                 if let until = closureBlocking(suite.name, b.start, b.end) { blocked(until - (b.start - start)) }
             }
             if retry > -Double.infinity {

@@ -207,7 +207,24 @@ struct AffineKernel: Sendable {
     @usableFromInline var fixedMaterials: Double, upstreamCrew: Double, downstreamCrew: Double, handlingsTime: Double
     @usableFromInline var fixedQC: Double, campaign: Double, stepSingleUse: Double
     /// Working columns the kernel needs per sample of a chunk.
-    @usableFromInline static let scratchColumns = 7
+    @usableFromInline static let scratchColumns = 8
+
+    /// `x.rounded(.down)` for x ≥ 0 (or NaN, or infinite) without a call to the C library,
+    /// which baseline x86-64 makes and which keeps a loop from being vectorised: below 2⁵²,
+    /// adding and removing 2⁵² rounds to the nearest whole number exactly, then one step down
+    /// if that went up; from 2⁵² every double is whole.
+    @usableFromInline @inline(__always)
+    static func floorOfNonNegative(_ x: Double) -> Double {
+        let r = (x + 0x1p52) - 0x1p52
+        return x < 0x1p52 ? (r > x ? r - 1 : r) : x
+    }
+
+    /// `x.rounded(.up)` the same way, for x ≥ 0.
+    @usableFromInline @inline(__always)
+    static func ceilingOfNonNegative(_ x: Double) -> Double {
+        let r = (x + 0x1p52) - 0x1p52
+        return x < 0x1p52 ? (r < x ? r + 1 : r) : x
+    }
 
     /// The kernel of a model, or nil when the model is not of its kind.
     static func make(_ model: EconomicModel, roles: [MonteCarloPlan.Role], shape: SeedTrainShape) -> AffineKernel? {
@@ -319,7 +336,7 @@ struct AffineKernel: Sendable {
         // failed; the thread's scratch, so that no chunk allocates (and faults in) fresh pages.
         let work = scratch.baseAddress!
         let expansion = work, growth = work + m, vector = work + 2 * m, volume = work + 3 * m
-        let cycles = work + 4 * m, stepCost = work + 5 * m, failed = work + 6 * m
+        let cycles = work + 4 * m, stepCost = work + 5 * m, failed = work + 6 * m, count = work + 7 * m
         let day = 86_400.0
         let c = costs
         // The expansion and growth times.
@@ -370,18 +387,32 @@ struct AffineKernel: Sendable {
                     for i in 0..<m { vector[i] = vector[i] * f }
                 }
             case .column(let capacity, let col, let elution, let perCycle, let resin):
+                // Loops of one computation each, the optional columns chosen outside them, so
+                // that each is vectorised: the cycles, the resin, the buffers, the yield.
                 for i in 0..<m {
-                    let need = (vector[i] / capacity / col * (1 - 1e-9)).rounded(.up)
+                    let need = Self.ceilingOfNonNegative(vector[i] / capacity / col * (1 - 1e-9))
                     let ok = need.isFinite && need < 1e6
-                    if !ok { failed[i] = 1 }
-                    let count = ok ? max(1, need) : 1
-                    cycles[i] += count
-                    volume[i] = col * (elution * count)
-                    let b = col * (perCycle * count)
-                    if let resin { stepCost[i] += col * count * resin }
-                    let price = bufferPrices?[i] ?? c.buffer
-                    if price > 0 { stepCost[i] += b * price }
-                    vector[i] = vector[i] * yieldAt(i)
+                    failed[i] = ok ? failed[i] : 1
+                    let n = ok ? max(1, need) : 1
+                    count[i] = n
+                    cycles[i] += n
+                    volume[i] = col * (elution * n)
+                }
+                if let resin { for i in 0..<m { stepCost[i] += col * count[i] * resin } }
+                if let prices = bufferPrices {
+                    for i in 0..<m {
+                        let price = prices[i]
+                        stepCost[i] += price > 0 ? col * (perCycle * count[i]) * price : 0
+                    }
+                } else if c.buffer > 0 {
+                    let price = c.buffer
+                    for i in 0..<m { stepCost[i] += col * (perCycle * count[i]) * price }
+                }
+                if let y {
+                    for i in 0..<m { vector[i] = vector[i] * min(1, y[i] * factor) }
+                } else {
+                    let f = min(1, written * factor)
+                    for i in 0..<m { vector[i] = vector[i] * f }
                 }
             case .flowThrough(let col, let b, let resin):
                 for i in 0..<m {
@@ -416,44 +447,125 @@ struct AffineKernel: Sendable {
         let fixedShare = timeVaries ? 0 : facilityShare(expansion[0], growth[0], c.successRate)
         // Labour: staff × shifts × shift length per day of the stage, the downstream's days fixed.
         let upstreamPerDay = upstreamCrew / day, downstreamLabour = downstreamCrew * downstreamTime / day
-        var infeasible = 0
+        // Four passes over the chunk, the first three without a call or an early exit, so the
+        // compiler vectorises them: whole doses and feasibility; the lot's cost; the outputs;
+        // then, one by one, patients (an integer division) and the infeasible samples' outputs.
+        let whole = volume, total = stepCost
         for i in 0..<m {
-            let index = first &+ i
-            let v = vector[i], vol = volume[i]
+            // Every value loaded first, so that the test below is arithmetic, not branches.
+            let v = vector[i], vol = volume[i], f = failed[i], g = growth[i]
             let samples = min(drugSubstance, vol)
             let kept = vol > 0 ? 1 - samples / vol : 0
-            let whole = (v * kept / perDose).rounded(.down)
-            guard failed[i] == 0, v.isFinite, growth[i].isFinite, whole.isFinite, whole < 1e15 else {
+            let w = Self.floorOfNonNegative(v * kept / perDose)
+            whole[i] = w
+            let ok = f == 0 && v.isFinite && g.isFinite && w.isFinite && w < 1e15
+            failed[i] = ok ? 0 : 1
+        }
+        // The lot's cost, a line at a time (the same sums in the same order as sample by sample).
+        @inline(__always) func add(_ column: UnsafePointer<Double>?, _ quantity: Double, _ price: Double) {
+            if let column {
+                for i in 0..<m { total[i] += quantity * column[i] }
+            } else {
+                let x = quantity * price
+                for i in 0..<m { total[i] += x }
+            }
+        }
+        for i in 0..<m { total[i] = fixedMaterials + stepCost[i] }
+        add(medium, mediumQuantity, c.medium)
+        add(plasmid, plasmidQuantity, c.plasmid)
+        add(reagent, reagentQuantity, c.reagent)
+        add(virus, virusQuantity, c.virus)
+        if let rates {
+            for i in 0..<m {
+                let upstream = expansion[i] + growth[i] + induction
+                total[i] += rates[i] * (upstreamPerDay * upstream + downstreamLabour)
+            }
+            for i in 0..<m { total[i] += handlingsTime * rates[i] }
+        } else {
+            let rate = c.labourRate
+            for i in 0..<m {
+                let upstream = expansion[i] + growth[i] + induction
+                total[i] += rate * (upstreamPerDay * upstream + downstreamLabour)
+            }
+            for i in 0..<m { total[i] += handlingsTime * rate }
+        }
+        if let qc {
+            for i in 0..<m { total[i] += fixedQC + qc[i] + campaign }
+        } else {
+            let x = fixedQC + c.qcPerLot + campaign
+            for i in 0..<m { total[i] += x }
+        }
+        if timeVaries && stated == nil && occupancy.closuresPerYear == 0 {
+            // Without closures the days a suite works are the same for every sample: the share
+            // is the cycle times yearly ÷ those days (one division a chunk, not one a sample),
+            // in loops without a branch.
+            let perCycleDay = yearly / max(0, 365 - occupancy.closedDaysPerYear)
+            @inline(__always) func share(_ e: Double, _ g: Double, _ s: Double) -> Double {
+                let lc = LotCycle(
+                    expansion: e * perDay, production: (g + induction) * perDay, purification: purificationDays,
+                    fill: 0, release: releaseDays, successRate: s)
+                let cycle = lc.cycleDays(occupancy)
+                return cycle > 0 ? perCycleDay * cycle : 0
+            }
+            if let success {
+                for i in 0..<m {
+                    let e = expansion[i], g = growth[i]
+                    total[i] += e + g + induction + downstreamTime > 0 ? share(e, g, success[i]) : 0
+                }
+            } else {
+                let s = c.successRate
+                for i in 0..<m {
+                    let e = expansion[i], g = growth[i]
+                    total[i] += e + g + induction + downstreamTime > 0 ? share(e, g, s) : 0
+                }
+            }
+        } else if timeVaries {
+            for i in 0..<m {
+                let e = expansion[i], g = growth[i]
+                let share = facilityShare(e, g, success?[i] ?? c.successRate)
+                total[i] += e + g + induction + downstreamTime > 0 ? share : 0
+            }
+        } else {
+            for i in 0..<m { total[i] += expansion[i] + growth[i] + induction + downstreamTime > 0 ? fixedShare : 0 }
+        }
+        let costPerDose = out.columns[MonteCarloOutput.costPerDose.column] + first
+        let lotCost = out.columns[MonteCarloOutput.lotCost.column] + first
+        let dosesOut = out.columns[MonteCarloOutput.doses.column] + first
+        let patientsOut = out.columns[MonteCarloOutput.patients.column] + first
+        let expansionDays = out.columns[MonteCarloOutput.expansionDays.column] + first
+        let lotDays = out.columns[MonteCarloOutput.lotDays.column] + first
+        let cyclesOut = out.columns[MonteCarloOutput.chromatographyCycles.column] + first
+        let bulk = out.columns[MonteCarloOutput.bulkVector.column] + first
+        // The outputs, a column at a time.
+        if let success {
+            for i in 0..<m {
+                let s = success[i], w = whole[i], t = total[i]
+                // Two divisions side by side rather than one after the other.
+                costPerDose[i] = w > 0 ? t / (s * w) : .infinity
+                lotCost[i] = t / s
+            }
+        } else {
+            let s = c.successRate
+            for i in 0..<m {
+                let w = whole[i], t = total[i]
+                costPerDose[i] = w > 0 ? t / (s * w) : .infinity
+                lotCost[i] = t / s
+            }
+        }
+        for i in 0..<m { dosesOut[i] = whole[i] }
+        for i in 0..<m { expansionDays[i] = expansion[i] / day }
+        for i in 0..<m { lotDays[i] = (expansion[i] + growth[i] + induction + downstreamTime + releaseTime) / day }
+        for i in 0..<m { cyclesOut[i] = cycles[i] }
+        for i in 0..<m { bulk[i] = vector[i] }
+        // No particles: their columns are not kept (``MonteCarlo/run``).
+        var infeasible = 0
+        for i in 0..<m {
+            if failed[i] != 0 {
                 infeasible &+= 1
-                for o in MonteCarloOutput.allCases { out[o.column, index] = o.whenInfeasible }
-                continue
+                for o in MonteCarloOutput.allCases { out[o.column, first &+ i] = o.whenInfeasible }
+            } else {
+                patientsOut[i] = dosesPerPatient == 1 ? whole[i] : Double(Int(whole[i]) / dosesPerPatient)
             }
-            let doses = Int(whole)
-            let upstream = expansion[i] + growth[i] + induction
-            let rate = rates?[i] ?? c.labourRate
-            let s = success?[i] ?? c.successRate
-            var total = fixedMaterials + stepCost[i]
-            total += mediumQuantity * (medium?[i] ?? c.medium)
-            total += plasmidQuantity * (plasmid?[i] ?? c.plasmid)
-            total += reagentQuantity * (reagent?[i] ?? c.reagent)
-            total += virusQuantity * (virus?[i] ?? c.virus)
-            total += rate * (upstreamPerDay * upstream + downstreamLabour)
-            total += handlingsTime * rate
-            total += fixedQC + (qc?[i] ?? c.qcPerLot) + campaign
-            if upstream + downstreamTime > 0 {
-                total += timeVaries ? facilityShare(expansion[i], growth[i], s) : fixedShare
-            }
-            // Two divisions side by side rather than one after the other.
-            let released = total / s
-            out[MonteCarloOutput.costPerDose.column, index] = doses > 0 ? total / (s * Double(doses)) : .infinity
-            out[MonteCarloOutput.lotCost.column, index] = released
-            out[MonteCarloOutput.doses.column, index] = Double(doses)
-            out[MonteCarloOutput.patients.column, index] = Double(doses / dosesPerPatient)
-            out[MonteCarloOutput.expansionDays.column, index] = expansion[i] / day
-            out[MonteCarloOutput.lotDays.column, index] = (upstream + downstreamTime + releaseTime) / day
-            out[MonteCarloOutput.chromatographyCycles.column, index] = cycles[i]
-            out[MonteCarloOutput.bulkVector.column, index] = v
-            // No particles: their columns are not kept (``MonteCarlo/run``).
         }
         return infeasible
     }
