@@ -34,9 +34,9 @@ Days are scaled to integers by a resolution, the largest of 1, 0.5, 0.25, 0.1, 0
 that represents every duration and both changeovers exactly (within 1e-9 day); the script
 stops with an error when none does. The horizon is floored to the resolution, which is exact:
 with every duration a multiple of the resolution, a left-justified optimal schedule has all
-its days on the grid. Amounts and demands are scaled x1000 and rounded for the phase-1
-objective only (exact for amounts with at most three decimals); the reported `unmet` is
-recomputed in floating point from the lots placed.
+its days on the grid. Amounts and demands are scaled x1000, rounded (exact for amounts with
+at most three decimals) and divided by their gcd for the phase-1 objective only; the
+reported `unmet` is recomputed in floating point from the lots placed.
 
 Model (and why this one)
 ------------------------
@@ -62,30 +62,48 @@ QC start R >= S + inSuite and a release day R + release <= H.
   present (the suite cannot release that many lots in time) get a clause instead of a
   literal; literals of absent slots are pinned. This is exact (any interleaving of products
   is allowed) and far smaller than a circuit over every lot of a suite, and it keeps the
-  NoOverlap's global reasoning (edge finding, energy).
+  NoOverlap's global reasoning (edge finding, energy). Exactness matters: campaigns (each
+  product in one block per suite) are not always optimal; with shared QC slots an
+  interleaved sequence can release earlier (self-test case "interleaving beats campaigns").
 * QC: NoOverlap (capacity 1) or Cumulative over optional intervals [R, R + release).
-* Redundant linear cuts that CP-SAT's LP uses for bounds:
+* Redundant linear cuts that CP-SAT's LP uses for bounds (add_cuts):
   - per suite, for each set of products whose release is >= a threshold r: their lots run in
     sequence and finish by H - r: sum n_sq (inSuite_q + g) - g + (pc - g)(#used - 1) <= H - r;
-  - per set of QC products: sum n_q release_q <= qcCapacity (H - min inSuite_q);
-  - the same two bounds with the makespan in place of H, enforced when the set is used.
-* Hints: an earliest-start list schedule (greedy, QC slots taken first-free) is given as a
-  complete hint for phase 1 and is also the fallback plan; phase 2 is hinted with phase 1's
-  solution.
-* Phase 1 minimises the scaled unmet demand; phase 2 adds "unmet <= phase 1's value" and
-  minimises the makespan. Each phase gets the full time limit. `makespanBound` is phase 2's
-  bound, i.e. among plans with unmet <= phase 1's value (a true bound on the lexicographic
-  optimum when phase 1 is optimal).
+  - per set of QC products: sum n_q release_q <= qcCapacity (H - min inSuite_q), and, once
+    the set has >= qcCapacity lots, <= qcCapacity H - (sum of the qcCapacity earliest
+    completions any lots of the set can have): each slot starts with a distinct lot;
+  - the same bounds with the makespan in place of H, enforced when the set is used.
+* Hints: greedy earliest-start list schedules (several product rules, QC slots taken first
+  free), first uncapped, then with the lots per product capped near the counts of the
+  cuts-only relaxation (aggregate_counts, a tiny CP-SAT model) — an uncapped greedy fills a
+  bottleneck QC with the wrong mix. The best plan is a complete hint for phase 1 and the
+  fallback plan; phase 2 is hinted with phase 1's plan.
+* Phase 1 minimises the unmet demand; phase 2 adds "unmet <= phase 1's value" and minimises
+  the makespan. Each phase gets the whole time limit (phase 1 less the time taken to build
+  the model and the hints). With one worker, a phase first runs, for a third of its time,
+  CP-SAT's interleaved search reduced to the LP subsolver plus the large-neighbourhood
+  searches (the single-worker default search has no LNS and rarely improves its first plan
+  on the larger instances), then CP-SAT's default search from the best plan for the rest
+  (proofs); the bound is the better of the two. With more workers CP-SAT's own portfolio
+  runs for the whole time. `makespanBound` is phase 2's bound, i.e. among plans with unmet
+  <= phase 1's value (a true bound on the lexicographic optimum when phase 1 is optimal).
+  Results with a time limit depend on the machine's speed (CP-SAT's limits are wall time).
 
 Alternatives considered: a circuit per suite over every (lot, suite) arc needs n^2 arc literals
 for n candidate lots per suite (hundreds of nodes on large instances) and, without the slot
 ordering, (k!)-fold symmetry among identical lots; a model with a fixed number of campaigns
-per suite is smaller but not exact (it forbids some interleavings).
+per suite is smaller but not exact (see above).
 
 Triangle assumption: chain precedences are valid when sameProduct <= 2 productChange +
 inSuite_q for every other product q of the suite (a lot of q between two lots of p never
 shortens their separation below sameProduct). It holds whenever productChange >= sameProduct;
 the script checks it and stops with an error otherwise.
+
+Self-test: brute force over every per-suite product sequence (left-justified) and every QC
+order (each lot started at the earliest day its completion, the previous start and the slots
+allow — over all orders this reaches an optimum) on 129 tiny instances, compared with CP-SAT's
+unmet demand and makespan; it also checks that --verify rejects broken copies of each plan
+and that every greedy plan is a feasible hint.
 """
 
 import argparse
@@ -103,6 +121,13 @@ from ortools.sat.python import cp_model
 TOL = 1e-6
 RESOLUTIONS = [1.0, 0.5, 0.25, 0.1, 0.05, 0.01]
 AMOUNT_SCALE = 1000
+DEFAULT_PARAMS = ""
+# With one worker, each phase first gives this share of its time to CP-SAT's interleaved search
+# with only the LP full-problem subsolver beside the large-neighbourhood searches.
+LNS_STAGE_SHARE = 1 / 3
+LNS_PARAMS = "interleave_search:true " + " ".join(
+    f"ignore_subsolvers:'{name}'" for name in
+    ("core", "fixed", "max_lp", "no_lp", "pseudo_costs", "quick_restart", "quick_restart_no_lp", "reduced_costs"))
 
 
 class InstanceError(Exception):
@@ -189,6 +214,13 @@ class Scaled:
         self.r = [u(p["release"]) for p in inst.products]
         self.L = [p["lots"] for p in inst.products]
         self.qc = inst.qc
+        # Demand and amounts in units of 1/AMOUNT_SCALE, divided by their gcd (unmet demand
+        # only takes multiples of it, which rounds CP-SAT's bound up).
+        dem = [round(p["demand"] * AMOUNT_SCALE) for p in inst.products]
+        amt = [round(p["amount"] * AMOUNT_SCALE) for p in inst.products]
+        self.amount_unit = math.gcd(*dem, *amt) or 1
+        self.dem = [d // self.amount_unit for d in dem]
+        self.amt = [a // self.amount_unit for a in amt]
         self.elig = [s["products"] for s in inst.suites]
         self.P, self.S = len(inst.products), len(inst.suites)
 
@@ -294,14 +326,22 @@ def verify(inst, lots, tol=TOL):
 # Greedy: earliest-start list scheduling (hint and fallback)
 
 
-def greedy(sc):
-    """Lots as (suite, product, start, qcStart) in time units."""
-    remaining = list(sc.L)
+GREEDY_RULES = ("start", "completion", "release", "suite-density", "qc-density", "balance")
+
+
+def greedy(sc, rule="start", caps=None):
+    """Earliest-start list scheduling: lots as (suite, product, start, qcStart) in time units.
+
+    Each step places, among the (suite, product) pairs that can still take a lot, the one that
+    is best by `rule` (earliest start, completion or release, then a product preference), in
+    the first free QC slot; a pair whose next lot would be released after the horizon is
+    dropped (its later lots would be released later still)."""
+    remaining = list(sc.L if caps is None else caps)
     last = [None] * sc.S          # (end of suite stay, product)
     qc_free = [0] * sc.qc if sc.qc > 0 else None
     dead = set()
     lots = []
-    value = [sc.inst.products[p]["amount"] for p in range(sc.P)]
+    amount = [sc.inst.products[p]["amount"] for p in range(sc.P)]
     while True:
         best = None
         for s in range(sc.S):
@@ -309,32 +349,164 @@ def greedy(sc):
                 if remaining[p] <= 0 or (s, p) in dead:
                     continue
                 start = 0 if last[s] is None else last[s][0] + sc.gap(last[s][1], p)
-                key = (start, 0 if last[s] is not None and last[s][1] == p else 1,
-                       -value[p] * remaining[p], s, p)
+                end = start + sc.D[p]
+                R = max(end, min(qc_free)) if qc_free is not None and sc.r[p] > 0 else end
+                change = 0 if last[s] is None or last[s][1] == p else 1
+                need = -amount[p] * remaining[p]
+                key = {
+                    "start": (start, change, need),
+                    "completion": (end, change, need),
+                    "release": (R + sc.r[p], change, need),
+                    "suite-density": (start, change, -amount[p] / max(1, sc.D[p] + sc.same), need),
+                    "qc-density": (start, change, -amount[p] / max(1, sc.r[p]), need),
+                    "balance": (start, change, -remaining[p] / max(1, sc.L[p])),
+                }[rule] + (s, p)
                 if best is None or key < best[0]:
-                    best = (key, s, p, start)
+                    best = (key, s, p, start, R)
         if best is None:
             break
-        _, s, p, start = best
-        end = start + sc.D[p]
-        if qc_free is not None and sc.r[p] > 0:
-            m = min(range(sc.qc), key=lambda i: qc_free[i])
-            R = max(end, qc_free[m])
-        else:
-            m, R = None, end
+        _, s, p, start, R = best
         if R + sc.r[p] > sc.H:
             dead.add((s, p))
             continue
-        if m is not None:
+        if qc_free is not None and sc.r[p] > 0:
+            m = min(range(sc.qc), key=lambda i: qc_free[i])
             qc_free[m] = R + sc.r[p]
-        last[s] = (end, p)
+        last[s] = (start + sc.D[p], p)
         remaining[p] -= 1
         lots.append((s, p, start, R))
     return lots
 
 
+def plan_score(sc, lots):
+    counts = [sum(1 for l in lots if l[1] == p) for p in range(sc.P)]
+    return (sum(scaled_unmet(sc, p, c) for p, c in enumerate(counts)),
+            max((R + sc.r[p] for _, p, _, R in lots), default=0))
+
+
+def best_greedy(sc, budget=1.0, iterations=600, seed=0):
+    """The best plan, by (unmet, makespan), of the greedy rules, without caps on the lots per
+    product and then with caps near the lots per product of the relaxation (aggregate_counts):
+    a greedy plan that takes as many lots as the demand allows often fills a bottleneck (QC)
+    with the wrong mix. Returns (score, description, lots)."""
+    t0 = time.time()
+    plans = [(plan_score(sc, l), rule, l) for rule in GREEDY_RULES for l in [greedy(sc, rule)]]
+    target = aggregate_counts(sc, budget / 2) if budget > 0 else None
+    if target is not None:
+        rng = random.Random(seed)
+        for it in range(iterations):
+            if it > 0 and time.time() - t0 > budget:
+                break
+            if it < len(GREEDY_RULES):
+                rule, caps = GREEDY_RULES[it], list(target)
+            else:
+                rule, w = rng.choice(GREEDY_RULES), rng.choice((1, 3, 6))
+                caps = [min(sc.L[p], max(0, t + rng.randint(-w, w))) for p, t in enumerate(target)]
+            lots = greedy(sc, rule, caps)
+            plans.append((plan_score(sc, lots), f"{rule}, caps {caps}", lots))
+    return min(plans, key=lambda x: x[0])
+
+
 # --------------------------------------------------------------------------------------------
 # CP-SAT model
+
+
+def scaled_unmet(sc, p, count):
+    return max(0, sc.dem[p] - sc.amt[p] * count)
+
+
+def count_vars(m, sc, n_sp, used):
+    """Lots per product n[p], scaled unmet demand per product, placed[p] <=> n[p] >= 1."""
+    n, unmet, placed = [], [], []
+    for p in range(sc.P):
+        np_ = m.new_int_var(0, sc.L[p], f"n_p{p}")
+        m.add(np_ == sum(n_sp.get((s, p), 0) for s in range(sc.S)))
+        n.append(np_)
+        dem, amt = sc.dem[p], sc.amt[p]
+        u = m.new_int_var(0, dem, f"unmet_p{p}")
+        m.add(u >= dem - amt * np_)
+        unmet.append(u)
+        b = m.new_bool_var(f"placed_p{p}")
+        lits = [used[(s, p)] for s in range(sc.S) if (s, p) in used]
+        for lit in lits:
+            m.add_implication(lit, b)
+        m.add_bool_or(lits + [~b])
+        placed.append(b)
+    return n, unmet, placed
+
+
+def aggregate_counts(sc, time_limit):
+    """Lots per product of the best plan of the relaxation made of add_cuts only (lots per
+    suite and product, no timing); None when it finds none in time."""
+    m = cp_model.CpModel()
+    n_sp, used = {}, {}
+    for s in range(sc.S):
+        for p in sc.elig[s]:
+            k = sc.max_slots(p)
+            if k > 0:
+                n_sp[(s, p)] = m.new_int_var(0, k, "")
+                used[(s, p)] = m.new_bool_var("")
+                m.add(n_sp[(s, p)] >= 1).only_enforce_if(used[(s, p)])
+                m.add(n_sp[(s, p)] == 0).only_enforce_if(~used[(s, p)])
+    n, unmet, placed = count_vars(m, sc, n_sp, used)
+    add_cuts(m, sc, n_sp, used, n, placed)
+    m.minimize(sum(unmet))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.num_workers = 1
+    if solver.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return [solver.value(x) for x in n]
+    return None
+
+
+def add_cuts(m, sc, n_sp, used, n, placed, makespan=None):
+    """Redundant linear constraints, valid for every plan; n_sp[(s, p)]: lots of p in suite
+    s, used[(s, p)]: n_sp >= 1, n[p]: lots of p, placed[p]: n[p] >= 1."""
+    H, g, pc = sc.H, sc.g, sc.change
+    # A suite runs the lots of products whose release is >= thr one after another, each
+    # released by H (by the makespan), so the last one ends by H - thr.
+    for s in range(sc.S):
+        prods = [p for p in sc.elig[s] if (s, p) in n_sp]
+        for thr in sorted({sc.r[p] for p in prods}):
+            group = [q for q in prods if sc.r[q] >= thr]
+            load = sum((sc.D[q] + g) * n_sp[(s, q)] for q in group) - g
+            load += (pc - g) * (sum(used[(s, q)] for q in group) - 1)
+            m.add(load <= H - thr)
+            if makespan is not None:
+                for q in group:
+                    m.add(makespan >= load + thr).only_enforce_if(used[(s, q)])
+    extra = []
+    if sc.qc <= 0:
+        return extra
+    # QC energy: a slot works from its first lot's completion to H (to the makespan). The
+    # first lots of the slots are distinct lots, completed no earlier than the qc earliest
+    # completions possible (k-th lot of a suite: (k+1) shortest stay + k changeovers).
+    qp = [p for p in range(sc.P) if sc.r[p] > 0 and any((s, p) in n_sp for s in range(sc.S))]
+    for size in range(1, len(qp) + 1):
+        for group in itertools.combinations(qp, size):
+            work = sum(sc.r[q] * n[q] for q in group)
+            head = min(sc.D[q] for q in group)
+            m.add(work <= sc.qc * (H - head))
+            if makespan is not None:
+                for q in group:
+                    m.add(sc.qc * (makespan - head) >= work).only_enforce_if(placed[q])
+            firsts = []
+            for s in range(sc.S):
+                ds = [sc.D[q] for q in group if (s, q) in n_sp]
+                if ds:
+                    firsts += [(k + 1) * min(ds) + k * g for k in range(sc.qc)]
+            firsts = sorted(firsts)[:sc.qc]
+            if len(firsts) < sc.qc or sum(firsts) <= sc.qc * head:
+                continue
+            enough = m.new_bool_var("qc_full_" + "_".join(map(str, group)))
+            total = sum(n[q] for q in group)
+            m.add(total >= sc.qc).only_enforce_if(enough)
+            m.add(total <= sc.qc - 1).only_enforce_if(~enough)
+            m.add(work <= sc.qc * H - sum(firsts)).only_enforce_if(enough)
+            if makespan is not None:
+                m.add(sc.qc * makespan >= work + sum(firsts)).only_enforce_if(enough)
+            extra.append((enough, group))
+    return extra
 
 
 class Model:
@@ -344,7 +516,7 @@ class Model:
         m = self.m = cp_model.CpModel()
         H, D, r, g = sc.H, sc.D, sc.r, sc.g
         self.chains = {}   # (s, p) -> list of slot dicts
-        self.pairs = []    # (s, i-slot, j-slot, literal)
+        self.pairs = []    # (slot of p, slot of q, literal "p-slot before q-slot")
         suite_intervals = defaultdict(list)
         qc_intervals = []
         self.makespan = m.new_int_var(0, H, "makespan")
@@ -397,26 +569,8 @@ class Model:
         # Counts, unmet demand.
         self.n_sp = {key: sum(sl["pres"] for sl in ch) for key, ch in self.chains.items()}
         self.used = {key: ch[0]["pres"] for key, ch in self.chains.items()}
-        self.n = []
-        self.unmet_terms = []
-        for p in range(sc.P):
-            n = m.new_int_var(0, sc.L[p], f"n_p{p}")
-            m.add(n == sum(self.n_sp.get((s, p), 0) for s in range(sc.S)))
-            self.n.append(n)
-            prod = sc.inst.products[p]
-            dem, amt = round(prod["demand"] * AMOUNT_SCALE), round(prod["amount"] * AMOUNT_SCALE)
-            u = m.new_int_var(0, dem, f"unmet_p{p}")
-            m.add(u >= dem - amt * n)
-            self.unmet_terms.append(u)
+        self.n, self.unmet_terms, self.placed = count_vars(m, sc, self.n_sp, self.used)
         self.unmet = sum(self.unmet_terms)
-        self.placed = []
-        for p in range(sc.P):
-            b = m.new_bool_var(f"placed_p{p}")
-            lits = [self.used[(s, p)] for s in range(sc.S) if (s, p) in self.used]
-            for lit in lits:
-                m.add_implication(lit, b)
-            m.add_bool_or(lits + [~b])
-            self.placed.append(b)
 
         # Identical suites: lexicographic order of their lot counts.
         self.groups = defaultdict(list)
@@ -441,7 +595,7 @@ class Model:
         for i, a in enumerate(cp):
             for j, b in enumerate(cq):
                 # Shortest stay of the suite holding lots 0..i of p and 0..j of q.
-                length = ((i + 1) * sc.D[p] + (j + 1) * sc.D[q] + (i + j) * sc.same + (sc.change - sc.same))
+                length = (i + 1) * sc.D[p] + (j + 1) * sc.D[q] + (i + j) * sc.same + sc.change
                 if length > sc.H - min(sc.r[p], sc.r[q]):
                     m.add_bool_or([~a["pres"], ~b["pres"]])
                     continue
@@ -459,26 +613,7 @@ class Model:
                 m.add_implication(lit[(i + 1, j)], x)
 
     def _cuts(self):
-        sc, m = self.sc, self.m
-        H, g, pc = sc.H, sc.g, sc.change
-        for s in range(sc.S):
-            prods = [p for p in sc.elig[s] if (s, p) in self.chains]
-            for thr in sorted({sc.r[p] for p in prods}):
-                group = [q for q in prods if sc.r[q] >= thr]
-                load = sum((sc.D[q] + g) * self.n_sp[(s, q)] for q in group) - g
-                load += (pc - g) * (sum(self.used[(s, q)] for q in group) - 1)
-                m.add(load <= H - thr)
-                for q in group:
-                    m.add(self.makespan >= load + thr).only_enforce_if(self.used[(s, q)])
-        if sc.qc > 0:
-            qp = [p for p in range(sc.P) if sc.r[p] > 0 and any((s, p) in self.chains for s in range(sc.S))]
-            for size in range(1, len(qp) + 1):
-                for group in itertools.combinations(qp, size):
-                    head = min(sc.D[q] for q in group)
-                    work = sum(sc.r[q] * self.n[q] for q in group)
-                    m.add(work <= sc.qc * (H - head))
-                    for q in group:
-                        m.add(sc.qc * (self.makespan - head) >= work).only_enforce_if(self.placed[q])
+        self.enough = add_cuts(self.m, self.sc, self.n_sp, self.used, self.n, self.placed, self.makespan)
 
     # -- hints ----------------------------------------------------------------------------------
 
@@ -524,11 +659,16 @@ class Model:
             counts[p] += 1
         for p in range(sc.P):
             values[self.n[p].index] = counts[p]
-            prod = sc.inst.products[p]
-            dem, amt = round(prod["demand"] * AMOUNT_SCALE), round(prod["amount"] * AMOUNT_SCALE)
-            values[self.unmet_terms[p].index] = max(0, dem - amt * counts[p])
+            values[self.unmet_terms[p].index] = scaled_unmet(sc, p, counts[p])
             values[self.placed[p].index] = int(counts[p] > 0)
+        for b, group in self.enough:
+            values[b.index] = int(sum(counts[q] for q in group) >= sc.qc)
         values[self.makespan.index] = max((R + sc.r[p] for _, p, _, R in lots), default=0)
+        for i, v in enumerate(self.m.proto.variables):   # constants CP-SAT created
+            if len(v.domain) == 2 and v.domain[0] == v.domain[1]:
+                values.setdefault(i, v.domain[0])
+        missing = [self.vars[i].name for i in range(len(self.vars)) if i not in values]
+        assert not missing, f"incomplete hint: {missing[:5]}"
         m.clear_hints()
         for i, v in sorted(values.items()):
             m.add_hint(self.vars[i], v)
@@ -562,50 +702,70 @@ STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
           cp_model.MODEL_INVALID: "MODEL_INVALID"}
 
 
-def solve(inst, time_limit=30.0, workers=1, log=False):
+def solve(inst, time_limit=30.0, workers=1, log=False, params=DEFAULT_PARAMS):
     t0 = time.time()
     res = choose_resolution(inst)
     sc = Scaled(inst, res)
     model = Model(sc)
-    hint = greedy(sc)
+    _, rule, hint = best_greedy(sc, budget=min(2.0, 0.1 * time_limit))
     model.hint_greedy(hint)
 
-    def run():
+    def run(limit, extra):
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = time_limit
+        solver.parameters.max_time_in_seconds = max(0.1, limit)
         solver.parameters.num_workers = workers
+        for text in (extra, params):
+            if text:
+                solver.parameters.merge_text_format(text)
         if log:
             solver.parameters.log_search_progress = True
             solver.parameters.log_to_stdout = False
             solver.log_callback = lambda line: print(line, file=sys.stderr)
-        st = solver.solve(model.m)
-        return solver, st
+        return solver, solver.solve(model.m)
 
-    # Phase 1: unmet demand.
+    def phase(limit):
+        """Solves the model's objective: (status, objective, bound, lots); lots None when no
+        solution. With one worker, a first stage interleaves large-neighbourhood search with
+        the LP search (good plans fast), a second runs CP-SAT's default search from its best
+        plan (proofs); with more workers CP-SAT runs its own portfolio."""
+        end = time.time() + limit
+        stages = [(LNS_STAGE_SHARE, LNS_PARAMS), (1.0, "")] if workers == 1 else [(1.0, "")]
+        best, bound, status = None, -math.inf, cp_model.UNKNOWN
+        for share, extra in stages:
+            left = end - time.time()
+            solver, st = run(left * share, extra)
+            if st == cp_model.INFEASIBLE or st == cp_model.MODEL_INVALID:
+                return st, None, None, None
+            bound = max(bound, solver.best_objective_bound)
+            if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                obj = int(round(solver.objective_value))
+                if best is None or obj <= best[0]:
+                    best = (obj, model.extract(solver))
+                    model.hint_solution(solver)
+                if st == cp_model.OPTIMAL or obj <= bound:
+                    return cp_model.OPTIMAL, best[0], best[0], best[1]
+        status = cp_model.FEASIBLE if best else cp_model.UNKNOWN
+        return status, best and best[0], bound, best and best[1]
+
+    # Phase 1: unmet demand (the model and the greedy plans count in its time limit).
     model.m.minimize(model.unmet)
-    solver, st1 = run()
-    bound1 = solver.best_objective_bound
-    if st1 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        lots = model.extract(solver)
-        u1 = int(round(solver.objective_value))
-        model.hint_solution(solver)
-    elif st1 == cp_model.UNKNOWN:   # no solution within the limit: fall back on the greedy plan
-        lots = hint
-        u1 = sum(max(0, round(p["demand"] * AMOUNT_SCALE) - round(p["amount"] * AMOUNT_SCALE)
-                     * sum(1 for l in hint if l[1] == i)) for i, p in enumerate(inst.products))
+    if plan_score(sc, hint)[0] == 0:   # the greedy plan meets all demand: nothing to prove
+        st1, u1, bound1, lots = cp_model.OPTIMAL, 0, 0, hint
     else:
+        st1, u1, bound1, lots = phase(time_limit - (time.time() - t0))
+    if st1 == cp_model.UNKNOWN:   # no solution within the limit: fall back on the greedy plan
+        lots, u1 = hint, plan_score(sc, hint)[0]
+        model.hint_greedy(hint)
+    elif st1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return {"name": inst.name, "status": STATUS.get(st1, str(st1)), "unmet": None, "unmetBound": None,
                 "makespan": None, "makespanBound": None, "seconds": round(time.time() - t0, 3),
                 "resolution": res, "lots": []}
-    # Phase 2: makespan with unmet fixed.
+    # Phase 2: makespan, unmet demand no more than phase 1's.
     model.m.add(model.unmet <= u1)
     model.m.minimize(model.makespan)
-    solver2, st2 = run()
-    if st2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        lots = model.extract(solver2)
-        bound2 = solver2.best_objective_bound
-    else:
-        bound2 = solver2.best_objective_bound if st2 == cp_model.UNKNOWN else None
+    st2, mk2, bound2, lots2 = phase(time_limit)
+    if lots2 is not None:
+        lots = lots2
     days = lots_to_days(sc, lots)
     check = verify(inst, days)
     if not check["valid"]:
@@ -619,11 +779,14 @@ def solve(inst, time_limit=30.0, workers=1, log=False):
         "name": inst.name, "status": status,
         "phases": [STATUS.get(st1, str(st1)), STATUS.get(st2, str(st2))],
         "unmet": round(check["unmet"], 9),
-        "unmetBound": round(max(0.0, bound1) / AMOUNT_SCALE, 9) if st1 != cp_model.OPTIMAL else round(check["unmet"], 9),
+        "unmetBound": (round(check["unmet"], 9) if st1 == cp_model.OPTIMAL
+                       else round(min(check["unmet"], max(0.0, bound1) * sc.amount_unit / AMOUNT_SCALE), 9)),
         "makespan": round(makespan, 9),
-        "makespanBound": round(min(makespan, bound2 * res), 9) if bound2 is not None else None,
+        "makespanBound": (round(makespan, 9) if st2 == cp_model.OPTIMAL
+                          else round(min(makespan, max(0, bound2) * res), 9) if bound2 is not None else None),
         "seconds": round(time.time() - t0, 3), "resolution": res,
-        "greedy": {"unmet": round(inst.unmet([sum(1 for l in hint if l[1] == p) for p in range(sc.P)]), 9),
+        "greedy": {"rule": rule,
+                   "unmet": round(inst.unmet([sum(1 for l in hint if l[1] == p) for p in range(sc.P)]), 9),
                    "makespan": round(max((R + sc.r[p] for _, p, _, R in hint), default=0) * res, 9)},
         "lots": days,
     }
@@ -703,7 +866,7 @@ def brute_force(inst):
     return best[0], best[1] * res
 
 
-def self_test_instances():
+def self_test_instances(randoms=120, seed=20240607):
     def inst(name, H, same, change, qc, suites, products):
         return {"name": name, "horizon": H, "periodEnds": [H],
                 "changeover": {"sameProduct": same, "productChange": change}, "qcCapacity": qc,
@@ -727,44 +890,116 @@ def self_test_instances():
              [(5, 2, 1, 1, 4, 1, 3, 3), (4, 2, 1, 1, 6, 1, 3, 3)]),
         inst("equal changeovers, qc 1, ample", 200, 3, 3, 1, [[0, 1], [0, 1]],
              [(8, 4, 2, 1, 10, 100, 250, 3), (9, 3, 2, 1, 12, 100, 300, 3)]),
+        # Only an interleaved sequence (P0 P1 P0 ...) reaches the least makespan here.
+        inst("interleaving beats campaigns", 100, 1, 2, 2, [[0, 1]],
+             [(3, 1, 1, 1, 20, 2, 6, 3), (7, 3, 1, 1, 30, 1, 1, 1)]),
     ]
-    rng = random.Random(20240607)
-    for t in range(8):
-        P = rng.choice([1, 2])
-        S = rng.choice([1, 2])
+    rng = random.Random(seed)
+    for t in range(randoms):
+        P, S = rng.choice([1, 2, 2]), rng.choice([1, 2, 2])
+        total = rng.randint(3, 6)
+        split = [total] if P == 1 else [rng.randint(1, total - 1)]
+        if P == 2:
+            split.append(total - split[0])
         products = []
-        for _ in range(P):
-            n = rng.randint(1, 3 if P == 2 else 5)
-            products.append((rng.randint(2, 8), rng.randint(1, 4), rng.randint(1, 2), 1, rng.choice([0, 3, 6, 10, 15]),
-                             rng.choice([1, 2, 3]), 0, n))
-        products = [(e, pr, pu, f, rel, a, a * n - rng.choice([0, 0, 1]) * 0.5, n)
-                    for e, pr, pu, f, rel, a, _, n in products]
-        suites = []
-        for _ in range(S):
-            ps = sorted(rng.sample(range(P), rng.randint(1, P)))
-            suites.append(ps)
-        cases.append(inst(f"random {t}", rng.choice([30, 45, 60, 80]), rng.choice([1, 2]), rng.choice([2, 5]),
-                          rng.choice([0, 1, 2]), suites, products))
+        for n in split:
+            a = rng.choice([1, 2, 2.5])
+            products.append((rng.randint(2, 8), rng.randint(1, 4), rng.randint(1, 2), rng.choice([0.5, 1]),
+                             rng.choice([0, 3, 6, 10, 15, 20]), a, a * n - rng.choice([0, 0, 0.5]), n))
+        suites = [sorted(rng.sample(range(P), rng.randint(1, P))) for _ in range(S)]
+        same, change = rng.choice([(1, 2), (2, 5), (0, 9), (2, 2), (5, 2)])
+        cases.append(inst(f"random {t}", rng.choice([25, 35, 45, 60, 80, 100]), same, change,
+                          rng.choice([0, 1, 1, 2, 3]), suites, products))
     return cases
 
 
-def self_test():
+def broken_plans(inst, lots):
+    """Plans made invalid from a valid one, one constraint each: (what, plan)."""
+    out = []
+    if not lots:
+        return out
+    first = lots[0]
+    s = first["suite"]
+    on_suite = sorted((l for l in lots if l["suite"] == s), key=lambda l: l["start"])
+    if len(on_suite) >= 2:
+        plan = [dict(l) for l in lots]
+        k = lots.index(on_suite[1])
+        plan[k]["start"] = on_suite[0]["start"] + 0.5 * inst.products[on_suite[0]["product"]]["inSuite"]
+        plan[k].pop("qcStart", None)
+        plan[k]["release"] = max(plan[k]["release"], plan[k]["start"] + inst.products[plan[k]["product"]]["inSuite"]
+                                 + inst.products[plan[k]["product"]]["release"])
+        out.append(("overlap or changeover", plan))
+    bad = [t for t in range(len(inst.suites)) if first["product"] not in inst.suites[t]["products"]]
+    if bad:
+        plan = [dict(l) for l in lots]
+        plan[0]["suite"] = bad[0]
+        out.append(("eligibility", plan))
+    plan = [dict(l) for l in lots]
+    plan[0]["qcStart"] += inst.horizon
+    plan[0]["release"] += inst.horizon
+    out.append(("horizon", plan))
+    plan = [dict(l) for l in lots]
+    plan[0]["qcStart"] = plan[0]["start"]
+    plan[0]["release"] = plan[0]["start"] + inst.products[plan[0]["product"]]["release"]
+    if inst.products[plan[0]["product"]]["inSuite"] > 2 * TOL:
+        out.append(("QC before the suite stay ends", plan))
+    p = first["product"]
+    extra = inst.products[p]["lots"] + 1 - sum(1 for l in lots if l["product"] == p)
+    out.append(("lots per product", [dict(l) for l in lots] + [dict(first) for _ in range(extra)]))
+    qc_lots = [l for l in lots if inst.products[l["product"]]["release"] > 2 * TOL]
+    if inst.qc > 0 and len(qc_lots) > inst.qc:
+        plan = [dict(l) for l in lots]
+        chosen = [i for i, l in enumerate(lots) if l in qc_lots][:inst.qc + 1]
+        day = max(plan[i]["start"] + inst.products[plan[i]["product"]]["inSuite"] for i in chosen)
+        for i in chosen:
+            plan[i]["qcStart"] = day
+            plan[i]["release"] = day + inst.products[plan[i]["product"]]["release"]
+        out.append(("QC capacity", plan))
+    return out
+
+
+BROKEN_MESSAGES = {"overlap or changeover": "changeover", "eligibility": "cannot run", "horizon": "after the horizon",
+                   "QC before the suite stay ends": "before its suite stay ends", "lots per product": "more than its",
+                   "QC capacity": "slots"}
+
+
+def self_test(randoms=120):
     ok = True
     report = []
     t0 = time.time()
-    for data in self_test_instances():
+    for data in self_test_instances(randoms):
         inst = Instance(data)
         bu, bm = brute_force(inst)
-        out = solve(inst, time_limit=20, workers=1)
+        out = solve(inst, time_limit=10, workers=1)
         same = (out["status"] == "OPTIMAL" and abs(out["unmet"] - bu) <= 1e-6 and abs(out["makespan"] - bm) <= 1e-6)
-        ok &= same
+        problems = [] if same else ["differs from brute force"]
+        # verify() must accept the plan and catch each broken copy of it.
+        if not verify(inst, out["lots"])["valid"]:
+            problems.append("verify rejects the solver's plan")
+        for what, plan in broken_plans(inst, out["lots"]):
+            check = verify(inst, plan)
+            if check["valid"] or not any(BROKEN_MESSAGES[what] in v for v in check["violations"]):
+                problems.append(f"verify missed: {what}")
+        # Every greedy plan must be a feasible complete hint.
+        sc = Scaled(inst, choose_resolution(inst))
+        model = Model(sc)
+        for rule in GREEDY_RULES:
+            model.hint_greedy(greedy(sc, rule))
+            solver = cp_model.CpSolver()
+            solver.parameters.fix_variables_to_their_hinted_value = True
+            solver.parameters.num_workers = 1
+            solver.parameters.max_time_in_seconds = 10
+            if solver.solve(model.m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                problems.append(f"greedy {rule} is not a feasible hint")
+        ok &= not problems
         line = {"name": inst.name, "bruteForce": {"unmet": bu, "makespan": bm},
                 "cpsat": {"status": out["status"], "unmet": out["unmet"], "makespan": out["makespan"],
-                          "seconds": out["seconds"]}, "ok": same}
+                          "seconds": out["seconds"]}, "ok": not problems, "problems": problems}
         report.append(line)
         print(json.dumps(line), file=sys.stderr)
-    print(json.dumps({"selfTest": "passed" if ok else "FAILED", "seconds": round(time.time() - t0, 2),
-                      "cases": report}))
+    print(json.dumps({"selfTest": "passed" if ok else "FAILED", "cases": len(report),
+                      "failed": [r["name"] for r in report if not r["ok"]],
+                      "seconds": round(time.time() - t0, 2), "results": report}))
     return 0 if ok else 1
 
 
@@ -787,6 +1022,8 @@ def main(argv=None):
     ap.add_argument("--verify", metavar="PLAN.json", help="check a plan ({\"lots\": [...]}) instead of solving")
     ap.add_argument("--self-test", action="store_true", help="compare with brute force on tiny instances")
     ap.add_argument("--log", action="store_true", help="CP-SAT search log on stderr")
+    ap.add_argument("--params", default=DEFAULT_PARAMS,
+                    help=f"extra CP-SAT parameters, text format (default {DEFAULT_PARAMS!r})")
     args = ap.parse_args(argv)
     if args.self_test:
         return self_test()
@@ -799,7 +1036,7 @@ def main(argv=None):
             lots = plan["lots"] if isinstance(plan, dict) else plan
             out = verify(inst, lots)
         else:
-            out = solve(inst, args.time_limit, args.workers, args.log)
+            out = solve(inst, args.time_limit, args.workers, args.log, args.params)
     except InstanceError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

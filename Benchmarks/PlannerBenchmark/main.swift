@@ -4,8 +4,10 @@
 // 2. Small instances (2–8 suites, 1–3 products, 1–3 years, changeovers, a shared QC laboratory)
 //    planned by VectorFab and solved by a CP-SAT model of the same problem
 //    (Benchmarks/planner_cpsat.py, OR-Tools from PyPI; a reference, never a runtime dependency):
-//    VectorFab's gap to it on unmet demand and on makespan, per instance. VectorFab's plan is
-//    also checked against the CP-SAT model's constraints by the same script.
+//    VectorFab's gap to it per instance — on unmet demand at the horizon, in points of the
+//    demand and in % of what CP-SAT serves; on makespan (the last release), in % — where
+//    CP-SAT minimises unmet demand, then makespan. VectorFab's plan is also checked against
+//    the CP-SAT model's constraints by the same script.
 import Bioprocess
 import Capacity
 import FileFormats
@@ -15,6 +17,8 @@ var timeLimit = 20
 var only: String?
 /// Only the 40-suite plan (for profiling).
 var fortyOnly = false
+/// Keep each instance, VectorFab's plan and CP-SAT's answer in this directory.
+var keep: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     if a == "--time-limit", let v = args.popFirst().flatMap({ Int($0) }), (1...3600).contains(v) {
@@ -23,8 +27,10 @@ while let a = args.popFirst() {
         only = v
     } else if a == "--forty-only" {
         fortyOnly = true
+    } else if a == "--keep", let v = args.popFirst() {
+        keep = v
     } else {
-        print("usage: PlannerBenchmark [--time-limit SECONDS (1–3600, default 20)] [--only NAME] [--forty-only]")
+        print("usage: PlannerBenchmark [--time-limit SECONDS (1–3600, default 20)] [--only NAME] [--forty-only] [--keep DIR]")
         exit(2)
     }
 }
@@ -236,13 +242,16 @@ do {
 
     // 2. Against CP-SAT.
     let process = try seedProcess()
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vectorfab-planner-\(getpid())")
+    let dir =
+        keep.map { URL(fileURLWithPath: $0) }
+        ?? FileManager.default.temporaryDirectory.appendingPathComponent("vectorfab-planner-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
+    defer { if keep == nil { try? FileManager.default.removeItem(at: dir) } }
     print("\nAgainst CP-SAT (Benchmarks/planner_cpsat.py, \(timeLimit) s a phase, one worker):")
     print(
-        "instance                                      lots | VectorFab unmet  makespan  plan s | CP-SAT status     unmet (bound)       makespan (bound)   s | gap unmet  gap makespan")
+        "instance                                      lots | VectorFab unmet  makespan  plan s | CP-SAT status     unmet (bound)       makespan (bound)   s | gap unmet  gap served  gap makespan")
     var worst = (unmet: 0.0, makespan: 0.0)
+    var worstServed = 0.0
     for (k, i) in instances.enumerated() where only.map({ i.name.contains($0) }) ?? true {
         let f = facility(i), d = demand(i, process)
         let t0 = now()
@@ -260,25 +269,33 @@ do {
         let cp = try python([
             "Benchmarks/planner_cpsat.py", instanceURL.path, "--time-limit", "\(timeLimit)", "--workers", "1",
         ])
+        if keep != nil {
+            try JSONSerialization.data(withJSONObject: cp, options: [.sortedKeys]).write(
+                to: dir.appendingPathComponent("cpsat-\(k).json"))
+        }
         let cpUnmet = cp["unmet"] as? Double ?? .nan, cpMakespan = cp["makespan"] as? Double ?? .nan
         let unmetBound = cp["unmetBound"] as? Double ?? .nan, makespanBound = cp["makespanBound"] as? Double ?? .nan
         // Unmet demand in points of the demand; makespan relative to CP-SAT's.
         let gapUnmet = (ours.unmet - cpUnmet) / ours.demand * 100
         let gapMakespan = (ours.makespan - cpMakespan) / max(cpMakespan, 1e-9) * 100
+        // The same shortfall against what CP-SAT serves (demand less unmet): the stricter measure.
+        let gapServed = (ours.unmet - cpUnmet) / max(ours.demand - cpUnmet, 1e-9) * 100
         worst = (max(worst.unmet, gapUnmet), max(worst.makespan, gapMakespan))
+        worstServed = max(worstServed, gapServed)
         let lots = plan.lots.count
         print(
             String(
-                format: "%-45@ %4d | %15.1f %9.1f %7.3f | %-9@ %7.1f (%7.1f) %9.1f (%7.1f) %5.1f | %7.2f %% %10.2f %%",
-                i.name as NSString, lots, ours.unmet, ours.makespan, planSeconds,
-                (cp["status"] as? String ?? "?") as NSString, cpUnmet, unmetBound, cpMakespan, makespanBound,
-                cp["seconds"] as? Double ?? .nan, gapUnmet, gapMakespan))
+                format: "%@ %4d | %15.1f %9.1f %7.3f | %@ %7.1f (%7.1f) %9.1f (%7.1f) %5.1f | %7.2f %% %8.2f %% %10.2f %%",
+                i.name.padding(toLength: 45, withPad: " ", startingAt: 0) as NSString, lots, ours.unmet, ours.makespan, planSeconds,
+                (cp["status"] as? String ?? "?").padding(toLength: 9, withPad: " ", startingAt: 0) as NSString, cpUnmet, unmetBound, cpMakespan, makespanBound,
+                cp["seconds"] as? Double ?? .nan, gapUnmet, gapServed, gapMakespan))
     }
     print(
         String(
             format:
-                "Largest gap: unmet demand %.2f points of the demand, makespan %.2f %% (goal: within 5 %% on every instance): %@",
-            worst.unmet, worst.makespan, (worst.unmet <= 5 && worst.makespan <= 5 ? "met" : "NOT met") as NSString))
+                "Largest gap: unmet demand %.2f points of the demand (%.2f %% of what CP-SAT serves), makespan %.2f %% (goal: within 5 %% on every instance): %@",
+            worst.unmet, worstServed, worst.makespan,
+            (worst.unmet <= 5 && worstServed <= 5 && worst.makespan <= 5 ? "met" : "NOT met") as NSString))
 } catch {
     print("\(error)")
     exit(1)

@@ -23,6 +23,9 @@ public enum WorkLimits {
     public static let doses = 100_000_000
     /// Lots one plan may place.
     public static let plannedLots = 200_000
+    /// Lot-and-suite placements a plan's search for a better order may spend (each trial
+    /// places every lot once, trying each suite): a fraction of a second.
+    public static let plannerPlacements = 3_000_000
     /// Lots a facility simulation may start over all its replications.
     public static let simulatedLots = 100_000_000
     /// Patients or doses demanded in one period.

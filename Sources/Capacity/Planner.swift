@@ -118,6 +118,8 @@ public struct Plan: Sendable {
     public var lots: [PlannedLot]
     /// Why some demand cannot be met (no suite can run a product, the horizon is reached).
     public var problems: [String]
+    /// How the planner ordered and placed the lots: the rule that gave this plan, of those it tried.
+    public var rule: String = ""
 
     /// Days the plan covers.
     public var horizon: Double { demand.horizon }
@@ -185,8 +187,8 @@ public enum Planner {
         // Read once, not per lot and suite (the horizon is computed from every product's demand).
         let names = demand.products.map(\.name)
         let byProduct = names.map { templates[$0]! }
-        var (lots, unplaced) = place(needs, facility, demand, byProduct, eligible)
-        var previous: (lots: [PlannedLot], unplaced: [String: Int])?
+        var (lots, unplaced, chosen) = place(needs, facility, demand, byProduct, eligible)
+        var previous: (lots: [PlannedLot], unplaced: [String: Int], rule: Dispatch)?
         // A lot that keeps only for its shelf life may expire with part of its yield unused,
         // leaving later demand short: such demand gets more lots, and the plan is made again
         // (a few times at most; each pass adds lots only where lots expired).
@@ -220,14 +222,14 @@ public enum Planner {
             // Stop when nothing expired short, or the last lots added did not help (capacity
             // is short, not shelf life): keep the plan before them.
             guard short < shortBefore - 1e-9 else {
-                (lots, unplaced) = previous ?? (lots, unplaced)
+                (lots, unplaced, chosen) = previous ?? (lots, unplaced, chosen)
                 break
             }
             guard !more.isEmpty, needs.count + more.count <= WorkLimits.plannedLots else { break }
             shortBefore = short
-            previous = (lots, unplaced)
+            previous = (lots, unplaced, chosen)
             needs += more
-            (lots, unplaced) = place(needs, facility, demand, byProduct, eligible)
+            (lots, unplaced, chosen) = place(needs, facility, demand, byProduct, eligible)
         }
         for product in demand.products {
             if let n = unplaced[product.name] {
@@ -236,22 +238,257 @@ public enum Planner {
                 )
             }
         }
-        return Plan(facility: facility, demand: demand, templates: templates, lots: lots, problems: problems)
+        let tried = dispatches(byProduct)
+        var plan = Plan(facility: facility, demand: demand, templates: templates, lots: lots, problems: problems)
+        plan.rule =
+            tried.count == 1
+            ? "lots in order of due date, each in the suite that releases it first"
+            : "\(chosen.describe(names)) — the best of the \(tried.count) rules tried (least demand unmet at the horizon, then served late, then the earliest last release)"
+        return plan
     }
 
     /// One lot needed by the demand: its product and the day it is due.
     struct Need { var product: Int; var due: Double }
 
-    /// Places the lots needed, in order of due date, each in the suite that releases it first.
+    /// How lots of equal due date are ordered and how a suite is chosen for each: one of the
+    /// plans ``place(_:_:_:_:_:)`` tries.
+    struct Dispatch: Hashable {
+        /// Each product's rank among lots due the same day.
+        var rank: [Int]
+        /// Counts a change of product in a suite as its extra changeover when choosing the suite,
+        /// so that a suite keeps to its product (a campaign) unless another releases the lot
+        /// sooner by more than that.
+        var campaigns: Bool
+        /// Lots ordered by product first, then due date: one campaign of each product over the
+        /// horizon. Where capacity is short, making the product whose lots take the suite least
+        /// time first serves more demand by the horizon, later for the other products.
+        var productFirst = false
+        /// Lots moved to the end of the order by shortening campaigns
+        /// (``Planner/campaignLengths(_:_:_:_:_:_:budget:)``).
+        var demoted = 0
+
+        /// The rule in words, with the products' names.
+        func describe(_ names: [String]) -> String {
+            let order = names.indices.sorted { rank[$0] < rank[$1] }.map { names[$0] }.joined(separator: ", ")
+            let placed = campaigns ? "each in the suite that releases it first, a change of product counted as its extra changeover (campaigns)" : "each in the suite that releases it first"
+            let moved = demoted == 0 ? "" : ", campaigns shortened to serve more demand (\(demoted) lot\(demoted == 1 ? "" : "s") moved to the end of the order)"
+            return productFirst
+                ? "lots product by product (\(order)), each product's in order of due date, \(placed)\(moved)"
+                : "lots in order of due date, those due the same day by product (\(order)), \(placed)\(moved)"
+        }
+    }
+
+    /// The dispatch rules tried for a demand: with one product, the one rule; with several,
+    /// every order of products among lots due the same day (by index, by QC release longest
+    /// first — lots whose release is short are better last, before the horizon —, and all
+    /// orders when there are at most three products), each with and without campaigns; then
+    /// the same orders, and shortest suite time first, product by product.
+    static func dispatches(_ byProduct: [LotTemplate]) -> [Dispatch] {
+        let n = byProduct.count
+        let index = Array(0..<n)
+        guard n > 1 else { return [Dispatch(rank: index, campaigns: false)] }
+        func ranks(_ order: [Int]) -> [Int] {
+            var rank = Array(repeating: 0, count: n)
+            for (r, p) in order.enumerated() { rank[p] = r }
+            return rank
+        }
+        var orders = [index, index.sorted { (byProduct[$0].release, $1) > (byProduct[$1].release, $0) }]
+        if n <= 3 {
+            func permutations(_ xs: [Int]) -> [[Int]] {
+                xs.count <= 1 ? [xs] : xs.indices.flatMap { i in
+                    var rest = xs
+                    let x = rest.remove(at: i)
+                    return permutations(rest).map { [x] + $0 }
+                }
+            }
+            orders += permutations(index)
+        }
+        var seen = Set<Dispatch>()
+        var out: [Dispatch] = []
+        for order in orders {
+            for campaigns in [false, true] {
+                let d = Dispatch(rank: ranks(order), campaigns: campaigns)
+                if seen.insert(d).inserted { out.append(d) }
+            }
+        }
+        // Product by product: the orders above, and the products by their lots' suite time,
+        // shortest first.
+        let bySuiteTime = index.sorted {
+            (byProduct[$0].cycle.manufacturing, $0) < (byProduct[$1].cycle.manufacturing, $1)
+        }
+        for order in orders + [bySuiteTime] {
+            for campaigns in [true, false] {
+                let d = Dispatch(rank: ranks(order), campaigns: campaigns, productFirst: true)
+                if seen.insert(d).inserted { out.append(d) }
+            }
+        }
+        return out
+    }
+
+    /// Places the lots needed under each dispatch rule (``dispatches(_:)``) and keeps the best
+    /// plan: the least demand left unplaced, then the least demand served late (the backlog at
+    /// each period's end, summed), then the earliest last release; the first rule on a tie.
+    /// Where demand is left unplaced and there are several products, the orders product by
+    /// product are then tried with shorter campaigns (``campaignLengths(_:_:_:_:_:_:budget:)``).
     static func place(
         _ needs: [Need], _ facility: Facility, _ demand: Demand, _ byProduct: [LotTemplate], _ eligible: [[Int]]
+    ) -> (lots: [PlannedLot], unplaced: [String: Int], rule: Dispatch) {
+        typealias Score = (unplaced: Double, late: Double, makespan: Double)
+        func better(_ a: Score, than b: Score) -> Bool {
+            (a.unplaced, a.late, a.makespan) < (b.unplaced - 1e-9, b.late - 1e-9, b.makespan - 1e-9)
+                && !(abs(a.unplaced - b.unplaced) <= 1e-9 && abs(a.late - b.late) <= 1e-9
+                    && abs(a.makespan - b.makespan) <= 1e-9)
+        }
+        var tried: [(order: [Need], rule: Dispatch, plan: (lots: [PlannedLot], unplaced: [String: Int]), score: Score)] =
+            []
+        for d in dispatches(byProduct) {
+            let order = Self.order(needs, d)
+            let plan = placeInOrder(order, facility, demand, byProduct, eligible, campaigns: d.campaigns)
+            tried.append((order, d, plan, Self.score(plan, demand, byProduct)))
+        }
+        var best = tried[0]
+        for t in tried.dropFirst() where better(t.score, than: best.score) { best = t }
+        // Where demand is left unplaced: the campaign lengths of each order product by product,
+        // while the work stays small.
+        if byProduct.count > 1, best.score.unplaced > 1e-9 {
+            var budget = max(0, WorkLimits.plannerPlacements / max(1, needs.count * max(1, facility.suites.count)))
+            for start in tried where start.rule.productFirst && budget > 0 {
+                guard
+                    let c = campaignLengths(
+                        needs, start.rule, facility, demand, byProduct, eligible, budget: &budget)
+                else { continue }
+                if better(c.score, than: best.score) {
+                    var rule = start.rule
+                    rule.demoted = c.moved
+                    best = (c.order, rule, c.plan, c.score)
+                }
+            }
+        }
+        return (best.plan.lots, best.plan.unplaced, best.rule)
+    }
+
+    /// Lots in the order a rule gives them.
+    static func order(_ needs: [Need], _ d: Dispatch) -> [Need] {
+        let rank = d.rank
+        return d.productFirst
+            ? needs.sorted { (rank[$0.product], $0.due) < (rank[$1.product], $1.due) }
+            : needs.sorted { ($0.due, rank[$0.product]) < ($1.due, rank[$1.product]) }
+    }
+
+    /// Where capacity is short, the length of each product's campaign in an order product by
+    /// product: how many of its lots come before the next product's, the rest moved to the end
+    /// (placed only if room is left). A product whose lots hold the bottleneck longest — a long
+    /// QC release when QC is short, a long stay when suites are — serves more demand by
+    /// making fewer of its lots and more of another's: the product mix a rough-cut capacity
+    /// plan would choose, here found by placing the lots. Each product but the last in turn,
+    /// its campaign is tried at sixteen lengths across its range, then either side of the best
+    /// at half the step, down to one lot; each trial places every lot once, and `budget`
+    /// counts trials.
+    static func campaignLengths(
+        _ needs: [Need], _ rule: Dispatch, _ facility: Facility, _ demand: Demand, _ byProduct: [LotTemplate],
+        _ eligible: [[Int]], budget: inout Int
+    ) -> (
+        order: [Need], plan: (lots: [PlannedLot], unplaced: [String: Int]),
+        score: (unplaced: Double, late: Double, makespan: Double), moved: Int
+    )? {
+        let products = byProduct.indices.sorted { rule.rank[$0] < rule.rank[$1] }
+        // Each product's lots in order of due date.
+        let lotsOf = products.map { p in needs.filter { $0.product == p }.sorted { $0.due < $1.due } }
+        var lengths = lotsOf.map(\.count)
+        func order(_ lengths: [Int]) -> [Need] {
+            var head: [Need] = [], tail: [Need] = []
+            for (k, lots) in lotsOf.enumerated() {
+                head += lots.prefix(lengths[k])
+                tail += lots.dropFirst(lengths[k])
+            }
+            return head + tail
+        }
+        func better(_ a: (unplaced: Double, late: Double, makespan: Double), _ b: (unplaced: Double, late: Double, makespan: Double)) -> Bool {
+            (a.unplaced, a.late, a.makespan) < (b.unplaced - 1e-9, b.late - 1e-9, b.makespan - 1e-9)
+        }
+        var best: (order: [Need], plan: (lots: [PlannedLot], unplaced: [String: Int]), score: (unplaced: Double, late: Double, makespan: Double), moved: Int)?
+        func trial(_ lengths: [Int]) -> Bool {
+            guard budget > 0 else { return false }
+            budget -= 1
+            let o = order(lengths)
+            let plan = placeInOrder(o, facility, demand, byProduct, eligible, campaigns: rule.campaigns)
+            let score = Self.score(plan, demand, byProduct)
+            if best == nil || better(score, best!.score) {
+                best = (o, plan, score, zip(lotsOf, lengths).reduce(0) { $0 + $1.0.count - $1.1 })
+                return true
+            }
+            return false
+        }
+        _ = trial(lengths)
+        for k in lotsOf.indices.dropLast() where budget > 0 {
+            let count = lotsOf[k].count
+            var bestLength = lengths[k]
+            // Sixteen lengths across the range, then either side of the best at half the step,
+            // down to one lot.
+            var step = max(1, (count + 15) / 16)
+            for n in Set(Array(stride(from: 0, through: count, by: step)) + [count]).sorted() {
+                var l = lengths
+                l[k] = n
+                if trial(l) { bestLength = n }
+            }
+            while step > 1 && budget > 0 {
+                step = (step + 1) / 2
+                let around = bestLength
+                for n in [around - step, around + step] where (0...count).contains(n) {
+                    var l = lengths
+                    l[k] = n
+                    if trial(l) { bestLength = n }
+                }
+            }
+            lengths[k] = bestLength
+        }
+        return best
+    }
+
+    /// What a plan leaves unplaced and late (patients or doses, each lot at its expected
+    /// yield), and its last release within the horizon.
+    static func score(
+        _ plan: (lots: [PlannedLot], unplaced: [String: Int]), _ demand: Demand, _ byProduct: [LotTemplate]
+    ) -> (unplaced: Double, late: Double, makespan: Double) {
+        var unplaced = 0.0, late = 0.0, makespan = 0.0
+        let ends = (0..<demand.periods).map { demand.end(ofPeriod: $0) }
+        for (k, product) in demand.products.enumerated() {
+            let t = byProduct[k]
+            let expected = Double(t.amount(product.unit)) * t.cycle.successRate
+            unplaced += Double(plan.unplaced[product.name] ?? 0) * expected
+            var releasedBy = Array(repeating: 0, count: ends.count)
+            for lot in plan.lots where lot.product == product.name && lot.released <= demand.horizon {
+                makespan = max(makespan, lot.released)
+                // The first period whose end the lot is released by (to a microsecond).
+                var lo = 0, hi = ends.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if ends[mid] + 1e-6 >= lot.released { hi = mid } else { lo = mid + 1 }
+                }
+                if lo < ends.count { releasedBy[lo] += 1 }
+            }
+            var cumulative = 0.0, lots = 0
+            for (period, amount) in product.amounts.enumerated() where period < ends.count {
+                cumulative += amount
+                lots += releasedBy[period]
+                late += max(0, cumulative - Double(lots) * expected)
+            }
+        }
+        return (unplaced, late, makespan)
+    }
+
+    /// Places the lots in the order given, each in the suite that releases it first (or, with
+    /// campaigns, first counting a change of product as its extra changeover).
+    static func placeInOrder(
+        _ needs: [Need], _ facility: Facility, _ demand: Demand, _ byProduct: [LotTemplate], _ eligible: [[Int]],
+        campaigns: Bool
     ) -> (lots: [PlannedLot], unplaced: [String: Int]) {
-        let needs = needs.sorted { ($0.due, $0.product) < ($1.due, $1.product) }
         var book = BookingBook(facility: facility)
         var lots: [PlannedLot] = []
         var unplaced: [String: Int] = [:]
         let horizon = demand.horizon
         let names = demand.products.map(\.name)
+        let extra = max(0, facility.changeover.productChange - facility.changeover.sameProduct)
         for need in needs {
             let name = names[need.product]
             // Once a lot of a product cannot be released in time, later ones cannot either.
@@ -261,6 +498,7 @@ public enum Planner {
             }
             let t = byProduct[need.product]
             var best: PlannedLot?
+            var bestScore = Double.infinity
             // A lot that keeps for a shelf life is not released before its demand's period ends
             // less the shelf life: it would expire before serving it.
             let notBefore = t.cycle.shelfLife.map { max(0, need.due - $0 - t.minimumToRelease) } ?? 0
@@ -269,14 +507,19 @@ public enum Planner {
             let order = eligible[need.product].map { (suite: $0, from: max(notBefore, book.availableFrom($0, t))) }
                 .sorted { $0.from < $1.from }
             for (s, from) in order {
-                if let b = best, from + t.minimumToRelease >= b.released { break }
+                if from + t.minimumToRelease >= bestScore { break }
                 guard
                     let candidate = book.earliest(
                         t, suite: s, number: lots.count + 1, horizon: horizon, notBefore: notBefore)
                 else {
                     continue
                 }
-                if best == nil || candidate.released < best!.released { best = candidate }
+                var score = candidate.released
+                if campaigns, let last = book.suiteLast[s], last != t.product { score += extra }
+                if score < bestScore {
+                    best = candidate
+                    bestScore = score
+                }
             }
             guard let lot = best, lot.released <= horizon else {
                 unplaced[name, default: 0] += 1

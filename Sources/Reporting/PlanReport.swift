@@ -108,6 +108,7 @@ public struct PlanReport: Sendable {
             }
             out += g.render() + "\n"
         }
+        out += "Placed by the rule: \(plan.rule).\n\n"
         out += "Utilisation over the horizon (time held ÷ time open × capacity)\n"
         var u = TextTable(["suite or resource", "utilisation", "busy days"], rightAligned: [1, 2])
         for x in analysis.utilisation.sorted(by: { $0.utilisation > $1.utilisation }).prefix(15) {
@@ -190,6 +191,8 @@ public struct PlanReport: Sendable {
         public var lotsPerSuiteYear: Double
         /// What the plan and the facility simulation do not dispatch alike, in one line.
         public var dispatch: String
+        /// The rule that placed the lots, of those the planner tried.
+        public var rule: String
         /// Each product's process's values outside what is usual (not errors).
         public var warnings: [ProductWarning] = []
 
@@ -246,7 +249,7 @@ public struct PlanReport: Sendable {
             },
             utilisation: analysis.utilisation.map { Data.Use(name: $0.name, utilisation: $0.utilisation) },
             bottleneck: analysis.bottleneck?.name, problems: plan.problems, lotCycles: LotCycleReport.rows(rates),
-            lotsPerSuiteYear: analysis.lotsPerSuiteYear, dispatch: dispatchLine, warnings: warnings)
+            lotsPerSuiteYear: analysis.lotsPerSuiteYear, dispatch: dispatchLine, rule: plan.rule, warnings: warnings)
     }
 
     /// The schedule: one row per stage of every lot.

@@ -233,7 +233,7 @@ extension PageRoutes {
             "zoom": [["label": "All years", "href": link(nil), "current": window == nil]]
                 + years.map { ["label": "\($0)", "href": link($0), "current": Int(yearText) == $0] },
             "supplyChart": CapacityCharts.demandAndSupply(r), "utilisationChart": CapacityCharts.utilisation(r),
-            "problems": plan.problems, "hasProblems": !plan.problems.isEmpty,
+            "problems": plan.problems, "hasProblems": !plan.problems.isEmpty, "rule": plan.rule,
             "schedule": "/capacity/schedule?" + query, "materials": "/capacity/materials?" + query,
         ]
         // The facility simulation beside the plan, when asked for.
