@@ -103,11 +103,12 @@ struct MonteCarloTests {
         Self.checkIntervals(sobol, "additive")
         let qc = try #require(sobol.indices.first { $0.label == "costs.qc.per-lot" })
         let vial = try #require(sobol.indices.first { $0.label == "costs.materials.vial" })
-        // Within an interval's width of the exact shares (four standard errors), which here the
-        // intervals themselves hold.
+        // Within an interval's width of the exact shares (a 95 % interval is about four
+        // standard errors wide, so this holds but in about one run in 15,000). That each 95 %
+        // interval contains the exact share is true of 95 % of seeds only — of all four, about
+        // 80 % —, so it is not asserted for one seed.
         for (i, exact) in [(qc, share), (vial, 1 - share)] {
             #expect(abs(i.firstOrder - exact) < i.firstOrderWidth && abs(i.total - exact) < i.totalWidth, "\(i) against \(exact)")
-            #expect(i.firstOrderInterval.contains(exact) && i.totalInterval.contains(exact), "\(i) against \(exact)")
         }
         // Fewer samples, wider intervals.
         let few = Sensitivity.sobol(model, samples: sobol.samples / 4, seed: 5, threads: 2)

@@ -30,6 +30,13 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        advance()
+        return result
+    }
+
+    /// The generator's state transition (xoshiro256's, whichever output is taken).
+    @inlinable @inline(__always)
+    mutating func advance() {
         let t = s1 << 17
         s2 ^= s0
         s3 ^= s1
@@ -37,19 +44,25 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         s0 ^= s3
         s2 ^= t
         s3 = s3 << 45 | s3 >> 19
-        return result
     }
 
-    /// A uniform number in [0, 1) with 53 random bits.
+    /// A uniform number in [0, 1) with 53 random bits: the top bits of xoshiro256+'s output
+    /// (s0 + s3 on the same state), the variant its authors give for floating-point numbers —
+    /// the ** scrambler's two multiplications and rotation buy nothing once the low 11 bits
+    /// are dropped.
     @inlinable @inline(__always)
     public mutating func unit() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
+        let result = s0 &+ s3
+        advance()
+        return Double(result >> 11) * 0x1.0p-53
     }
 
     /// A uniform number in (0, 1): safe for logarithms.
     @inlinable @inline(__always)
     public mutating func openUnit() -> Double {
-        (Double(next() >> 11) + 0.5) * 0x1.0p-53
+        let result = s0 &+ s3
+        advance()
+        return (Double(result >> 11) + 0.5) * 0x1.0p-53
     }
 
     /// A standard normal variate: Marsaglia and Tsang's ziggurat (J. Stat. Softw. 5(8), 2000),
@@ -58,12 +71,21 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
     @inlinable
     public mutating func normal() -> Double { normal(Ziggurat.tables) }
 
-    /// The same, with the tables read once by a loop that draws many.
-    @inlinable
+    /// The same, with the tables read once by a loop that draws many. The common case — one
+    /// draw, one comparison, one multiplication — is inlined into the loop; the rest is a call.
+    @inlinable @inline(__always)
     public mutating func normal(_ t: Ziggurat.Tables) -> Double {
-        var hz = Int32(truncatingIfNeeded: Int64(bitPattern: next()) >> 32)
-        var iz = Int(hz & 127)
+        let hz = Int32(truncatingIfNeeded: Int64(bitPattern: next()) >> 32)
+        let iz = Int(hz & 127)
         if Int64(hz).magnitude < UInt64(t.k[iz]) { return Double(hz) * t.w[iz] }
+        return normalBeyondTheLayer(t, hz, iz)
+    }
+
+    /// The ziggurat's rare cases: a point beyond its layer's rectangle, or in the tail.
+    @usableFromInline @inline(never)
+    mutating func normalBeyondTheLayer(_ t: Ziggurat.Tables, _ first: Int32, _ firstLayer: Int) -> Double {
+        var hz = first
+        var iz = firstLayer
         while true {
             let x = Double(hz) * t.w[iz]
             if iz == 0 {
