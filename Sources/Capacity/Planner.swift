@@ -243,7 +243,7 @@ public enum Planner {
         plan.rule =
             tried.count == 1
             ? "lots in order of due date, each in the suite that releases it first"
-            : "\(chosen.describe(names)) — the best of the \(tried.count) rules tried (least demand unmet at the horizon, then served late, then the earliest last release)"
+            : "\(chosen.describe(names)) — the best of the \(tried.count) rules tried (least demand served late or never, then unplaced, then the earliest last release)"
         return plan
     }
 
@@ -326,19 +326,15 @@ public enum Planner {
     }
 
     /// Places the lots needed under each dispatch rule (``dispatches(_:)``) and keeps the best
-    /// plan: the least demand left unplaced, then the least demand served late (the backlog at
-    /// each period's end, summed), then the earliest last release; the first rule on a tie.
+    /// plan (``better(_:than:)``: the least demand served late or never, then the least left
+    /// unplaced, then the earliest last release); the first rule on a tie.
     /// Where demand is left unplaced and there are several products, the orders product by
     /// product are then tried with shorter campaigns (``campaignLengths(_:_:_:_:_:_:budget:)``).
     static func place(
         _ needs: [Need], _ facility: Facility, _ demand: Demand, _ byProduct: [LotTemplate], _ eligible: [[Int]]
     ) -> (lots: [PlannedLot], unplaced: [String: Int], rule: Dispatch) {
         typealias Score = (unplaced: Double, late: Double, makespan: Double)
-        func better(_ a: Score, than b: Score) -> Bool {
-            (a.unplaced, a.late, a.makespan) < (b.unplaced - 1e-9, b.late - 1e-9, b.makespan - 1e-9)
-                && !(abs(a.unplaced - b.unplaced) <= 1e-9 && abs(a.late - b.late) <= 1e-9
-                    && abs(a.makespan - b.makespan) <= 1e-9)
-        }
+        func better(_ a: Score, than b: Score) -> Bool { Self.better(a, than: b) }
         var tried: [(order: [Need], rule: Dispatch, plan: (lots: [PlannedLot], unplaced: [String: Int]), score: Score)] =
             []
         for d in dispatches(byProduct) {
@@ -365,6 +361,19 @@ public enum Planner {
             }
         }
         return (best.plan.lots, best.plan.unplaced, best.rule)
+    }
+
+    /// Whether plan score a is better than b: less demand served late or never (the backlog at
+    /// each period's end, summed — the last period's is what is never served), then less left
+    /// unplaced, then an earlier last release; differences under 10⁻⁹ are ties. Timeliness
+    /// first, so that no programme waits years for its lots to serve a little more demand by
+    /// the horizon.
+    static func better(
+        _ a: (unplaced: Double, late: Double, makespan: Double), than b: (unplaced: Double, late: Double, makespan: Double)
+    ) -> Bool {
+        if abs(a.late - b.late) > 1e-9 { return a.late < b.late }
+        if abs(a.unplaced - b.unplaced) > 1e-9 { return a.unplaced < b.unplaced }
+        return a.makespan < b.makespan - 1e-9
     }
 
     /// Lots in the order a rule gives them.
@@ -404,7 +413,7 @@ public enum Planner {
             return head + tail
         }
         func better(_ a: (unplaced: Double, late: Double, makespan: Double), _ b: (unplaced: Double, late: Double, makespan: Double)) -> Bool {
-            (a.unplaced, a.late, a.makespan) < (b.unplaced - 1e-9, b.late - 1e-9, b.makespan - 1e-9)
+            Self.better(a, than: b)
         }
         var best: (order: [Need], plan: (lots: [PlannedLot], unplaced: [String: Int]), score: (unplaced: Double, late: Double, makespan: Double), moved: Int)?
         func trial(_ lengths: [Int]) -> Bool {
