@@ -263,18 +263,22 @@ public enum Planner {
         /// horizon. Where capacity is short, making the product whose lots take the suite least
         /// time first serves more demand by the horizon, later for the other products.
         var productFirst = false
-        /// Lots moved to the end of the order by shortening campaigns
-        /// (``Planner/campaignLengths(_:_:_:_:_:_:budget:)``).
-        var demoted = 0
+        /// Each product's campaign length, in lots, when ``Planner/campaignLengths(_:_:_:_:_:_:budget:)``
+        /// shortened them (the rest of its lots moved to the end of the order); by product index.
+        var lengths: [Int]? = nil
 
         /// The rule in words, with the products' names.
         func describe(_ names: [String]) -> String {
-            let order = names.indices.sorted { rank[$0] < rank[$1] }.map { names[$0] }.joined(separator: ", ")
+            let ordered = names.indices.sorted { rank[$0] < rank[$1] }
+            let order = ordered.map { names[$0] }.joined(separator: ", ")
             let placed = campaigns ? "each in the suite that releases it first, a change of product counted as its extra changeover (campaigns)" : "each in the suite that releases it first"
-            let moved = demoted == 0 ? "" : ", campaigns shortened to serve more demand (\(demoted) lot\(demoted == 1 ? "" : "s") moved to the end of the order)"
+            if let lengths {
+                let head = ordered.filter { lengths[$0] > 0 }.map { "\(names[$0]) (\(lengths[$0]) lot\(lengths[$0] == 1 ? "" : "s"))" }
+                return "campaigns product by product — \(head.joined(separator: ", ")) — each in order of due date, then the remaining lots in the order \(order), \(placed)"
+            }
             return productFirst
-                ? "lots product by product (\(order)), each product's in order of due date, \(placed)\(moved)"
-                : "lots in order of due date, those due the same day by product (\(order)), \(placed)\(moved)"
+                ? "lots product by product (\(order)), each product's in order of due date, \(placed)"
+                : "lots in order of due date, those due the same day by product (\(order)), \(placed)"
         }
     }
 
@@ -355,7 +359,7 @@ public enum Planner {
                 else { continue }
                 if better(c.score, than: best.score) {
                     var rule = start.rule
-                    rule.demoted = c.moved
+                    rule.lengths = c.lengths
                     best = (c.order, rule, c.plan, c.score)
                 }
             }
@@ -398,7 +402,7 @@ public enum Planner {
         _ eligible: [[Int]], budget: inout Int
     ) -> (
         order: [Need], plan: (lots: [PlannedLot], unplaced: [String: Int]),
-        score: (unplaced: Double, late: Double, makespan: Double), moved: Int
+        score: (unplaced: Double, late: Double, makespan: Double), lengths: [Int]
     )? {
         let products = byProduct.indices.sorted { rule.rank[$0] < rule.rank[$1] }
         // Each product's lots in order of due date.
@@ -415,7 +419,7 @@ public enum Planner {
         func better(_ a: (unplaced: Double, late: Double, makespan: Double), _ b: (unplaced: Double, late: Double, makespan: Double)) -> Bool {
             Self.better(a, than: b)
         }
-        var best: (order: [Need], plan: (lots: [PlannedLot], unplaced: [String: Int]), score: (unplaced: Double, late: Double, makespan: Double), moved: Int)?
+        var best: (order: [Need], plan: (lots: [PlannedLot], unplaced: [String: Int]), score: (unplaced: Double, late: Double, makespan: Double), lengths: [Int])?
         func trial(_ lengths: [Int]) -> Bool {
             guard budget > 0 else { return false }
             budget -= 1
@@ -423,7 +427,10 @@ public enum Planner {
             let plan = placeInOrder(o, facility, demand, byProduct, eligible, campaigns: rule.campaigns)
             let score = Self.score(plan, demand, byProduct)
             if best == nil || better(score, best!.score) {
-                best = (o, plan, score, zip(lotsOf, lengths).reduce(0) { $0 + $1.0.count - $1.1 })
+                // By product index, for the rule's description.
+                var byIndex = Array(repeating: 0, count: byProduct.count)
+                for (k, p) in products.enumerated() { byIndex[p] = lengths[k] }
+                best = (o, plan, score, byIndex)
                 return true
             }
             return false
