@@ -305,29 +305,37 @@ struct Engine {
             purification: pr.purification.sample(&rng), fill: pr.fill.sample(&rng), release: pr.release.sample(&rng),
             fails: false, leaves: .production)
         lot.fails = pr.failure > 0 && rng.unit() < pr.failure
-        let o = occupancy[s]
-        lot.leaves =
-            o.holdUntilRelease ? .release : o.fillInSuite ? .fill : o.purificationInSuite ? .purification : .production
+        lot.leaves = Self.leaves(occupancy[s])
         return lot
     }
 
-    /// Days from a lot taking its suite to the end of its last working stage there.
-    func workingInSuite(_ lot: Lot) -> Double {
-        let o = occupancy[lot.suite]
-        var d = lot.production
-        if o.expansionInSuite { d += lot.expansion }
-        if o.purificationInSuite || o.fillInSuite || o.holdUntilRelease { d += lot.purification }
-        if o.fillInSuite || o.holdUntilRelease { d += lot.fill }
+    /// The stage at whose end a lot leaves a suite so occupied.
+    static func leaves(_ o: SuiteOccupancy) -> Leaves {
+        o.holdUntilRelease ? .release : o.fillInSuite ? .fill : o.purificationInSuite ? .purification : .production
+    }
+
+    /// Days from a lot taking a suite so occupied to the end of its last working stage there.
+    @inline(__always)
+    static func stay(
+        _ o: SuiteOccupancy, expansion: Double, production: Double, purification: Double, fill: Double
+    ) -> Double {
+        var d = production
+        if o.expansionInSuite { d += expansion }
+        if o.purificationInSuite || o.fillInSuite || o.holdUntilRelease { d += purification }
+        if o.fillInSuite || o.holdUntilRelease { d += fill }
         return d
+    }
+
+    /// ``stay(_:expansion:production:purification:fill:)`` of a lot in its suite.
+    func workingInSuite(_ lot: Lot) -> Double {
+        Self.stay(
+            occupancy[lot.suite], expansion: lot.expansion, production: lot.production,
+            purification: lot.purification, fill: lot.fill)
     }
 
     /// The same for a lot at its nominal durations.
     func nominalWorkingInSuite(_ c: LotCycle, _ o: SuiteOccupancy) -> Double {
-        var d = c.production
-        if o.expansionInSuite { d += c.expansion }
-        if o.purificationInSuite || o.fillInSuite || o.holdUntilRelease { d += c.purification }
-        if o.fillInSuite || o.holdUntilRelease { d += c.fill }
-        return d
+        Self.stay(o, expansion: c.expansion, production: c.production, purification: c.purification, fill: c.fill)
     }
 
     /// The first closure of suite s overlapping [a, b).

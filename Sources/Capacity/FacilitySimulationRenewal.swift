@@ -16,17 +16,13 @@ struct RenewalPath {
     /// Lots drawn at a time, each stage a column.
     static let chunk = 64
 
+    let model: FacilitySimulation.Model
     let suites: [Int]
     let profile: FacilitySimulation.Profile
     let occupancy: [SuiteOccupancy]
-    let sameProduct: Double
-    let horizon: Double
-    let years: Int
-    let demand: Demand
-    /// What a lot started adds to the demand covered (its amount times its success rate), and
-    /// the demand: the event engine stops a suite when the lots started cover it.
+    /// What a lot started adds to the demand covered (its amount times its success rate): the
+    /// event engine stops a suite when the lots started cover the demand.
     let plannedPerLot: Double
-    let totalDemand: Double
     /// With a shelf life: the lots started at most before a lot would have to wait to serve.
     let startsBeforeShelfLifeWait: Int
     var columns: [Double]
@@ -38,15 +34,11 @@ struct RenewalPath {
         guard !pools, model.profiles.count == 1 else { return nil }
         let suites = f.suites.indices.filter { f.suites[$0].kind == .vectorProduction && model.eligible[$0] == [0] }
         guard suites.allSatisfy({ suiteClosures[$0].isEmpty }) else { return nil }
+        self.model = model
         self.suites = suites
         profile = model.profiles[0]
         self.occupancy = occupancy
-        sameProduct = f.changeover.sameProduct
-        horizon = model.horizon
-        years = model.years
-        demand = model.demand
         plannedPerLot = profile.amount * (1 - profile.failure)
-        totalDemand = model.totalDemand[0]
         if let shelf = profile.cycle.shelfLife {
             // The event engine makes a suite wait while the lots started cover the periods that
             // end before day shelf life + time to release; that many lots, at most, start
@@ -72,33 +64,27 @@ struct RenewalPath {
     /// event engine then simulates it).
     mutating func replicate(_ rng: inout RandomSource) -> FacilitySimulation.Replication? {
         next = Self.chunk
-        var supplied = Array(repeating: 0.0, count: years)
+        var supplied = Array(repeating: 0.0, count: model.years)
         var releases: [(released: Double, amount: Double)] = []
         var started = 0, passed = 0, failed = 0
         let amount = profile.amount
         let failure = profile.failure
-        let horizon = self.horizon
+        let horizon = model.horizon, years = model.years, totalDemand = model.totalDemand[0]
+        let sameProduct = model.facility.changeover.sameProduct
         for s in suites {
             let o = occupancy[s]
-            let leaves: Engine.Leaves =
-                o.holdUntilRelease ? .release : o.fillInSuite ? .fill : o.purificationInSuite ? .purification : .production
-            // The stages counted in a lot's stay (``Engine/workingInSuite(_:)``).
-            let withExpansion = o.expansionInSuite
-            let withPurification = o.purificationInSuite || o.fillInSuite || o.holdUntilRelease
-            let withFill = o.fillInSuite || o.holdUntilRelease
+            let leaves = Engine.leaves(o)
             var t = 0.0
             while true {
-                if next == Self.chunk { draw(&rng, failure: failure) }
+                if next == Self.chunk { draw(&rng) }
                 let i = next
                 next += 1
                 let (expansion, production, purification, fill, release) = columns.withUnsafeBufferPointer { c in
                     (c[i], c[Self.chunk + i], c[2 * Self.chunk + i], c[3 * Self.chunk + i], c[4 * Self.chunk + i])
                 }
                 let fails = failure > 0 && columns[5 * Self.chunk + i] < failure
-                var span = production
-                if withExpansion { span += expansion }
-                if withPurification { span += purification }
-                if withFill { span += fill }
+                let span = Engine.stay(
+                    o, expansion: expansion, production: production, purification: purification, fill: fill)
                 guard t + span <= horizon else { break }
                 started += 1
                 // Beyond these, the event engine's demand rules might have acted: let it decide.
@@ -131,16 +117,17 @@ struct RenewalPath {
                 t = leaveAt + sameProduct
             }
         }
-        let r = demand.served(demand.products[0], lots: releases, shelfLife: profile.cycle.shelfLife)
+        let r = model.demand.served(model.demand.products[0], lots: releases, shelfLife: profile.cycle.shelfLife)
         return FacilitySimulation.Replication(
             supplied: [supplied], served: [r.served], expired: [r.expired], lotsPassed: passed, lotsStarted: started,
             lotsFailed: failed)
     }
 
     /// The next chunk of lots: each stage's durations, then the failure draws, a column each.
-    mutating func draw(_ rng: inout RandomSource, failure: Double) {
+    mutating func draw(_ rng: inout RandomSource) {
         let n = Self.chunk
         let p = profile
+        let failure = p.failure
         columns.withUnsafeMutableBufferPointer { c in
             let base = c.baseAddress!
             p.expansion.fill(base, count: n, &rng)

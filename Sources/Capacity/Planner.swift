@@ -250,6 +250,12 @@ public enum Planner {
     /// One lot needed by the demand: its product and the day it is due.
     struct Need { var product: Int; var due: Double }
 
+    /// The lots placed, and by product the lots that could not be.
+    typealias Placement = (lots: [PlannedLot], unplaced: [String: Int])
+
+    /// How good a placement is (``score(_:_:_:)``, compared by ``better(_:than:)``).
+    typealias Score = (unplaced: Double, late: Double, makespan: Double)
+
     /// How lots of equal due date are ordered and how a suite is chosen for each: one of the
     /// plans ``place(_:_:_:_:_:)`` tries.
     struct Dispatch: Hashable {
@@ -337,27 +343,22 @@ public enum Planner {
     static func place(
         _ needs: [Need], _ facility: Facility, _ demand: Demand, _ byProduct: [LotTemplate], _ eligible: [[Int]]
     ) -> (lots: [PlannedLot], unplaced: [String: Int], rule: Dispatch) {
-        typealias Score = (unplaced: Double, late: Double, makespan: Double)
-        func better(_ a: Score, than b: Score) -> Bool { Self.better(a, than: b) }
-        var tried: [(order: [Need], rule: Dispatch, plan: (lots: [PlannedLot], unplaced: [String: Int]), score: Score)] =
-            []
+        var tried: [(order: [Need], rule: Dispatch, plan: Placement, score: Score)] = []
         for d in dispatches(byProduct) {
             let order = Self.order(needs, d)
             let plan = placeInOrder(order, facility, demand, byProduct, eligible, campaigns: d.campaigns)
             tried.append((order, d, plan, Self.score(plan, demand, byProduct)))
         }
         var best = tried[0]
-        for t in tried.dropFirst() where better(t.score, than: best.score) { best = t }
+        for t in tried.dropFirst() where Self.better(t.score, than: best.score) { best = t }
         // Where demand is left unplaced: the campaign lengths of each order product by product,
         // while the work stays small.
         if byProduct.count > 1, best.score.unplaced > 1e-9 {
             var budget = max(0, WorkLimits.plannerPlacements / max(1, needs.count * max(1, facility.suites.count)))
             for start in tried where start.rule.productFirst && budget > 0 {
-                guard
-                    let c = campaignLengths(
-                        needs, start.rule, facility, demand, byProduct, eligible, budget: &budget)
-                else { continue }
-                if better(c.score, than: best.score) {
+                let c = campaignLengths(
+                    needs, start.rule, (start.plan, start.score), facility, demand, byProduct, eligible, budget: &budget)
+                if Self.better(c.score, than: best.score) {
                     var rule = start.rule
                     rule.lengths = c.lengths
                     best = (c.order, rule, c.plan, c.score)
@@ -372,9 +373,7 @@ public enum Planner {
     /// unplaced, then an earlier last release; differences under 10⁻⁹ are ties. Timeliness
     /// first, so that no programme waits years for its lots to serve a little more demand by
     /// the horizon.
-    static func better(
-        _ a: (unplaced: Double, late: Double, makespan: Double), than b: (unplaced: Double, late: Double, makespan: Double)
-    ) -> Bool {
+    static func better(_ a: Score, than b: Score) -> Bool {
         if abs(a.late - b.late) > 1e-9 { return a.late < b.late }
         if abs(a.unplaced - b.unplaced) > 1e-9 { return a.unplaced < b.unplaced }
         return a.makespan < b.makespan - 1e-9
@@ -396,14 +395,11 @@ public enum Planner {
     /// plan would choose, here found by placing the lots. Each product but the last in turn,
     /// its campaign is tried at sixteen lengths across its range, then either side of the best
     /// at half the step, down to one lot; each trial places every lot once, and `budget`
-    /// counts trials.
+    /// counts trials. `start` is the rule's own placement (every campaign whole).
     static func campaignLengths(
-        _ needs: [Need], _ rule: Dispatch, _ facility: Facility, _ demand: Demand, _ byProduct: [LotTemplate],
-        _ eligible: [[Int]], budget: inout Int
-    ) -> (
-        order: [Need], plan: (lots: [PlannedLot], unplaced: [String: Int]),
-        score: (unplaced: Double, late: Double, makespan: Double), lengths: [Int]
-    )? {
+        _ needs: [Need], _ rule: Dispatch, _ start: (plan: Placement, score: Score), _ facility: Facility,
+        _ demand: Demand, _ byProduct: [LotTemplate], _ eligible: [[Int]], budget: inout Int
+    ) -> (order: [Need], plan: Placement, score: Score, lengths: [Int]) {
         let products = byProduct.indices.sorted { rule.rank[$0] < rule.rank[$1] }
         // Each product's lots in order of due date.
         let lotsOf = products.map { p in needs.filter { $0.product == p }.sorted { $0.due < $1.due } }
@@ -416,26 +412,23 @@ public enum Planner {
             }
             return head + tail
         }
-        func better(_ a: (unplaced: Double, late: Double, makespan: Double), _ b: (unplaced: Double, late: Double, makespan: Double)) -> Bool {
-            Self.better(a, than: b)
+        // By product index, for the rule's description.
+        func byIndex(_ lengths: [Int]) -> [Int] {
+            var out = Array(repeating: 0, count: byProduct.count)
+            for (k, p) in products.enumerated() { out[p] = lengths[k] }
+            return out
         }
-        var best: (order: [Need], plan: (lots: [PlannedLot], unplaced: [String: Int]), score: (unplaced: Double, late: Double, makespan: Double), lengths: [Int])?
+        var best = (order: order(lengths), plan: start.plan, score: start.score, lengths: byIndex(lengths))
         func trial(_ lengths: [Int]) -> Bool {
             guard budget > 0 else { return false }
             budget -= 1
             let o = order(lengths)
             let plan = placeInOrder(o, facility, demand, byProduct, eligible, campaigns: rule.campaigns)
             let score = Self.score(plan, demand, byProduct)
-            if best == nil || better(score, best!.score) {
-                // By product index, for the rule's description.
-                var byIndex = Array(repeating: 0, count: byProduct.count)
-                for (k, p) in products.enumerated() { byIndex[p] = lengths[k] }
-                best = (o, plan, score, byIndex)
-                return true
-            }
-            return false
+            guard Self.better(score, than: best.score) else { return false }
+            best = (o, plan, score, byIndex(lengths))
+            return true
         }
-        _ = trial(lengths)
         for k in lotsOf.indices.dropLast() where budget > 0 {
             let count = lotsOf[k].count
             var bestLength = lengths[k]
@@ -463,9 +456,7 @@ public enum Planner {
 
     /// What a plan leaves unplaced and late (patients or doses, each lot at its expected
     /// yield), and its last release within the horizon.
-    static func score(
-        _ plan: (lots: [PlannedLot], unplaced: [String: Int]), _ demand: Demand, _ byProduct: [LotTemplate]
-    ) -> (unplaced: Double, late: Double, makespan: Double) {
+    static func score(_ plan: Placement, _ demand: Demand, _ byProduct: [LotTemplate]) -> Score {
         var unplaced = 0.0, late = 0.0, makespan = 0.0
         let ends = (0..<demand.periods).map { demand.end(ofPeriod: $0) }
         for (k, product) in demand.products.enumerated() {
@@ -498,7 +489,7 @@ public enum Planner {
     static func placeInOrder(
         _ needs: [Need], _ facility: Facility, _ demand: Demand, _ byProduct: [LotTemplate], _ eligible: [[Int]],
         campaigns: Bool
-    ) -> (lots: [PlannedLot], unplaced: [String: Int]) {
+    ) -> Placement {
         var book = BookingBook(facility: facility)
         var lots: [PlannedLot] = []
         var unplaced: [String: Int] = [:]

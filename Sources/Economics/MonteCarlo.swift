@@ -219,17 +219,15 @@ public enum MonteCarlo {
     ) -> Int {
         var infeasible = 0
         let setters = model.parameters.map(\.set)
-        // Column `o` of the storage holds output `o` in `allCases` order, as `run` labels them.
-        let outputs = MonteCarloOutput.allCases
         for i in 0..<count {
             for j in setters.indices { setters[j](&model, inputs[j * count + i]) }
             let index = first + i
             do {
                 let (s, c) = try CostCalculator.cost(model.process, model.costs)
-                for (o, output) in outputs.enumerated() { out[o, index] = output.value(s, c) }
+                out.record(s, c, at: index)
             } catch {
                 infeasible += 1
-                for (o, output) in outputs.enumerated() { out[o, index] = output.whenInfeasible }
+                out.recordInfeasible(at: index)
             }
         }
         return infeasible
@@ -256,6 +254,16 @@ struct OutputColumns: @unchecked Sendable {
     @inlinable subscript(output: Int, sample: Int) -> Double {
         get { columns[output][sample] }
         nonmutating set { columns[output][sample] = newValue }
+    }
+
+    /// Every output of a lot simulated and costed, at `index`.
+    @inlinable func record(_ s: LotSummary, _ c: LotCost, at index: Int) {
+        for o in MonteCarloOutput.allCases { self[o.column, index] = o.value(s, c) }
+    }
+
+    /// Every output's value for an infeasible lot, at `index`.
+    @inlinable func recordInfeasible(at index: Int) {
+        for o in MonteCarloOutput.allCases { self[o.column, index] = o.whenInfeasible }
     }
 }
 

@@ -78,7 +78,6 @@ public struct MonteCarloPlan: Sendable {
         if let kernel {
             return kernel.evaluate(inputs: inputs, count: count, first: first, into: out, scratch: scratch)
         }
-        let outputs = MonteCarloOutput.allCases
         let yields = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(1, steps))
         defer { yields.deallocate() }
         var infeasible = 0
@@ -100,11 +99,10 @@ public struct MonteCarloPlan: Sendable {
                 let s = try LotSimulator.run(model.process, observer: &observer)
                 var matrix = observer.pricer.accumulator
                 CostCalculator.price(model.process, s, model.costs, into: &matrix)
-                let c = CostCalculator.lotCost(s, model.costs, matrix)
-                for (o, output) in outputs.enumerated() { out[o, index] = output.value(s, c) }
+                out.record(s, CostCalculator.lotCost(s, model.costs, matrix), at: index)
             } catch {
                 infeasible += 1
-                for (o, output) in outputs.enumerated() { out[o, index] = output.whenInfeasible }
+                out.recordInfeasible(at: index)
             }
         }
         return infeasible
@@ -322,8 +320,8 @@ struct AffineKernel: Sendable {
     }
 
     /// Evaluates a chunk as ``MonteCarloPlan/evaluate(_:inputs:count:first:into:scratch:)`` does,
-    /// operation by operation over the chunk's samples (loops the compiler vectorises), then
-    /// the costs and outputs sample by sample.
+    /// operation by operation over the chunk's samples (loops the compiler vectorises), the
+    /// costs and outputs too.
     @inlinable
     func evaluate(
         inputs: UnsafeBufferPointer<Double>, count m: Int, first: Int,
@@ -424,7 +422,7 @@ struct AffineKernel: Sendable {
                 }
             }
         }
-        // Doses, costs and outputs, sample by sample.
+        // Doses, costs and outputs.
         let medium = columnOf(self.medium), plasmid = columnOf(self.plasmid), reagent = columnOf(self.reagent)
         let virus = columnOf(self.virus), rates = columnOf(labourRate), success = columnOf(successRate)
         let qc = columnOf(qcPerLot)
@@ -435,11 +433,15 @@ struct AffineKernel: Sendable {
         let occupancy = c.occupancy, stated: Double? = { if case .lotsPerYear(let n) = c.allocation { n } else { nil } }()
         /// The year's facility cost a lot carries: yearly ÷ lots a year, as yearly × cycle ÷ the
         /// days the suite works (`LotCycle.lotsPerYear`'s terms, one division instead of two).
-        @inline(__always) func facilityShare(_ e: Double, _ g: Double, _ s: Double) -> Double {
-            if let stated { return yearly / stated }
-            let lc = LotCycle(
+        /// A sample's lot cycle, from its expansion and growth times and success rate.
+        @inline(__always) func lotCycle(_ e: Double, _ g: Double, _ s: Double) -> LotCycle {
+            LotCycle(
                 expansion: e * perDay, production: (g + induction) * perDay, purification: purificationDays, fill: 0,
                 release: releaseDays, successRate: s)
+        }
+        @inline(__always) func facilityShare(_ e: Double, _ g: Double, _ s: Double) -> Double {
+            if let stated { return yearly / stated }
+            let lc = lotCycle(e, g, s)
             let cycle = lc.cycleDays(occupancy)
             guard cycle > 0 else { return 0 }
             return yearly * cycle / max(0, 365 - lc.daysLostToClosures(occupancy))
@@ -501,10 +503,7 @@ struct AffineKernel: Sendable {
             // in loops without a branch.
             let perCycleDay = yearly / max(0, 365 - occupancy.closedDaysPerYear)
             @inline(__always) func share(_ e: Double, _ g: Double, _ s: Double) -> Double {
-                let lc = LotCycle(
-                    expansion: e * perDay, production: (g + induction) * perDay, purification: purificationDays,
-                    fill: 0, release: releaseDays, successRate: s)
-                let cycle = lc.cycleDays(occupancy)
+                let cycle = lotCycle(e, g, s).cycleDays(occupancy)
                 return cycle > 0 ? perCycleDay * cycle : 0
             }
             if let success {
@@ -562,7 +561,7 @@ struct AffineKernel: Sendable {
         for i in 0..<m {
             if failed[i] != 0 {
                 infeasible &+= 1
-                for o in MonteCarloOutput.allCases { out[o.column, first &+ i] = o.whenInfeasible }
+                out.recordInfeasible(at: first &+ i)
             } else {
                 patientsOut[i] = dosesPerPatient == 1 ? whole[i] : Double(Int(whole[i]) / dosesPerPatient)
             }
